@@ -1,0 +1,1 @@
+//! clock stage (in progress).

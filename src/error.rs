@@ -1,0 +1,1 @@
+//! error stage (in progress).

@@ -1,0 +1,210 @@
+//! The event model: one record of one source, borrowed from the bundle's bytes.
+//!
+//! Parsers produce [`Event`]s whose text fields borrow from the member buffer (`'b`), so a
+//! 500 MB kern.log costs one allocation per record at most (the `Vec` slot), never a copy of
+//! its text. A record spread over several lines (an indented continuation, a call trace written
+//! as one record) keeps its first line's position and owns a joined copy of its message, since
+//! the pieces are not contiguous once their indentation is removed.
+//!
+//! Times come in two steps: the parser records the time *as written* ([`RecordedTime`]), and the
+//! clock stage ([`crate::clock`]) turns it into UTC, noting every fix it applied in
+//! [`TimeQuality`]. Keeping both lets `time_recorded` show the original text and lets the clock
+//! stage use whole-bundle knowledge (reference time, zones, boot anchors) that a single line
+//! does not have.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc};
+use serde::Serialize;
+
+/// Which side of the virtualization boundary a machine is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The Proxmox VE node.
+    Host,
+    /// A virtual machine running on a host.
+    Guest,
+    /// Nothing in the path or the content said which.
+    Unknown,
+}
+
+impl Role {
+    /// The lowercase name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Host => "host",
+            Role::Guest => "guest",
+            Role::Unknown => "unknown",
+        }
+    }
+}
+
+/// A record's timestamp as it was written, before any inference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordedTime {
+    /// A complete instant: an offset or `Z` was written, or the clock is UTC by definition
+    /// (journal microseconds, `short-unix`).
+    Absolute(DateTime<Utc>),
+    /// Date and time with a year but no zone (`dmesg -T`, `short-full` with a zone
+    /// abbreviation that does not name one offset).
+    Local(NaiveDateTime),
+    /// Month, day and time, no year, no zone (RFC 3164, journalctl `short`).
+    Yearless {
+        /// Month, 1–12.
+        month: u32,
+        /// Day of the month, 1–31.
+        day: u32,
+        /// Time of day, possibly with a fraction.
+        time: NaiveTime,
+    },
+    /// Microseconds since the machine booted (dmesg default, `short-monotonic`, kmsg).
+    Monotonic {
+        /// Microseconds since boot.
+        micros: u64,
+    },
+    /// The record carries no time at all (`dmesg -t`).
+    Missing,
+}
+
+/// One fix the clock stage applied to a record's time (DESIGN.md §2 `time_quality`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum TimeFix {
+    /// The year was not written; it was inferred from the reference time.
+    YearInferred = 1,
+    /// No offset was written and none was known for the machine: UTC or a flag's zone was assumed.
+    TzAssumed = 2,
+    /// No offset was written; it was derived from an overlapping source of the same machine.
+    TzDerived = 4,
+    /// Seconds since boot were placed on the wall clock using a boot time found elsewhere.
+    BootAnchored = 8,
+    /// The machine's clock offset from its host was removed.
+    ClockAligned = 16,
+    /// Seconds since boot that could not be placed on the wall clock.
+    BootRelative = 32,
+}
+
+impl TimeFix {
+    /// Every fix, in the order outputs list them.
+    pub const ALL: [TimeFix; 6] = [
+        TimeFix::YearInferred,
+        TimeFix::TzAssumed,
+        TimeFix::TzDerived,
+        TimeFix::BootAnchored,
+        TimeFix::ClockAligned,
+        TimeFix::BootRelative,
+    ];
+
+    /// The snake_case name used in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeFix::YearInferred => "year_inferred",
+            TimeFix::TzAssumed => "tz_assumed",
+            TimeFix::TzDerived => "tz_derived",
+            TimeFix::BootAnchored => "boot_anchored",
+            TimeFix::ClockAligned => "clock_aligned",
+            TimeFix::BootRelative => "boot_relative",
+        }
+    }
+}
+
+/// The set of [`TimeFix`]es applied to one record; empty when the record carried a complete time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TimeQuality(u8);
+
+impl TimeQuality {
+    /// Adds one fix.
+    pub fn insert(&mut self, fix: TimeFix) {
+        self.0 |= fix as u8;
+    }
+
+    /// Whether `fix` was applied.
+    pub fn contains(self, fix: TimeFix) -> bool {
+        self.0 & fix as u8 != 0
+    }
+
+    /// Whether no fix was applied.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The applied fixes, in a fixed order.
+    pub fn iter(self) -> impl Iterator<Item = TimeFix> {
+        TimeFix::ALL.into_iter().filter(move |f| self.contains(*f))
+    }
+}
+
+/// One record of one source.
+#[derive(Clone, Debug)]
+pub struct Event<'b> {
+    /// The time as written.
+    pub recorded: RecordedTime,
+    /// The timestamp text as written (empty when the format has none).
+    pub time_text: &'b [u8],
+    /// The resolved UTC time; `None` until the clock stage ran, or when the record cannot be
+    /// placed in time at all.
+    pub time: Option<DateTime<Utc>>,
+    /// The fixes applied to reach `time`.
+    pub quality: TimeQuality,
+    /// 1-based line of the record's first line in the (decompressed) member.
+    pub line: u32,
+    /// Byte offset of the record's first byte in the (decompressed) member.
+    pub offset: u64,
+    /// How many lines the record spans (1 unless it has continuation lines).
+    pub lines: u32,
+    /// Syslog severity 0–7 where the record says it.
+    pub priority: Option<u8>,
+    /// Syslog facility where the record says it.
+    pub facility: Option<u8>,
+    /// The host name field of the record.
+    pub hostname: Option<&'b [u8]>,
+    /// The syslog identifier (tag), e.g. `kernel`, `systemd`, `pvedaemon`.
+    pub ident: Option<&'b [u8]>,
+    /// The process id in `ident[pid]`.
+    pub pid: Option<u32>,
+    /// The kernel's seconds-since-boot (µs) printed inside a syslog kernel line
+    /// (`kernel: [12345.678901] msg`), a second clock that anchors dmesg.
+    pub uptime_us: Option<u64>,
+    /// Index of the boot segment within its source (journal text boot banners split a source).
+    pub boot: u32,
+    /// The message bytes, lossless.
+    pub message: Cow<'b, [u8]>,
+}
+
+impl<'b> Event<'b> {
+    /// A record at `line`/`offset` with the given time and message, every other field empty.
+    pub fn new(
+        recorded: RecordedTime,
+        time_text: &'b [u8],
+        line: u32,
+        offset: u64,
+        message: &'b [u8],
+    ) -> Self {
+        Event {
+            recorded,
+            time_text,
+            time: None,
+            quality: TimeQuality::default(),
+            line,
+            offset,
+            lines: 1,
+            priority: None,
+            facility: None,
+            hostname: None,
+            ident: None,
+            pid: None,
+            uptime_us: None,
+            boot: 0,
+            message: Cow::Borrowed(message),
+        }
+    }
+
+    /// Appends a continuation line (already stripped of its indentation) to the message.
+    pub fn push_continuation(&mut self, text: &[u8]) {
+        let msg = self.message.to_mut();
+        msg.push(b'\n');
+        msg.extend_from_slice(text);
+        self.lines += 1;
+    }
+}
