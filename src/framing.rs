@@ -81,7 +81,9 @@ pub fn count_lines(data: &[u8]) -> u64 {
 
 /// Number of leading spaces or tabs.
 pub fn indent_width(text: &[u8]) -> usize {
-    text.iter().take_while(|&&b| b == b' ' || b == b'\t').count()
+    text.iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count()
 }
 
 /// Whether the line holds nothing but white space.
@@ -103,7 +105,12 @@ mod tests {
     fn splits_lf_and_crlf_and_unterminated_last_line() {
         assert_eq!(
             collect(b"a\r\nbb\n\nccc"),
-            vec![(1, 0, &b"a"[..]), (2, 3, b"bb"), (3, 6, b""), (4, 7, b"ccc")]
+            vec![
+                (1, 0, &b"a"[..]),
+                (2, 3, b"bb"),
+                (3, 6, b""),
+                (4, 7, b"ccc")
+            ]
         );
         assert_eq!(count_lines(b"a\r\nbb\n\nccc"), 4);
     }

@@ -136,14 +136,8 @@ pub fn fraction_nanos(input: &[u8]) -> PResult<'_, u32> {
 
 /// `HH:MM:SS` with an optional `.fraction` (or `,fraction` when `comma` is set).
 pub fn time_of_day(input: &[u8], comma: bool) -> PResult<'_, NaiveTime> {
-    let (rest, (h, _, m, _, s)) = (
-        digits_n(2),
-        char(':'),
-        digits_n(2),
-        char(':'),
-        digits_n(2),
-    )
-        .parse(input)?;
+    let (rest, (h, _, m, _, s)) =
+        (digits_n(2), char(':'), digits_n(2), char(':'), digits_n(2)).parse(input)?;
     let sep = if comma { ',' } else { '.' };
     let (rest, nanos) = opt((char(sep), fraction_nanos).map(|(_, n)| n)).parse(rest)?;
     // A leap second (`:60`) is kept as chrono's leap representation.
@@ -155,21 +149,18 @@ pub fn time_of_day(input: &[u8], comma: bool) -> PResult<'_, NaiveTime> {
 
 /// `YYYY-MM-DD`.
 pub fn date(input: &[u8]) -> PResult<'_, NaiveDate> {
-    let (rest, (y, _, m, _, d)) = (
-        digits_n(4),
-        char('-'),
-        digits_n(2),
-        char('-'),
-        digits_n(2),
-    )
-        .parse(input)?;
+    let (rest, (y, _, m, _, d)) =
+        (digits_n(4), char('-'), digits_n(2), char('-'), digits_n(2)).parse(input)?;
     let date = NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(|| err(input))?;
     Ok((rest, date))
 }
 
 /// A UTC offset: `Z`, `+HH:MM`, `+HHMM` or `+HH`, in seconds east of UTC.
 pub fn utc_offset(input: &[u8]) -> PResult<'_, i32> {
-    if let Some(rest) = input.strip_prefix(b"Z").or_else(|| input.strip_prefix(b"z")) {
+    if let Some(rest) = input
+        .strip_prefix(b"Z")
+        .or_else(|| input.strip_prefix(b"z"))
+    {
         return Ok((rest, 0));
     }
     let (rest, sign) = nom::branch::alt((char('+'), char('-'))).parse(input)?;
@@ -228,7 +219,11 @@ pub fn bracketed_uptime(input: &[u8]) -> PResult<'_, u64> {
     let (rest, _) = char('.')(rest)?;
     let (rest, frac) = take_while_m_n(1, 9, |b: u8| b.is_ascii_digit()).parse(rest)?;
     let (rest, _) = char(']')(rest)?;
-    Ok((rest, secs.saturating_mul(1_000_000).saturating_add(frac_micros(frac))))
+    Ok((
+        rest,
+        secs.saturating_mul(1_000_000)
+            .saturating_add(frac_micros(frac)),
+    ))
 }
 
 /// Fraction digits (as written after the point) to microseconds, truncating.
@@ -262,7 +257,10 @@ pub fn tagged(input: &[u8]) -> Tagged<'_> {
         .parse(input)?;
         let (rest, pid) = opt((char('['), number, char(']')).map(|(_, p, _)| p)).parse(rest)?;
         let (rest, _) = char(':')(rest)?;
-        Ok((rest, (ident, pid.map(|p| u32::try_from(p).unwrap_or(u32::MAX)))))
+        Ok((
+            rest,
+            (ident, pid.map(|p| u32::try_from(p).unwrap_or(u32::MAX))),
+        ))
     }
     match parts(input) {
         Ok((rest, (ident, pid))) => Tagged {
@@ -349,7 +347,12 @@ mod tests {
             (b"sept. 2", 9),
             (b"May 5", 5),
         ] {
-            assert_eq!(month(text).unwrap().1, want, "{}", String::from_utf8_lossy(text));
+            assert_eq!(
+                month(text).unwrap().1,
+                want,
+                "{}",
+                String::from_utf8_lossy(text)
+            );
         }
         assert!(month(b"Mayday").is_err());
         assert!(month(b"MMM 22").is_err());
@@ -405,8 +408,14 @@ mod tests {
 
     #[test]
     fn uptime_brackets() {
-        assert_eq!(bracketed_uptime(b"[  316.559919] x").unwrap().1, 316_559_919);
-        assert_eq!(bracketed_uptime(b"[12345678.1]").unwrap().1, 12_345_678_100_000);
+        assert_eq!(
+            bracketed_uptime(b"[  316.559919] x").unwrap().1,
+            316_559_919
+        );
+        assert_eq!(
+            bracketed_uptime(b"[12345678.1]").unwrap().1,
+            12_345_678_100_000
+        );
         assert!(bracketed_uptime(b"[abc]").is_err());
     }
 

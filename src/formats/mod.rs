@@ -324,6 +324,9 @@ pub fn detect(path: &str, data: &[u8]) -> FormatKind {
 /// a crash still starts with text.
 fn looks_binary(head: &[u8]) -> bool {
     let first = &head[..head.len().min(512)];
-    let line_end = first.iter().position(|&b| b == b'\n').unwrap_or(first.len());
+    let line_end = first
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(first.len());
     first[..line_end].contains(&0)
 }

@@ -122,9 +122,10 @@ impl Parser {
             };
             rec.message = message;
             self.counts[rec.variant as usize] += 1;
-            let offset = line.offset + (rec.time_text.as_ptr() as usize)
-                .saturating_sub(whole.as_ptr() as usize)
-                .saturating_sub(pri_len(rec)) as u64;
+            let offset = line.offset
+                + (rec.time_text.as_ptr() as usize)
+                    .saturating_sub(whole.as_ptr() as usize)
+                    .saturating_sub(pri_len(rec)) as u64;
             let mut event = to_event(rec, line.number, offset);
             // Only the first record of a line counts the line itself.
             event.lines = lines_taken;
@@ -270,7 +271,11 @@ fn rfc5424(input: &[u8], pri: Option<u8>) -> Option<Record<'_>> {
     } else {
         let (rest, instant) = common::rfc3339(input, false).ok()?;
         let time_text = &input[..input.len() - rest.len()];
-        (rest.strip_prefix(b" ")?, RecordedTime::Absolute(instant), time_text)
+        (
+            rest.strip_prefix(b" ")?,
+            RecordedTime::Absolute(instant),
+            time_text,
+        )
     };
     let mut fields = rest.splitn(5, |&b| b == b' ');
     let host = nil(fields.next()?);
@@ -280,7 +285,9 @@ fn rfc5424(input: &[u8], pri: Option<u8>) -> Option<Record<'_>> {
     let tail = fields.next().unwrap_or_default();
     let message = skip_structured_data(tail);
     let message = message.strip_prefix(b" ").unwrap_or(message);
-    let message = message.strip_prefix("\u{feff}".as_bytes()).unwrap_or(message);
+    let message = message
+        .strip_prefix("\u{feff}".as_bytes())
+        .unwrap_or(message);
     Some(Record {
         variant: Variant::Rfc5424,
         pri,

@@ -1,1 +1,0 @@
-//! bundle stage (in progress).
