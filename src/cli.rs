@@ -1,6 +1,390 @@
-//! cli stage (in progress).
+//! The command line: argument definitions (clap derive) and the glue from arguments to the
+//! pipeline and renderers.
+//!
+//! Exit codes (DESIGN.md §2): [`EXIT_OK`], [`EXIT_USAGE`] for a usage error or when nothing at
+//! all could be read, [`EXIT_PARTIAL`] when output was produced but some input could not be read.
+//! A broken pipe (`pvelog timeline … | head`) ends quietly with [`EXIT_OK`]. Nothing below this
+//! module exits the process.
 
-/// Runs the command line.
-pub fn run() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+use std::collections::BTreeMap;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::analysis::{self, Options};
+use crate::bundle::{Bundle, Limits};
+use crate::clock::{ClockOptions, Zone};
+use crate::error::Error;
+use crate::formats::FormatKind;
+use crate::output::{self, ColorWhen, timeline::Filter};
+use crate::timeline::Window;
+
+/// Success.
+pub const EXIT_OK: u8 = 0;
+/// Usage error, or nothing at all could be read.
+pub const EXIT_USAGE: u8 = 2;
+/// Output produced, but some input could not be read.
+pub const EXIT_PARTIAL: u8 = 3;
+
+/// Offline log forensics for Proxmox VE incidents.
+#[derive(Debug, Parser)]
+#[command(name = "pvelog", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print one time-ordered timeline of every source in the bundle.
+    Timeline(TimelineArgs),
+    /// Say what was found: each source, its format, role, machine, time span, counts, clock fixes.
+    Sources(SourcesArgs),
+}
+
+#[derive(Debug, Args)]
+struct TimelineArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TimelineFormat::Text)]
+    format: TimelineFormat,
+    /// Only events at or after TIME (RFC 3339, or `YYYY-MM-DD[ HH:MM[:SS]]` read as UTC).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    since: Option<DateTime<Utc>>,
+    /// Only events at or before TIME.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    until: Option<DateTime<Utc>>,
+    /// Only events within --window of TIME.
+    #[arg(long, value_name = "TIME", value_parser = parse_time, conflicts_with_all = ["since", "until"])]
+    around: Option<DateTime<Utc>>,
+    /// Half-width of the --around window (`90s`, `15m`, `2h`, `1d`).
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "15m")]
+    window: Duration,
+    /// Only events of this machine (repeatable).
+    #[arg(long = "machine", value_name = "NAME")]
+    machines: Vec<String>,
+    /// Only events at this syslog priority or more severe (0–7 or a name: err, warning…).
+    #[arg(long, value_name = "PRIORITY", value_parser = parse_priority)]
+    priority: Option<u8>,
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
+}
+
+#[derive(Debug, Args)]
+struct SourcesArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SourcesFormat::Text)]
+    format: SourcesFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum TimelineFormat {
+    Text,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum SourcesFormat {
+    Text,
+    Json,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+struct Common {
+    /// Directories, files, .tar, .tar.gz/.tgz, .gz, or `-` for stdin.
+    #[arg(value_name = "INPUT", required = true)]
+    inputs: Vec<String>,
+    /// Zone for sources that carry no offset: `ZONE` or `MACHINE=ZONE` (repeatable).
+    /// ZONE is an IANA name (`Europe/Berlin`), `UTC`, or an offset (`+02:00`).
+    #[arg(long = "tz", value_name = "[MACHINE=]ZONE")]
+    tz: Vec<String>,
+    /// Reference time for sources that carry no year (default: from the bundle).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    reference_time: Option<DateTime<Utc>>,
+    /// Parse members whose path ends with SUFFIX as KIND (syslog, dmesg, journal-text).
+    #[arg(long = "format-override", value_name = "SUFFIX=KIND", value_parser = parse_override)]
+    format_overrides: Vec<(String, FormatKind)>,
+    /// Worker threads (0: one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Write to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Do not print notes on stderr (problems with the input are still printed).
+    #[arg(short, long)]
+    quiet: bool,
+    /// Largest decompressed size of one member.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_member_bytes)]
+    max_member_bytes: u64,
+    /// Largest decompressed size of the whole bundle.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_bundle_bytes)]
+    max_bundle_bytes: u64,
+    /// Deepest nesting of archives in archives.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_depth)]
+    max_depth: u32,
+    /// Most members read from the bundle.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_members)]
+    max_members: usize,
+    /// Longest line parsed; longer lines are reported and counted as unparsed.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_line_bytes)]
+    max_line_bytes: usize,
+}
+
+impl Common {
+    fn options(&self) -> Result<Options, Error> {
+        let mut clock = ClockOptions {
+            reference_time: self.reference_time,
+            ..ClockOptions::default()
+        };
+        let mut tz_machine = BTreeMap::new();
+        for spec in &self.tz {
+            let (machine, zone) = match spec.split_once('=') {
+                Some((m, z)) => (Some(m), z),
+                None => (None, spec.as_str()),
+            };
+            let zone = Zone::parse(zone).ok_or_else(|| {
+                Error::Usage(format!(
+                    "invalid --tz '{spec}': expected an IANA zone name (Europe/Berlin), UTC, or an offset (+02:00)"
+                ))
+            })?;
+            match machine {
+                Some(m) => {
+                    tz_machine.insert(m.to_string(), zone);
+                }
+                None => clock.tz_default = Some(zone),
+            }
+        }
+        clock.tz_machine = tz_machine;
+        Ok(Options {
+            limits: Limits {
+                max_member_bytes: self.max_member_bytes,
+                max_bundle_bytes: self.max_bundle_bytes,
+                max_depth: self.max_depth,
+                max_members: self.max_members,
+                max_line_bytes: self.max_line_bytes,
+            },
+            clock,
+            format_overrides: self.format_overrides.clone(),
+        })
+    }
+}
+
+/// Parses a command-line time: RFC 3339, or `YYYY-MM-DD[ HH:MM[:SS]]` (also with `T`) as UTC.
+pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let t = text.replace('T', " ");
+    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M"] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(&t, fmt) {
+            return Ok(n.and_utc());
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+        && let Some(n) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(n.and_utc());
+    }
+    Err(format!(
+        "expected RFC 3339 (2025-07-29T10:00:00Z) or YYYY-MM-DD[ HH:MM[:SS]] (UTC), but found '{text}'"
+    ))
+}
+
+/// Parses a duration: a number and a unit, `s`, `m`, `h` or `d` (`90s`, `15m`, `2h`, `1d`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("expected a duration like 90s, 15m, 2h or 1d, but found '{text}'"))?;
+    let secs = match unit {
+        "s" | "" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        "d" => n.saturating_mul(86_400),
+        _ => {
+            return Err(format!(
+                "unknown duration unit '{unit}' in '{text}': use s, m, h or d"
+            ));
+        }
+    };
+    Duration::try_seconds(secs).ok_or_else(|| format!("duration '{text}' is too large"))
+}
+
+fn parse_priority(text: &str) -> Result<u8, String> {
+    const NAMES: [&str; 8] = [
+        "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+    ];
+    if let Ok(n) = text.parse::<u8>()
+        && n <= 7
+    {
+        return Ok(n);
+    }
+    let lower = text.to_ascii_lowercase();
+    let lower = match lower.as_str() {
+        "error" => "err",
+        "warn" => "warning",
+        other => other,
+    };
+    NAMES
+        .iter()
+        .position(|n| *n == lower)
+        .map(|p| p as u8)
+        .ok_or_else(|| {
+            format!(
+                "expected 0-7 or one of {}, but found '{text}'",
+                NAMES.join(", ")
+            )
+        })
+}
+
+fn parse_override(text: &str) -> Result<(String, FormatKind), String> {
+    let (suffix, kind) = text
+        .rsplit_once('=')
+        .ok_or_else(|| format!("expected SUFFIX=KIND, but found '{text}'"))?;
+    let kind = FormatKind::from_name(kind).ok_or_else(|| {
+        format!("unknown format '{kind}': use syslog, dmesg, journal-text or unrecognized")
+    })?;
+    Ok((suffix.to_string(), kind))
+}
+
+/// Parses the process arguments and runs the command.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(&cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::from(EXIT_OK),
+        Err(e) => {
+            eprintln!("pvelog: {e}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+/// Runs a parsed command line and returns the exit code.
+pub fn execute(cli: &Cli) -> Result<u8, Error> {
+    let common = match &cli.command {
+        Command::Timeline(a) => &a.common,
+        Command::Sources(a) => &a.common,
+    };
+    let options = common.options()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(common.threads)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {} threads: {e}", common.threads)))?;
+    pool.install(|| execute_in_pool(cli, common, &options))
+}
+
+fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, Error> {
+    let bundle = Bundle::open(&common.inputs, &options.limits);
+    if bundle.members.is_empty() && !bundle.problems.is_empty() {
+        return Err(Error::NothingReadable(bundle.problems));
+    }
+    let analysis = analysis::analyze(&bundle, options);
+
+    let mut sink: Box<dyn Write> = match &common.output {
+        Some(path) => Box::new(std::fs::File::create(path).map_err(|e| {
+            Error::Usage(format!("cannot create output file {}: {e}", path.display()))
+        })?),
+        None => Box::new(io::stdout().lock()),
+    };
+    let is_terminal = common.output.is_none() && io::stdout().is_terminal();
+    let mut out = io::BufWriter::with_capacity(1 << 16, &mut sink);
+    match &cli.command {
+        Command::Timeline(args) => {
+            let window = match args.around {
+                Some(t) => Window {
+                    since: Some(t - args.window),
+                    until: Some(t + args.window),
+                },
+                None => Window {
+                    since: args.since,
+                    until: args.until,
+                },
+            };
+            let filter = Filter {
+                window,
+                machines: args.machines.clone(),
+                max_priority: args.priority,
+            };
+            let printed = match args.format {
+                TimelineFormat::Text => output::timeline::write_text(
+                    &analysis,
+                    &filter,
+                    args.color.enabled(is_terminal),
+                    &mut out,
+                )?,
+                TimelineFormat::Jsonl => {
+                    output::timeline::write_jsonl(&analysis, &filter, &mut out)?
+                }
+            };
+            if printed.undated_left_out > 0 && !common.quiet {
+                eprintln!(
+                    "pvelog: note: {} records without a wall-clock time were left out by the time window",
+                    printed.undated_left_out
+                );
+            }
+        }
+        Command::Sources(args) => match args.format {
+            SourcesFormat::Text => output::sources::write_text(&analysis, &bundle, &mut out)?,
+            SourcesFormat::Json => output::sources::write_json(&analysis, &bundle, &mut out)?,
+        },
+    }
+    out.flush()?;
+    drop(out);
+
+    let mut partial = false;
+    for problem in &bundle.problems {
+        eprintln!(
+            "pvelog: {}",
+            output::escape::terminal(problem.to_string().as_bytes())
+        );
+        partial = true;
+    }
+    for source in &analysis.sources {
+        for p in &source.parsed.problems {
+            eprintln!(
+                "pvelog: {}: at byte {} (line {}): {}",
+                output::escape::terminal(source.path.as_bytes()),
+                p.offset,
+                p.line,
+                p.reason
+            );
+            partial = true;
+        }
+    }
+    Ok(if partial { EXIT_PARTIAL } else { EXIT_OK })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_and_durations() {
+        assert_eq!(
+            parse_time("2025-07-29 10:00").unwrap(),
+            parse_time("2025-07-29T10:00:00Z").unwrap()
+        );
+        assert_eq!(
+            parse_time("2025-07-29T12:00:00+02:00").unwrap(),
+            parse_time("2025-07-29 10:00:00").unwrap()
+        );
+        assert!(parse_time("yesterday").is_err());
+        assert_eq!(parse_duration("90s").unwrap(), Duration::seconds(90));
+        assert_eq!(parse_duration("15m").unwrap(), Duration::minutes(15));
+        assert_eq!(parse_duration("1d").unwrap(), Duration::days(1));
+        assert!(parse_duration("5y").is_err());
+        assert_eq!(parse_priority("warning"), Ok(4));
+        assert_eq!(parse_priority("3"), Ok(3));
+    }
 }

@@ -19,6 +19,7 @@
 //!
 //! [`run`] ties the stages together for the command line ([`cli`]).
 
+pub mod analysis;
 pub mod bundle;
 pub mod cli;
 pub mod clock;

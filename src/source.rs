@@ -1,1 +1,315 @@
-//! source stage (in progress).
+//! Sources: a parsed member with its role (host/guest/unknown) and machine name.
+//!
+//! Identity comes, in order (DESIGN.md §3), from the path (`host/<name>/`, `guest/<vmid>[-<name>]/`,
+//! `vm-101`, a `host-`/`guest-` file-name prefix), then the content (a `-pve` kernel or Proxmox
+//! daemons mean a host; `QEMU Standard PC`/`QEMU Virtual CPU` mean a guest), then the host name
+//! the records carry. A source that says nothing of itself inherits from a machine of the same
+//! name elsewhere in the bundle, or from the bundle's only machine; where that happened is
+//! recorded in [`Source::machine_from`], so `pvelog sources` can show how each name was chosen.
+
+use std::collections::BTreeMap;
+
+use crate::event::Role;
+use crate::formats::Parsed;
+
+/// One parsed member and who wrote it.
+#[derive(Debug)]
+pub struct Source<'b> {
+    /// The member path (DESIGN.md §2 `source`).
+    pub path: String,
+    /// Index of the member in the bundle.
+    pub member: usize,
+    /// The member's modification time, when known.
+    pub mtime: Option<i64>,
+    /// Host, guest or unknown.
+    pub role: Role,
+    /// The machine name.
+    pub machine: String,
+    /// How the machine name was found: `path`, `records`, `vmid`, `same name`, `only machine`,
+    /// or `none`.
+    pub machine_from: &'static str,
+    /// How the role was found: `path`, `content`, `same machine`, or `none`.
+    pub role_from: &'static str,
+    /// The VMID, for a guest whose path or content names it.
+    pub vmid: Option<u32>,
+    /// The parse result.
+    pub parsed: Parsed<'b>,
+    /// Notes of the clock stage: which reference, zone and anchors were used.
+    pub time_notes: Vec<String>,
+}
+
+/// What a path says about its machine.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PathIdentity {
+    /// The role, when the path says it.
+    pub role: Option<Role>,
+    /// The machine name, when the path gives one.
+    pub machine: Option<String>,
+    /// The VMID, when the path gives one.
+    pub vmid: Option<u32>,
+}
+
+/// Reads role, machine and VMID from a member path.
+///
+/// `host/pve1/var/log/syslog` → host `pve1`; `guest/101-web/dmesg.txt` → guest `web`, VMID 101;
+/// `guests/vm-102/syslog` → guest, VMID 102; `host-kern.log` → host.
+pub fn identify_path(path: &str) -> PathIdentity {
+    let parts: Vec<&str> = path.split(['/', '!']).filter(|p| !p.is_empty()).collect();
+    let mut id = PathIdentity::default();
+    let dirs = parts.len().saturating_sub(1);
+    for (i, part) in parts.iter().enumerate() {
+        let lower = part.to_ascii_lowercase();
+        let next_dir = (i + 1 < dirs).then(|| parts[i + 1]);
+        match lower.as_str() {
+            "host" | "hosts" | "node" | "nodes" if id.role.is_none() && i < dirs => {
+                id.role = Some(Role::Host);
+                id.machine = next_dir.map(str::to_string);
+            }
+            "guest" | "guests" | "vm" | "vms" if id.role.is_none() && i < dirs => {
+                id.role = Some(Role::Guest);
+                if let Some(next) = next_dir {
+                    let (vmid, name) = split_vmid(next);
+                    id.vmid = vmid;
+                    id.machine = name.map(str::to_string);
+                }
+            }
+            _ if i < dirs && id.role.is_none() => {
+                if let Some(vmid) = vm_dir(&lower) {
+                    id.role = Some(Role::Guest);
+                    id.vmid = Some(vmid);
+                }
+            }
+            _ if i == dirs && id.role.is_none() => {
+                if lower.starts_with("host-") || lower.starts_with("host_") {
+                    id.role = Some(Role::Host);
+                } else if lower.starts_with("guest-") || lower.starts_with("guest_") {
+                    id.role = Some(Role::Guest);
+                    let rest = lower.get(6..).unwrap_or_default();
+                    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                    id.vmid = digits.parse().ok().filter(|v| *v >= 100);
+                }
+            }
+            _ => {}
+        }
+    }
+    id
+}
+
+/// `101-web` → (101, web); `101` → (101, None); `web` → (None, web).
+fn split_vmid(dir: &str) -> (Option<u32>, Option<&str>) {
+    let digits = dir.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return (None, Some(dir));
+    }
+    let vmid = dir.get(..digits).and_then(|d| d.parse().ok());
+    let name = dir
+        .get(digits..)
+        .map(|r| r.trim_start_matches(['-', '_']))
+        .filter(|r| !r.is_empty());
+    (vmid, name)
+}
+
+/// `vm-101`, `vm101`, `vm_101`, `qemu-101` → 101.
+fn vm_dir(lower: &str) -> Option<u32> {
+    let rest = lower
+        .strip_prefix("vm")
+        .or_else(|| lower.strip_prefix("qemu"))?;
+    let rest = rest.trim_start_matches(['-', '_']);
+    if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    rest.parse().ok()
+}
+
+/// Markers of a Proxmox VE host in message text.
+const HOST_MARKERS: &[&[u8]] = &[
+    b"-pve ",
+    b"-pve)",
+    b"pve-manager",
+    b"qemu-server",
+    b"pvedaemon",
+    b"pveproxy",
+    b"pvestatd",
+    b"pve-cluster",
+    b"pmxcfs",
+    b"qmeventd",
+    b"qemu.slice",
+];
+
+/// Markers of a QEMU/KVM guest in message text.
+const GUEST_MARKERS: &[&[u8]] = &[
+    b"QEMU Standard PC",
+    b"QEMU Virtual CPU",
+    b"Hypervisor detected: KVM",
+    b"DMI: QEMU",
+    b"qemu-guest-agent",
+    b"virtio_blk virtio",
+];
+
+/// How many events of a source the content check reads.
+const CONTENT_SCAN_EVENTS: usize = 20_000;
+
+/// What a source's content says about its role.
+pub fn identify_content(parsed: &Parsed<'_>) -> Option<Role> {
+    let (mut host, mut guest) = (0u32, 0u32);
+    for event in parsed.events.iter().take(CONTENT_SCAN_EVENTS) {
+        let msg: &[u8] = &event.message;
+        let ident = event.ident.unwrap_or_default();
+        if HOST_MARKERS
+            .iter()
+            .any(|m| contains(msg, m) || contains(ident, m))
+        {
+            host += 1;
+        }
+        if GUEST_MARKERS.iter().any(|m| contains(msg, m)) {
+            guest += 1;
+        }
+    }
+    match (host, guest) {
+        (0, 0) => None,
+        (h, g) if h >= g => Some(Role::Host),
+        _ => Some(Role::Guest),
+    }
+}
+
+/// The host name most records of a source carry (ties broken by name, for determinism).
+pub fn record_hostname(parsed: &Parsed<'_>) -> Option<String> {
+    let mut counts: BTreeMap<&[u8], u64> = BTreeMap::new();
+    for event in &parsed.events {
+        if let Some(h) = event.hostname {
+            *counts.entry(h).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+        .map(|(h, _)| String::from_utf8_lossy(h).into_owned())
+}
+
+/// Byte-substring search.
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Gives every source its role and machine, first from its own path and content, then from the
+/// other sources of the bundle.
+pub fn assign_identities(sources: &mut [Source<'_>]) {
+    for source in sources.iter_mut() {
+        let from_path = identify_path(&source.path);
+        source.vmid = from_path.vmid;
+        match from_path.role {
+            Some(role) => {
+                source.role = role;
+                source.role_from = "path";
+            }
+            None => {
+                if let Some(role) = identify_content(&source.parsed) {
+                    source.role = role;
+                    source.role_from = "content";
+                }
+            }
+        }
+        let (machine, from) = match (from_path.machine, record_hostname(&source.parsed)) {
+            (Some(m), _) => (m, "path"),
+            (None, Some(h)) => (h, "records"),
+            (None, None) => match source.vmid {
+                Some(vmid) => (format!("vm{vmid}"), "vmid"),
+                None => (String::new(), "none"),
+            },
+        };
+        source.machine = machine;
+        source.machine_from = from;
+    }
+    // A guest folder named only by its VMID takes the host name its records carry elsewhere.
+    let vmid_names: BTreeMap<u32, String> = sources
+        .iter()
+        .filter(|s| s.machine_from == "records")
+        .filter_map(|s| Some((s.vmid?, s.machine.clone())))
+        .collect();
+    for source in sources.iter_mut() {
+        if source.machine_from == "vmid"
+            && let Some(name) = source.vmid.and_then(|v| vmid_names.get(&v))
+        {
+            source.machine = name.clone();
+            source.machine_from = "same vmid";
+        }
+    }
+    let named: BTreeMap<String, Role> = sources
+        .iter()
+        .filter(|s| !s.machine.is_empty())
+        .map(|s| (s.machine.clone(), s.role))
+        .fold(BTreeMap::new(), |mut acc, (m, r)| {
+            let slot = acc.entry(m).or_insert(Role::Unknown);
+            if *slot == Role::Unknown {
+                *slot = r;
+            }
+            acc
+        });
+    for source in sources.iter_mut() {
+        if source.machine.is_empty() && named.len() == 1 {
+            if let Some((name, role)) = named.iter().next() {
+                let role_fits =
+                    source.role == Role::Unknown || source.role == *role || *role == Role::Unknown;
+                if role_fits {
+                    source.machine = name.clone();
+                    source.machine_from = "only machine";
+                }
+            }
+        }
+        if source.machine.is_empty() {
+            source.machine = "unknown".to_string();
+        }
+        if source.role == Role::Unknown
+            && let Some(role) = named.get(&source.machine).filter(|r| **r != Role::Unknown)
+        {
+            source.role = *role;
+            source.role_from = "same machine";
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_name_role_machine_and_vmid() {
+        let cases: &[(&str, Option<Role>, Option<&str>, Option<u32>)] = &[
+            (
+                "host/pve1/var/log/kern.log",
+                Some(Role::Host),
+                Some("pve1"),
+                None,
+            ),
+            (
+                "guest/101-web/dmesg.txt",
+                Some(Role::Guest),
+                Some("web"),
+                Some(101),
+            ),
+            ("guest/102/syslog", Some(Role::Guest), None, Some(102)),
+            (
+                "bundle/vm-103/var/log/syslog",
+                Some(Role::Guest),
+                None,
+                Some(103),
+            ),
+            (
+                "logs/host.tgz!host/pve/journal.txt",
+                Some(Role::Host),
+                Some("pve"),
+                None,
+            ),
+            ("host-kern.log", Some(Role::Host), None, None),
+            ("guest-104-syslog", Some(Role::Guest), None, Some(104)),
+            ("var/log/syslog", None, None, None),
+            ("host.log", None, None, None),
+        ];
+        for &(path, role, machine, vmid) in cases {
+            let id = identify_path(path);
+            assert_eq!(id.role, role, "{path}");
+            assert_eq!(id.machine.as_deref(), machine, "{path}");
+            assert_eq!(id.vmid, vmid, "{path}");
+        }
+    }
+}

@@ -380,9 +380,18 @@ mod tests {
 
     /// Real lines from Debian, Proxmox VE and plaso's test data, each with the fields pvelog
     /// must take from it: (line, host, ident, pid, message).
+    /// (line, host, ident, pid, message)
+    type Row = (
+        &'static [u8],
+        Option<&'static [u8]>,
+        Option<&'static [u8]>,
+        Option<u32>,
+        &'static [u8],
+    );
+
     #[test]
     fn header_table() {
-        let table: &[(&[u8], Option<&[u8]>, Option<&[u8]>, Option<u32>, &[u8])] = &[
+        let table: &[Row] = &[
             (
                 b"Mar  6 04:07:28 hostname systemd[1]: Stopping Regular background program processing daemon...",
                 Some(b"hostname"),

@@ -1,0 +1,88 @@
+//! The pipeline up to the timeline: bundle members → formats → sources → clock → merged order.
+//!
+//! Members are detected and parsed in parallel (rayon, one task per member); every later step is
+//! deterministic and does not depend on the thread count.
+
+use rayon::prelude::*;
+
+use crate::bundle::{Bundle, Limits};
+use crate::clock::{self, ClockOptions, ClockSummary, Manifest};
+use crate::event::Role;
+use crate::formats::{self, FormatKind};
+use crate::source::{self, Source};
+use crate::timeline::{self, EventRef};
+
+/// Everything the analysis needs besides the bundle.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Size caps.
+    pub limits: Limits,
+    /// Time options.
+    pub clock: ClockOptions,
+    /// `--format-override SUFFIX=KIND`: members whose path ends with SUFFIX are parsed as KIND.
+    pub format_overrides: Vec<(String, FormatKind)>,
+}
+
+/// The analysed bundle.
+#[derive(Debug)]
+pub struct Analysis<'b> {
+    /// Every source, host sources first, then guests, then the rest, each by path.
+    pub sources: Vec<Source<'b>>,
+    /// The bundle-wide clock decisions.
+    pub clock: ClockSummary,
+    /// Every event, in timeline order.
+    pub order: Vec<EventRef>,
+    /// The manifest member's path, when one was read.
+    pub manifest: Option<String>,
+}
+
+/// Whether a member is the bundle's manifest (`manifest.json` at the top of an INPUT).
+fn is_manifest(path: &str) -> bool {
+    path == "manifest.json"
+        || path
+            .strip_suffix("/manifest.json")
+            .is_some_and(|p| !p.contains('/'))
+}
+
+/// Runs the pipeline over a bundle.
+pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
+    let manifest_member = bundle.members.iter().find(|m| is_manifest(&m.path));
+    let manifest = manifest_member.and_then(|m| Manifest::parse(m.bytes()));
+    let mut sources: Vec<Source<'b>> = bundle
+        .members
+        .par_iter()
+        .enumerate()
+        .filter(|(_, m)| !is_manifest(&m.path))
+        .map(|(i, member)| {
+            let data = member.bytes();
+            let kind = opts
+                .format_overrides
+                .iter()
+                .find(|(suffix, _)| member.path.ends_with(suffix.as_str()))
+                .map(|(_, k)| *k)
+                .unwrap_or_else(|| formats::detect(&member.path, data));
+            Source {
+                path: member.path.clone(),
+                member: i,
+                mtime: member.mtime,
+                role: Role::Unknown,
+                machine: String::new(),
+                machine_from: "none",
+                role_from: "none",
+                vmid: None,
+                parsed: formats::parse(kind, data, opts.limits.max_line_bytes),
+                time_notes: Vec::new(),
+            }
+        })
+        .collect();
+    source::assign_identities(&mut sources);
+    sources.sort_by(|a, b| (a.role, &a.path).cmp(&(b.role, &b.path)));
+    let clock = clock::resolve(&mut sources, &opts.clock, manifest.as_ref());
+    let order = timeline::merge(&mut sources);
+    Analysis {
+        sources,
+        clock,
+        order,
+        manifest: manifest_member.map(|m| m.path.clone()),
+    }
+}

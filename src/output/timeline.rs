@@ -1,0 +1,216 @@
+//! `pvelog timeline` renderers.
+//!
+//! Text, one record per line (continuation lines indented below it):
+//!
+//! ```text
+//! 2025-07-29T09:56:40.006000Z  pve1/host    kernel: Out of memory: Killed process 32969 (kvm) …
+//! boot+12.345678s              web/guest    kernel: EXT4-fs (vda1): mounted filesystem
+//! ```
+//!
+//! JSON Lines, one object per event, time-ordered, with the keys of DESIGN.md §2: `time`,
+//! `time_quality`, `role`, `machine`, `source`, `line`, `format`, `priority`, `ident`, `pid`,
+//! `message`; plus `offset`, `hostname`, `time_recorded` (the time as written, when a fix changed
+//! it), `monotonic_s` (seconds since boot, when the record has them) and `message_bytes` (base64,
+//! only when the message is not UTF-8; `message` then holds it with U+FFFD replacements).
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+use base64::Engine as _;
+use serde::Serialize;
+
+use super::{escape, rfc3339};
+use crate::analysis::Analysis;
+use crate::clock::monotonic_seconds;
+use crate::event::{Event, RecordedTime, Role};
+use crate::source::Source;
+use crate::timeline::Window;
+
+/// Which events to print.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Time window.
+    pub window: Window,
+    /// Only these machines (empty: all).
+    pub machines: Vec<String>,
+    /// Only records at this syslog priority or more severe (records without one pass).
+    pub max_priority: Option<u8>,
+}
+
+impl Filter {
+    fn admits(&self, source: &Source<'_>, event: &Event<'_>) -> bool {
+        self.window.admits(event.time)
+            && (self.machines.is_empty() || self.machines.contains(&source.machine))
+            && self
+                .max_priority
+                .is_none_or(|max| event.priority.is_none_or(|p| p <= max))
+    }
+}
+
+/// Counts of what a render printed and left out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Printed {
+    /// Events printed.
+    pub events: u64,
+    /// Events without a wall-clock time that an active time window left out.
+    pub undated_left_out: u64,
+}
+
+fn each<'a, 'b>(
+    analysis: &'a Analysis<'b>,
+    filter: &'a Filter,
+    printed: &'a mut Printed,
+) -> impl Iterator<Item = (&'a Source<'b>, &'a Event<'b>)> + 'a {
+    analysis.order.iter().filter_map(move |r| {
+        let source = &analysis.sources[r.source as usize];
+        let event = &source.parsed.events[r.event as usize];
+        if filter.admits(source, event) {
+            printed.events += 1;
+            Some((source, event))
+        } else {
+            if event.time.is_none() && filter.window.is_active() {
+                printed.undated_left_out += 1;
+            }
+            None
+        }
+    })
+}
+
+/// Width of the time column: `2025-07-29T09:56:40.006000Z`.
+const TIME_WIDTH: usize = 27;
+
+/// Writes the text timeline.
+pub fn write_text(
+    analysis: &Analysis<'_>,
+    filter: &Filter,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<Printed> {
+    let mut printed = Printed::default();
+    let width = analysis
+        .sources
+        .iter()
+        .map(|s| s.machine.len() + 1 + s.role.as_str().len())
+        .max()
+        .unwrap_or(0);
+    let paint = |style: Style, text: &str| -> String {
+        if color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    };
+    for (source, event) in each(analysis, filter, &mut printed) {
+        let time = match (event.time, event.recorded) {
+            (Some(t), _) => rfc3339(t),
+            (None, RecordedTime::Monotonic { micros }) => {
+                format!("boot+{}.{:06}s", micros / 1_000_000, micros % 1_000_000)
+            }
+            (None, _) => "-".to_string(),
+        };
+        let who = format!("{}/{}", source.machine, source.role.as_str());
+        let who_style = match source.role {
+            Role::Host => Style::new().fg_color(Some(AnsiColor::Cyan.into())),
+            Role::Guest => Style::new().fg_color(Some(AnsiColor::Magenta.into())),
+            Role::Unknown => Style::new(),
+        };
+        let mut line = format!(
+            "{}  {}  ",
+            paint(Style::new().dimmed(), &format!("{time:<TIME_WIDTH$}")),
+            paint(who_style, &format!("{who:<width$}")),
+        );
+        if let Some(ident) = event.ident {
+            let ident = escape::terminal(ident);
+            let tag = match event.pid {
+                Some(pid) => format!("{ident}[{pid}]:"),
+                None => format!("{ident}:"),
+            };
+            line.push_str(&paint(Style::new().bold(), &tag));
+            line.push(' ');
+        }
+        let message_style = match event.priority {
+            Some(0..=3) => Style::new().fg_color(Some(AnsiColor::Red.into())),
+            Some(4) => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+            _ => Style::new(),
+        };
+        let mut parts = event.message.split(|&b| b == b'\n');
+        let first = parts.next().unwrap_or_default();
+        line.push_str(&paint(message_style, &escape::terminal(first)));
+        for more in parts {
+            line.push('\n');
+            line.push_str(&" ".repeat(TIME_WIDTH + 4));
+            line.push_str(&paint(message_style, &escape::terminal(more)));
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(printed)
+}
+
+/// One JSON Lines record.
+#[derive(Serialize)]
+struct JsonEvent<'a> {
+    time: Option<String>,
+    time_quality: Vec<&'static str>,
+    role: &'static str,
+    machine: &'a str,
+    source: &'a str,
+    line: u32,
+    offset: u64,
+    format: &'static str,
+    priority: Option<u8>,
+    facility: Option<u8>,
+    hostname: Option<String>,
+    ident: Option<String>,
+    pid: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time_recorded: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    monotonic_s: Option<f64>,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message_bytes: Option<String>,
+}
+
+/// Writes the timeline as JSON Lines.
+pub fn write_jsonl(
+    analysis: &Analysis<'_>,
+    filter: &Filter,
+    out: &mut dyn Write,
+) -> io::Result<Printed> {
+    let mut printed = Printed::default();
+    for (source, event) in each(analysis, filter, &mut printed) {
+        let (message, message_bytes) = match std::str::from_utf8(&event.message) {
+            Ok(s) => (s.to_string(), None),
+            Err(_) => (
+                String::from_utf8_lossy(&event.message).into_owned(),
+                Some(base64::engine::general_purpose::STANDARD.encode(&event.message)),
+            ),
+        };
+        let record = JsonEvent {
+            time: event.time.map(rfc3339),
+            time_quality: event.quality.iter().map(|f| f.as_str()).collect(),
+            role: source.role.as_str(),
+            machine: &source.machine,
+            source: &source.path,
+            line: event.line,
+            offset: event.offset,
+            format: source.parsed.variant,
+            priority: event.priority,
+            facility: event.facility,
+            hostname: event
+                .hostname
+                .map(|h| String::from_utf8_lossy(h).into_owned()),
+            ident: event.ident.map(|i| String::from_utf8_lossy(i).into_owned()),
+            pid: event.pid,
+            time_recorded: (!event.quality.is_empty() && !event.time_text.is_empty())
+                .then(|| String::from_utf8_lossy(event.time_text).into_owned()),
+            monotonic_s: monotonic_seconds(event),
+            message,
+            message_bytes,
+        };
+        serde_json::to_writer(&mut *out, &record).map_err(io::Error::from)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(printed)
+}
