@@ -565,28 +565,29 @@ fn find_boot_anchor(
     None
 }
 
-/// The largest group of boot-time candidates within two seconds of each other (at least `min`
-/// strong), as (median candidate with the union of qualities, size, spread in seconds).
+/// The boot time from candidates `wall − uptime`: the lowest group of candidates within two
+/// seconds of each other that holds at least `support` of them (fewer when there are fewer), as
+/// (median candidate with the union of qualities, group size, spread in seconds).
+///
+/// Why the lowest: a record is written *after* the kernel printed it, so `wall − uptime` is never
+/// earlier than the boot (up to the second lost when the wall time has no fraction), but it is
+/// later for records read late, such as the ring buffer that rsyslog reads in one burst when it
+/// starts. Live records sit at the bottom; the support requirement keeps one stray low value
+/// (a clock stepped back) from winning alone.
 fn best_cluster(cands: &mut [BootCandidate], min: usize) -> Option<(BootCandidate, usize, f64)> {
     if cands.len() < min || cands.is_empty() {
         return None;
     }
     cands.sort_by_key(|c| c.boot);
+    let support = min.max(2).min(cands.len());
     let window = Duration::seconds(2);
-    let (mut best_start, mut best_len, mut start) = (0, 0, 0);
-    for end in 0..cands.len() {
-        while cands[end].boot - cands[start].boot > window {
-            start += 1;
-        }
-        if end + 1 - start > best_len {
-            best_len = end + 1 - start;
-            best_start = start;
-        }
-    }
-    if best_len < min {
-        return None;
-    }
-    let group = &cands[best_start..best_start + best_len];
+    let group = (0..cands.len()).find_map(|start| {
+        let len = cands[start..]
+            .iter()
+            .take_while(|c| c.boot - cands[start].boot <= window)
+            .count();
+        (len >= support).then(|| &cands[start..start + len])
+    })?;
     let mut chosen = group[group.len() / 2];
     for c in group {
         for fix in c.quality.iter() {
@@ -597,7 +598,7 @@ fn best_cluster(cands: &mut [BootCandidate], min: usize) -> Option<(BootCandidat
         .num_microseconds()
         .unwrap_or(0) as f64
         / 1e6;
-    Some((chosen, best_len, spread))
+    Some((chosen, group.len(), spread))
 }
 
 /// Seconds since boot of an event, for outputs.

@@ -1,0 +1,262 @@
+//! The binary end to end: inputs in every container form, exit codes, filters, determinism.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+
+use support::{bundles, corpora, pvelog, tgz_of};
+
+fn stdout_of(args: &[&str]) -> (String, i32) {
+    let out = pvelog().args(args).output().expect("run pvelog");
+    (
+        String::from_utf8(out.stdout).expect("UTF-8 output"),
+        out.status.code().expect("exit code"),
+    )
+}
+
+#[test]
+fn tarball_and_directory_give_identical_events() {
+    let tmp = tempfile::tempdir().unwrap();
+    for dir in bundles() {
+        let tgz = tmp.path().join("bundle.tgz");
+        std::fs::write(&tgz, tgz_of(&dir)).unwrap();
+        let dir = dir.to_str().unwrap();
+        let tgz = tgz.to_str().unwrap();
+        let (from_dir, code_dir) = stdout_of(&["timeline", "--format", "jsonl", dir]);
+        let (from_tgz, code_tgz) = stdout_of(&["timeline", "--format", "jsonl", tgz]);
+        assert_eq!((code_dir, code_tgz), (0, 0), "{dir}");
+        assert!(!from_dir.is_empty(), "{dir}");
+        assert_eq!(from_dir, from_tgz, "{dir}: directory and .tgz differ");
+    }
+}
+
+#[test]
+fn one_and_many_threads_give_identical_output() {
+    for dir in bundles() {
+        let dir = dir.to_str().unwrap();
+        for format in ["text", "jsonl"] {
+            let (one, _) = stdout_of(&["timeline", "--threads", "1", "--format", format, dir]);
+            let (many, _) = stdout_of(&["timeline", "--threads", "4", "--format", format, dir]);
+            assert_eq!(one, many, "{dir} {format}");
+        }
+        let (one, _) = stdout_of(&["sources", "--threads", "1", "--format", "json", dir]);
+        let (many, _) = stdout_of(&["sources", "--threads", "3", "--format", "json", dir]);
+        assert_eq!(one, many, "{dir}");
+    }
+}
+
+#[test]
+fn timeline_is_in_utc_order_across_host_and_guest() {
+    let dir = corpora().join("bundles/pve-oom");
+    let (out, code) = stdout_of(&["timeline", "--format", "jsonl", dir.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    let events: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let times: Vec<&str> = events.iter().filter_map(|e| e["time"].as_str()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "not time-ordered");
+    let formats: std::collections::BTreeSet<&str> =
+        events.iter().filter_map(|e| e["format"].as_str()).collect();
+    for f in ["syslog-rfc3164", "journal-short-iso", "dmesg"] {
+        assert!(formats.contains(f), "no {f} events: {formats:?}");
+    }
+    // The host kill (11:56:40 CEST in kern.log) lands at 09:56:40Z, after the guest's last
+    // record before it (09:56:35Z, assumed UTC) and before the guest's reboot.
+    let kill = events
+        .iter()
+        .find(|e| {
+            e["source"] == "host/pve1/var/log/kern.log"
+                && e["message"].as_str().unwrap().starts_with("Out of memory: Killed process 32969")
+        })
+        .expect("kill in kern.log");
+    assert_eq!(kill["time"], "2025-07-29T09:56:40.000000Z");
+    assert_eq!(kill["time_quality"], serde_json::json!(["year_inferred", "tz_derived"]));
+    assert_eq!(kill["time_recorded"], "Jul 29 11:56:40");
+    assert_eq!((kill["role"].as_str(), kill["machine"].as_str()), (Some("host"), Some("pve1")));
+    // The guest dmesg is anchored to the guest syslog's kernel lines that carry the uptime.
+    let dmesg: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["source"] == "guest/101-web/dmesg.txt")
+        .collect();
+    assert!(!dmesg.is_empty());
+    for e in &dmesg {
+        let q = e["time_quality"].as_array().unwrap();
+        assert!(q.contains(&serde_json::json!("boot_anchored")), "{e}");
+        assert!(e["time"].is_string(), "{e}");
+    }
+    let linux = dmesg
+        .iter()
+        .find(|e| e["message"].as_str().unwrap().starts_with("Linux version"))
+        .unwrap();
+    // Boot at 10:01:43.5Z; the anchor is good to about a second.
+    let t = linux["time"].as_str().unwrap();
+    assert!(("2025-07-29T10:01:42.5" ..= "2025-07-29T10:01:44.5").contains(&t), "{t}");
+}
+
+#[test]
+fn truncated_tarball_yields_readable_members_and_exit_3() {
+    let dir = corpora().join("bundles/pve-oom");
+    let tgz = tgz_of(&dir);
+    let tmp = tempfile::tempdir().unwrap();
+    let cut = tmp.path().join("cut.tgz");
+    std::fs::write(&cut, &tgz[..tgz.len() * 2 / 3]).unwrap();
+    let out = pvelog()
+        .args(["timeline", "--format", "jsonl", cut.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cut.tgz: at byte "), "{stderr}");
+    assert!(stderr.contains("truncated"), "{stderr}");
+    assert!(!out.stdout.is_empty(), "readable members must still be shown");
+}
+
+#[test]
+fn gzip_and_stdin_inputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let kern = corpora().join("bundles/pve-oom/host/pve1/var/log/kern.log");
+    let data = std::fs::read(&kern).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&data[..100]).unwrap();
+    let mut bytes = gz.finish().unwrap();
+    // A second gzip member, as `cat a.gz b.gz` or logrotate's delaycompress can leave.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&data[100..]).unwrap();
+    bytes.extend(gz.finish().unwrap());
+    let path = tmp.path().join("kern.log.1.gz");
+    std::fs::write(&path, &bytes).unwrap();
+    let args = ["timeline", "--reference-time", "2025-07-30", "--tz", "Europe/Berlin"];
+    let (from_gz, code) = stdout_of(&[&args[..], &[path.to_str().unwrap()]].concat());
+    assert_eq!(code, 0);
+    let (from_plain, _) = stdout_of(&[&args[..], &[kern.to_str().unwrap()]].concat());
+    assert_eq!(from_gz.lines().count(), data.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count());
+    assert_eq!(from_gz, from_plain);
+    let out = pvelog()
+        .args([&args[..], &["-"]].concat())
+        .write_stdin(bytes)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), from_plain);
+}
+
+#[test]
+fn missing_input_is_a_usage_error() {
+    let out = pvelog().args(["timeline", "/nonexistent/bundle.tgz"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/nonexistent/bundle.tgz: cannot open"), "{stderr}");
+}
+
+#[test]
+fn bad_flag_values_are_usage_errors() {
+    let dir = corpora().join("bundles/pve-oom");
+    for args in [
+        &["timeline", "--tz", "Mars/Olympus"][..],
+        &["timeline", "--since", "yesterday"],
+        &["timeline", "--around", "2025-07-29T09:56:40Z", "--window", "5y"],
+    ] {
+        let out = pvelog().args(args).arg(&dir).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn around_window_selects_the_incident() {
+    let dir = corpora().join("bundles/pve-oom");
+    let (out, code) = stdout_of(&[
+        "timeline",
+        "--around",
+        "2025-07-29T09:56:40Z",
+        "--window",
+        "1s",
+        "--format",
+        "jsonl",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    assert!(!out.is_empty());
+    for line in out.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let t = v["time"].as_str().unwrap();
+        assert!(("2025-07-29T09:56:39" ..= "2025-07-29T09:56:41.999999Z").contains(&t), "{t}");
+    }
+}
+
+#[test]
+fn control_sequences_are_neutralized_in_text_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("syslog");
+    std::fs::write(
+        &path,
+        b"2025-07-29T10:00:00+00:00 h evil[1]: \x1b]52;c;cm0gLXJmIH4=\x07 \x1b[2J cleared\n",
+    )
+    .unwrap();
+    for color in ["never", "always"] {
+        let out = pvelog()
+            .args(["timeline", "--color", color, path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("\\x1b]52;c;cm0gLXJmIH4=\\x07 \\x1b[2J cleared"), "{text}");
+        assert!(!text.contains("\x1b]52"), "raw OSC reached the terminal");
+        assert!(!text.contains("\x1b[2J"), "raw CSI reached the terminal");
+    }
+}
+
+#[test]
+fn non_utf8_messages_are_lossless_in_jsonl() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("syslog");
+    std::fs::write(&path, b"2025-07-29T10:00:00+00:00 h app[1]: caf\xe9 latin-1\n").unwrap();
+    let (out, _) = stdout_of(&["timeline", "--format", "jsonl", path.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["message"], "caf\u{fffd} latin-1");
+    assert_eq!(v["message_bytes"], "Y2Fm6SBsYXRpbi0x");
+}
+
+#[test]
+fn broken_pipe_exits_zero() {
+    let dir = corpora().join("bundles/pve-oom");
+    // Enough output (about 1.5 MB) to overflow the pipe and pvelog's own buffer.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pvelog"))
+        .args(["timeline", "--format", "jsonl"])
+        .args(std::iter::repeat_n(&dir, 30))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn several_inputs_are_prefixed_by_their_name() {
+    let dir = corpora().join("bundles/pve-oom");
+    let kern = dir.join("host/pve1/var/log/kern.log");
+    let (out, code) = stdout_of(&[
+        "sources",
+        "--format",
+        "json",
+        dir.to_str().unwrap(),
+        kern.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let paths: Vec<&str> = v["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"pve-oom/host/pve1/var/log/kern.log"), "{paths:?}");
+    assert!(paths.contains(&"kern.log"), "{paths:?}");
+}

@@ -1,0 +1,60 @@
+//! Golden tests over `corpora/`: the text and JSON outputs of every bundle are pinned as insta
+//! snapshots, and every line of every corpus file is accounted for.
+//!
+//! Update the snapshots with `cargo insta review` (or `INSTA_UPDATE=always cargo test`) after a
+//! deliberate change, and read the diff: it is the change in what an SRE sees.
+
+mod support;
+
+use pvelog::analysis::{self, Options};
+use pvelog::bundle::{Bundle, Limits};
+use support::{bundles, pvelog};
+
+fn run(args: &[&str]) -> String {
+    let out = pvelog().args(args).output().expect("run pvelog");
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+#[test]
+fn golden_outputs() {
+    for dir in bundles() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let path = dir.to_str().unwrap();
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_suffix(name.clone());
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| {
+            insta::assert_snapshot!("timeline_text", run(&["timeline", "--color", "never", path]));
+            insta::assert_snapshot!("timeline_jsonl", run(&["timeline", "--format", "jsonl", path]));
+            insta::assert_snapshot!("sources_text", run(&["sources", path]));
+            insta::assert_snapshot!("sources_json", run(&["sources", "--format", "json", path]));
+        });
+    }
+}
+
+/// events + banners + blank + unparsed = lines, for every source, and the line totals match
+/// the files: nothing in the corpora is silently dropped.
+#[test]
+fn every_corpus_line_is_accounted_for() {
+    for dir in bundles() {
+        let bundle = Bundle::open(&[dir.to_string_lossy().into_owned()], &Limits::default());
+        assert!(bundle.problems.is_empty(), "{:?}", bundle.problems);
+        let analysis = analysis::analyze(&bundle, &Options::default());
+        for source in &analysis.sources {
+            let st = &source.parsed.stats;
+            assert!(st.balanced(), "{}: {st:?}", source.path);
+            let bytes = std::fs::read(dir.join(&source.path)).unwrap();
+            assert_eq!(
+                st.lines,
+                pvelog::framing::count_lines(&bytes),
+                "{}",
+                source.path
+            );
+            let first_lines: u64 = source.parsed.events.iter().map(|e| u64::from(e.lines)).sum();
+            assert_eq!(first_lines, st.event_lines, "{}", source.path);
+        }
+        let parsed_members = analysis.sources.len() + usize::from(analysis.manifest.is_some());
+        assert_eq!(parsed_members, bundle.members.len(), "{}", dir.display());
+    }
+}
