@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pvelog::formats::{FormatKind, parse};
+use pvelog::formats::{FormatKind, detect, parse};
 
 fn samples() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/formats/samples/dmesg");
@@ -65,6 +65,14 @@ fn util_linux_samples_parse() {
             parsed.stats.unparsed_lines,
             parsed.variant
         );
+        // Detection must pick dmesg for every output it parses (a `dmesg` file name, as in a
+        // bundle, only breaks ties).
+        if !parsed.events.is_empty() {
+            let detected = detect(&format!("commands/{name}.dmesg"), &data);
+            if detected != FormatKind::Dmesg {
+                failures.push(format!("{name}: detected as {detected:?}"));
+            }
+        }
         if parsed.stats.unparsed_lines != allowed {
             failures.push(format!(
                 "{name}: {} unparsed (allowed {allowed}), e.g. {:?}",
@@ -96,6 +104,22 @@ fn inputs_and_fuzz_inputs_stay_balanced() {
                 parsed.stats
             );
             assert!(parsed.stats.balanced(), "{:?}", parsed.stats);
+            if sub.starts_with("util-linux") {
+                // `dmesg --file` and `--kmsg-file` inputs: raw prefixes and NUL-separated
+                // kmsg records.
+                assert_eq!(parsed.stats.unparsed_lines, unparsed_input(&entry.path()));
+                assert_eq!(detect("input", &data), FormatKind::Dmesg);
+            }
         }
+    }
+}
+
+/// Unparsed lines expected in util-linux's inputs: `newlines` is the kernel's syslog buffer
+/// (`dmesg --file` reads it), where a message's raw newlines are not indented, so the three
+/// bare lines in it are unparsed like `dmesg -t` output.
+fn unparsed_input(path: &Path) -> u64 {
+    match path.file_name().and_then(|n| n.to_str()) {
+        Some("newlines") => 3,
+        _ => 0,
     }
 }

@@ -8,7 +8,7 @@
 //! kern  :notice: [  125.000000] example[5]                                      -x / --decode
 //! [Fri Feb 13 23:31:30 2009] example[0]                                         -T / --ctime
 //! 2009-02-13T23:31:30,123456+00:00 example[0]                                   --time-format iso
-//! [Feb13 23:31] example[0]                                                      -e / --reltime, first of a minute
+//! [Feb13 23:31] example[0]                                                      -e / --reltime (and -H), first of a minute
 //! [  +7.000000] example[2]                                                      -e, the records after it
 //! [<    0.000000>] new                                                          -d with --notime
 //! [    8.000000 <    7.000000>] example[2]                                      -d / --show-delta
@@ -1261,6 +1261,17 @@ dmesg: read kernel buffer failed: Operation not permitted\n\
         assert_eq!(parsed.stats.unparsed_lines, 1);
         let parsed = run(b"[    1.000000] x\x00\x00\n");
         assert_eq!(&*parsed.events[0].message, b"x\x00\x00");
+    }
+
+    #[test]
+    fn text_before_a_nul_separated_record_is_unparsed_once() {
+        let data = b"garbage\x00\x00[    1.000000] x\n";
+        let parsed = run(data);
+        assert_eq!(parsed.stats.unparsed_lines, 1);
+        assert_eq!(parsed.stats.event_lines, 0);
+        assert_eq!(parsed.events.len(), 1);
+        assert_eq!((parsed.events[0].offset, parsed.events[0].lines), (9, 0));
+        assert_eq!(&*parsed.events[0].message, b"x");
     }
 
     #[test]
