@@ -617,7 +617,11 @@ fn iso(input: &[u8]) -> PResult<'_, Stamp> {
 
 /// `Fri Feb 13 23:31:30 2009]` (after the `[`), with a space-padded day and an optional delta.
 fn ctime(input: &[u8]) -> PResult<'_, Stamp> {
-    let (rest, _weekday) = take_while_m_n(2, 9, |b: u8| b.is_ascii_alphabetic()).parse(input)?;
+    // The weekday as the locale abbreviates it (`Fri`, `Fr`, `ven.`, `mié`).
+    let (rest, _weekday) = take_while_m_n(2, 12, |b: u8| {
+        b.is_ascii_alphabetic() || b == b'.' || b >= 0x80
+    })
+    .parse(input)?;
     let (rest, _) = char(' ')(rest)?;
     let (rest, month) = common::month(rest)?;
     let (rest, _) = take_while_m_n(1, 2, |b| b == b' ').parse(rest)?;
@@ -1063,6 +1067,15 @@ mod tests {
     }
 
     #[test]
+    fn ctime_in_other_locales() {
+        let e = one("[Fr Mär  6 04:07:28 2026] Hallo".as_bytes());
+        assert_eq!(e.recorded, local(2026, 3, 6, 4, 7, 28));
+        assert_eq!(&*e.message, b"Hallo");
+        let e = one("[mié dic 24 23:59:59 2025] hola".as_bytes());
+        assert_eq!(e.recorded, local(2025, 12, 24, 23, 59, 59));
+    }
+
+    #[test]
     fn combined_formats_keep_the_uptime() {
         let e = one(
             b"[  125.000000] [Fri Feb 13 23:33:35 2009] 2009-02-13T23:33:35,123456+00:00 example[5]",
@@ -1321,5 +1334,39 @@ dmesg: read kernel buffer failed: Operation not permitted\n\
         let parsed = run(b"[Feb13 23:31] a\n[+99999999999999999999.000000] b\n[Feb31 23:31] c\n[  +1.000000] d\n");
         assert_eq!(parsed.events.len(), 4);
         assert_eq!(parsed.events[3].recorded, RecordedTime::Missing);
+    }
+
+    proptest::proptest! {
+        /// Any bytes, built from the pieces of real prefixes so that the parser goes deep:
+        /// no panic, and every line is accounted for.
+        #[test]
+        fn arbitrary_input_stays_balanced(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(&b"[    1.000000] "[..]),
+                    proptest::strategy::Just(&b"<6>"[..]),
+                    proptest::strategy::Just(&b"kern  :info  : "[..]),
+                    proptest::strategy::Just(&b"[Feb13 23:31] "[..]),
+                    proptest::strategy::Just(&b"[  +1.5] "[..]),
+                    proptest::strategy::Just(&b"[Fri Feb 13 23:31:30 2009 <    0.1>] "[..]),
+                    proptest::strategy::Just(&b"2009-02-13T23:31:30,123456+00:00 "[..]),
+                    proptest::strategy::Just(&b"6,339,5140900,-,caller=T1;"[..]),
+                    proptest::strategy::Just(&b"\x1b[32m"[..]),
+                    proptest::strategy::Just(&b"\x00"[..]),
+                    proptest::strategy::Just(&b"\n"[..]),
+                    proptest::strategy::Just(&b" "[..]),
+                    proptest::strategy::Just(&b"x"[..]),
+                    proptest::strategy::Just(&b"[T1] "[..]),
+                ],
+                0..40,
+            ),
+            noise in proptest::collection::vec(proptest::num::u8::ANY, 0..16),
+        ) {
+            let mut data: Vec<u8> = pieces.concat();
+            data.extend_from_slice(&noise);
+            let parsed = parse(FormatKind::Dmesg, &data, 1 << 20);
+            proptest::prop_assert!(parsed.stats.balanced(), "{:?}", parsed.stats);
+            let _ = recognizes(&data);
+        }
     }
 }
