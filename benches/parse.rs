@@ -16,7 +16,9 @@ use pvelog::formats::{self, FormatKind};
 const INPUT_BYTES: usize = 8 << 20;
 
 fn corpus(rel: &str) -> Vec<u8> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora").join(rel);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpora")
+        .join(rel);
     let one = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut data = Vec::with_capacity(INPUT_BYTES + one.len());
     while data.len() < INPUT_BYTES {
@@ -27,10 +29,26 @@ fn corpus(rel: &str) -> Vec<u8> {
 
 fn parsers(c: &mut Criterion) {
     let cases = [
-        ("syslog-rfc3164", "bundles/pve-oom/host/pve1/var/log/kern.log", FormatKind::Syslog),
-        ("syslog-rfc3164-guest", "bundles/pve-oom/guest/101-web/var/log/syslog", FormatKind::Syslog),
-        ("journal-short-iso", "bundles/pve-oom/host/pve1/journal.txt", FormatKind::JournalText),
-        ("dmesg", "bundles/pve-oom/guest/101-web/dmesg.txt", FormatKind::Dmesg),
+        (
+            "syslog-rfc3164",
+            "bundles/pve-oom/host/pve1/var/log/kern.log",
+            FormatKind::Syslog,
+        ),
+        (
+            "syslog-rfc3164-guest",
+            "bundles/pve-oom/guest/101-web/var/log/syslog",
+            FormatKind::Syslog,
+        ),
+        (
+            "journal-short-iso",
+            "bundles/pve-oom/host/pve1/journal.txt",
+            FormatKind::JournalText,
+        ),
+        (
+            "dmesg",
+            "bundles/pve-oom/guest/101-web/dmesg.txt",
+            FormatKind::Dmesg,
+        ),
     ];
     let mut group = c.benchmark_group("parse");
     for (name, rel, kind) in cases {
@@ -45,12 +63,16 @@ fn parsers(c: &mut Criterion) {
                 parsed.stats
             })
         });
-        group.bench_with_input(BenchmarkId::new(format!("detect-{name}"), data.len()), &data, |b, data| {
-            b.iter(|| {
-                let detected = formats::detect(rel, black_box(data));
-                assert_eq!(detected, kind);
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new(format!("detect-{name}"), data.len()),
+            &data,
+            |b, data| {
+                b.iter(|| {
+                    let detected = formats::detect(rel, black_box(data));
+                    assert_eq!(detected, kind);
+                })
+            },
+        );
     }
     group.finish();
 }

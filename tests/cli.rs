@@ -68,13 +68,22 @@ fn timeline_is_in_utc_order_across_host_and_guest() {
         .iter()
         .find(|e| {
             e["source"] == "host/pve1/var/log/kern.log"
-                && e["message"].as_str().unwrap().starts_with("Out of memory: Killed process 32969")
+                && e["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Out of memory: Killed process 32969")
         })
         .expect("kill in kern.log");
     assert_eq!(kill["time"], "2025-07-29T09:56:40.000000Z");
-    assert_eq!(kill["time_quality"], serde_json::json!(["year_inferred", "tz_derived"]));
+    assert_eq!(
+        kill["time_quality"],
+        serde_json::json!(["year_inferred", "tz_derived"])
+    );
     assert_eq!(kill["time_recorded"], "Jul 29 11:56:40");
-    assert_eq!((kill["role"].as_str(), kill["machine"].as_str()), (Some("host"), Some("pve1")));
+    assert_eq!(
+        (kill["role"].as_str(), kill["machine"].as_str()),
+        (Some("host"), Some("pve1"))
+    );
     // The guest dmesg is anchored to the guest syslog's kernel lines that carry the uptime.
     let dmesg: Vec<&serde_json::Value> = events
         .iter()
@@ -92,7 +101,10 @@ fn timeline_is_in_utc_order_across_host_and_guest() {
         .unwrap();
     // Boot at 10:01:43.5Z; the anchor is good to about a second.
     let t = linux["time"].as_str().unwrap();
-    assert!(("2025-07-29T10:01:42.5" ..= "2025-07-29T10:01:44.5").contains(&t), "{t}");
+    assert!(
+        ("2025-07-29T10:01:42.5"..="2025-07-29T10:01:44.5").contains(&t),
+        "{t}"
+    );
 }
 
 #[test]
@@ -110,7 +122,10 @@ fn truncated_tarball_yields_readable_members_and_exit_3() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cut.tgz: at byte "), "{stderr}");
     assert!(stderr.contains("truncated"), "{stderr}");
-    assert!(!out.stdout.is_empty(), "readable members must still be shown");
+    assert!(
+        !out.stdout.is_empty(),
+        "readable members must still be shown"
+    );
 }
 
 #[test]
@@ -127,11 +142,22 @@ fn gzip_and_stdin_inputs() {
     bytes.extend(gz.finish().unwrap());
     let path = tmp.path().join("kern.log.1.gz");
     std::fs::write(&path, &bytes).unwrap();
-    let args = ["timeline", "--reference-time", "2025-07-30", "--tz", "Europe/Berlin"];
+    let args = [
+        "timeline",
+        "--reference-time",
+        "2025-07-30",
+        "--tz",
+        "Europe/Berlin",
+    ];
     let (from_gz, code) = stdout_of(&[&args[..], &[path.to_str().unwrap()]].concat());
     assert_eq!(code, 0);
     let (from_plain, _) = stdout_of(&[&args[..], &[kern.to_str().unwrap()]].concat());
-    assert_eq!(from_gz.lines().count(), data.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count());
+    assert_eq!(
+        from_gz.lines().count(),
+        data.split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count()
+    );
     assert_eq!(from_gz, from_plain);
     let out = pvelog()
         .args([&args[..], &["-"]].concat())
@@ -143,10 +169,16 @@ fn gzip_and_stdin_inputs() {
 
 #[test]
 fn missing_input_is_a_usage_error() {
-    let out = pvelog().args(["timeline", "/nonexistent/bundle.tgz"]).output().unwrap();
+    let out = pvelog()
+        .args(["timeline", "/nonexistent/bundle.tgz"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("/nonexistent/bundle.tgz: cannot open"), "{stderr}");
+    assert!(
+        stderr.contains("/nonexistent/bundle.tgz: cannot open"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -155,7 +187,13 @@ fn bad_flag_values_are_usage_errors() {
     for args in [
         &["timeline", "--tz", "Mars/Olympus"][..],
         &["timeline", "--since", "yesterday"],
-        &["timeline", "--around", "2025-07-29T09:56:40Z", "--window", "5y"],
+        &[
+            "timeline",
+            "--around",
+            "2025-07-29T09:56:40Z",
+            "--window",
+            "5y",
+        ],
     ] {
         let out = pvelog().args(args).arg(&dir).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -180,7 +218,10 @@ fn around_window_selects_the_incident() {
     for line in out.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         let t = v["time"].as_str().unwrap();
-        assert!(("2025-07-29T09:56:39" ..= "2025-07-29T09:56:41.999999Z").contains(&t), "{t}");
+        assert!(
+            ("2025-07-29T09:56:39"..="2025-07-29T09:56:41.999999Z").contains(&t),
+            "{t}"
+        );
     }
 }
 
@@ -199,7 +240,10 @@ fn control_sequences_are_neutralized_in_text_output() {
             .output()
             .unwrap();
         let text = String::from_utf8(out.stdout).unwrap();
-        assert!(text.contains("\\x1b]52;c;cm0gLXJmIH4=\\x07 \\x1b[2J cleared"), "{text}");
+        assert!(
+            text.contains("\\x1b]52;c;cm0gLXJmIH4=\\x07 \\x1b[2J cleared"),
+            "{text}"
+        );
         assert!(!text.contains("\x1b]52"), "raw OSC reached the terminal");
         assert!(!text.contains("\x1b[2J"), "raw CSI reached the terminal");
     }
@@ -209,7 +253,11 @@ fn control_sequences_are_neutralized_in_text_output() {
 fn non_utf8_messages_are_lossless_in_jsonl() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("syslog");
-    std::fs::write(&path, b"2025-07-29T10:00:00+00:00 h app[1]: caf\xe9 latin-1\n").unwrap();
+    std::fs::write(
+        &path,
+        b"2025-07-29T10:00:00+00:00 h app[1]: caf\xe9 latin-1\n",
+    )
+    .unwrap();
     let (out, _) = stdout_of(&["timeline", "--format", "jsonl", path.to_str().unwrap()]);
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["message"], "caf\u{fffd} latin-1");
@@ -234,7 +282,12 @@ fn broken_pipe_exits_zero() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     assert!(stderr.is_empty(), "{stderr}");
 }
 
@@ -257,6 +310,9 @@ fn several_inputs_are_prefixed_by_their_name() {
         .iter()
         .map(|s| s["path"].as_str().unwrap())
         .collect();
-    assert!(paths.contains(&"pve-oom/host/pve1/var/log/kern.log"), "{paths:?}");
+    assert!(
+        paths.contains(&"pve-oom/host/pve1/var/log/kern.log"),
+        "{paths:?}"
+    );
     assert!(paths.contains(&"kern.log"), "{paths:?}");
 }

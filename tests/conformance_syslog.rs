@@ -59,7 +59,10 @@ fn plaso_syslog_samples() {
 #[test]
 fn forwarded_records_are_split() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/formats/samples/syslog/plaso");
-    for name in ["syslog_rsyslog_TraditionalForwardFormat", "syslog_rsyslog_ForwardFormat"] {
+    for name in [
+        "syslog_rsyslog_TraditionalForwardFormat",
+        "syslog_rsyslog_ForwardFormat",
+    ] {
         let Ok(data) = std::fs::read(dir.join(name)) else {
             eprintln!("skipped: samples absent");
             return;
@@ -69,7 +72,10 @@ fn forwarded_records_are_split() {
         assert_eq!(parsed.events.len(), 9, "{name}");
         for event in &parsed.events {
             let msg = String::from_utf8_lossy(&event.message);
-            assert!(!msg.contains(">Mar  6 ") && !msg.contains(">2021-03-06T"), "{name}: {msg}");
+            assert!(
+                !msg.contains(">Mar  6 ") && !msg.contains(">2021-03-06T"),
+                "{name}: {msg}"
+            );
         }
     }
 }

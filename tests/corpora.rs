@@ -12,7 +12,11 @@ use support::{bundles, pvelog};
 
 fn run(args: &[&str]) -> String {
     let out = pvelog().args(args).output().expect("run pvelog");
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("UTF-8")
 }
 
@@ -25,8 +29,14 @@ fn golden_outputs() {
         settings.set_snapshot_suffix(name.clone());
         settings.set_prepend_module_to_snapshot(false);
         settings.bind(|| {
-            insta::assert_snapshot!("timeline_text", run(&["timeline", "--color", "never", path]));
-            insta::assert_snapshot!("timeline_jsonl", run(&["timeline", "--format", "jsonl", path]));
+            insta::assert_snapshot!(
+                "timeline_text",
+                run(&["timeline", "--color", "never", path])
+            );
+            insta::assert_snapshot!(
+                "timeline_jsonl",
+                run(&["timeline", "--format", "jsonl", path])
+            );
             insta::assert_snapshot!("sources_text", run(&["sources", path]));
             insta::assert_snapshot!("sources_json", run(&["sources", "--format", "json", path]));
         });
@@ -51,7 +61,12 @@ fn every_corpus_line_is_accounted_for() {
                 "{}",
                 source.path
             );
-            let first_lines: u64 = source.parsed.events.iter().map(|e| u64::from(e.lines)).sum();
+            let first_lines: u64 = source
+                .parsed
+                .events
+                .iter()
+                .map(|e| u64::from(e.lines))
+                .sum();
             assert_eq!(first_lines, st.event_lines, "{}", source.path);
         }
         let parsed_members = analysis.sources.len() + usize::from(analysis.manifest.is_some());

@@ -127,6 +127,14 @@ pub struct Bundle {
 }
 
 impl Bundle {
+    /// A bundle of ready members (for tests, benches and callers that read input themselves).
+    pub fn from_members(members: Vec<Member>) -> Bundle {
+        Bundle {
+            members,
+            ..Bundle::default()
+        }
+    }
+
     /// Reads every INPUT. `-` is stdin. Problems are collected, never fatal.
     pub fn open(inputs: &[String], limits: &Limits) -> Bundle {
         let mut bundle = Bundle::default();

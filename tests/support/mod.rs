@@ -2,7 +2,10 @@
 //! tarballs built from corpus directories (so the repository holds each bundle once, unpacked,
 //! and tests compare the two forms).
 
-#![allow(dead_code, reason = "each test binary uses a different subset of the helpers")]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different subset of the helpers"
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -67,9 +70,5 @@ pub fn tgz_of(dir: &Path) -> Vec<u8> {
             .append_data(&mut header, format!("./{rel}"), &data[..])
             .expect("append");
     }
-    builder
-        .into_inner()
-        .expect("tar")
-        .finish()
-        .expect("gzip")
+    builder.into_inner().expect("tar").finish().expect("gzip")
 }
