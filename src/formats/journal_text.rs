@@ -141,7 +141,7 @@ impl<'b> LineParser<'b> for Parser {
         let follows_event = out.last_line_was_event(&line);
         let spaces = text.iter().take_while(|&&b| b == b' ').count();
         // Indented to the message column: a continuation, whatever it looks like.
-        if follows_event && self.prefix > 0 && spaces >= self.prefix {
+        if follows_event && self.prefix > 0 && spaces >= self.prefix && !is_paste_artifact(text) {
             out.push_continuation(text.get(self.prefix..).unwrap_or_default());
             return;
         }
@@ -205,8 +205,9 @@ pub enum Recognized {
 /// Banners, cursors and catalog lines are [`Recognized::Distinct`], and so are entries whose
 /// timestamp only journalctl writes: a zero-padded day below 10 or a fraction in a `short` stamp,
 /// an ISO offset without a colon (`+0200`), a `short-full` weekday, `short-unix`,
-/// `short-monotonic` and `short-delta`. An entry must name a host and an identifier; a stamp
-/// rsyslog writes as well (`Jul 29 …`, `…+02:00`) is [`Recognized::Shared`], a space-padded day
+/// `short-monotonic` and `short-delta` (with a pid or `kernel` as identifier: dmesg prints
+/// the same brackets). An entry must name a host and an identifier; a stamp rsyslog
+/// writes as well (`Jul 29 …`, `…+02:00`) is [`Recognized::Shared`], a space-padded day
 /// (`Jul  9`, never printed by journalctl) is [`Recognized::No`]. A dmesg line
 /// `[   12.3] ACPI: Core revision` has no identifier after its first token and is `No`.
 pub fn recognizes(text: &[u8]) -> Recognized {
@@ -215,8 +216,33 @@ pub fn recognizes(text: &[u8]) -> Recognized {
         return Recognized::Distinct;
     }
     match record(text) {
-        Some(rec) if rec.hostname.is_some() && rec.ident.is_some() => rec.stamp.strength,
+        Some(rec) if rec.hostname.is_some() && rec.ident.is_some() => match rec.stamp.mode {
+            Mode::ShortMonotonic | Mode::ShortDelta => kernel_clock_strength(text, &rec),
+            _ => rec.stamp.strength,
+        },
         _ => Recognized::No,
+    }
+}
+
+/// How journalctl-specific a `short-monotonic`/`short-delta` entry is. dmesg prints the same
+/// brackets, and many kernel messages read `subsystem device: msg`, which looks like
+/// `host ident: msg`: `usb usb1: New USB device found` is [`Recognized::Shared`];
+/// `pci 0000:00:00.0: [8086:3e0f]`, `sd 2:0:0:0: [sda]` and `EXT4-fs (sda1): mounted` have no
+/// program-like identifier followed by `: ` and are [`Recognized::No`]. Only an identifier with
+/// a pid, or `kernel`, is [`Recognized::Distinct`].
+fn kernel_clock_strength(text: &[u8], rec: &Record<'_>) -> Recognized {
+    let ident = rec.ident.unwrap_or_default();
+    let head = text.get(..rec.prefix).unwrap_or_default();
+    let colon_space = head.ends_with(b": ") || (rec.message.is_empty() && head.ends_with(b":"));
+    let program_like = ident
+        .first()
+        .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b'/');
+    if !colon_space || !program_like {
+        Recognized::No
+    } else if rec.pid.is_some() || ident == b"kernel" {
+        Recognized::Distinct
+    } else {
+        Recognized::Shared
     }
 }
 
@@ -852,12 +878,16 @@ s=0b5e1a0cfc5249f499630477ce92c52e;i=2a;b=35e8501129134edd9df5267c49f744a4;m=596
             "                                          after a fence\n",
             "unindented text\n",
             "...\n",
+            "Jul 29 09:56:41 pve1 multiline-demo[777]: again\n",
+            "                                          ...\n",
         )
         .as_bytes();
         let p = parsed(data);
-        assert_eq!(p.events.len(), 1);
+        assert_eq!(p.events.len(), 2);
         assert_eq!(&*p.events[0].message, b"first line");
-        assert_eq!(p.stats.unparsed_lines, 5);
+        assert_eq!(&*p.events[1].message, b"again");
+        // Five examples are kept; the sixth unparsed line is the `...` at the message column.
+        assert_eq!(p.stats.unparsed_lines, 6);
         let lines: Vec<_> = p.unparsed_examples.iter().map(|u| u.line).collect();
         assert_eq!(lines, vec![1, 3, 4, 5, 6]);
     }
@@ -928,6 +958,12 @@ s=0b5e1a0cfc5249f499630477ce92c52e;i=2a;b=35e8501129134edd9df5267c49f744a4;m=596
             (b"[    0.000000                ] fedora kernel: x", Recognized::Distinct),
             (b"[   12.345678] ACPI: Core revision 20230628", Recognized::No),
             (b"[    0.000000] Booting Linux on physical CPU 0x0000000000 [0x410fd083]", Recognized::No),
+            (b"[    0.403163] pci 0000:00:00.0: [8086:3e0f] type 00 class 0x060000", Recognized::No),
+            (b"[    2.345678] sd 2:0:0:0: [sda] Attached SCSI disk", Recognized::No),
+            (b"[    3.456789] EXT4-fs (sda1): mounted filesystem with ordered data mode.", Recognized::No),
+            (b"[    4.567890] device tap100i0 entered promiscuous mode", Recognized::No),
+            (b"[    1.234567] usb usb1: New USB device found, idVendor=1d6b", Recognized::Shared),
+            (b"[   10.000000] pve1 audit[1234]: AVC apparmor=\"DENIED\"", Recognized::Distinct),
             (b"Mar 11 09:39:39: --- last message repeated 5 times ---", Recognized::No),
             (b"<30>1 2021-03-06T04:07:38.263426+00:00 hostname systemd 1 - -  Stopping", Recognized::No),
             (b"Mon 2022-10-24 00:00:00.994371 UTC [s=0b5e1a0cfc5249f499630477ce92c52e;i=1]", Recognized::No),
