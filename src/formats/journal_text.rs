@@ -319,7 +319,7 @@ fn stamp(text: &[u8]) -> Option<(&[u8], Stamp<'_>)> {
         (rest, mode, recorded, strength)
     } else if first.is_ascii_digit() && text.get(4) == Some(&b'-') {
         let (rest, instant) = common::rfc3339(text, false).ok()?;
-        let written = text.get(..text.len() - rest.len())?;
+        let written = text.get(..text.len().saturating_sub(rest.len()))?;
         let precise = written.contains(&b'.');
         let mode = if precise {
             Mode::ShortIsoPrecise
@@ -341,7 +341,9 @@ fn stamp(text: &[u8]) -> Option<(&[u8], Stamp<'_>)> {
             Recognized::Distinct,
         )
     } else if let Ok((rest, (recorded, strength))) = yearless(text) {
-        let precise = text.get(..text.len() - rest.len())?.contains(&b'.');
+        let precise = text
+            .get(..text.len().saturating_sub(rest.len()))?
+            .contains(&b'.');
         let mode = if precise {
             Mode::ShortPrecise
         } else {
@@ -352,7 +354,7 @@ fn stamp(text: &[u8]) -> Option<(&[u8], Stamp<'_>)> {
         let (rest, recorded) = short_full(text).ok()?;
         (rest, Mode::ShortFull, recorded, Recognized::Distinct)
     };
-    let written = text.get(..text.len() - rest.len())?;
+    let written = text.get(..text.len().saturating_sub(rest.len()))?;
     Some((
         rest,
         Stamp {
@@ -380,7 +382,9 @@ fn iso_strength(written: &[u8]) -> Recognized {
 fn yearless(input: &[u8]) -> PResult<'_, (RecordedTime, Recognized)> {
     let (after_month, _) = common::month(input)?;
     let (rest, recorded) = common::yearless(input)?;
-    let written = input.get(..input.len() - rest.len()).unwrap_or_default();
+    let written = input
+        .get(..input.len().saturating_sub(rest.len()))
+        .unwrap_or_default();
     let strength = if after_month.starts_with(b"  ") {
         // `Jul  9`: syslog's space-padded day, never printed by journalctl.
         Recognized::No
