@@ -4,6 +4,11 @@
 //!
 //! Run: `cargo bench --bench parse`; criterion prints `thrpt` in MiB/s per format.
 
+#![allow(
+    missing_docs,
+    reason = "criterion_group! and criterion_main! generate undocumented items"
+)]
+
 use std::hint::black_box;
 use std::path::Path;
 

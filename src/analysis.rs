@@ -61,8 +61,10 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
                 .find(|(suffix, _)| member.path.ends_with(suffix.as_str()))
                 .map(|(_, k)| *k)
                 .unwrap_or_else(|| formats::detect(&member.path, data));
+            let prompt_host = formats::prompt_hostname_in(data);
             Source {
                 path: member.path.clone(),
+                prompt_host,
                 member: i,
                 mtime: member.mtime,
                 role: Role::Unknown,

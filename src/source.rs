@@ -25,13 +25,15 @@ pub struct Source<'b> {
     pub role: Role,
     /// The machine name.
     pub machine: String,
-    /// How the machine name was found: `path`, `records`, `vmid`, `same name`, `only machine`,
-    /// or `none`.
+    /// How the machine name was found: `path`, `records`, `prompt`, `vmid`, `same vmid`,
+    /// `only machine`, or `none`.
     pub machine_from: &'static str,
     /// How the role was found: `path`, `content`, `same machine`, or `none`.
     pub role_from: &'static str,
     /// The VMID, for a guest whose path or content names it.
     pub vmid: Option<u32>,
+    /// The host name of a shell prompt pasted into the file (`root@pve1:~# dmesg`).
+    pub prompt_host: Option<String>,
     /// The parse result.
     pub parsed: Parsed<'b>,
     /// Notes of the clock stage: which reference, zone and anchors were used.
@@ -212,9 +214,10 @@ pub fn assign_identities(sources: &mut [Source<'_>]) {
         let (machine, from) = match (from_path.machine, record_hostname(&source.parsed)) {
             (Some(m), _) => (m, "path"),
             (None, Some(h)) => (h, "records"),
-            (None, None) => match source.vmid {
-                Some(vmid) => (format!("vm{vmid}"), "vmid"),
-                None => (String::new(), "none"),
+            (None, None) => match (&source.prompt_host, source.vmid) {
+                (Some(h), _) => (h.clone(), "prompt"),
+                (None, Some(vmid)) => (format!("vm{vmid}"), "vmid"),
+                (None, None) => (String::new(), "none"),
             },
         };
         source.machine = machine;

@@ -29,7 +29,7 @@ fn line() -> impl Strategy<Value = Vec<u8>> {
         (0u64..100_000, 0u32..1_000_000, "[a-z ]{0,20}")
             .prop_map(|(s, us, msg)| format!("[{s:>5}.{us:06}] {msg}").into_bytes()),
         (0i64..2_000_000_000, "[a-z ]{0,20}").prop_map(|(t, msg)| {
-            let time = chrono::DateTime::from_timestamp(t, 0).unwrap();
+            let time = chrono::DateTime::from_timestamp(t, 0).expect("in range by construction");
             format!(
                 "{} pve1 systemd[1]: {msg}",
                 time.format("%Y-%m-%dT%H:%M:%S+0000")

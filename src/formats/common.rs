@@ -312,6 +312,26 @@ fn is_prompt(t: &[u8]) -> bool {
         && t[at..].contains(&b':')
 }
 
+/// The host name in a shell prompt that starts a pasted command (`root@pve1:~# dmesg -T`),
+/// the only name a pasted fragment may carry.
+pub fn prompt_hostname(text: &[u8]) -> Option<&[u8]> {
+    let t = text.trim_ascii_start();
+    let at = t.iter().position(|&b| b == b'@')?;
+    let user = &t[..at];
+    let rest = &t[at + 1..];
+    let colon = rest.iter().position(|&b| b == b':')?;
+    let host = &rest[..colon];
+    let name_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+    let valid = !user.is_empty()
+        && !host.is_empty()
+        && user.iter().all(name_byte)
+        && host.iter().all(name_byte);
+    // The path, then `# ` or `$ ` before the command.
+    let after = &rest[colon + 1..];
+    let end = after.iter().position(|b| b.is_ascii_whitespace())?;
+    (valid && end > 0 && matches!(after[end - 1], b'#' | b'$')).then_some(host)
+}
+
 /// Whether an unindented line *tries* to be a record (it starts like a timestamp or a priority)
 /// without parsing as one. Such a line is unparsed, never a continuation of the record above.
 pub fn looks_like_record_start(text: &[u8]) -> bool {
@@ -431,6 +451,19 @@ mod tests {
             assert!(is_paste_artifact(t), "{}", String::from_utf8_lossy(t));
         }
         assert!(!is_paste_artifact(b"with another line"));
+        assert_eq!(
+            prompt_hostname(b"root@pve1:~# dmesg -T"),
+            Some(&b"pve1"[..])
+        );
+        assert_eq!(
+            prompt_hostname(b"admin@db-01.example:/var/log$ tail syslog"),
+            Some(&b"db-01.example"[..])
+        );
+        assert_eq!(prompt_hostname(b"<root@pam> starting task"), None);
+        assert_eq!(
+            prompt_hostname(b"Jul 29 09:56:40 pve1 sshd[1]: root@10.0.0.1: x"),
+            None
+        );
         assert!(looks_like_record_start(b"MMM 22 07:54:32 host x"));
         assert!(!looks_like_record_start(b"with another line"));
     }

@@ -319,6 +319,15 @@ pub fn detect(path: &str, data: &[u8]) -> FormatKind {
     }
 }
 
+/// The host name of the first shell prompt among the first lines (a pasted `root@pve1:~# …`).
+pub fn prompt_hostname_in(data: &[u8]) -> Option<String> {
+    let head = &data[..data.len().min(SNIFF_BYTES)];
+    Lines::new(head)
+        .take(SNIFF_LINES)
+        .find_map(|l| common::prompt_hostname(l.text))
+        .map(|h| String::from_utf8_lossy(h).into_owned())
+}
+
 /// Whether the head looks like binary data (journal files, wtmp, compressed data we could not
 /// open): a NUL in the first bytes, before any newline. A syslog file that ends in a NUL run after
 /// a crash still starts with text.
