@@ -223,8 +223,7 @@ impl<'b> LineParser<'b> for Parser {
     }
 
     fn variant(&self) -> &'static str {
-        let best = (0..VARIANT_NAMES.len()).max_by_key(|&i| (self.counts[i], usize::MAX - i));
-        VARIANT_NAMES[best.unwrap_or(0)]
+        super::most_seen(&self.counts, &VARIANT_NAMES)
     }
 }
 

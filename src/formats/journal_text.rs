@@ -184,8 +184,7 @@ impl<'b> LineParser<'b> for Parser {
     }
 
     fn variant(&self) -> &'static str {
-        let best = (0..MODE_NAMES.len()).max_by_key(|&i| (self.counts[i], usize::MAX - i));
-        MODE_NAMES[best.unwrap_or(0)]
+        super::most_seen(&self.counts, &MODE_NAMES)
     }
 }
 

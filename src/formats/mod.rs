@@ -211,6 +211,13 @@ pub trait LineParser<'b> {
     fn variant(&self) -> &'static str;
 }
 
+/// The variant name seen most often, given per-variant counts (ties go to the earlier name;
+/// no records at all gives the first).
+pub fn most_seen<const N: usize>(counts: &[u64; N], names: &[&'static str; N]) -> &'static str {
+    let best = (0..N).max_by_key(|&i| (counts[i], usize::MAX - i));
+    best.map_or(names.first().copied().unwrap_or(""), |i| names[i])
+}
+
 /// Parses `data` as `kind`. Lines longer than `max_line` bytes are counted as unparsed and
 /// reported as problems rather than parsed.
 pub fn parse(kind: FormatKind, data: &[u8], max_line: usize) -> Parsed<'_> {

@@ -94,8 +94,7 @@ impl<'b> LineParser<'b> for Parser {
     }
 
     fn variant(&self) -> &'static str {
-        let best = (0..3).max_by_key(|&i| (self.counts[i], usize::MAX - i));
-        VARIANT_NAMES[best.unwrap_or(0)]
+        super::most_seen(&self.counts, &VARIANT_NAMES)
     }
 }
 
