@@ -170,6 +170,51 @@ pub struct Event<'b> {
     pub boot: u32,
     /// The message bytes, lossless.
     pub message: Cow<'b, [u8]>,
+    /// Every field of a systemd journal entry (export, JSON or journal file); `None` for the
+    /// line formats.
+    pub journal: Option<Box<JournalFields<'b>>>,
+}
+
+/// The fields of one journal entry, in the order they were stored; a name may repeat.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JournalFields<'b> {
+    /// `(name, value)` pairs, values lossless.
+    pub fields: Vec<(Cow<'b, [u8]>, Cow<'b, [u8]>)>,
+}
+
+impl<'b> JournalFields<'b> {
+    /// The first value of field `name`.
+    pub fn get(&self, name: &[u8]) -> Option<&[u8]> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n.as_ref() == name)
+            .map(|(_, v)| v.as_ref())
+    }
+
+    /// The first value of field `name`, as a decimal number.
+    pub fn number(&self, name: &[u8]) -> Option<u64> {
+        let v = self.get(name)?;
+        if v.is_empty() || v.len() > 20 || !v.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(v).ok()?.parse().ok()
+    }
+
+    /// `_BOOT_ID` as written (32 hex digits).
+    pub fn boot_id(&self) -> Option<&[u8]> {
+        self.get(b"_BOOT_ID")
+            .filter(|b| b.len() == 32 && b.iter().all(u8::is_ascii_hexdigit))
+    }
+
+    /// `__MONOTONIC_TIMESTAMP`: µs since the boot in `_BOOT_ID`.
+    pub fn monotonic_us(&self) -> Option<u64> {
+        self.number(b"__MONOTONIC_TIMESTAMP")
+    }
+
+    /// `__REALTIME_TIMESTAMP`: µs since the epoch, when journald received the entry.
+    pub fn realtime_us(&self) -> Option<u64> {
+        self.number(b"__REALTIME_TIMESTAMP")
+    }
 }
 
 impl<'b> Event<'b> {
@@ -197,6 +242,7 @@ impl<'b> Event<'b> {
             uptime_us: None,
             boot: 0,
             message: Cow::Borrowed(message),
+            journal: None,
         }
     }
 

@@ -13,6 +13,10 @@
 
 pub mod common;
 pub mod dmesg;
+pub mod journal;
+pub mod journal_export;
+pub mod journal_file;
+pub mod journal_json;
 pub mod journal_text;
 pub mod syslog;
 
@@ -31,6 +35,12 @@ pub enum FormatKind {
     Dmesg,
     /// journalctl text output (`short*` modes) with its boot banners.
     JournalText,
+    /// `journalctl -o export`: the binary-safe export stream.
+    JournalExport,
+    /// `journalctl -o json`, `json-seq`, `json-pretty`, `json-sse`.
+    JournalJson,
+    /// Native journal files (`*.journal`, `*.journal~`).
+    JournalFile,
     /// Content pvelog does not recognize (yet); every line is counted as unparsed.
     Unrecognized,
 }
@@ -42,6 +52,9 @@ impl FormatKind {
             FormatKind::Syslog => "syslog",
             FormatKind::Dmesg => "dmesg",
             FormatKind::JournalText => "journal-text",
+            FormatKind::JournalExport => "journal-export",
+            FormatKind::JournalJson => "journal-json",
+            FormatKind::JournalFile => "journal-file",
             FormatKind::Unrecognized => "unrecognized",
         }
     }
@@ -52,6 +65,9 @@ impl FormatKind {
             FormatKind::Syslog,
             FormatKind::Dmesg,
             FormatKind::JournalText,
+            FormatKind::JournalExport,
+            FormatKind::JournalJson,
+            FormatKind::JournalFile,
             FormatKind::Unrecognized,
         ]
         .into_iter()
@@ -104,6 +120,18 @@ pub struct BootMark<'b> {
     pub line: u32,
 }
 
+/// Evidence that a boot ended without a clean shutdown, found in how a source was left
+/// (a journal file still ONLINE, a `*.journal~` file, a truncated tail).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UncleanEvidence {
+    /// The boot the evidence ends, when known (32 hex digits).
+    pub boot_id: Option<String>,
+    /// Byte offset in the member, when the evidence is at one place.
+    pub offset: Option<u64>,
+    /// What was seen.
+    pub reason: String,
+}
+
 /// A problem with one line that the analyst should hear about (not merely an unparsed line).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LineProblem {
@@ -130,8 +158,15 @@ pub struct Parsed<'b> {
     pub stats: LineStats,
     /// The first few unparsed lines.
     pub unparsed_examples: Vec<UnparsedExample>,
-    /// Lines that broke a limit.
+    /// Lines (or, in binary sources, byte ranges) that could not be read.
     pub problems: Vec<LineProblem>,
+    /// Whether the source is binary (journal files): records have no line, only an offset.
+    pub binary: bool,
+    /// Evidence of an unclean stop that the source's state shows.
+    pub unclean: Vec<UncleanEvidence>,
+    /// What the parser wants the analyst to know about the source as a whole (file state,
+    /// salvage counts).
+    pub notes: Vec<String>,
     /// The line number just after the last line that went into an event.
     after_event_line: u32,
 }
@@ -146,6 +181,9 @@ impl<'b> Parsed<'b> {
             stats: LineStats::default(),
             unparsed_examples: Vec::new(),
             problems: Vec::new(),
+            binary: false,
+            unclean: Vec::new(),
+            notes: Vec::new(),
             after_event_line: 0,
         }
     }
@@ -225,8 +263,28 @@ pub fn parse(kind: FormatKind, data: &[u8], max_line: usize) -> Parsed<'_> {
         FormatKind::Syslog => drive(kind, data, max_line, syslog::Parser::default()),
         FormatKind::Dmesg => drive(kind, data, max_line, dmesg::Parser::default()),
         FormatKind::JournalText => drive(kind, data, max_line, journal_text::Parser::default()),
+        FormatKind::JournalExport => whole(kind, data, journal_export::parse),
+        FormatKind::JournalJson => whole(kind, data, journal_json::parse),
+        FormatKind::JournalFile => whole(kind, data, journal_file::parse),
         FormatKind::Unrecognized => drive(kind, data, max_line, Unrecognized),
     }
+}
+
+/// Runs a parser that reads the whole member itself (the journal encodings are not line-based).
+fn whole<'b>(
+    kind: FormatKind,
+    data: &'b [u8],
+    parser: fn(&'b [u8], &mut Parsed<'b>),
+) -> Parsed<'b> {
+    let mut out = Parsed::new(kind);
+    parser(data, &mut out);
+    debug_assert!(out.stats.balanced(), "{:?}", out.stats);
+    out
+}
+
+/// `Parsed::new` for parsers outside this module's driver (tests, benches).
+pub fn parsed_for(kind: FormatKind) -> Parsed<'static> {
+    Parsed::new(kind)
 }
 
 fn drive<'b, P: LineParser<'b>>(
@@ -285,6 +343,15 @@ const SNIFF_LINES: usize = 200;
 /// `short-full` weekday) tips a tie towards journal text. `path` is only a tie-breaker.
 pub fn detect(path: &str, data: &[u8]) -> FormatKind {
     let head = &data[..data.len().min(SNIFF_BYTES)];
+    if journal_file::recognizes(head) {
+        return FormatKind::JournalFile;
+    }
+    if journal_json::recognizes(head) {
+        return FormatKind::JournalJson;
+    }
+    if journal_export::recognizes(head) {
+        return FormatKind::JournalExport;
+    }
     if looks_binary(head) {
         return FormatKind::Unrecognized;
     }
