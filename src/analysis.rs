@@ -77,6 +77,9 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
             }
         })
         .collect();
+    for source in &mut sources {
+        record_unclean_evidence(source);
+    }
     source::assign_identities(&mut sources);
     sources.sort_by(|a, b| (a.role, &a.path).cmp(&(b.role, &b.path)));
     let clock = clock::resolve(&mut sources, &opts.clock, manifest.as_ref());
@@ -87,4 +90,46 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
         order,
         manifest: manifest_member.map(|m| m.path.clone()),
     }
+}
+
+/// journald's own words when it finds the journal of the previous boot not closed cleanly
+/// (REFERENCE.md §7.8).
+const JOURNALD_UNCLEAN: &[u8] = b"corrupted or uncleanly shut down";
+
+/// Adds the unclean-stop evidence that a source's name or records show: a `*.journal~` file
+/// (journald renamed it after finding it damaged or still open), and journald's "File … corrupted
+/// or uncleanly shut down, renaming and replacing." line, which is about the boot before the one
+/// that logged it.
+fn record_unclean_evidence(source: &mut Source<'_>) {
+    if source.path.ends_with(".journal~") {
+        source.parsed.unclean.push(formats::UncleanEvidence {
+            boot_id: None,
+            offset: None,
+            reason:
+                "journal file renamed `~` by journald: it was found corrupted or not closed cleanly"
+                    .to_string(),
+        });
+    }
+    let found: Vec<formats::UncleanEvidence> = source
+        .parsed
+        .events
+        .iter()
+        .filter(|e| {
+            e.ident == Some(b"systemd-journald") && source::contains(&e.message, JOURNALD_UNCLEAN)
+        })
+        .map(|e| formats::UncleanEvidence {
+            boot_id: None,
+            offset: Some(e.offset),
+            reason: format!(
+                "{}: journald found the previous boot's journal not closed cleanly: {}",
+                if source.parsed.binary {
+                    format!("at byte {}", e.offset)
+                } else {
+                    format!("line {}", e.line)
+                },
+                String::from_utf8_lossy(&e.message)
+            ),
+        })
+        .collect();
+    source.parsed.unclean.extend(found);
 }

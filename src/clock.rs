@@ -417,6 +417,9 @@ fn derive_offset(sources: &[Source<'_>], i: usize) -> Option<Derived> {
     })
 }
 
+/// Longest delay accepted between the kernel printing a record and journald receiving it.
+const JOURNAL_KMSG_DELAY_US: u64 = 30_000_000;
+
 /// A boot time candidate: wall time of the boot, and the quality of the record that gave it.
 #[derive(Clone, Copy)]
 struct BootCandidate {
@@ -505,8 +508,10 @@ fn find_boot_anchor(
         }
     }
     let mut exact = Vec::new();
+    let mut journal: BTreeMap<Vec<u8>, Vec<BootCandidate>> = BTreeMap::new();
     let mut textual = Vec::new();
     let mut exact_from = BTreeMap::new();
+    let mut journal_from = BTreeMap::new();
     let mut text_from = BTreeMap::new();
     for (j, other) in sources.iter().enumerate() {
         if j == i || other.machine != target.machine || other.machine == "unknown" {
@@ -531,6 +536,31 @@ fn find_boot_anchor(
             if event.ident != Some(b"kernel") {
                 continue;
             }
+            // A journal entry carries both clocks of its boot: once its message shows it is the
+            // boot of this segment, realtime − monotonic is that boot's start, to the µs.
+            // journald receives a kernel record after the kernel printed it, within seconds (it
+            // reads the ring buffer's backlog when it starts), so the two clocks must agree.
+            if let (Some(j), RecordedTime::Absolute(realtime)) = (&event.journal, event.recorded)
+                && let Some(mono) = j.monotonic_us()
+                && let Some(ups) = by_text.get(&event.message[..])
+            {
+                if ups
+                    .iter()
+                    .any(|&up| mono >= up && mono - up <= JOURNAL_KMSG_DELAY_US)
+                {
+                    let boot =
+                        realtime - Duration::microseconds(i64::try_from(mono).unwrap_or(i64::MAX));
+                    journal
+                        .entry(j.boot_id().unwrap_or_default().to_vec())
+                        .or_default()
+                        .push(BootCandidate {
+                            boot,
+                            quality: event.quality,
+                        });
+                    *journal_from.entry(other.path.as_str()).or_insert(0usize) += 1;
+                }
+                continue;
+            }
             if let Some(ups) = by_text.get(&event.message[..]) {
                 for &up in ups {
                     let boot = t - Duration::microseconds(i64::try_from(up).unwrap_or(i64::MAX));
@@ -550,6 +580,23 @@ fn find_boot_anchor(
             segment + 1,
             c.boot.format("%Y-%m-%dT%H:%M:%S%.6fZ"),
             names(&exact_from)
+        );
+        return Some((c, note));
+    }
+    // The journal boot that shares the most kernel records with this segment (the latest one on
+    // a tie: a dmesg is usually taken during the last boot).
+    let best_boot = journal
+        .iter_mut()
+        .max_by_key(|(_, cands)| (cands.len(), cands.iter().map(|c| c.boot).max()));
+    if let Some((boot_id, cands)) = best_boot
+        && let Some((c, n, spread)) = best_cluster(cands, 1)
+    {
+        let note = format!(
+            "boot {} anchored at {} from {n} identical kernel messages of journal boot {} in {}, whose entries carry both clocks (spread {spread:.3} s)",
+            segment + 1,
+            c.boot.format("%Y-%m-%dT%H:%M:%S%.6fZ"),
+            String::from_utf8_lossy(boot_id),
+            names(&journal_from)
         );
         return Some((c, note));
     }

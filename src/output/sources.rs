@@ -16,7 +16,7 @@ use super::{escape, rfc3339};
 use crate::analysis::Analysis;
 use crate::bundle::Bundle;
 use crate::event::{Role, TimeFix};
-use crate::formats::UnparsedExample;
+use crate::formats::{UncleanEvidence, UnparsedExample};
 use crate::source::Source;
 
 #[derive(Serialize)]
@@ -60,6 +60,9 @@ struct JsonSource<'a> {
     time_quality: BTreeMap<&'static str, usize>,
     time_fixes: &'a [String],
     line_problems: Vec<String>,
+    binary: bool,
+    notes: &'a [String],
+    unclean: &'a [UncleanEvidence],
 }
 
 #[derive(Serialize)]
@@ -162,6 +165,9 @@ pub fn write_json(analysis: &Analysis<'_>, bundle: &Bundle, out: &mut dyn Write)
                     .iter()
                     .map(|p| format!("line {} (byte {}): {}", p.line, p.offset, p.reason))
                     .collect(),
+                binary: s.parsed.binary,
+                notes: &s.parsed.notes,
+                unclean: &s.parsed.unclean,
             }
         })
         .collect();
@@ -228,16 +234,24 @@ pub fn write_text(analysis: &Analysis<'_>, bundle: &Bundle, out: &mut dyn Write)
             s.role_from,
             s.vmid.map(|v| format!(", VMID {v}")).unwrap_or_default()
         )?;
-        writeln!(
-            out,
-            "  lines    {} events in {} lines: {} event lines, {} banners, {} blank, {} unparsed",
-            s.parsed.events.len(),
-            st.lines,
-            st.event_lines,
-            st.banner_lines,
-            st.blank_lines,
-            st.unparsed_lines
-        )?;
+        if s.parsed.binary {
+            writeln!(
+                out,
+                "  entries  {} (binary file: records are located by byte offset)",
+                s.parsed.events.len()
+            )?;
+        } else {
+            writeln!(
+                out,
+                "  lines    {} events in {} lines: {} event lines, {} banners, {} blank, {} unparsed",
+                s.parsed.events.len(),
+                st.lines,
+                st.event_lines,
+                st.banner_lines,
+                st.blank_lines,
+                st.unparsed_lines
+            )?;
+        }
         match (&sum.first, &sum.last) {
             (Some(f), Some(l)) => writeln!(out, "  span     {f} .. {l}")?,
             _ => writeln!(out, "  span     no wall-clock times")?,
@@ -258,6 +272,21 @@ pub fn write_text(analysis: &Analysis<'_>, bundle: &Bundle, out: &mut dyn Write)
         }
         for note in &s.time_notes {
             writeln!(out, "  time     {}", escape::terminal(note.as_bytes()))?;
+        }
+        for note in &s.parsed.notes {
+            writeln!(out, "  note     {}", escape::terminal(note.as_bytes()))?;
+        }
+        for u in &s.parsed.unclean {
+            let boot = u
+                .boot_id
+                .as_deref()
+                .map(|b| format!(" (boot {b})"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  unclean  {}{boot}",
+                escape::terminal(u.reason.as_bytes())
+            )?;
         }
         for ex in &s.parsed.unparsed_examples {
             writeln!(

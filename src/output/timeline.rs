@@ -156,7 +156,7 @@ struct JsonEvent<'a> {
     role: &'static str,
     machine: &'a str,
     source: &'a str,
-    line: u32,
+    line: Option<u32>,
     offset: u64,
     format: &'static str,
     priority: Option<u8>,
@@ -197,7 +197,8 @@ pub fn write_jsonl(
             role: source.role.as_str(),
             machine: &source.machine,
             source: &source.path,
-            line: event.line,
+            // Binary sources (journal files) have no lines: `offset` locates the record.
+            line: (!source.parsed.binary).then_some(event.line),
             offset: event.offset,
             format: source.parsed.variant,
             priority: event.priority,
