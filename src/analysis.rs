@@ -32,22 +32,43 @@ pub struct Analysis<'b> {
     pub clock: ClockSummary,
     /// Every event, in timeline order.
     pub order: Vec<EventRef>,
-    /// The manifest member's path, when one was read.
-    pub manifest: Option<String>,
+    /// The paths of the manifests read (one per INPUT at most).
+    pub manifests: Vec<String>,
+    /// Manifests that could not be read.
+    pub manifest_problems: Vec<String>,
 }
 
-/// Whether a member is the bundle's manifest (`manifest.json` at the top of an INPUT).
-fn is_manifest(path: &str) -> bool {
-    path == "manifest.json"
-        || path
-            .strip_suffix("/manifest.json")
-            .is_some_and(|p| !p.contains('/'))
+/// Whether a member is an INPUT's manifest (`manifest.json` at the top of the INPUT); returns
+/// that INPUT's prefix.
+fn manifest_prefix<'p>(prefixes: &'p [String], path: &str) -> Option<&'p str> {
+    prefixes
+        .iter()
+        .find(|p| path.strip_prefix(p.as_str()) == Some("manifest.json"))
+        .map(String::as_str)
 }
 
 /// Runs the pipeline over a bundle.
 pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
-    let manifest_member = bundle.members.iter().find(|m| is_manifest(&m.path));
-    let manifest = manifest_member.and_then(|m| Manifest::parse(m.bytes()));
+    let prefixes: &[String] = if bundle.prefixes.is_empty() {
+        &[String::new()][..]
+    } else {
+        &bundle.prefixes
+    };
+    let is_manifest = |path: &str| manifest_prefix(prefixes, path).is_some();
+    let mut manifests = Vec::new();
+    let mut manifest_paths = Vec::new();
+    let mut manifest_problems = Vec::new();
+    for m in bundle.members.iter().filter(|m| is_manifest(&m.path)) {
+        let prefix = manifest_prefix(prefixes, &m.path).unwrap_or_default();
+        manifest_paths.push(m.path.clone());
+        match Manifest::parse(m.bytes()) {
+            Some(parsed) => manifests.push((prefix.to_string(), parsed)),
+            None => manifest_problems.push(format!(
+                "{}: not a JSON object with collected_at/timezone strings: ignored",
+                m.path
+            )),
+        }
+    }
     let mut sources: Vec<Source<'b>> = bundle
         .members
         .par_iter()
@@ -82,13 +103,14 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
     }
     source::assign_identities(&mut sources);
     sources.sort_by(|a, b| (a.role, &a.path).cmp(&(b.role, &b.path)));
-    let clock = clock::resolve(&mut sources, &opts.clock, manifest.as_ref());
+    let clock = clock::resolve(&mut sources, &opts.clock, &manifests);
     let order = timeline::merge(&mut sources);
     Analysis {
         sources,
         clock,
         order,
-        manifest: manifest_member.map(|m| m.path.clone()),
+        manifests: manifest_paths,
+        manifest_problems,
     }
 }
 

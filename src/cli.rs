@@ -217,6 +217,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             ));
         }
     };
+    // A century is more than any log spans, and keeps time arithmetic far from chrono's limits.
+    const MAX_SECS: i64 = 100 * 366 * 86_400;
+    if secs > MAX_SECS {
+        return Err(format!("duration '{text}' is longer than a century"));
+    }
     Duration::try_seconds(secs).ok_or_else(|| format!("duration '{text}' is too large"))
 }
 
@@ -285,11 +290,36 @@ pub fn execute(cli: &Cli) -> Result<u8, Error> {
 }
 
 fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, Error> {
+    if common.inputs.len() > 1 {
+        let names = Bundle::input_names(&common.inputs);
+        for (i, name) in names.iter().enumerate() {
+            if names[..i].contains(name) {
+                return Err(Error::Usage(format!(
+                    "two INPUTs are named '{name}': their members would get the same paths; rename or link one of them"
+                )));
+            }
+        }
+    }
     let bundle = Bundle::open(&common.inputs, &options.limits);
-    if bundle.members.is_empty() && !bundle.problems.is_empty() {
+    if bundle.members.is_empty() {
         return Err(Error::NothingReadable(bundle.problems));
     }
     let analysis = analysis::analyze(&bundle, options);
+    if !common.quiet {
+        for machine in options.clock.tz_machine.keys() {
+            if !analysis.sources.iter().any(|s| &s.machine == machine) {
+                eprintln!(
+                    "pvelog: note: --tz names machine '{}', which is not in the bundle",
+                    output::escape::terminal(machine.as_bytes())
+                );
+            }
+        }
+        if analysis.clock.reference_from_mtime {
+            eprintln!(
+                "pvelog: note: some years were inferred from file modification times, which change when a bundle is copied; pin them with --reference-time"
+            );
+        }
+    }
 
     let mut sink: Box<dyn Write> = match &common.output {
         Some(path) => Box::new(std::fs::File::create(path).map_err(|e| {
@@ -343,6 +373,10 @@ fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, 
     drop(out);
 
     let mut partial = false;
+    for problem in &analysis.manifest_problems {
+        eprintln!("pvelog: {}", output::escape::terminal(problem.as_bytes()));
+        partial = true;
+    }
     for problem in &bundle.problems {
         eprintln!(
             "pvelog: {}",

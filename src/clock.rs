@@ -21,7 +21,8 @@
 //! Every fix is recorded per event ([`TimeQuality`]) and explained per source
 //! ([`Source::time_notes`]), so `pvelog sources` shows where each time came from.
 
-use std::collections::{BTreeMap, HashMap};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 
 use chrono::{
     DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc,
@@ -64,17 +65,44 @@ impl Zone {
     /// Local wall time → UTC. In a daylight-saving fold the earlier instant is taken; in a gap the
     /// wall time is moved forward by the gap (as the clock itself was).
     pub fn to_utc(&self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
-        fn pick<T: TimeZone>(r: LocalResult<DateTime<T>>) -> Option<DateTime<Utc>> {
+        self.to_utc_before(local, None)
+    }
+
+    /// Like [`Zone::to_utc`], but in a fold (the hour that repeats when daylight saving ends) the
+    /// later instant is taken when it is not after `not_after`, the UTC time of the record that
+    /// follows: records are walked backwards, so the second pass through the hour comes first.
+    pub fn to_utc_before(
+        &self,
+        local: NaiveDateTime,
+        not_after: Option<DateTime<Utc>>,
+    ) -> Option<DateTime<Utc>> {
+        fn pick<T: TimeZone>(
+            r: LocalResult<DateTime<T>>,
+            not_after: Option<DateTime<Utc>>,
+        ) -> Option<DateTime<Utc>> {
             match r {
                 LocalResult::Single(t) => Some(t.with_timezone(&Utc)),
-                LocalResult::Ambiguous(a, _) => Some(a.with_timezone(&Utc)),
+                LocalResult::Ambiguous(early, late) => {
+                    let late = late.with_timezone(&Utc);
+                    Some(match not_after {
+                        Some(limit) if late <= limit => late,
+                        _ => early.with_timezone(&Utc),
+                    })
+                }
                 LocalResult::None => None,
             }
         }
         match self {
-            Zone::Fixed(o) => pick(o.from_local_datetime(&local)),
-            Zone::Named(tz) => pick(tz.from_local_datetime(&local))
-                .or_else(|| pick(tz.from_local_datetime(&(local + Duration::hours(1))))),
+            Zone::Fixed(o) => pick(o.from_local_datetime(&local), not_after),
+            // Gaps are 30 minutes (Lord Howe), an hour, or two (historic double summer time).
+            Zone::Named(tz) => pick(tz.from_local_datetime(&local), not_after).or_else(|| {
+                [30, 60, 120].into_iter().find_map(|m| {
+                    pick(
+                        tz.from_local_datetime(&(local + Duration::minutes(m))),
+                        not_after,
+                    )
+                })
+            }),
         }
     }
 
@@ -126,78 +154,125 @@ impl Manifest {
 /// The bundle-wide outcome of the clock stage.
 #[derive(Clone, Debug, Default)]
 pub struct ClockSummary {
-    /// The reference time for year inference, and where it came from.
+    /// The bundle-wide reference time for year inference, and where it came from (a machine
+    /// with dated records of its own uses those; see `pvelog sources`).
     pub reference: Option<(DateTime<Utc>, String)>,
+    /// Whether some reference came from file modification times, which change when a bundle is
+    /// copied without preserving them.
+    pub reference_from_mtime: bool,
 }
 
-/// Resolves the time of every event of every source.
+/// A reference time and where it came from.
+type Reference = (DateTime<Utc>, String);
+
+/// The manifest that applies to `path`: the one at the top of the INPUT the path belongs to.
+fn manifest_for<'m>(manifests: &'m [(String, Manifest)], path: &str) -> Option<&'m Manifest> {
+    manifests
+        .iter()
+        .filter(|(prefix, _)| path.starts_with(prefix.as_str()))
+        .max_by_key(|(prefix, _)| prefix.len())
+        .map(|(_, m)| m)
+}
+
+/// Years outside this range are not taken as evidence of "now" when choosing a reference time
+/// (a host without an RTC logs 1970; a corrupt record can say 9999). They are still shown.
+const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
+
+/// Newest dated records kept per machine to choose a robust reference.
+const NEWEST_KEPT: usize = 1000;
+
+/// Resolves the time of every event of every source. `manifests` are `(INPUT prefix, manifest)`.
 pub fn resolve(
     sources: &mut [Source<'_>],
     opts: &ClockOptions,
-    manifest: Option<&Manifest>,
+    manifests: &[(String, Manifest)],
 ) -> ClockSummary {
-    let reference = reference_time(sources, opts, manifest);
-    let manifest_zone = manifest
-        .and_then(|m| m.timezone.as_deref())
-        .and_then(Zone::parse);
+    let newest = newest_dated(sources);
+    let bundle_newest = robust_newest(newest.values().flatten().copied().collect());
+    let mut summary = ClockSummary::default();
 
     // Pass 1: absolute times, and sources whose zone is given.
     let mut pending = Vec::new();
+    let mut references: Vec<Option<Reference>> = Vec::with_capacity(sources.len());
     for (i, source) in sources.iter_mut().enumerate() {
-        let given = opts
-            .tz_machine
-            .get(&source.machine)
-            .map(|z| (z.clone(), "--tz for this machine"))
-            .or_else(|| opts.tz_default.clone().map(|z| (z, "--tz")))
-            .or_else(|| manifest_zone.clone().map(|z| (z, "manifest.json")));
+        let manifest = manifest_for(manifests, &source.path);
+        let reference =
+            reference_time(source, opts, manifest, &newest, bundle_newest, &mut summary);
+        for event in &mut source.parsed.events {
+            if let RecordedTime::Absolute(t) = event.recorded {
+                event.time = Some(t);
+            }
+        }
+        references.push(reference.clone());
         let needs_zone = source.parsed.events.iter().any(|e| {
             matches!(
                 e.recorded,
                 RecordedTime::Local(_) | RecordedTime::Yearless { .. }
             )
         });
-        for event in &mut source.parsed.events {
-            if let RecordedTime::Absolute(t) = event.recorded {
-                event.time = Some(t);
-            }
-        }
         if !needs_zone {
             continue;
         }
+        let manifest_zone = manifest
+            .and_then(|m| m.timezone.as_deref())
+            .map(|text| (text, Zone::parse(text)));
+        if let Some((text, None)) = manifest_zone {
+            source.time_notes.push(format!(
+                "manifest.json timezone '{text}' is not a zone name or offset: ignored"
+            ));
+        }
+        let given = opts
+            .tz_machine
+            .get(&source.machine)
+            .map(|z| (z.clone(), "--tz for this machine"))
+            .or_else(|| opts.tz_default.clone().map(|z| (z, "--tz")))
+            .or_else(|| {
+                manifest_zone
+                    .and_then(|(_, z)| z)
+                    .map(|z| (z, "manifest.json"))
+            });
         match given {
             Some((zone, origin)) => {
                 source
                     .time_notes
                     .push(format!("zone {} from {origin}", zone.label()));
-                apply_zone(source, &zone, TimeQuality::default(), reference.as_ref());
+                let zones = Zones::One(zone);
+                apply_zone(source, &zones, TimeQuality::default(), reference.as_ref());
             }
             None => pending.push(i),
         }
+    }
+    let collected = manifests.iter().find_map(|(prefix, m)| {
+        let t = DateTime::parse_from_rfc3339(m.collected_at.as_deref()?).ok()?;
+        Some((
+            t.with_timezone(&Utc),
+            format!("{prefix}manifest.json collected_at"),
+        ))
+    });
+    summary.reference = collected
+        .or_else(|| bundle_newest.map(|t| (t, "newest dated record of the bundle".to_string())));
+    if let Some(t) = opts.reference_time {
+        summary.reference = Some((t, "--reference-time".to_string()));
     }
 
     // Pass 2: offsets derived from dated sources of the same machine, else UTC assumed.
     for i in pending {
         let derived = derive_offset(sources, i);
         let source = &mut sources[i];
-        let (zone, quality) = match derived {
+        let (zones, quality) = match derived {
             Some(d) => {
-                source.time_notes.push(format!(
-                    "offset {} derived from {} identical records in {}",
-                    d.zone.label(),
-                    d.votes,
-                    d.from
-                ));
-                (d.zone, quality_of(TimeFix::TzDerived))
+                source.time_notes.push(d.note);
+                (d.zones, quality_of(TimeFix::TzDerived))
             }
             None => {
                 source.time_notes.push(
                     "no offset written and none known for this machine: UTC assumed (set --tz)"
                         .to_string(),
                 );
-                (Zone::utc(), quality_of(TimeFix::TzAssumed))
+                (Zones::One(Zone::utc()), quality_of(TimeFix::TzAssumed))
             }
         };
-        apply_zone(source, &zone, quality, reference.as_ref());
+        apply_zone(source, &zones, quality, references[i].as_ref());
     }
 
     // Pass 3: seconds since boot.
@@ -205,7 +280,23 @@ pub fn resolve(
         anchor_monotonic(sources, i);
     }
 
-    ClockSummary { reference }
+    // Times that RFC 3339 cannot print (an offset pushed a year-9999 record past the end of the
+    // calendar) are not placed on the time line.
+    for source in sources.iter_mut() {
+        let mut dropped = 0;
+        for event in &mut source.parsed.events {
+            if event.time.is_some_and(|t| !(1..=9999).contains(&t.year())) {
+                event.time = None;
+                dropped += 1;
+            }
+        }
+        if dropped > 0 {
+            source.time_notes.push(format!(
+                "{dropped} records with times outside the years 1–9999 left undated"
+            ));
+        }
+    }
+    summary
 }
 
 fn quality_of(fix: TimeFix) -> TimeQuality {
@@ -214,12 +305,52 @@ fn quality_of(fix: TimeFix) -> TimeQuality {
     q
 }
 
-/// Step 1: the reference time for year inference.
+/// The newest plausible fully dated records of each machine (at most [`NEWEST_KEPT`] each).
+fn newest_dated(sources: &[Source<'_>]) -> BTreeMap<String, Vec<DateTime<Utc>>> {
+    let mut heaps: BTreeMap<String, BinaryHeap<Reverse<DateTime<Utc>>>> = BTreeMap::new();
+    for source in sources {
+        let heap = heaps.entry(source.machine.clone()).or_default();
+        for event in &source.parsed.events {
+            if let RecordedTime::Absolute(t) = event.recorded
+                && PLAUSIBLE_YEARS.contains(&t.year())
+            {
+                heap.push(Reverse(t));
+                if heap.len() > NEWEST_KEPT {
+                    heap.pop();
+                }
+            }
+        }
+    }
+    heaps
+        .into_iter()
+        .filter(|(_, h)| !h.is_empty())
+        .map(|(m, h)| (m, h.into_iter().map(|Reverse(t)| t).collect()))
+        .collect()
+}
+
+/// The newest time that is backed by other records: at least three (or all, when fewer) within
+/// the day before it. One stray far-future record does not move the reference.
+fn robust_newest(mut times: Vec<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    times.sort_unstable();
+    let support = times.len().min(3);
+    (0..times.len()).rev().find_map(|k| {
+        let from = times[k] - Duration::days(1);
+        let start = times.partition_point(|t| *t < from);
+        (k + 1 - start >= support).then_some(times[k])
+    })
+}
+
+/// Step 1: the reference time for year inference of one source: `--reference-time`, the
+/// manifest's `collected_at`, the newest well-supported dated record of the same machine, of the
+/// bundle, else the newest file modification time.
 fn reference_time(
-    sources: &[Source<'_>],
+    source: &Source<'_>,
     opts: &ClockOptions,
     manifest: Option<&Manifest>,
-) -> Option<(DateTime<Utc>, String)> {
+    newest: &BTreeMap<String, Vec<DateTime<Utc>>>,
+    bundle_newest: Option<DateTime<Utc>>,
+    summary: &mut ClockSummary,
+) -> Option<Reference> {
     if let Some(t) = opts.reference_time {
         return Some((t, "--reference-time".to_string()));
     }
@@ -232,61 +363,81 @@ fn reference_time(
             "manifest.json collected_at".to_string(),
         ));
     }
-    let newest = sources
-        .iter()
-        .flat_map(|s| {
-            s.parsed
-                .events
-                .iter()
-                .filter_map(move |e| match e.recorded {
-                    RecordedTime::Absolute(t) => Some((t, &s.path)),
-                    _ => None,
-                })
-        })
-        .max_by_key(|(t, _)| *t);
-    if let Some((t, path)) = newest {
-        return Some((t, format!("newest dated record (in {path})")));
+    if let Some(t) = newest.get(&source.machine).cloned().and_then(robust_newest) {
+        return Some((t, format!("newest dated record of {}", source.machine)));
     }
-    sources
-        .iter()
-        .filter_map(|s| Some((s.mtime?, &s.path)))
-        .max_by_key(|(m, _)| *m)
-        .and_then(|(m, path)| {
-            Some((
-                DateTime::from_timestamp(m, 0)?,
-                format!("newest file modification time (of {path})"),
-            ))
-        })
+    if let Some(t) = bundle_newest {
+        return Some((t, "newest dated record of the bundle".to_string()));
+    }
+    let t = DateTime::from_timestamp(source.mtime?, 0)?;
+    summary.reference_from_mtime = true;
+    Some((
+        t,
+        "file modification time (pin it with --reference-time)".to_string(),
+    ))
 }
 
-/// Converts the Local and Yearless times of a source with `zone`, inferring years.
+/// The zone of an offset-less source: one zone, or offsets derived piecewise (a daylight-saving
+/// change inside the file) as `(event index, offset)` pairs in source order.
+#[derive(Clone, Debug)]
+enum Zones {
+    One(Zone),
+    Piecewise(Vec<(usize, FixedOffset)>),
+}
+
+impl Zones {
+    /// The zone for the event at `index`: the offset of the nearest record that had one.
+    fn at(&self, index: usize) -> Zone {
+        match self {
+            Zones::One(z) => z.clone(),
+            Zones::Piecewise(anchors) => {
+                let k = anchors.partition_point(|(i, _)| *i < index);
+                let nearest = match (
+                    k.checked_sub(1).and_then(|p| anchors.get(p)),
+                    anchors.get(k),
+                ) {
+                    (Some(a), Some(b)) if index - a.0 <= b.0 - index => a,
+                    (Some(a), None) => a,
+                    (_, Some(b)) => b,
+                    (None, None) => return Zone::utc(),
+                };
+                Zone::Fixed(nearest.1)
+            }
+        }
+    }
+}
+
+/// Converts the Local and Yearless times of a source, inferring years.
 fn apply_zone(
     source: &mut Source<'_>,
-    zone: &Zone,
+    zones: &Zones,
     base: TimeQuality,
-    reference: Option<&(DateTime<Utc>, String)>,
+    reference: Option<&Reference>,
 ) {
-    let reference_local = reference.map(|(t, _)| zone.to_local(*t));
+    let last = source.parsed.events.len().saturating_sub(1);
+    let reference_local = reference.map(|(t, _)| zones.at(last).to_local(*t));
     let mut year_notes = false;
     let mut unplaced = 0u64;
-    // Walk backwards: year inference needs the *next* record's date.
-    let mut next: Option<NaiveDateTime> = None;
-    for event in source.parsed.events.iter_mut().rev() {
+    // Walk backwards: year inference needs the *next* record's date, and a daylight-saving fold
+    // is resolved by the next record's UTC time.
+    let mut next: Option<(NaiveDateTime, DateTime<Utc>)> = None;
+    for (index, event) in source.parsed.events.iter_mut().enumerate().rev() {
         let local = match event.recorded {
             RecordedTime::Local(naive) => Some(naive),
             RecordedTime::Yearless { month, day, time } => {
                 year_notes = true;
                 match reference_local {
-                    Some(r) => infer_year(month, day, time, next.unwrap_or(r))
+                    Some(r) => infer_year(month, day, time, next.map_or(r, |n| n.0))
                         .inspect(|_| event.quality.insert(TimeFix::YearInferred)),
                     None => None,
                 }
             }
             _ => continue,
         };
-        match local.and_then(|l| zone.to_utc(l).map(|u| (l, u))) {
+        let zone = zones.at(index);
+        match local.and_then(|l| zone.to_utc_before(l, next.map(|n| n.1)).map(|u| (l, u))) {
             Some((l, utc)) => {
-                next = Some(l);
+                next = Some((l, utc));
                 event.time = Some(utc);
                 for fix in base.iter() {
                     event.quality.insert(fix);
@@ -340,9 +491,8 @@ fn infer_year(
 
 /// A zone derived from overlapping records.
 struct Derived {
-    zone: Zone,
-    votes: usize,
-    from: String,
+    zones: Zones,
+    note: String,
 }
 
 /// A record's identity across sources: identifier and message.
@@ -353,7 +503,9 @@ const DERIVE_SAMPLE: usize = 50_000;
 
 /// Derives the offset of source `i` (whose records have no offset) from the dated sources of the
 /// same machine: the same record (identifier and message) appears in both, and the difference
-/// between its local wall time and its UTC time, rounded to a quarter hour, is the offset.
+/// between its local wall time and its UTC time, rounded to a quarter hour, is the offset. When
+/// the matches show more than one offset (a daylight-saving change inside the file), each record
+/// takes the offset of the nearest matched record.
 fn derive_offset(sources: &[Source<'_>], i: usize) -> Option<Derived> {
     let target = &sources[i];
     let mut dated: HashMap<RecordKey<'_>, Vec<DateTime<Utc>>> = HashMap::new();
@@ -380,40 +532,92 @@ fn derive_offset(sources: &[Source<'_>], i: usize) -> Option<Derived> {
     if dated.is_empty() {
         return None;
     }
-    let mut votes: BTreeMap<i64, usize> = BTreeMap::new();
-    for event in target.parsed.events.iter().take(DERIVE_SAMPLE) {
+    let mut anchors: Vec<(usize, i64)> = Vec::new();
+    for (index, event) in target.parsed.events.iter().enumerate().take(DERIVE_SAMPLE) {
         let Some(times) = dated.get(&(event.ident.unwrap_or_default(), &event.message[..])) else {
             continue;
         };
-        for t in times {
-            let local = match event.recorded {
-                RecordedTime::Local(n) => n,
-                RecordedTime::Yearless { month, day, time } => {
-                    match NaiveDate::from_ymd_opt(t.year(), month, day) {
-                        Some(d) => d.and_time(time),
-                        None => continue,
-                    }
-                }
-                _ => continue,
-            };
-            let diff = (local - t.naive_utc()).num_seconds();
-            let rounded = ((diff as f64) / 900.0).round() as i64 * 900;
-            if rounded.abs() <= 14 * 3600 && (diff - rounded).abs() <= 120 {
-                *votes.entry(rounded).or_default() += 1;
-            }
+        // The offset that explains this record best, over its (few) dated twins and, for a
+        // yearless record, the years around the twin's (New Year's Eve in UTC is not in local).
+        let best = times
+            .iter()
+            .flat_map(|t| {
+                let local = match event.recorded {
+                    RecordedTime::Local(n) => vec![n],
+                    RecordedTime::Yearless { month, day, time } => (t.year() - 1..=t.year() + 1)
+                        .filter_map(|y| {
+                            Some(NaiveDate::from_ymd_opt(y, month, day)?.and_time(time))
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                local
+                    .into_iter()
+                    .map(move |l| (l - t.naive_utc()).num_seconds())
+            })
+            .filter_map(|diff| {
+                let rounded = ((diff as f64) / 900.0).round() as i64 * 900;
+                (rounded.abs() <= 14 * 3600 && (diff - rounded).abs() <= 120)
+                    .then_some(((diff - rounded).abs(), rounded))
+            })
+            .min();
+        if let Some((_, offset)) = best {
+            anchors.push((index, offset));
         }
     }
-    let total: usize = votes.values().sum();
-    let (&offset, &best) = votes
+    let mut votes: BTreeMap<i64, usize> = BTreeMap::new();
+    for (_, offset) in &anchors {
+        *votes.entry(*offset).or_default() += 1;
+    }
+    let (&top, &top_votes) = votes
         .iter()
         .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))?;
-    if best * 10 < total * 6 {
+    let from = from.join(", ");
+    let label = |secs: i64| {
+        FixedOffset::east_opt(i32::try_from(secs).unwrap_or(0))
+            .map_or_else(String::new, |o| Zone::Fixed(o).label())
+    };
+    if votes.len() == 1 {
+        return Some(Derived {
+            zones: Zones::One(Zone::Fixed(FixedOffset::east_opt(
+                i32::try_from(top).ok()?,
+            )?)),
+            note: format!(
+                "offset {} derived from {top_votes} identical records in {from}",
+                label(top)
+            ),
+        });
+    }
+    // Several offsets. A daylight-saving change gives two runs in source order, each offset
+    // holding its own stretch; scattered disagreement is noise, and a clear majority decides.
+    let switches = anchors.windows(2).filter(|w| w[0].1 != w[1].1).count();
+    if switches <= 2 {
+        let offsets: Vec<String> = votes.keys().map(|o| label(*o)).collect();
+        let pieces = anchors
+            .iter()
+            .filter_map(|(i, o)| Some((*i, FixedOffset::east_opt(i32::try_from(*o).ok()?)?)))
+            .collect();
+        return Some(Derived {
+            zones: Zones::Piecewise(pieces),
+            note: format!(
+                "offsets {} derived piecewise (a daylight-saving change?) from {} identical records in {from}; each record takes the offset of the nearest one",
+                offsets.join(" and "),
+                anchors.len()
+            ),
+        });
+    }
+    let total = anchors.len();
+    if top_votes * 10 < total * 8 {
         return None;
     }
     Some(Derived {
-        zone: Zone::Fixed(FixedOffset::east_opt(i32::try_from(offset).ok()?)?),
-        votes: best,
-        from: from.join(", "),
+        zones: Zones::One(Zone::Fixed(FixedOffset::east_opt(
+            i32::try_from(top).ok()?,
+        )?)),
+        note: format!(
+            "offset {} derived from {top_votes} of {total} identical records in {from} (the others disagree)",
+            label(top)
+        ),
     })
 }
 
@@ -427,185 +631,187 @@ struct BootCandidate {
     quality: TimeQuality,
 }
 
+/// `time − µs`, or `None` when it leaves chrono's range.
+fn minus_micros(time: DateTime<Utc>, micros: u64) -> Option<DateTime<Utc>> {
+    time.checked_sub_signed(Duration::microseconds(i64::try_from(micros).ok()?))
+}
+
 /// Anchors the seconds-since-boot records of source `i`, boot segment by boot segment.
 fn anchor_monotonic(sources: &mut [Source<'_>], i: usize) {
-    let segments: Vec<u32> = {
-        let mut segs: Vec<u32> = sources[i]
-            .parsed
-            .events
-            .iter()
-            .filter(|e| matches!(e.recorded, RecordedTime::Monotonic { .. }))
-            .map(|e| e.boot)
-            .collect();
-        segs.dedup();
-        segs.sort_unstable();
-        segs.dedup();
-        segs
-    };
+    let mut segments: Vec<u32> = sources[i]
+        .parsed
+        .events
+        .iter()
+        .filter(|e| matches!(e.recorded, RecordedTime::Monotonic { .. }))
+        .map(|e| e.boot)
+        .collect();
+    segments.sort_unstable();
+    segments.dedup();
     for segment in segments {
         let anchor = find_boot_anchor(sources, i, segment);
         let source = &mut sources[i];
+        let monotonic = |e: &&mut Event<'_>| {
+            e.boot == segment && matches!(e.recorded, RecordedTime::Monotonic { .. })
+        };
         match &anchor {
             Some((found, note)) => {
                 source.time_notes.push(note.clone());
-                for event in source
-                    .parsed
-                    .events
-                    .iter_mut()
-                    .filter(|e| e.boot == segment)
-                {
+                for event in source.parsed.events.iter_mut().filter(monotonic) {
                     if let RecordedTime::Monotonic { micros } = event.recorded {
-                        let offset =
-                            Duration::microseconds(i64::try_from(micros).unwrap_or(i64::MAX));
-                        event.time = found.boot.checked_add_signed(offset);
+                        event.time = i64::try_from(micros)
+                            .ok()
+                            .map(Duration::microseconds)
+                            .and_then(|d| found.boot.checked_add_signed(d));
                         event.quality = found.quality;
-                        event.quality.insert(TimeFix::BootAnchored);
+                        event.quality.insert(if event.time.is_some() {
+                            TimeFix::BootAnchored
+                        } else {
+                            TimeFix::BootRelative
+                        });
                     }
                 }
             }
             None => {
-                let n = source
-                    .parsed
-                    .events
-                    .iter()
-                    .filter(|e| e.boot == segment)
-                    .count();
+                let n = source.parsed.events.iter_mut().filter(monotonic).count();
                 source.time_notes.push(format!(
                     "{n} records in seconds since boot with no boot time in the bundle to anchor them: kept boot-relative"
                 ));
-                for event in source
-                    .parsed
-                    .events
-                    .iter_mut()
-                    .filter(|e| e.boot == segment)
-                {
-                    if matches!(event.recorded, RecordedTime::Monotonic { .. }) {
-                        event.quality.insert(TimeFix::BootRelative);
-                    }
+                for event in source.parsed.events.iter_mut().filter(monotonic) {
+                    event.quality.insert(TimeFix::BootRelative);
                 }
             }
         }
     }
 }
 
+/// Candidates grouped by the boot they came from: (source index, boot key).
+type BootGroups = BTreeMap<(usize, Vec<u8>), Vec<BootCandidate>>;
+
 /// Finds the boot time of one boot segment of a monotonic source from dated sources of the same
 /// machine.
+///
+/// Candidates are grouped by the boot of the dated record (a journal's boot id; in a syslog
+/// file, a stretch between two kernel starts, where the printed uptime goes back or `Linux
+/// version` appears), because the first kernel lines of every boot read the same. The boot that
+/// shares the most records with the segment wins; on a tie the latest, since a dmesg is usually
+/// taken during the last boot, and the note says so.
 fn find_boot_anchor(
     sources: &[Source<'_>],
     i: usize,
     segment: u32,
 ) -> Option<(BootCandidate, String)> {
     let target = &sources[i];
-    let mut by_uptime: HashMap<(u64, &[u8]), ()> = HashMap::new();
+    let mut by_uptime: HashSet<(u64, &[u8])> = HashSet::new();
     let mut by_text: HashMap<&[u8], Vec<u64>> = HashMap::new();
     for event in target.parsed.events.iter().filter(|e| e.boot == segment) {
         if let RecordedTime::Monotonic { micros } = event.recorded {
-            by_uptime.insert((micros, &event.message[..]), ());
+            by_uptime.insert((micros, &event.message[..]));
             let slot = by_text.entry(&event.message[..]).or_default();
             if slot.len() < 4 {
                 slot.push(micros);
             }
         }
     }
-    let mut exact = Vec::new();
-    let mut journal: BTreeMap<Vec<u8>, Vec<BootCandidate>> = BTreeMap::new();
-    let mut textual = Vec::new();
-    let mut exact_from = BTreeMap::new();
-    let mut journal_from = BTreeMap::new();
-    let mut text_from = BTreeMap::new();
+    let mut exact = BootGroups::new();
+    let mut journal = BootGroups::new();
+    let mut textual = BootGroups::new();
     for (j, other) in sources.iter().enumerate() {
         if j == i || other.machine != target.machine || other.machine == "unknown" {
             continue;
         }
+        let mut kernel_boot = 0u64;
+        let mut last_uptime: Option<u64> = None;
+        let mut last_banner_boot = 0u32;
         for event in &other.parsed.events {
+            // Where this record's kernel boot starts (for sources without boot ids).
+            let restarts = event.boot != last_banner_boot
+                || event
+                    .uptime_us
+                    .zip(last_uptime)
+                    .is_some_and(|(now, before)| now < before)
+                || (event.ident == Some(b"kernel") && event.message.starts_with(b"Linux version "));
+            if restarts {
+                kernel_boot += 1;
+            }
+            last_banner_boot = event.boot;
+            last_uptime = event.uptime_us.or(last_uptime);
             let Some(t) = event.time else { continue };
             if matches!(event.recorded, RecordedTime::Monotonic { .. }) {
                 continue;
             }
+            let text_key = || (j, kernel_boot.to_le_bytes().to_vec());
+            let candidate = |boot| BootCandidate {
+                boot,
+                quality: event.quality,
+            };
             if let Some(up) = event.uptime_us
-                && by_uptime.contains_key(&(up, &event.message[..]))
+                && by_uptime.contains(&(up, &event.message[..]))
             {
-                let boot = t - Duration::microseconds(i64::try_from(up).unwrap_or(i64::MAX));
-                exact.push(BootCandidate {
-                    boot,
-                    quality: event.quality,
-                });
-                *exact_from.entry(other.path.as_str()).or_insert(0usize) += 1;
+                if let Some(boot) = minus_micros(t, up) {
+                    exact.entry(text_key()).or_default().push(candidate(boot));
+                }
                 continue;
             }
             if event.ident != Some(b"kernel") {
                 continue;
             }
+            let Some(ups) = by_text.get(&event.message[..]) else {
+                continue;
+            };
             // A journal entry carries both clocks of its boot: once its message shows it is the
             // boot of this segment, realtime − monotonic is that boot's start, to the µs.
             // journald receives a kernel record after the kernel printed it, within seconds (it
             // reads the ring buffer's backlog when it starts), so the two clocks must agree.
-            if let (Some(j), RecordedTime::Absolute(realtime)) = (&event.journal, event.recorded)
-                && let Some(mono) = j.monotonic_us()
-                && let Some(ups) = by_text.get(&event.message[..])
+            if let (Some(jf), RecordedTime::Absolute(realtime)) = (&event.journal, event.recorded)
+                && let Some(mono) = jf.monotonic_us()
             {
                 if ups
                     .iter()
                     .any(|&up| mono >= up && mono - up <= JOURNAL_KMSG_DELAY_US)
+                    && let Some(boot) = minus_micros(realtime, mono)
                 {
-                    let boot =
-                        realtime - Duration::microseconds(i64::try_from(mono).unwrap_or(i64::MAX));
-                    journal
-                        .entry(j.boot_id().unwrap_or_default().to_vec())
-                        .or_default()
-                        .push(BootCandidate {
-                            boot,
-                            quality: event.quality,
-                        });
-                    *journal_from.entry(other.path.as_str()).or_insert(0usize) += 1;
+                    let key = (j, jf.boot_id().unwrap_or_default().to_vec());
+                    journal.entry(key).or_default().push(candidate(boot));
                 }
                 continue;
             }
-            if let Some(ups) = by_text.get(&event.message[..]) {
-                for &up in ups {
-                    let boot = t - Duration::microseconds(i64::try_from(up).unwrap_or(i64::MAX));
-                    textual.push(BootCandidate {
-                        boot,
-                        quality: event.quality,
-                    });
+            for &up in ups {
+                if let Some(boot) = minus_micros(t, up) {
+                    textual.entry(text_key()).or_default().push(candidate(boot));
                 }
-                *text_from.entry(other.path.as_str()).or_insert(0usize) += 1;
             }
         }
     }
-    let names = |m: &BTreeMap<&str, usize>| m.keys().copied().collect::<Vec<_>>().join(", ");
-    if let Some((c, n, spread)) = best_cluster(&mut exact, 1) {
+    let classes: [(&mut BootGroups, usize, &str); 3] = [
+        (&mut exact, 1, "kernel records carrying the same uptime"),
+        (
+            &mut journal,
+            1,
+            "identical kernel messages of a journal boot, whose entries carry both clocks",
+        ),
+        (&mut textual, 2, "identical kernel messages"),
+    ];
+    for (groups, min, what) in classes {
+        let mut ranked: Vec<(&(usize, Vec<u8>), &mut Vec<BootCandidate>)> =
+            groups.iter_mut().collect();
+        ranked.sort_by_key(|(_, c)| std::cmp::Reverse((c.len(), c.iter().map(|b| b.boot).max())));
+        let tie = ranked.len() > 1 && ranked[0].1.len() == ranked[1].1.len();
+        let Some(((source_index, _), cands)) = ranked.into_iter().next() else {
+            continue;
+        };
+        let Some((c, n, spread)) = best_cluster(cands, min) else {
+            continue;
+        };
+        let tie_note = if tie {
+            "; other boots matched as well, the latest was taken"
+        } else {
+            ""
+        };
         let note = format!(
-            "boot {} anchored at {} from {n} kernel records carrying the same uptime in {} (spread {spread:.3} s)",
+            "boot {} anchored at {} from {n} {what} in {} (spread {spread:.3} s){tie_note}",
             segment + 1,
             c.boot.format("%Y-%m-%dT%H:%M:%S%.6fZ"),
-            names(&exact_from)
-        );
-        return Some((c, note));
-    }
-    // The journal boot that shares the most kernel records with this segment (the latest one on
-    // a tie: a dmesg is usually taken during the last boot).
-    let best_boot = journal
-        .iter_mut()
-        .max_by_key(|(_, cands)| (cands.len(), cands.iter().map(|c| c.boot).max()));
-    if let Some((boot_id, cands)) = best_boot
-        && let Some((c, n, spread)) = best_cluster(cands, 1)
-    {
-        let note = format!(
-            "boot {} anchored at {} from {n} identical kernel messages of journal boot {} in {}, whose entries carry both clocks (spread {spread:.3} s)",
-            segment + 1,
-            c.boot.format("%Y-%m-%dT%H:%M:%S%.6fZ"),
-            String::from_utf8_lossy(boot_id),
-            names(&journal_from)
-        );
-        return Some((c, note));
-    }
-    if let Some((c, n, spread)) = best_cluster(&mut textual, 2) {
-        let note = format!(
-            "boot {} anchored at {} from {n} identical kernel messages in {} (spread {spread:.3} s)",
-            segment + 1,
-            c.boot.format("%Y-%m-%dT%H:%M:%S%.6fZ"),
-            names(&text_from)
+            sources[*source_index].path
         );
         return Some((c, note));
     }

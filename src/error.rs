@@ -81,7 +81,7 @@ impl fmt::Display for Error {
         match self {
             Error::Usage(msg) => f.write_str(msg),
             Error::NothingReadable(problems) => {
-                write!(f, "nothing could be read")?;
+                write!(f, "nothing could be read: no files found in the INPUTs")?;
                 for p in problems {
                     write!(f, "\n  {p}")?;
                 }

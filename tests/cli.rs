@@ -266,11 +266,20 @@ fn non_utf8_messages_are_lossless_in_jsonl() {
 
 #[test]
 fn broken_pipe_exits_zero() {
-    let dir = corpora().join("bundles/pve-oom");
-    // Enough output (about 1.5 MB) to overflow the pipe and pvelog's own buffer.
+    // Enough output (several MB) to overflow the pipe and pvelog's own buffer.
+    let tmp = tempfile::tempdir().unwrap();
+    let kern = std::fs::read(corpora().join("bundles/pve-oom/host/pve1/var/log/kern.log")).unwrap();
+    let big = tmp.path().join("kern.log");
+    std::fs::write(&big, kern.repeat(1000)).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_pvelog"))
-        .args(["timeline", "--format", "jsonl"])
-        .args(std::iter::repeat_n(&dir, 30))
+        .args([
+            "timeline",
+            "--format",
+            "jsonl",
+            "--reference-time",
+            "2025-08-01",
+        ])
+        .arg(&big)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -289,6 +298,30 @@ fn broken_pipe_exits_zero() {
         .read_to_string(&mut stderr)
         .unwrap();
     assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn inputs_with_the_same_name_are_refused() {
+    let dir = corpora().join("bundles/pve-oom");
+    let out = pvelog()
+        .args(["sources"])
+        .arg(&dir)
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("two INPUTs are named 'pve-oom'"));
+}
+
+#[test]
+fn an_empty_directory_is_nothing_readable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = pvelog()
+        .args(["timeline"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]

@@ -69,7 +69,7 @@ fn every_corpus_line_is_accounted_for() {
                 .sum();
             assert_eq!(first_lines, st.event_lines, "{}", source.path);
         }
-        let parsed_members = analysis.sources.len() + usize::from(analysis.manifest.is_some());
+        let parsed_members = analysis.sources.len() + analysis.manifests.len();
         assert_eq!(parsed_members, bundle.members.len(), "{}", dir.display());
     }
 }

@@ -45,8 +45,8 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_member_bytes: 4 << 30,
-            max_bundle_bytes: 16 << 30,
+            max_member_bytes: 1 << 30,
+            max_bundle_bytes: 4 << 30,
             max_depth: 4,
             max_members: 100_000,
             max_line_bytes: 1 << 20,
@@ -123,6 +123,8 @@ pub struct Bundle {
     pub problems: Vec<InputProblem>,
     /// What was passed over on purpose.
     pub skipped: Vec<Skipped>,
+    /// The path prefix of each INPUT's members (empty for a single INPUT, else `name/`).
+    pub prefixes: Vec<String>,
     heap_bytes: u64,
 }
 
@@ -131,26 +133,28 @@ impl Bundle {
     pub fn from_members(members: Vec<Member>) -> Bundle {
         Bundle {
             members,
+            prefixes: vec![String::new()],
             ..Bundle::default()
         }
     }
 
     /// Reads every INPUT. `-` is stdin. Problems are collected, never fatal.
+    ///
+    /// With several INPUTs, each member path is prefixed by its INPUT's file name; two INPUTs
+    /// with the same file name would give the same paths, so [`Bundle::input_names`] lets the
+    /// caller refuse them first.
     pub fn open(inputs: &[String], limits: &Limits) -> Bundle {
         let mut bundle = Bundle::default();
         let several = inputs.len() > 1;
         for input in inputs {
             let prefix = if several {
-                let name = if input == "-" {
-                    "-".to_string()
-                } else {
-                    file_name(Path::new(input))
-                };
+                let name = Bundle::input_names(std::slice::from_ref(input)).concat();
                 format!("{name}/")
             } else {
                 String::new()
             };
             bundle.open_input(input, &prefix, limits);
+            bundle.prefixes.push(prefix);
         }
         bundle
     }
@@ -433,6 +437,22 @@ impl Blob {
             .bytes()
             .get(self.range.clone())
             .unwrap_or_default()
+    }
+}
+
+impl Bundle {
+    /// The name each INPUT's members are prefixed with when there are several INPUTs.
+    pub fn input_names(inputs: &[String]) -> Vec<String> {
+        inputs
+            .iter()
+            .map(|i| {
+                if i == "-" {
+                    "-".to_string()
+                } else {
+                    file_name(Path::new(i))
+                }
+            })
+            .collect()
     }
 }
 

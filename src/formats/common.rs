@@ -140,10 +140,15 @@ pub fn time_of_day(input: &[u8], comma: bool) -> PResult<'_, NaiveTime> {
         (digits_n(2), char(':'), digits_n(2), char(':'), digits_n(2)).parse(input)?;
     let sep = if comma { ',' } else { '.' };
     let (rest, nanos) = opt((char(sep), fraction_nanos).map(|(_, n)| n)).parse(rest)?;
-    // A leap second (`:60`) is kept as chrono's leap representation.
-    let time = NaiveTime::from_hms_nano_opt(h, m, s.min(59), nanos.unwrap_or(0))
-        .or_else(|| NaiveTime::from_hms_nano_opt(h, m, 59, 1_000_000_000 + nanos.unwrap_or(0)))
-        .ok_or_else(|| err(input))?;
+    // A leap second (`:60`) is kept as chrono's leap representation: second 59 with a
+    // nanosecond count past 1e9. Seconds past 60 are not a time.
+    let nanos = nanos.unwrap_or(0);
+    let time = match s {
+        0..=59 => NaiveTime::from_hms_nano_opt(h, m, s, nanos),
+        60 => NaiveTime::from_hms_nano_opt(h, m, 59, 1_000_000_000 + nanos.min(999_999_999)),
+        _ => None,
+    }
+    .ok_or_else(|| err(input))?;
     Ok((rest, time))
 }
 
@@ -210,6 +215,10 @@ pub fn yearless(input: &[u8]) -> PResult<'_, RecordedTime> {
     Ok((rest, RecordedTime::Yearless { month, day, time }))
 }
 
+/// The longest uptime taken as one (a century): longer "uptimes" are corrupt text, and would
+/// push boot arithmetic outside the calendar.
+pub const MAX_UPTIME_SECS: u64 = 100 * 366 * 86_400;
+
 /// `[   12.345678]`: seconds since boot in brackets, as printk and journalctl
 /// `short-monotonic` print them. Returns microseconds.
 pub fn bracketed_uptime(input: &[u8]) -> PResult<'_, u64> {
@@ -219,11 +228,10 @@ pub fn bracketed_uptime(input: &[u8]) -> PResult<'_, u64> {
     let (rest, _) = char('.')(rest)?;
     let (rest, frac) = take_while_m_n(1, 9, |b: u8| b.is_ascii_digit()).parse(rest)?;
     let (rest, _) = char(']')(rest)?;
-    Ok((
-        rest,
-        secs.saturating_mul(1_000_000)
-            .saturating_add(frac_micros(frac)),
-    ))
+    if secs > MAX_UPTIME_SECS {
+        return Err(err(input));
+    }
+    Ok((rest, secs * 1_000_000 + frac_micros(frac)))
 }
 
 /// Fraction digits (as written after the point) to microseconds, truncating.
@@ -392,6 +400,9 @@ mod tests {
         let (_, t) = rfc3339(b"2009-02-13T23:31:30,123456+00:00", true).unwrap();
         assert_eq!(t.timestamp_subsec_micros(), 123_456);
         assert!(rfc3339(b"2025-13-29T11:56:40Z", false).is_err());
+        assert!(rfc3339(b"2025-07-29T12:00:75Z", false).is_err());
+        let (_, leap) = rfc3339(b"2016-12-31T23:59:60.5Z", false).unwrap();
+        assert_eq!(leap.nanosecond(), 1_500_000_000);
     }
 
     #[test]

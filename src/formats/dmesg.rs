@@ -207,6 +207,8 @@ pub struct Parser {
     rel: Option<RelClock>,
     /// Records separated by NUL bytes were seen (a `dmesg --kmsg-file` file).
     nul_separated: bool,
+    /// Seconds since boot of the last record, to see a new boot start (the clock going back).
+    last_monotonic: Option<u64>,
 }
 
 impl<'b> LineParser<'b> for Parser {
@@ -311,6 +313,14 @@ impl Parser {
             RecordedTime::Monotonic { .. } => None,
             _ => rec.monotonic,
         };
+        // Two boots pasted into one file: the kernel clock starts again. Each boot is anchored
+        // on its own.
+        if let Some(now) = rec.monotonic {
+            if self.last_monotonic.is_some_and(|before| now < before) {
+                out.start_boot_segment(line.number);
+            }
+            self.last_monotonic = Some(now);
+        }
         out.push_event(event);
     }
 
@@ -496,7 +506,11 @@ fn kmsg(text: &[u8]) -> Option<Record<'_>> {
             rest = r;
         }
         let (rest, _) = char(';')(rest)?;
-        Ok((rest, (prio_fac, ts_text, common::parse_u64(ts_text))))
+        let micros = common::parse_u64(ts_text);
+        if micros / 1_000_000 > common::MAX_UPTIME_SECS {
+            return Err(common::err(input));
+        }
+        Ok((rest, (prio_fac, ts_text, micros)))
     }
     let (message, (prio_fac, ts_text, micros)) = prefix(text).ok()?;
     Some(Record {
@@ -685,11 +699,10 @@ fn seconds(input: &[u8]) -> PResult<'_, u64> {
     let (rest, secs) = common::number(rest)?;
     let (rest, _) = char('.')(rest)?;
     let (rest, frac) = take_while_m_n(1, 9, |b: u8| b.is_ascii_digit()).parse(rest)?;
-    Ok((
-        rest,
-        secs.saturating_mul(1_000_000)
-            .saturating_add(common::frac_micros(frac)),
-    ))
+    if secs > common::MAX_UPTIME_SECS {
+        return Err(common::err(input));
+    }
+    Ok((rest, secs * 1_000_000 + common::frac_micros(frac)))
 }
 
 /// `[T1] ` / `[    C12] `: a printk caller id (CONFIG_PRINTK_CALLER).
@@ -1287,6 +1300,15 @@ dmesg: read kernel buffer failed: Operation not permitted\n\
     }
 
     #[test]
+    fn a_second_boot_starts_a_new_segment() {
+        let parsed = run(b"[    0.000000] Linux version 6.8.12-4-pve\n[   12.000000] a\n[    0.000000] Linux version 6.8.12-4-pve\n[    3.000000] b\n");
+        let boots: Vec<u32> = parsed.events.iter().map(|e| e.boot).collect();
+        assert_eq!(boots, [0, 0, 1, 1]);
+        assert_eq!(parsed.stats.banner_lines, 0);
+        assert!(parsed.stats.balanced());
+    }
+
+    #[test]
     fn variant_is_the_one_seen_most() {
         let data = b"[    1.000000] a\n<6>[  216.000000] b\n<6>[  217.000000] c\n";
         assert_eq!(run(data).variant, "dmesg-raw");
@@ -1325,14 +1347,24 @@ dmesg: read kernel buffer failed: Operation not permitted\n\
 
     #[test]
     fn hostile_numbers_saturate() {
-        let e = one(b"<9999>[99999999999999999999.999999999] x");
-        assert_eq!(e.recorded, RecordedTime::Monotonic { micros: u64::MAX });
+        // Uptimes past a century are corrupt text, not records.
+        let parsed = run(b"<9999>[99999999999999999999.999999999] x\n");
+        assert!(
+            parsed
+                .events
+                .iter()
+                .all(|e| !matches!(e.recorded, RecordedTime::Monotonic { .. })),
+            "{:?}",
+            parsed.events
+        );
+        let parsed = run(b"99999999999999999999,1,99999999999999999999,-;x\n");
+        assert_eq!((parsed.events.len(), parsed.stats.unparsed_lines), (0, 1));
+        let e = one(b"<9999>[    1.000000] x");
         assert_eq!((e.priority, e.facility), (Some(7), Some(255)));
-        let e = one(b"99999999999999999999,1,99999999999999999999,-;x");
-        assert_eq!(e.recorded, RecordedTime::Monotonic { micros: u64::MAX });
         let parsed = run(b"[Feb13 23:31] a\n[+99999999999999999999.000000] b\n[Feb31 23:31] c\n[  +1.000000] d\n");
-        assert_eq!(parsed.events.len(), 4);
-        assert_eq!(parsed.events[3].recorded, RecordedTime::Missing);
+        // The absurd delta is not a record; `d` follows an impossible base date: no time.
+        assert_eq!((parsed.events.len(), parsed.stats.unparsed_lines), (3, 1));
+        assert_eq!(parsed.events[2].recorded, RecordedTime::Missing);
     }
 
     proptest::proptest! {

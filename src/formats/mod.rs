@@ -216,6 +216,14 @@ impl<'b> Parsed<'b> {
         !self.events.is_empty() && self.after_event_line == line.number
     }
 
+    /// Starts a new boot segment without a banner line (dmesg whose uptime went back).
+    pub fn start_boot_segment(&mut self, line: u32) {
+        self.boots.push(BootMark {
+            boot_id: None,
+            line,
+        });
+    }
+
     /// Records a banner or separator line; a boot banner starts a new boot segment.
     pub fn push_banner(&mut self, boot: Option<BootMark<'b>>) {
         self.stats.banner_lines += 1;
@@ -228,7 +236,9 @@ impl<'b> Parsed<'b> {
     pub fn push_unparsed(&mut self, line: &Line<'_>) {
         self.stats.unparsed_lines += 1;
         if self.unparsed_examples.len() < MAX_EXAMPLES {
-            let text: String = String::from_utf8_lossy(line.text)
+            // Cut before decoding: a 1 MiB line must not be decoded whole for 160 characters.
+            let head = &line.text[..line.text.len().min(EXAMPLE_CHARS * 4)];
+            let text: String = String::from_utf8_lossy(head)
                 .chars()
                 .take(EXAMPLE_CHARS)
                 .collect();
@@ -242,6 +252,10 @@ impl<'b> Parsed<'b> {
 
 /// A format's line-by-line parser.
 pub trait LineParser<'b> {
+    /// Looks at the whole member once before the lines are handed over (framing decisions that
+    /// one line cannot make). Does nothing by default.
+    fn prepare(&mut self, _data: &'b [u8]) {}
+
     /// Handles one non-blank line that is within the length limit.
     fn line(&mut self, line: Line<'b>, out: &mut Parsed<'b>);
 
@@ -294,6 +308,7 @@ fn drive<'b, P: LineParser<'b>>(
     mut parser: P,
 ) -> Parsed<'b> {
     let mut out = Parsed::new(kind);
+    parser.prepare(data);
     for line in Lines::new(data) {
         out.stats.lines += 1;
         if line.text.len() > max_line {
@@ -360,7 +375,9 @@ pub fn detect(path: &str, data: &[u8]) -> FormatKind {
         .filter(|l| !is_blank(l.text))
         .take(SNIFF_LINES)
     {
-        if syslog::recognizes(line.text) {
+        // A NUL run before a record (a log left unwritten by an unclean stop) hides nothing.
+        let nuls = line.text.iter().take_while(|&&b| b == 0).count();
+        if syslog::recognizes(&line.text[nuls..]) {
             syslog += 1;
         }
         if dmesg::recognizes(line.text) {
@@ -403,13 +420,12 @@ pub fn prompt_hostname_in(data: &[u8]) -> Option<String> {
 }
 
 /// Whether the head looks like binary data (journal files, wtmp, compressed data we could not
-/// open): a NUL in the first bytes, before any newline. A syslog file that ends in a NUL run after
-/// a crash still starts with text.
+/// open): more than a tenth of its first bytes are NUL.
 fn looks_binary(head: &[u8]) -> bool {
-    let first = &head[..head.len().min(512)];
-    let line_end = first
-        .iter()
-        .position(|&b| b == b'\n')
-        .unwrap_or(first.len());
-    first[..line_end].contains(&0)
+    // A log that starts with a NUL run (a preallocated or copy-truncated file after an unclean
+    // stop) is still text: look past the run, then at how many NULs the text itself holds.
+    let start = head.iter().position(|&b| b != 0).unwrap_or(head.len());
+    let first = &head[start..head.len().min(start + 512)];
+    let nuls = first.iter().filter(|&&b| b == 0).count();
+    nuls * 10 > first.len()
 }

@@ -24,7 +24,7 @@
 use nom::{Parser as _, bytes::complete::take_while_m_n, character::complete::char};
 
 use super::common::{self, PResult, is_paste_artifact, looks_like_record_start};
-use super::{LineParser, Parsed};
+use super::{LineParser, Parsed, UncleanEvidence};
 use crate::event::{Event, RecordedTime};
 use crate::framing::{Line, indent_width};
 
@@ -41,6 +41,8 @@ const VARIANT_NAMES: [&str; 3] = ["syslog-rfc3164", "syslog-rfc3339", "syslog-rf
 /// A parsed header and the fields after it.
 #[derive(Clone, Copy, Debug)]
 struct Record<'b> {
+    /// The input the record was parsed from: its first byte is the record's first byte.
+    start: &'b [u8],
     variant: Variant,
     pri: Option<u8>,
     recorded: RecordedTime,
@@ -56,13 +58,52 @@ struct Record<'b> {
 #[derive(Debug, Default)]
 pub struct Parser {
     counts: [u64; 3],
-    /// A `<PRI>`-prefixed record was seen: bare lines may hold further forwarded records.
-    forwarded: bool,
+    /// The file stores forwarded records back to back (more `<PRI>` headers than lines that
+    /// start with one): only then is a line split at the headers inside it. Anywhere else a
+    /// header inside a message is text someone logged, and splitting there would let any
+    /// program forge records.
+    back_to_back: bool,
 }
 
+/// How much of a member the framing check reads.
+const FRAMING_SAMPLE: usize = 64 * 1024;
+
 impl<'b> LineParser<'b> for Parser {
+    fn prepare(&mut self, data: &'b [u8]) {
+        let head = &data[..data.len().min(FRAMING_SAMPLE)];
+        let mut line_starts = 0usize;
+        let mut headers = 0usize;
+        for line in head.split(|&b| b == b'\n') {
+            if record(line).is_some_and(|r| r.pri.is_some()) {
+                line_starts += 1;
+            }
+            let mut from = 0;
+            while let Some(at) = line.get(from..).and_then(next_forwarded) {
+                headers += 1;
+                from += at + 1;
+            }
+        }
+        // Forwarding formats without framing put many records on a line; a normal file has one.
+        // (At least three extra headers: one message quoting one header is not a framing.)
+        self.back_to_back =
+            line_starts > 0 && headers >= 2 * line_starts && headers >= line_starts + 3;
+    }
+
     fn line(&mut self, line: Line<'b>, out: &mut Parsed<'b>) {
-        if let Some(first) = record(line.text) {
+        // A run of NULs where records should be: a preallocated file that an unclean stop left
+        // unwritten (REFERENCE.md §6). The run is evidence; the record after it is still read.
+        let nuls = line.text.iter().take_while(|&&b| b == 0).count();
+        if nuls > 0 {
+            out.unclean.push(UncleanEvidence {
+                boot_id: None,
+                offset: Some(line.offset),
+                reason: format!(
+                    "line {}: a run of {nuls} NUL bytes, as an unclean stop leaves in a log file",
+                    line.number
+                ),
+            });
+        }
+        if let Some(first) = line.text.get(nuls..).and_then(record) {
             self.emit(first, &line, 1, out);
             return;
         }
@@ -74,7 +115,7 @@ impl<'b> LineParser<'b> for Parser {
             let text = &line.text[indent..];
             // A raw newline inside a forwarded record: the rest of the line may hold the next
             // records, back to back.
-            let split = if self.forwarded {
+            let split = if self.back_to_back {
                 next_forwarded(text)
             } else {
                 None
@@ -109,8 +150,7 @@ impl Parser {
     ) {
         let whole = line.text;
         loop {
-            self.forwarded |= rec.pri.is_some();
-            let next = if rec.pri.is_some() {
+            let next = if self.back_to_back && rec.pri.is_some() {
                 next_forwarded(rec.message)
             } else {
                 None
@@ -122,9 +162,7 @@ impl Parser {
             rec.message = message;
             self.counts[rec.variant as usize] += 1;
             let offset = line.offset
-                + (rec.time_text.as_ptr() as usize)
-                    .saturating_sub(whole.as_ptr() as usize)
-                    .saturating_sub(pri_len(rec)) as u64;
+                + (rec.start.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize) as u64;
             let mut event = to_event(rec, line.number, offset);
             // Only the first record of a line counts the line itself.
             event.lines = lines_taken;
@@ -134,23 +172,6 @@ impl Parser {
                 Some(r) => rec = r,
                 None => break,
             }
-        }
-    }
-}
-
-/// Bytes taken by the `<PRI>` in front of the timestamp (to recover the record's offset).
-fn pri_len(rec: Record<'_>) -> usize {
-    match (rec.pri, rec.variant) {
-        (None, _) => 0,
-        (Some(p), v) => {
-            let digits = if p >= 100 {
-                3
-            } else if p >= 10 {
-                2
-            } else {
-                1
-            };
-            digits + 2 + if v == Variant::Rfc5424 { 2 } else { 0 }
         }
     }
 }
@@ -188,7 +209,7 @@ fn record(text: &[u8]) -> Option<Record<'_>> {
     if pri.is_some()
         && let Some(rest) = after_pri.strip_prefix(b"1 ")
     {
-        return rfc5424(rest, pri);
+        return rfc5424(text, rest, pri);
     }
     if let Ok((rest, instant)) = common::rfc3339(after_pri, false) {
         let time_text = &after_pri[..after_pri.len() - rest.len()];
@@ -197,6 +218,7 @@ fn record(text: &[u8]) -> Option<Record<'_>> {
         let severity_word = severity_word(host);
         let tagged = common::tagged(rest);
         return Some(Record {
+            start: text,
             variant: Variant::Rfc3339,
             pri,
             recorded: RecordedTime::Absolute(instant),
@@ -217,6 +239,7 @@ fn record(text: &[u8]) -> Option<Record<'_>> {
     // Old sysklogd: `Mar 11 09:39:39: --- last message repeated 5 times ---` has no host.
     if let Some(msg) = rest.strip_prefix(b": ") {
         return Some(Record {
+            start: text,
             variant: Variant::Rfc3164,
             pri,
             recorded,
@@ -236,6 +259,7 @@ fn record(text: &[u8]) -> Option<Record<'_>> {
     };
     let tagged = common::tagged(rest);
     Some(Record {
+        start: text,
         variant: Variant::Rfc3164,
         pri,
         recorded,
@@ -264,7 +288,7 @@ fn pri(input: &[u8]) -> PResult<'_, u8> {
 }
 
 /// `TS HOST APP PROCID MSGID SD MSG` after `<PRI>1 `; `-` is the nil value.
-fn rfc5424(input: &[u8], pri: Option<u8>) -> Option<Record<'_>> {
+fn rfc5424<'b>(start: &'b [u8], input: &'b [u8], pri: Option<u8>) -> Option<Record<'b>> {
     let (rest, recorded, time_text) = if let Some(rest) = input.strip_prefix(b"- ") {
         (rest, RecordedTime::Missing, &input[..0])
     } else {
@@ -288,6 +312,7 @@ fn rfc5424(input: &[u8], pri: Option<u8>) -> Option<Record<'_>> {
         .strip_prefix("\u{feff}".as_bytes())
         .unwrap_or(message);
     Some(Record {
+        start,
         variant: Variant::Rfc5424,
         pri,
         recorded,
@@ -483,7 +508,8 @@ mod tests {
 
     #[test]
     fn forwarded_records_without_newlines_are_split() {
-        let data = b"<15>Mar  6 04:07:23 hostname log_tag this is debug<14>Mar  6 04:07:23 hostname log_tag this is info\nwith another line<30>Mar  6 04:07:23 hostname systemd[1]: Stopped x.\n";
+        // rsyslog's forwarding formats written to a file without framing (plaso's samples).
+        let data = b"<15>Mar  6 04:07:23 hostname log_tag this is debug<14>Mar  6 04:07:23 hostname log_tag this is info\nwith another line<30>Mar  6 04:07:23 hostname systemd[1]: Stopped x.<78>Mar  6 04:07:23 hostname cron[18786]: (CRON) INFO (pidfile fd = 3)<30>Mar  6 04:07:23 hostname systemd[1]: Started x.\n";
         let parsed = parse(FormatKind::Syslog, data, 1 << 20);
         let msgs: Vec<_> = parsed.events.iter().map(|e| e.message.to_vec()).collect();
         assert_eq!(
@@ -492,12 +518,57 @@ mod tests {
                 b"log_tag this is debug".to_vec(),
                 b"log_tag this is info\nwith another line".to_vec(),
                 b"Stopped x.".to_vec(),
+                b"(CRON) INFO (pidfile fd = 3)".to_vec(),
+                b"Started x.".to_vec(),
             ]
         );
-        assert_eq!(parsed.events[1].offset, 50);
+        let at = |needle: &[u8]| {
+            data.windows(needle.len())
+                .position(|w| w == needle)
+                .unwrap() as u64
+        };
+        assert_eq!(parsed.events[1].offset, at(b"<14>"));
         assert_eq!(parsed.events[1].priority, Some(6));
-        assert_eq!((parsed.events[2].line, parsed.events[2].offset), (2, 117));
+        assert_eq!(
+            (parsed.events[2].line, parsed.events[2].offset),
+            (2, at(b"<30>"))
+        );
+        assert_eq!(parsed.events[3].facility, Some(9));
         assert!(parsed.stats.balanced());
+    }
+
+    #[test]
+    fn a_header_inside_a_normal_message_is_not_split() {
+        // One record per line: a `<0>… kernel: Out of memory` inside a message is what someone
+        // logged, not a record (it would otherwise forge a host, an identifier and a priority).
+        let data = b"<14>Jul 29 09:56:40 web01 app[5]: user said: <0>Jul 29 09:56:41 pve1 kernel: Out of memory: Killed process 1 (kvm)\n<14>Jul 29 09:56:42 web01 app[5]: next\n";
+        let parsed = parse(FormatKind::Syslog, data, 1 << 20);
+        assert_eq!(parsed.events.len(), 2);
+        let one_line = &data[..data.iter().position(|&b| b == b'\n').unwrap()];
+        assert_eq!(parse(FormatKind::Syslog, one_line, 1 << 20).events.len(), 1);
+        assert!(
+            parsed.events[0]
+                .message
+                .ends_with(b"Killed process 1 (kvm)")
+        );
+        assert_eq!(parsed.events[0].hostname, Some(&b"web01"[..]));
+    }
+
+    #[test]
+    fn nul_runs_are_evidence_and_the_record_after_them_is_read() {
+        let data = b"\0\0\0\0Jul 29 10:01:47 web kernel: Linux version 6.1.0-37-amd64\n";
+        let parsed = parse(FormatKind::Syslog, data, 1 << 20);
+        assert_eq!(parsed.events.len(), 1);
+        assert_eq!(parsed.events[0].offset, 4);
+        assert_eq!(parsed.unclean.len(), 1);
+        assert!(parsed.unclean[0].reason.contains("4 NUL bytes"));
+        assert_eq!(crate::formats::detect("syslog", data), FormatKind::Syslog);
+    }
+
+    #[test]
+    fn offsets_count_the_pri_as_written() {
+        let data = b"<030>Mar  6 04:07:23 h a: x\n";
+        assert_eq!(parse(FormatKind::Syslog, data, 1 << 20).events[0].offset, 0);
     }
 
     #[test]

@@ -23,7 +23,8 @@ use crate::source::Source;
 struct JsonSources<'a> {
     schema_version: u32,
     reference_time: Option<JsonReference>,
-    manifest: Option<&'a str>,
+    manifests: &'a [String],
+    manifest_problems: &'a [String],
     sources: Vec<JsonSource<'a>>,
     machines: Vec<JsonMachine>,
     problems: Vec<JsonProblem<'a>>,
@@ -181,7 +182,8 @@ pub fn write_json(analysis: &Analysis<'_>, bundle: &Bundle, out: &mut dyn Write)
                 time: rfc3339(*t),
                 from: from.clone(),
             }),
-        manifest: analysis.manifest.as_deref(),
+        manifests: &analysis.manifests,
+        manifest_problems: &analysis.manifest_problems,
         sources,
         machines: machines(analysis),
         problems: bundle
@@ -216,8 +218,11 @@ pub fn write_text(analysis: &Analysis<'_>, bundle: &Bundle, out: &mut dyn Write)
             escape::terminal(from.as_bytes())
         )?;
     }
-    if let Some(m) = &analysis.manifest {
+    for m in &analysis.manifests {
         writeln!(out, "manifest {}", escape::terminal(m.as_bytes()))?;
+    }
+    for p in &analysis.manifest_problems {
+        writeln!(out, "manifest problem {}", escape::terminal(p.as_bytes()))?;
     }
     for s in &analysis.sources {
         let sum = summarize(s);

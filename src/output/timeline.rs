@@ -109,7 +109,11 @@ pub fn write_text(
             }
             (None, _) => "-".to_string(),
         };
-        let who = format!("{}/{}", source.machine, source.role.as_str());
+        let who = format!(
+            "{}/{}",
+            escape::terminal(source.machine.as_bytes()),
+            source.role.as_str()
+        );
         let who_style = match source.role {
             Role::Host => Style::new().fg_color(Some(AnsiColor::Cyan.into())),
             Role::Guest => Style::new().fg_color(Some(AnsiColor::Magenta.into())),
