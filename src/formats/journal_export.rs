@@ -158,7 +158,7 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
             ),
             None => (rest, data.len()),
         };
-        let terminated = next <= data.len() && data.get(next.saturating_sub(1)) == Some(&b'\n');
+        let terminated = next < data.len() || data.last() == Some(&b'\n');
         let (text, crlf) = match raw {
             [head @ .., b'\r'] => (head, true),
             _ => (raw, false),
@@ -586,6 +586,31 @@ MESSAGE
             b"{\"MESSAGE\":\"x\"}\n",
         ] {
             assert!(!recognizes(text), "{}", String::from_utf8_lossy(text));
+        }
+    }
+
+    /// Every prefix of a mixed input, and every byte replaced by `\n`, NUL or 0xff, keeps the
+    /// books balanced without panicking.
+    #[test]
+    fn prefixes_and_mutations_stay_balanced() {
+        let data = [
+            OOM_SCOPE,
+            b"\n",
+            MULTILINE,
+            b"\n",
+            LATIN1,
+            b"\nSYSLOG_RAW\n<\0\0\0\0\0\0\0<28>Oct 24 00:00:03 rpc.idmapd[402]: Setting log level to 0\n\n",
+        ]
+        .concat();
+        for end in 0..=data.len() {
+            run(&data[..end]);
+        }
+        for at in (0..data.len()).step_by(3) {
+            for b in [b'\n', 0, 0xff, b'='] {
+                let mut d = data.clone();
+                d[at] = b;
+                run(&d);
+            }
         }
     }
 }

@@ -62,7 +62,10 @@ enum Framing {
 /// The record separator of `json-seq`.
 const RS: u8 = 0x1e;
 
-/// Skips the framing before an object on a line: white space, `\x1e`, `data:`.
+/// A UTF-8 byte order mark, which an editor may have added.
+const BOM: &[u8] = "\u{feff}".as_bytes();
+
+/// Skips the framing before an object on a line: white space, `\x1e`, `data:`, a BOM.
 /// Returns the framing and the position of the first byte after it.
 fn skip_framing(data: &[u8], mut at: usize) -> (Framing, usize) {
     let mut framing = Framing::Plain;
@@ -72,6 +75,9 @@ fn skip_framing(data: &[u8], mut at: usize) -> (Framing, usize) {
             Some(&RS) => {
                 framing = Framing::Seq;
                 at = at.saturating_add(1);
+            }
+            Some(0xef) if data.get(at..).is_some_and(|r| r.starts_with(BOM)) => {
+                at = at.saturating_add(BOM.len());
             }
             Some(b'd') if data.get(at..).is_some_and(|r| r.starts_with(b"data:")) => {
                 framing = Framing::Sse;
@@ -572,7 +578,7 @@ fn hex4(s: &[u8], at: usize) -> Option<u32> {
 /// Whether the head of a member is this encoding: it starts with `{`, `\x1e` or `data: {`
 /// and names a journal field (`"__REALTIME_TIMESTAMP"`, `"MESSAGE"` or `"__CURSOR"`).
 pub fn recognizes(head: &[u8]) -> bool {
-    let head = head.strip_prefix("\u{feff}".as_bytes()).unwrap_or(head);
+    let head = head.strip_prefix(BOM).unwrap_or(head);
     let start = head
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -804,5 +810,31 @@ mod tests {
             b"Jul 29 09:56:40 pve1 pvedaemon[1]: {\"MESSAGE\":1}\n"
         ));
         assert!(!recognizes(b""));
+        let bom = [BOM, MULTILINE].concat();
+        assert!(recognizes(&bom));
+        assert_eq!(run(&bom).events.len(), 1);
+    }
+
+    /// Every prefix of a mixed input, and every byte replaced by a structural byte, keeps the
+    /// books balanced without panicking.
+    #[test]
+    fn prefixes_and_mutations_stay_balanced() {
+        let data = [
+            MULTILINE,
+            b"\n\x1e",
+            BINARY,
+            b"\n\ndata: {\"MESSAGE\":[\"a\\u00e9\",null,[1,2]]}\n\n{\n\t\"MESSAGE\" : \"x\"\n}\n",
+        ]
+        .concat();
+        for end in 0..=data.len() {
+            run(&data[..end]);
+        }
+        for at in 0..data.len() {
+            for b in [b'\n', b'"', b'{', b'}', b'\\', b'['] {
+                let mut d = data.clone();
+                d[at] = b;
+                run(&d);
+            }
+        }
     }
 }
