@@ -1,21 +1,616 @@
 //! `journalctl -o export`: the binary-safe export stream (REFERENCE.md §1).
 //!
-//! Placeholder until the reader lands: every byte is reported as not read.
+//! An entry is a run of fields ended by an empty line (or by the end of the input). A field is
+//! text or binary, decided by the first byte after its name:
+//!
+//! ```text
+//! __CURSOR=s=51d58b14f83c435082ff3f6ef00f4efc;i=5;b=0f3c6b0e4c1a4d7b9f1e2d3c4b5a6978;m=141dd77770;t=63b0e6cba7d70;x=fb6c2ef954866621
+//! __REALTIME_TIMESTAMP=1753783000006000
+//! _BOOT_ID=0f3c6b0e4c1a4d7b9f1e2d3c4b5a6978
+//! MESSAGE=101.scope: Failed with result 'oom-kill'.          text:   NAME=VALUE\n
+//! SYSLOG_RAW\n<\0\0\0\0\0\0\0<28>Oct 24 00:00:03 rpc.idmapd…\n\n binary: NAME\n u64-LE length, bytes, \n
+//!                                                            (empty line: end of the entry)
+//! ```
+//!
+//! The stream is read byte-wise, never by lines: binary data may hold `\n`, `=` or NUL. Field
+//! names and values borrow from the input; a repeated name is kept as often as it appears, in
+//! order. Every entry goes through [`entry_event`], the mapping the three journal encodings
+//! share.
+//!
+//! Line accounting (so that `stats.balanced()` holds, with lines counted as
+//! [`crate::framing::count_lines`] does): the lines of an entry's fields, including the `\n`
+//! bytes inside binary data, are event lines; the empty line after an entry is a blank line;
+//! a line that is no field (no valid name, NUL in the name, a name without `=` that does not
+//! start a well-formed binary field) is unparsed, and the first one in each entry is reported as
+//! a problem with its offset. A binary field whose length runs past the end of the input, or
+//! whose data is not followed by `\n`, is a problem at its offset: the entry ends with the fields
+//! read so far, and the lines up to the next empty line are unparsed.
+//!
+//! # Known deviations
+//! - Field names must be `[A-Z0-9_]+` (journald's rule, without its "no leading digit" and
+//!   64-byte limits); anything else on a line is not a field.
+//! - A white-space-only line ends an entry like an empty line (journal-remote would read it as a
+//!   malformed field).
+//! - A binary field whose data ends exactly at the end of the input, without its final `\n`, is
+//!   kept: the input was cut right there.
+//! - A CRLF-converted export (REFERENCE §1 pitfall 5) is reported once as a problem. Its text
+//!   fields are still read (the `\r` is dropped), its binary fields no longer match their
+//!   lengths and are lost as described above.
 
-use super::{LineProblem, Parsed};
+use std::borrow::Cow;
 
-/// Parses a whole member into journal entries.
-pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
-    if !data.is_empty() {
-        out.problems.push(LineProblem {
-            offset: 0,
-            line: 0,
-            reason: "this journal encoding is not read yet".to_string(),
+use super::journal::entry_event;
+use super::{LineProblem, Parsed, dmesg, journal_text, syslog};
+use crate::event::JournalFields;
+use crate::framing::{Line, Lines, count_lines, is_blank};
+
+/// Position of the first `\n` in `hay`.
+fn newline(hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&b| b == b'\n')
+}
+
+/// Number of `\n` bytes in `hay`.
+fn newlines(hay: &[u8]) -> u32 {
+    u32::try_from(hay.iter().filter(|&&b| b == b'\n').count()).unwrap_or(u32::MAX)
+}
+
+/// Whether `name` is a journal field name (`[A-Z0-9_]+`).
+fn valid_name(name: &[u8]) -> bool {
+    !name.is_empty()
+        && name
+            .iter()
+            .all(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// The name of a text field line (`NAME=…`), when the line is one.
+fn text_field_name(text: &[u8]) -> Option<&[u8]> {
+    let eq = text.iter().position(|&b| b == b'=')?;
+    let name = text.get(..eq)?;
+    valid_name(name).then_some(name)
+}
+
+/// Records every line of `data[start..end]` (which starts at line `first_line`) as unparsed.
+/// `end` is just after a `\n` or the end of the input. Returns how many lines that was.
+pub(crate) fn push_unparsed_lines(
+    out: &mut Parsed<'_>,
+    data: &[u8],
+    start: usize,
+    end: usize,
+    first_line: u32,
+) -> u32 {
+    let mut count = 0u32;
+    for line in Lines::new(data.get(start..end).unwrap_or_default()) {
+        out.push_unparsed(&Line {
+            text: line.text,
+            number: first_line.saturating_add(line.number.saturating_sub(1)),
+            offset: (start as u64).saturating_add(line.offset),
         });
+        count = count.saturating_add(1);
+    }
+    count
+}
+
+/// The entry being read.
+#[derive(Default)]
+struct Entry<'b> {
+    fields: Vec<(Cow<'b, [u8]>, Cow<'b, [u8]>)>,
+    /// Line and offset of the first field.
+    line: u32,
+    offset: u64,
+    /// Lines taken by the fields.
+    lines: u32,
+    /// Whether a problem was already reported for this entry.
+    reported: bool,
+}
+
+/// The outcome of reading a binary field at a name line.
+enum Binary<'b> {
+    /// The value, and the position just after the field.
+    Field(&'b [u8], usize),
+    /// The field is broken; the reason.
+    Broken(String),
+}
+
+/// Reads the length, data and final `\n` of a binary field whose name line ends at `at` (the
+/// position just after the name's `\n`).
+fn binary_field<'b>(data: &'b [u8], at: usize, name: &[u8]) -> Binary<'b> {
+    let name = String::from_utf8_lossy(name);
+    let rest = data.get(at..).unwrap_or_default();
+    let Some((len_bytes, after_len)) = rest.split_first_chunk::<8>() else {
+        return Binary::Broken(format!(
+            "binary field {name}: the 8-byte length is cut off ({} bytes left)",
+            rest.len()
+        ));
+    };
+    let len = u64::from_le_bytes(*len_bytes);
+    let fits = usize::try_from(len).ok().filter(|&n| n <= after_len.len());
+    let Some(n) = fits else {
+        return Binary::Broken(format!(
+            "binary field {name}: length {len} runs past the end of the input ({} bytes left)",
+            after_len.len()
+        ));
+    };
+    let (value, tail) = after_len.split_at(n);
+    let value_end = at.saturating_add(8).saturating_add(n);
+    match tail.first() {
+        Some(b'\n') => Binary::Field(value, value_end.saturating_add(1)),
+        None => Binary::Field(value, value_end),
+        Some(other) => Binary::Broken(format!(
+            "binary field {name}: {n} bytes of data are followed by byte 0x{other:02x}, not a newline"
+        )),
     }
 }
 
-/// Whether the head of a member is this encoding.
-pub fn recognizes(_head: &[u8]) -> bool {
-    false
+/// Parses a whole member into journal entries.
+pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
+    out.stats.lines = count_lines(data);
+    let mut pos = 0usize;
+    let mut line_no = 1u32;
+    let mut entry = Entry::default();
+    // After a broken binary field: lines up to the next empty line are unparsed.
+    let mut skipping = false;
+    let mut crlf_reported = false;
+    while let Some(rest) = data.get(pos..).filter(|r| !r.is_empty()) {
+        let (raw, next) = match newline(rest) {
+            Some(i) => (
+                rest.get(..i).unwrap_or_default(),
+                pos.saturating_add(i).saturating_add(1),
+            ),
+            None => (rest, data.len()),
+        };
+        let terminated = next < data.len() || data.last() == Some(&b'\n');
+        let (text, crlf) = match raw {
+            [head @ .., b'\r'] => (head, true),
+            _ => (raw, false),
+        };
+        let here = Line {
+            text,
+            number: line_no,
+            offset: pos as u64,
+        };
+        if is_blank(text) {
+            if crlf && !crlf_reported && !skipping {
+                crlf_reported = true;
+                report_crlf(out, &here);
+            }
+            finish(out, std::mem::take(&mut entry));
+            skipping = false;
+            out.stats.blank_lines += 1;
+        } else if skipping {
+            out.push_unparsed(&here);
+        } else if let Some(name) = text_field_name(text) {
+            if crlf && !crlf_reported {
+                crlf_reported = true;
+                report_crlf(out, &here);
+            }
+            let value = text.get(name.len().saturating_add(1)..).unwrap_or_default();
+            entry.add(Cow::Borrowed(name), Cow::Borrowed(value), &here, 1);
+        } else if terminated && valid_name(text) {
+            match binary_field(data, next, text) {
+                Binary::Field(value, end) => {
+                    let lines = lines_in(data, pos, end);
+                    entry.add(Cow::Borrowed(text), Cow::Borrowed(value), &here, lines);
+                    line_no = line_no.saturating_add(lines);
+                    pos = end;
+                    continue;
+                }
+                Binary::Broken(reason) => {
+                    out.problems.push(LineProblem {
+                        offset: pos as u64,
+                        line: line_no,
+                        reason,
+                    });
+                    // The entry ends here; its remaining lines belong to this problem.
+                    finish(out, std::mem::take(&mut entry));
+                    skipping = true;
+                    out.push_unparsed(&here);
+                }
+            }
+        } else {
+            if !entry.reported {
+                entry.reported = true;
+                out.problems.push(LineProblem {
+                    offset: pos as u64,
+                    line: line_no,
+                    reason: not_a_field(text),
+                });
+            }
+            out.push_unparsed(&here);
+        }
+        line_no = line_no.saturating_add(1);
+        pos = next;
+    }
+    finish(out, entry);
+}
+
+/// Lines in `data[start..end]`, where `start` is a line start and `end` is just after a `\n`
+/// or the end of the input.
+fn lines_in(data: &[u8], start: usize, end: usize) -> u32 {
+    let span = data.get(start..end).unwrap_or_default();
+    let open_end = end >= data.len() && span.last().is_some_and(|&b| b != b'\n');
+    newlines(span).saturating_add(u32::from(open_end))
+}
+
+/// Why a line is not a field, for the problem list.
+fn not_a_field(text: &[u8]) -> String {
+    let shown: String = String::from_utf8_lossy(text.get(..40).unwrap_or(text))
+        .chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
+    let name_end = text.iter().position(|&b| b == b'=').unwrap_or(text.len());
+    let why = if text.get(..name_end).unwrap_or(text).contains(&0) {
+        "a NUL in the field name"
+    } else if name_end == text.len() {
+        "no `=` and no binary field"
+    } else {
+        "the field name is not [A-Z0-9_]+"
+    };
+    format!("not an export field ({why}): {shown:?}")
+}
+
+fn report_crlf(out: &mut Parsed<'_>, line: &Line<'_>) {
+    out.problems.push(LineProblem {
+        offset: line.offset,
+        line: line.number,
+        reason: "export stream with CRLF line ends (converted as text, e.g. on Windows): text \
+                 fields are read without the \\r, binary fields no longer match their lengths"
+            .to_string(),
+    });
+}
+
+impl<'b> Entry<'b> {
+    fn add(&mut self, name: Cow<'b, [u8]>, value: Cow<'b, [u8]>, at: &Line<'_>, lines: u32) {
+        if self.fields.is_empty() {
+            self.line = at.number;
+            self.offset = at.offset;
+        }
+        self.fields.push((name, value));
+        self.lines = self.lines.saturating_add(lines);
+    }
+}
+
+/// Turns a finished entry into an event.
+fn finish<'b>(out: &mut Parsed<'b>, entry: Entry<'b>) {
+    let lines = entry.lines;
+    let fields = JournalFields {
+        fields: entry.fields,
+    };
+    if let Some(mut event) = entry_event(fields, entry.line, entry.offset) {
+        event.lines = lines;
+        out.push_event(event);
+    }
+}
+
+/// How many non-blank lines of the head [`recognizes`] looks at.
+const SNIFF_LINES: usize = 200;
+
+/// Whether the head of a member is this encoding: it starts with `__CURSOR=` or
+/// `__REALTIME_TIMESTAMP=`, or at least three of its lines are `NAME=…` fields, one of them
+/// `MESSAGE`, `__REALTIME_TIMESTAMP` or `_BOOT_ID`, and no other line looks like syslog, dmesg
+/// or journalctl text.
+pub fn recognizes(head: &[u8]) -> bool {
+    let mut lines = Lines::new(head).filter(|l| !is_blank(l.text));
+    let Some(first) = lines.next() else {
+        return false;
+    };
+    if first.text.starts_with(b"__CURSOR=") || first.text.starts_with(b"__REALTIME_TIMESTAMP=") {
+        return true;
+    }
+    let (mut fields, mut key) = (0u32, false);
+    for line in std::iter::once(first).chain(lines).take(SNIFF_LINES) {
+        if let Some(name) = text_field_name(line.text) {
+            fields += 1;
+            key |= matches!(name, b"MESSAGE" | b"__REALTIME_TIMESTAMP" | b"_BOOT_ID");
+        } else if syslog::recognizes(line.text)
+            || dmesg::recognizes(line.text)
+            || journal_text::recognizes(line.text) != journal_text::Recognized::No
+        {
+            return false;
+        }
+    }
+    fields >= 3 && key
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Event, RecordedTime};
+    use crate::formats::{FormatKind, detect, parse as parse_kind};
+    use chrono::DateTime;
+
+    fn run(data: &[u8]) -> Parsed<'_> {
+        let parsed = parse_kind(FormatKind::JournalExport, data, 1 << 20);
+        assert!(parsed.stats.balanced(), "{:?}", parsed.stats);
+        assert_eq!(parsed.stats.lines, count_lines(data));
+        parsed
+    }
+
+    fn field<'a>(e: &'a Event<'_>, name: &[u8]) -> Option<&'a [u8]> {
+        e.journal.as_ref()?.get(name)
+    }
+
+    /// Entry i=5 of `synthetic-pve-oom.o-export`: text fields only.
+    const OOM_SCOPE: &[u8] = b"__CURSOR=s=51d58b14f83c435082ff3f6ef00f4efc;i=5;b=0f3c6b0e4c1a4d7b9f1e2d3c4b5a6978;m=141dd77770;t=63b0e6cba7d70;x=fb6c2ef954866621
+__REALTIME_TIMESTAMP=1753783000006000
+__MONOTONIC_TIMESTAMP=86400006000
+_BOOT_ID=0f3c6b0e4c1a4d7b9f1e2d3c4b5a6978
+_MACHINE_ID=2dc07f7a727e4b46a1927eab9d6cd4b7
+_HOSTNAME=pve1
+PRIORITY=4
+_TRANSPORT=journal
+SYSLOG_FACILITY=3
+SYSLOG_IDENTIFIER=systemd
+_PID=1
+_COMM=systemd
+UNIT=101.scope
+MESSAGE=101.scope: Failed with result 'oom-kill'.
+";
+
+    /// Entry i=7 of `synthetic-pve-oom.o-export`: a multi-line MESSAGE in binary form, at EOF
+    /// without the final empty line.
+    const MULTILINE: &[u8] = b"__REALTIME_TIMESTAMP=1753783000008000
+__MONOTONIC_TIMESTAMP=86400008000
+_BOOT_ID=0f3c6b0e4c1a4d7b9f1e2d3c4b5a6978
+SYSLOG_IDENTIFIER=multiline-demo
+_PID=777
+MESSAGE
+!\0\0\0\0\0\0\0first line
+second line
+third line
+";
+
+    /// Entry i=8: a non-UTF-8 MESSAGE (Latin-1 `é`, a BEL).
+    const LATIN1: &[u8] = b"__REALTIME_TIMESTAMP=1753783000009000
+SYSLOG_IDENTIFIER=binary-demo
+_PID=778
+MESSAGE
+\x12\0\0\0\0\0\0\0caf\xe9 latin-1 byte\x07
+";
+
+    #[test]
+    fn text_fields_map_to_the_event() {
+        let mut data = OOM_SCOPE.to_vec();
+        data.extend_from_slice(b"\n");
+        let parsed = run(&data);
+        assert_eq!(parsed.events.len(), 1);
+        let e = &parsed.events[0];
+        assert_eq!((e.line, e.offset, e.lines), (1, 0, 14));
+        assert_eq!(
+            e.recorded,
+            RecordedTime::Absolute(DateTime::from_timestamp_micros(1_753_783_000_006_000).unwrap())
+        );
+        assert_eq!(e.time_text, b"1753783000006000");
+        assert_eq!(
+            (e.ident, e.pid, e.priority, e.facility, e.hostname),
+            (
+                Some(&b"systemd"[..]),
+                Some(1),
+                Some(4),
+                Some(3),
+                Some(&b"pve1"[..])
+            )
+        );
+        assert_eq!(&*e.message, b"101.scope: Failed with result 'oom-kill'.");
+        assert_eq!(field(e, b"UNIT"), Some(&b"101.scope"[..]));
+        assert_eq!(e.journal.as_ref().unwrap().fields.len(), 14);
+        // Zero-copy: names and values borrow from the input.
+        assert!(
+            e.journal
+                .as_ref()
+                .unwrap()
+                .fields
+                .iter()
+                .all(|(n, v)| matches!((n, v), (Cow::Borrowed(_), Cow::Borrowed(_))))
+        );
+        assert!(matches!(e.message, Cow::Borrowed(_)));
+        assert_eq!(parsed.stats.blank_lines, 1);
+        assert!(parsed.problems.is_empty());
+    }
+
+    #[test]
+    fn binary_fields_multiline_and_non_utf8() {
+        let mut data = MULTILINE.to_vec();
+        data.extend_from_slice(b"\n");
+        let second = data.len();
+        data.extend_from_slice(LATIN1);
+        let parsed = run(&data);
+        assert_eq!(parsed.events.len(), 2);
+        let (a, b) = (&parsed.events[0], &parsed.events[1]);
+        assert_eq!(&*a.message, b"first line\nsecond line\nthird line");
+        assert_eq!((a.line, a.offset, a.lines), (1, 0, 9));
+        assert_eq!(a.ident, Some(&b"multiline-demo"[..]));
+        assert_eq!(&*b.message, b"caf\xe9 latin-1 byte\x07");
+        assert_eq!((b.line, b.offset, b.lines), (11, second as u64, 5));
+        assert_eq!(b.pid, Some(778));
+        assert_eq!(parsed.stats.event_lines, 14);
+        assert_eq!(parsed.stats.blank_lines, 1);
+        assert!(parsed.problems.is_empty());
+    }
+
+    /// REFERENCE §1's binary field: a SYSLOG_RAW ending in `\n`, then more text fields.
+    #[test]
+    fn syslog_raw_binary_field_then_text_fields() {
+        let data = b"MESSAGE=Setting log level to 0\nSYSLOG_RAW\n<\0\0\0\0\0\0\0<28>Oct 24 00:00:03 rpc.idmapd[402]: Setting log level to 0\n\n_PID=402\n_COMM=rpc.idmapd\n\n";
+        let parsed = run(data);
+        assert_eq!(parsed.events.len(), 1);
+        let e = &parsed.events[0];
+        assert_eq!(
+            field(e, b"SYSLOG_RAW"),
+            Some(&b"<28>Oct 24 00:00:03 rpc.idmapd[402]: Setting log level to 0\n"[..])
+        );
+        assert_eq!((e.pid, e.ident), (Some(402), Some(&b"rpc.idmapd"[..])));
+        // MESSAGE, SYSLOG_RAW (3 lines: name, data with its own \n, final \n), _PID, _COMM.
+        assert_eq!(e.lines, 6);
+        assert_eq!(parsed.stats.blank_lines, 1);
+    }
+
+    #[test]
+    fn repeated_fields_are_kept_in_order() {
+        let data = b"_UDEV_SYSNAME=sda\n_UDEV_DEVLINK=/dev/disk/by-id/ata-QEMU_HARDDISK_QM00001\n_UDEV_DEVLINK=/dev/disk/by-path/pci-0000:00:01.1-ata-1\nMESSAGE=sda: sda1 sda2 sda3\n";
+        let parsed = run(data);
+        let fields = &parsed.events[0].journal.as_ref().unwrap().fields;
+        let links: Vec<&[u8]> = fields
+            .iter()
+            .filter(|(n, _)| n.as_ref() == b"_UDEV_DEVLINK")
+            .map(|(_, v)| v.as_ref())
+            .collect();
+        assert_eq!(
+            links,
+            vec![
+                &b"/dev/disk/by-id/ata-QEMU_HARDDISK_QM00001"[..],
+                b"/dev/disk/by-path/pci-0000:00:01.1-ata-1"
+            ]
+        );
+    }
+
+    /// Fields, blank, events, unparsed and problems for short inputs (fuzz inputs from systemd's
+    /// `test/fuzz/fuzz-journal-remote/` among them).
+    #[test]
+    fn damage_table() {
+        // (input, events, fields of the first event, event lines, blank, unparsed, problems)
+        let rows: &[(&[u8], usize, usize, u64, u64, u64, usize)] = &[
+            // EOF in place of the last separator, and an unterminated last line.
+            (b"A=1\nMESSAGE=x", 1, 2, 2, 0, 0, 0),
+            // Several empty lines between entries.
+            (b"A=1\n\n\n\nB=2\n\n", 2, 1, 2, 4, 0, 0),
+            // oss-fuzz-8658: white space and NULs, no field at all.
+            (b" \n    \0\0\0\0", 0, 0, 0, 1, 1, 1),
+            // crash-nul-in-field-name: a NUL inside a name; the entry goes on around it.
+            (
+                b"__REALTIME_TIMESTAMP=1404101101501873\n__MO\0f3f=\xc9\xc1\n_UID=0\n\n",
+                1,
+                2,
+                2,
+                1,
+                1,
+                1,
+            ),
+            // A lowercase name and an empty name: two garbage lines, one problem per entry.
+            (b"MESSAGE=a\nBBr\n=      \nB=\n", 1, 2, 2, 0, 2, 1),
+            // A binary length that runs past the end: the entry keeps its earlier fields.
+            (
+                b"MESSAGE=a\nSYSLOG_RAW\n\xff\0\0\0\0\0\0\0abc\nX=1\n\nB=2\n",
+                2,
+                1,
+                2,
+                1,
+                3,
+                1,
+            ),
+            // The 8-byte length itself is cut off.
+            (b"MESSAGE=a\nSYSLOG_RAW\n\x03\0\0", 1, 1, 1, 0, 2, 1),
+            // Data not followed by a newline.
+            (
+                b"SYSLOG_RAW\n\x02\0\0\0\0\0\0\0abcd\nX=1\n\nB=2",
+                1,
+                1,
+                1,
+                1,
+                3,
+                1,
+            ),
+            // Binary data ending at EOF without its newline is kept.
+            (b"MESSAGE\n\x02\0\0\0\0\0\0\0ab", 1, 1, 2, 0, 0, 0),
+            // A `\n` inside the 8-byte length (length 10).
+            (b"MESSAGE\n\n\0\0\0\0\0\0\0abcdefghij\n\n", 1, 1, 3, 1, 0, 0),
+        ];
+        for (i, (data, events, fields, ev_lines, blank, unparsed, problems)) in
+            rows.iter().enumerate()
+        {
+            let p = run(data);
+            assert_eq!(p.events.len(), *events, "row {i}: {:?}", p.problems);
+            if let Some(e) = p.events.first() {
+                assert_eq!(e.journal.as_ref().unwrap().fields.len(), *fields, "row {i}");
+            }
+            assert_eq!(
+                (
+                    p.stats.event_lines,
+                    p.stats.blank_lines,
+                    p.stats.unparsed_lines
+                ),
+                (*ev_lines, *blank, *unparsed),
+                "row {i}"
+            );
+            assert_eq!(p.problems.len(), *problems, "row {i}: {:?}", p.problems);
+        }
+    }
+
+    #[test]
+    fn truncated_length_is_a_problem_at_its_offset() {
+        let data = b"MESSAGE=a\nSYSLOG_RAW\n\xff\0\0\0\0\0\0\0abc\nX=1\n\nB=2\n";
+        let p = run(data);
+        assert_eq!(p.problems[0].offset, 10);
+        assert_eq!(p.problems[0].line, 2);
+        assert!(
+            p.problems[0].reason.contains("runs past the end"),
+            "{:?}",
+            p.problems
+        );
+        assert_eq!(
+            p.events[1].journal.as_ref().unwrap().get(b"B"),
+            Some(&b"2"[..])
+        );
+        assert_eq!(p.events[1].line, 6);
+    }
+
+    #[test]
+    fn crlf_export_is_reported_once_and_text_fields_read() {
+        let data = b"__REALTIME_TIMESTAMP=1753783000006000\r\nSYSLOG_IDENTIFIER=systemd\r\nMESSAGE=101.scope: Failed with result 'oom-kill'.\r\n\r\n__REALTIME_TIMESTAMP=1753783000007000\r\nMESSAGE=second\r\n";
+        let p = run(data);
+        assert_eq!(p.events.len(), 2);
+        assert_eq!(
+            &*p.events[0].message,
+            b"101.scope: Failed with result 'oom-kill'."
+        );
+        assert_eq!(p.events[0].ident, Some(&b"systemd"[..]));
+        assert_eq!(p.events[1].time_text, b"1753783000007000");
+        assert_eq!(p.problems.len(), 1);
+        assert!(p.problems[0].reason.contains("CRLF"));
+        assert_eq!(p.stats.blank_lines, 1);
+    }
+
+    #[test]
+    fn recognizes_exports_and_not_text_logs() {
+        assert!(recognizes(OOM_SCOPE));
+        assert!(recognizes(MULTILINE));
+        assert!(recognizes(
+            b"\n_BOOT_ID=0f3c6b0e4c1a4d7b9f1e2d3c4b5a6978\nPRIORITY=6\nMESSAGE=x\n"
+        ));
+        assert_eq!(detect("x", OOM_SCOPE), FormatKind::JournalExport);
+        for text in [
+            &b"Jul 29 09:56:40 pve1 systemd[1]: Started session.\nMESSAGE=a\nB=1\nC=2\n"[..],
+            b"[    0.000000] Linux version 6.8.12-4-pve\nMESSAGE=a\nB=1\nC=2\n",
+            b"A=1\nB=2\nC=3\n",
+            b"MESSAGE=a\n",
+            b"",
+            b"{\"MESSAGE\":\"x\"}\n",
+        ] {
+            assert!(!recognizes(text), "{}", String::from_utf8_lossy(text));
+        }
+    }
+
+    /// Every prefix of a mixed input, and every byte replaced by `\n`, NUL or 0xff, keeps the
+    /// books balanced without panicking.
+    #[test]
+    fn prefixes_and_mutations_stay_balanced() {
+        let data = [
+            OOM_SCOPE,
+            b"\n",
+            MULTILINE,
+            b"\n",
+            LATIN1,
+            b"\nSYSLOG_RAW\n<\0\0\0\0\0\0\0<28>Oct 24 00:00:03 rpc.idmapd[402]: Setting log level to 0\n\n",
+        ]
+        .concat();
+        for end in 0..=data.len() {
+            run(&data[..end]);
+        }
+        for at in (0..data.len()).step_by(3) {
+            for b in [b'\n', 0, 0xff, b'='] {
+                let mut d = data.clone();
+                d[at] = b;
+                run(&d);
+            }
+        }
+    }
 }
