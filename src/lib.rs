@@ -28,6 +28,7 @@ pub mod event;
 pub mod formats;
 pub mod framing;
 pub mod output;
+pub mod signals;
 pub mod source;
 pub mod timeline;
 

@@ -1,0 +1,719 @@
+//! Signals: typed facts read from messages, the vocabulary of the diagnosis.
+//!
+//! One multi-pattern pass (a `regex-automata` meta regex built from every pattern at once)
+//! tells which patterns a message matches; small hand-written parsers then pull out the fields
+//! (the VMID of `task_memcg=/qemu.slice/101.scope`, the pid, name and RSS of `Killed process`,
+//! the type and status of a Proxmox task). Patterns are the real wordings of several kernel,
+//! systemd and Proxmox VE generations (REFERENCE.md §7); each kind is tested with them.
+//!
+//! A signal points at its event (source and event index), so every finding can cite the line it
+//! stands on.
+
+use regex_automata::meta::Regex;
+use regex_automata::{Input, PatternSet};
+use serde::Serialize;
+
+use crate::event::Event;
+
+/// What a message says, for the diagnosis.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum SignalKind {
+    /// `kvm invoked oom-killer: gfp_mask=…`.
+    OomInvoked {
+        /// Whether the OOM is inside a memory cgroup (`Memory cgroup out of memory`).
+        memcg: bool,
+    },
+    /// `oom-kill:constraint=…,task_memcg=/qemu.slice/101.scope,task=kvm,pid=32969,uid=0`.
+    OomConstraint {
+        /// VMID from `task_memcg=/qemu.slice/<vmid>.scope`.
+        vmid: Option<u32>,
+        /// The killed task's name.
+        task: Option<String>,
+        /// The killed task's pid.
+        pid: Option<u32>,
+        /// `global_oom` (host memory exhausted) rather than a cgroup limit.
+        global: bool,
+    },
+    /// `Out of memory: Killed process 32969 (kvm) total-vm:…kB, anon-rss:15797740kB, …`.
+    OomKilled {
+        /// The killed pid.
+        pid: Option<u32>,
+        /// The killed process name.
+        comm: String,
+        /// Anonymous RSS in kB at the kill.
+        anon_rss_kb: Option<u64>,
+        /// A memory cgroup limit (`Memory cgroup out of memory: Killed process`).
+        memcg: bool,
+    },
+    /// `101.scope: A process of this unit has been killed by the OOM killer.` or
+    /// `101.scope: Failed with result 'oom-kill'.`
+    ScopeOomKilled {
+        /// The VM.
+        vmid: u32,
+    },
+    /// `101.scope: Deactivated successfully.` (a clean stop of the VM's scope).
+    ScopeDeactivated {
+        /// The VM.
+        vmid: u32,
+    },
+    /// `101.scope: Failed with result 'signal'` and other non-OOM failures.
+    ScopeFailed {
+        /// The VM.
+        vmid: u32,
+        /// systemd's result word.
+        result: String,
+    },
+    /// A Proxmox VE task started: `starting task UPID:…:qmstart:101:root@pam:`.
+    TaskStart {
+        /// Task type (`qmstart`, `qmshutdown`, `qmstop`, `vzdump`, `qmigrate`…).
+        task: String,
+        /// The task's id field (a VMID for qm tasks; empty for a whole-node vzdump).
+        vmid: Option<u32>,
+    },
+    /// A Proxmox VE task ended: `end task UPID:…: OK` or an error text.
+    TaskEnd {
+        /// Task type.
+        task: String,
+        /// The task's VMID.
+        vmid: Option<u32>,
+        /// Whether it ended `OK`.
+        ok: bool,
+    },
+    /// `VM 101 qmp command failed - VM 101 not running`.
+    VmNotRunning {
+        /// The VM.
+        vmid: u32,
+    },
+    /// QEMU paused the VM on an I/O error, or reported one (`block I/O error in device`).
+    IoErrorPause,
+    /// A block-layer or device I/O error (`I/O error, dev sda, sector …`, `Buffer I/O error`,
+    /// ATA/SCSI/NVMe errors).
+    BlockIoError {
+        /// The device, when named.
+        device: Option<String>,
+    },
+    /// A file system error (EXT4/XFS/btrfs) or a remount read-only.
+    FsError,
+    /// `No space left on device`.
+    NoSpace,
+    /// LVM thin pool out of data space.
+    ThinPoolFull,
+    /// A ZFS pool or vdev in a bad state, or a zio error.
+    ZfsError,
+    /// `mce: [Hardware Error]` / machine check.
+    MachineCheck,
+    /// `EDAC … CE` (corrected) memory error.
+    EdacCorrected,
+    /// `EDAC … UE` (uncorrected) memory error.
+    EdacUncorrected,
+    /// CPU temperature above threshold, clock throttled.
+    ThermalThrottle,
+    /// `critical temperature reached … shutting down`.
+    ThermalShutdown,
+    /// `Power key pressed` (ACPI shutdown request, e.g. `qm shutdown`).
+    PowerKey,
+    /// systemd's shutdown sequence (`System is powering down.`, `Reached target … Power-Off`,
+    /// `Shutting down.`, `Powering off.`).
+    ShutdownSequence,
+    /// A kernel starting (`Linux version …`).
+    KernelBoot,
+    /// journald: the previous boot's journal was not closed cleanly.
+    UncleanJournal,
+    /// A kernel panic or oops.
+    KernelPanic,
+    /// A task blocked for more than 120 seconds.
+    HungTask,
+    /// Watchdog expiry or HA fencing.
+    Fencing,
+    /// A package upgrade (apt, dpkg, unattended-upgrades, dnf, yum).
+    PackageUpgrade,
+    /// A backup job (vzdump, Proxmox Backup Server client, restic, borg, mysqldump).
+    Backup {
+        /// `start`, `end` or `progress`.
+        phase: &'static str,
+        /// The VM being backed up, when named.
+        vmid: Option<u32>,
+    },
+    /// A large transfer or import (dd, rsync, docker/podman pull, qm importdisk, a restore).
+    LargeTransfer,
+}
+
+impl SignalKind {
+    /// The snake_case name of the kind, as in JSON.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SignalKind::OomInvoked { .. } => "oom_invoked",
+            SignalKind::OomConstraint { .. } => "oom_constraint",
+            SignalKind::OomKilled { .. } => "oom_killed",
+            SignalKind::ScopeOomKilled { .. } => "scope_oom_killed",
+            SignalKind::ScopeDeactivated { .. } => "scope_deactivated",
+            SignalKind::ScopeFailed { .. } => "scope_failed",
+            SignalKind::TaskStart { .. } => "task_start",
+            SignalKind::TaskEnd { .. } => "task_end",
+            SignalKind::VmNotRunning { .. } => "vm_not_running",
+            SignalKind::IoErrorPause => "io_error_pause",
+            SignalKind::BlockIoError { .. } => "block_io_error",
+            SignalKind::FsError => "fs_error",
+            SignalKind::NoSpace => "no_space",
+            SignalKind::ThinPoolFull => "thin_pool_full",
+            SignalKind::ZfsError => "zfs_error",
+            SignalKind::MachineCheck => "machine_check",
+            SignalKind::EdacCorrected => "edac_corrected",
+            SignalKind::EdacUncorrected => "edac_uncorrected",
+            SignalKind::ThermalThrottle => "thermal_throttle",
+            SignalKind::ThermalShutdown => "thermal_shutdown",
+            SignalKind::PowerKey => "power_key",
+            SignalKind::ShutdownSequence => "shutdown_sequence",
+            SignalKind::KernelBoot => "kernel_boot",
+            SignalKind::UncleanJournal => "unclean_journal",
+            SignalKind::KernelPanic => "kernel_panic",
+            SignalKind::HungTask => "hung_task",
+            SignalKind::Fencing => "fencing",
+            SignalKind::PackageUpgrade => "package_upgrade",
+            SignalKind::Backup { .. } => "backup",
+            SignalKind::LargeTransfer => "large_transfer",
+        }
+    }
+}
+
+/// A signal and the event it was read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signal {
+    /// What the message says.
+    pub kind: SignalKind,
+    /// Index of the source in the analysis.
+    pub source: u32,
+    /// Index of the event in that source.
+    pub event: u32,
+}
+
+/// Which patterns exist; the index in [`PATTERNS`] is the pattern id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pat {
+    OomInvoked,
+    OomConstraint,
+    OomKilled,
+    OomKillOld,
+    ScopeOom,
+    ScopeDeactivated,
+    ScopeFailed,
+    TaskStart,
+    TaskEnd,
+    VmNotRunning,
+    IoErrorPause,
+    BlockIo,
+    BufferIo,
+    DeviceError,
+    FsError,
+    FsReadOnly,
+    NoSpace,
+    ThinFull,
+    Zfs,
+    Mce,
+    EdacCe,
+    EdacUe,
+    ThermalThrottle,
+    ThermalShutdown,
+    PowerKey,
+    Shutdown,
+    KernelBoot,
+    UncleanJournal,
+    Panic,
+    HungTask,
+    Fencing,
+    Upgrade,
+    Backup,
+    Transfer,
+}
+
+/// Every pattern, with what it signals. Written for the wordings of REFERENCE.md §7 across
+/// kernel and systemd generations.
+const PATTERNS: &[(Pat, &str)] = &[
+    (Pat::OomInvoked, r"invoked oom-killer: "),
+    (Pat::OomConstraint, r"^oom-kill:constraint="),
+    (
+        Pat::OomKilled,
+        r"(?:Out of memory|Memory cgroup out of memory|Out of memory \(oom_kill_allocating_task\)): Killed process \d+ \(",
+    ),
+    // Kernels ≤ 5.0: "Out of memory: Kill process N (comm) score …", then "Killed process N (comm) total-vm:…".
+    (Pat::OomKillOld, r"^Killed process \d+ \(.*\) total-vm:"),
+    (
+        Pat::ScopeOom,
+        r"^\d+\.scope: (?:A process of this unit has been killed by the OOM killer|Failed with result 'oom-kill')",
+    ),
+    (Pat::ScopeDeactivated, r"^\d+\.scope: Deactivated successfully"),
+    (Pat::ScopeFailed, r"^\d+\.scope: Failed with result '[a-z-]+'"),
+    (Pat::TaskStart, r"starting task UPID:"),
+    (Pat::TaskEnd, r"end task UPID:"),
+    (Pat::VmNotRunning, r"^VM \d+ qmp command .*failed - VM \d+ not running"),
+    (
+        Pat::IoErrorPause,
+        r"(?:block I/O error in device|io-error|VM \d+ .*status: io-error)",
+    ),
+    (
+        Pat::BlockIo,
+        r"(?:I/O|critical medium|critical target|critical space allocation|timeout|recoverable transport) error, dev [^,\s]+, sector",
+    ),
+    (Pat::BufferIo, r"Buffer I/O error on dev(?:ice)? "),
+    (
+        Pat::DeviceError,
+        r"(?:ata\d+(?:\.\d+)?: (?:failed command|exception Emask|error: \{)|nvme\d+n?\d*: .*I/O (?:Cmd|\d+ QID \d+ timeout)|I/O Error \(sct|sd \d+:\d+:\d+:\d+: \[\w+\] (?:tag#\d+ )?(?:FAILED Result|Sense Key : Medium Error|Add\. Sense: Unrecovered read error))",
+    ),
+    (
+        Pat::FsError,
+        r"(?:EXT4-fs error|EXT4-fs \([^)]+\): I/O error|XFS \([^)]+\): (?:metadata I/O error|Corruption|log I/O error|Filesystem has been shut down)|BTRFS (?:error|critical)|JBD2: .*error)",
+    ),
+    (Pat::FsReadOnly, r"(?:Remounting filesystem read-only|remounting filesystem read-only|forced to remount read-only)"),
+    (Pat::NoSpace, r"No space left on device"),
+    (
+        Pat::ThinFull,
+        r"(?:switching pool to out-of-data-space|reached low water mark for data device|thin: .*out-of-data-space|Thin pool .* is full|thin pool .* 100\.00%)",
+    ),
+    (
+        Pat::Zfs,
+        r"(?:zio .*error=|ZFS: .*(?:suspended|DEGRADED|FAULTED)|pool '[^']+' (?:has encountered an uncorrectable I/O failure and has been suspended|is (?:DEGRADED|FAULTED|SUSPENDED))|zed: .*(?:vdev|pool).*(?:state|fault)|class=(?:io|data|checksum) )",
+    ),
+    (Pat::Mce, r"(?:mce: \[Hardware Error\]|Machine check events logged|\[Hardware Error\]: )"),
+    (Pat::EdacCe, r"EDAC .*\d+ CE "),
+    (Pat::EdacUe, r"EDAC .*\d+ UE "),
+    (Pat::ThermalThrottle, r"temperature above threshold, cpu clock throttled"),
+    (Pat::ThermalShutdown, r"(?i:critical temperature reached.*shutting down)"),
+    (Pat::PowerKey, r"^Power key pressed"),
+    (
+        Pat::Shutdown,
+        r"^(?:System is powering down|System is rebooting|Reached target (?:[\w-]+\.target - )?(?:Power-Off|System Power Off|Reboot|System Reboot|Shutdown|System Shutdown)|Shutting down\.$|Powering off\.$|Rebooting\.$|Journal stopped$|Received SIGTERM from PID 1 \(systemd\))",
+    ),
+    (Pat::KernelBoot, r"^Linux version \d"),
+    (Pat::UncleanJournal, r"corrupted or uncleanly shut down, renaming and replacing"),
+    (
+        Pat::Panic,
+        r"(?:^Kernel panic - not syncing|^BUG: kernel NULL pointer dereference|^Oops: |^general protection fault)",
+    ),
+    (Pat::HungTask, r"blocked for more than \d+ seconds"),
+    (
+        Pat::Fencing,
+        r"(?:watchdog expired|watchdog is about to expire|node needs to be fenced|FENCE: Try to fence|fencing: acknowledged|state changed from '[a-z]+' to 'fence')",
+    ),
+    (
+        Pat::Upgrade,
+        r"(?:^Unpacking \S+ \(|^Setting up \S+ \(|^Starting dpkg|^Starting unattended upgrades|^Packages that will be upgraded|^Commandline: apt(?:-get)? (?:-y )?(?:upgrade|dist-upgrade|full-upgrade|install)|^Upgraded: |^Upgrade: |(?:^|\s)status (?:half-configured|unpacked|installed) \S+|^(?:Running transaction$|Upgrading|Upgraded|Installed): )",
+    ),
+    (
+        Pat::Backup,
+        r"(?:INFO: (?:Starting|Finished) Backup of VM \d+|INFO: starting new backup job|INFO: Backup job finished|ERROR: Backup of VM \d+ failed|proxmox-backup-client|Starting backup: |restic (?:backup|snapshot)|borg (?:create|backup)|^Creating archive at|mysqldump|mariadb-dump|myloader|mydumper|pg_dump)",
+    ),
+    (
+        Pat::Transfer,
+        r"(?:(?:^|\s)dd (?:if|of)=|\brsync\b.*(?:sent|receiving|building file list)|(?:docker|podman)(?:\[\d+\])?: .*[Pp]ull|Pulling (?:from|fs layer)|qm importdisk|importing disk|restore vma|qmrestore|INFO: restore |Downloading|transferred \d)",
+    ),
+];
+
+/// The compiled multi-pattern matcher.
+pub struct Matcher {
+    regex: Regex,
+}
+
+impl std::fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matcher").field("patterns", &PATTERNS.len()).finish()
+    }
+}
+
+impl Matcher {
+    /// Compiles every pattern into one matcher.
+    pub fn new() -> Matcher {
+        let pats: Vec<&str> = PATTERNS.iter().map(|(_, p)| *p).collect();
+        let regex = Regex::new_many(&pats).unwrap_or_else(|e| {
+            // The patterns are constants; a failure is a bug caught by the unit tests.
+            panic!("signal patterns do not compile: {e}")
+        });
+        Matcher { regex }
+    }
+
+    /// The signals one event carries.
+    pub fn signals(&self, event: &Event<'_>) -> Vec<SignalKind> {
+        let msg: &[u8] = &event.message;
+        // Only the first line: continuation lines (task tables, traces) are not new statements.
+        let first = msg.split(|&b| b == b'\n').next().unwrap_or_default();
+        let mut set = PatternSet::new(self.regex.pattern_len());
+        self.regex
+            .which_overlapping_matches(&Input::new(first), &mut set);
+        let mut out = Vec::new();
+        for id in set.iter() {
+            let Some((pat, _)) = PATTERNS.get(id.as_usize()) else {
+                continue;
+            };
+            if let Some(kind) = extract(*pat, first, event) {
+                if !out.contains(&kind) {
+                    out.push(kind);
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Default for Matcher {
+    fn default() -> Self {
+        Matcher::new()
+    }
+}
+
+/// The identifier of an event, or empty.
+fn ident<'a>(event: &'a Event<'_>) -> &'a [u8] {
+    event.ident.unwrap_or_default()
+}
+
+/// Pulls the fields out of a message that matched `pat`.
+fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
+    let text = String::from_utf8_lossy(msg);
+    let text = text.as_ref();
+    Some(match pat {
+        Pat::OomInvoked => SignalKind::OomInvoked {
+            memcg: false,
+        },
+        Pat::OomConstraint => SignalKind::OomConstraint {
+            vmid: vmid_in_scope_path(text),
+            task: kv(text, "task=").map(str::to_string),
+            pid: kv(text, "pid=").and_then(|p| p.parse().ok()),
+            global: text.contains("global_oom"),
+        },
+        Pat::OomKilled | Pat::OomKillOld => {
+            let after = text.split_once("Killed process ")?.1;
+            let (pid, rest) = after.split_once(" (")?;
+            let comm = rest.rsplit_once(")").map_or(rest, |(c, _)| c);
+            // The comm ends at the `)` before ` total-vm` (a comm may hold parentheses).
+            let comm = match rest.find(") total-vm") {
+                Some(end) => rest.get(..end).unwrap_or(comm),
+                None => comm,
+            };
+            SignalKind::OomKilled {
+                pid: pid.parse().ok(),
+                comm: comm.to_string(),
+                anon_rss_kb: kv(text, "anon-rss:")
+                    .and_then(|v| v.trim_end_matches("kB").parse().ok()),
+                memcg: text.starts_with("Memory cgroup out of memory"),
+            }
+        }
+        Pat::ScopeOom => SignalKind::ScopeOomKilled {
+            vmid: scope_vmid(text)?,
+        },
+        Pat::ScopeDeactivated => SignalKind::ScopeDeactivated {
+            vmid: scope_vmid(text)?,
+        },
+        Pat::ScopeFailed => {
+            let result = text.split_once("Failed with result '")?.1.split('\'').next()?;
+            if result == "oom-kill" {
+                return None;
+            }
+            SignalKind::ScopeFailed {
+                vmid: scope_vmid(text)?,
+                result: result.to_string(),
+            }
+        }
+        Pat::TaskStart => {
+            let upid = Upid::parse(text.split_once("UPID:")?.1)?;
+            SignalKind::TaskStart {
+                task: upid.task,
+                vmid: upid.vmid,
+            }
+        }
+        Pat::TaskEnd => {
+            let rest = text.split_once("UPID:")?.1;
+            let upid = Upid::parse(rest)?;
+            let status = upid.rest.trim();
+            SignalKind::TaskEnd {
+                task: upid.task,
+                vmid: upid.vmid,
+                ok: status == "OK" || status.starts_with("OK"),
+            }
+        }
+        Pat::VmNotRunning => SignalKind::VmNotRunning {
+            vmid: text.strip_prefix("VM ")?.split(' ').next()?.parse().ok()?,
+        },
+        Pat::IoErrorPause => SignalKind::IoErrorPause,
+        Pat::BlockIo => SignalKind::BlockIoError {
+            device: text
+                .split_once(", dev ")
+                .and_then(|(_, r)| r.split([',', ' ']).next())
+                .map(str::to_string),
+        },
+        Pat::BufferIo => SignalKind::BlockIoError {
+            device: text
+                .split_once(" on dev ")
+                .or_else(|| text.split_once(" on device "))
+                .and_then(|(_, r)| r.split([',', ' ']).next())
+                .map(str::to_string),
+        },
+        Pat::DeviceError => SignalKind::BlockIoError {
+            device: text.split([':', ' ']).next().map(str::to_string),
+        },
+        Pat::FsError | Pat::FsReadOnly => SignalKind::FsError,
+        Pat::NoSpace => SignalKind::NoSpace,
+        Pat::ThinFull => SignalKind::ThinPoolFull,
+        Pat::Zfs => SignalKind::ZfsError,
+        Pat::Mce => SignalKind::MachineCheck,
+        Pat::EdacCe => SignalKind::EdacCorrected,
+        Pat::EdacUe => SignalKind::EdacUncorrected,
+        Pat::ThermalThrottle => SignalKind::ThermalThrottle,
+        Pat::ThermalShutdown => SignalKind::ThermalShutdown,
+        Pat::PowerKey => SignalKind::PowerKey,
+        Pat::Shutdown => {
+            // Only systemd (PID 1) and journald speak of the shutdown sequence.
+            let id = ident(event);
+            if !(id == b"systemd" || id == b"systemd-journald" || id == b"systemd-logind" || id.is_empty()) {
+                return None;
+            }
+            SignalKind::ShutdownSequence
+        }
+        Pat::KernelBoot => SignalKind::KernelBoot,
+        Pat::UncleanJournal => SignalKind::UncleanJournal,
+        Pat::Panic => SignalKind::KernelPanic,
+        Pat::HungTask => SignalKind::HungTask,
+        Pat::Fencing => SignalKind::Fencing,
+        Pat::Upgrade => SignalKind::PackageUpgrade,
+        Pat::Backup => SignalKind::Backup {
+            phase: if text.contains("Starting Backup") || text.contains("starting new backup job") || text.contains("Starting backup") {
+                "start"
+            } else if text.contains("Finished Backup") || text.contains("Backup job finished") || text.contains("Backup of VM") && text.contains("failed") {
+                "end"
+            } else {
+                "progress"
+            },
+            vmid: text
+                .split_once("Backup of VM ")
+                .and_then(|(_, r)| r.split([' ', ')']).next()?.parse().ok()),
+        },
+        Pat::Transfer => SignalKind::LargeTransfer,
+    })
+}
+
+/// `key=value` up to the next `,` or white space.
+fn kv<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    let start = text.find(key)? + key.len();
+    let rest = text.get(start..)?;
+    Some(rest.split([',', ' ']).next().unwrap_or(rest))
+}
+
+/// `…/qemu.slice/101.scope…` → 101.
+pub fn vmid_in_scope_path(text: &str) -> Option<u32> {
+    let rest = text.split_once("qemu.slice/")?.1;
+    let digits = rest.strip_suffix(".scope").unwrap_or(rest);
+    let digits: String = digits.chars().take_while(char::is_ascii_digit).collect();
+    rest.get(digits.len()..)?.starts_with(".scope").then(|| digits.parse().ok())?
+}
+
+/// `101.scope: …` → 101.
+fn scope_vmid(text: &str) -> Option<u32> {
+    text.split_once(".scope: ")?.0.parse().ok()
+}
+
+/// A Proxmox task id: `UPID:<node>:<pid>:<pstart>:<starttime>:<type>:<id>:<user>:` (the caller
+/// strips `UPID:`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Upid {
+    task: String,
+    vmid: Option<u32>,
+    /// What follows the UPID (the status of an `end task`).
+    rest: String,
+}
+
+impl Upid {
+    fn parse(text: &str) -> Option<Upid> {
+        let mut parts = text.splitn(8, ':');
+        let _node = parts.next()?;
+        let _pid = parts.next()?;
+        let _pstart = parts.next()?;
+        let _start = parts.next()?;
+        let task = parts.next()?.to_string();
+        let id = parts.next()?;
+        let _user = parts.next()?;
+        let rest = parts.next().unwrap_or_default().to_string();
+        if task.is_empty() || !task.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        Some(Upid {
+            task,
+            vmid: id.parse().ok(),
+            rest,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::RecordedTime;
+
+    fn kinds(ident: &'static [u8], msg: &'static [u8]) -> Vec<SignalKind> {
+        let mut e = Event::new(RecordedTime::Missing, b"", 1, 0, msg);
+        e.ident = Some(ident);
+        Matcher::new().signals(&e)
+    }
+
+    fn one(ident: &'static [u8], msg: &'static [u8]) -> SignalKind {
+        let k = kinds(ident, msg);
+        assert_eq!(k.len(), 1, "{}: {k:?}", String::from_utf8_lossy(msg));
+        k.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn oom_report_of_a_pve_host() {
+        assert_eq!(
+            one(b"kernel", b"kvm invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=0"),
+            SignalKind::OomInvoked { memcg: false }
+        );
+        assert_eq!(
+            one(b"kernel", b"oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=ns,mems_allowed=0,global_oom,task_memcg=/qemu.slice/101.scope,task=kvm,pid=32969,uid=0"),
+            SignalKind::OomConstraint {
+                vmid: Some(101),
+                task: Some("kvm".into()),
+                pid: Some(32969),
+                global: true
+            }
+        );
+        assert_eq!(
+            one(b"kernel", b"Out of memory: Killed process 32969 (kvm) total-vm:17339840kB, anon-rss:15797740kB, file-rss:1536kB, shmem-rss:0kB, UID:0 pgtables:31152kB oom_score_adj:0"),
+            SignalKind::OomKilled {
+                pid: Some(32969),
+                comm: "kvm".into(),
+                anon_rss_kb: Some(15_797_740),
+                memcg: false
+            }
+        );
+        // Kernel 4.x wording (PVE 5/6).
+        assert_eq!(
+            one(b"kernel", b"Killed process 1234 (kvm) total-vm:8421112kB, anon-rss:4194304kB, file-rss:0kB, shmem-rss:0kB"),
+            SignalKind::OomKilled {
+                pid: Some(1234),
+                comm: "kvm".into(),
+                anon_rss_kb: Some(4_194_304),
+                memcg: false
+            }
+        );
+        assert!(matches!(
+            one(b"kernel", b"Memory cgroup out of memory: Killed process 4411 (php-fpm8.2) total-vm:912340kB, anon-rss:501234kB, file-rss:0kB, shmem-rss:0kB, UID:33 pgtables:1234kB oom_score_adj:0"),
+            SignalKind::OomKilled { memcg: true, .. }
+        ));
+    }
+
+    #[test]
+    fn systemd_scope_lines() {
+        for msg in [
+            &b"101.scope: A process of this unit has been killed by the OOM killer."[..],
+            b"101.scope: Failed with result 'oom-kill'.",
+        ] {
+            let k = kinds(b"systemd", Box::leak(msg.to_vec().into_boxed_slice()));
+            assert_eq!(k, vec![SignalKind::ScopeOomKilled { vmid: 101 }]);
+        }
+        assert_eq!(
+            one(b"systemd", b"102.scope: Deactivated successfully."),
+            SignalKind::ScopeDeactivated { vmid: 102 }
+        );
+        assert_eq!(
+            one(b"systemd", b"103.scope: Failed with result 'signal'."),
+            SignalKind::ScopeFailed { vmid: 103, result: "signal".into() }
+        );
+    }
+
+    #[test]
+    fn proxmox_tasks() {
+        assert_eq!(
+            one(b"pvedaemon", b"<root@pam> starting task UPID:pve1:00003E8A:0089F2A1:68889C04:qmstart:101:root@pam:"),
+            SignalKind::TaskStart { task: "qmstart".into(), vmid: Some(101) }
+        );
+        assert_eq!(
+            one(b"pvedaemon", b"<root@pam> end task UPID:suprox:000080BD:000C41F2:65DE37EA:qmstart:101:root@pam: start failed: QEMU exited with code 1"),
+            SignalKind::TaskEnd { task: "qmstart".into(), vmid: Some(101), ok: false }
+        );
+        assert_eq!(
+            one(b"pvedaemon", b"<root@pam> end task UPID:pve:000079D3:00083FE1:654BDC03:qmshutdown:103:root@pam: OK"),
+            SignalKind::TaskEnd { task: "qmshutdown".into(), vmid: Some(103), ok: true }
+        );
+        assert_eq!(
+            one(b"pvescheduler", b"starting task UPID:pve-ny:00016B49:0D2A1F3E:6955BF7F:vzdump::root@pam:"),
+            SignalKind::TaskStart { task: "vzdump".into(), vmid: None }
+        );
+        assert_eq!(
+            one(b"pvedaemon", b"VM 101 qmp command failed - VM 101 not running"),
+            SignalKind::VmNotRunning { vmid: 101 }
+        );
+    }
+
+    #[test]
+    fn storage_wordings_of_several_kernels() {
+        for (msg, want) in [
+            (&b"blk_update_request: I/O error, dev sda, sector 123456"[..], "block_io_error"),
+            (b"print_req_error: I/O error, dev sdb, sector 123456 flags 801", "block_io_error"),
+            (b"I/O error, dev sda, sector 123456 op 0x1:(WRITE) flags 0x800 phys_seg 1 prio class 2", "block_io_error"),
+            (b"critical space allocation error, dev dm-4, sector 9823 op 0x1:(WRITE) flags 0x0 phys_seg 1 prio class 2", "block_io_error"),
+            (b"Buffer I/O error on dev dm-999, logical block 123, lost async page write", "block_io_error"),
+            (b"nvme0n1: I/O Cmd(0x2) @ LBA 12345, 8 blocks, I/O Error (sct 0x2 / sc 0x81)", "block_io_error"),
+            (b"ata1.00: exception Emask 0x0 SAct 0x0 SErr 0x0 action 0x0", "block_io_error"),
+            (b"EXT4-fs error (device dm-1): ext4_find_entry:1580: inode #2: comm systemd: reading directory lblock 0", "fs_error"),
+            (b"EXT4-fs (dm-1): Remounting filesystem read-only", "fs_error"),
+            (b"XFS (dm-0): metadata I/O error in \"xfs_buf_ioend+0x1a0/0x3c0 [xfs]\" at daddr 0x1 len 8 error 5", "fs_error"),
+            (b"device-mapper: thin: 253:4: switching pool to out-of-data-space (queue IO) mode", "thin_pool_full"),
+            (b"WARNING: Pool zpool 'rpool' has encountered an uncorrectable I/O failure and has been suspended.", "zfs_error"),
+        ] {
+            let k = kinds(b"kernel", Box::leak(msg.to_vec().into_boxed_slice()));
+            assert!(k.iter().any(|k| k.name() == want), "{}: {k:?}", String::from_utf8_lossy(msg));
+        }
+        assert_eq!(
+            one(b"kernel", b"I/O error, dev sda, sector 123456 op 0x1:(WRITE) flags 0x800 phys_seg 1 prio class 2"),
+            SignalKind::BlockIoError { device: Some("sda".into()) }
+        );
+        assert_eq!(one(b"QEMU", b"kvm: block I/O error in device 'drive-scsi0': No space left on device (28)").name(), "io_error_pause");
+        assert!(kinds(b"postgres", b"could not write to file \"base/pgsql_tmp\": No space left on device").contains(&SignalKind::NoSpace));
+    }
+
+    #[test]
+    fn hardware_and_shutdown_wordings() {
+        for (ident, msg, want) in [
+            (&b"kernel"[..], &b"mce: [Hardware Error]: Machine check events logged"[..], "machine_check"),
+            (b"kernel", b"EDAC MC0: 1 CE memory read error on CPU_SrcID#0_Ha#0_Chan#1_DIMM#0 (channel:1 slot:0 page:0x1 offset:0x0 grain:32 syndrome:0x0)", "edac_corrected"),
+            (b"kernel", b"EDAC MC0: 1 UE memory read error on CPU_SrcID#0_Ha#0_Chan#1_DIMM#0", "edac_uncorrected"),
+            (b"kernel", b"CPU0: Core temperature above threshold, cpu clock throttled (total events = 1)", "thermal_throttle"),
+            (b"kernel", b"thermal thermal_zone4: critical temperature reached (128 C), shutting down", "thermal_shutdown"),
+            (b"kernel", b"Critical temperature reached (100 C), shutting down", "thermal_shutdown"),
+            (b"systemd-logind", b"Power key pressed short.", "power_key"),
+            (b"systemd-logind", b"Power key pressed.", "power_key"),
+            (b"systemd-logind", b"System is powering down.", "shutdown_sequence"),
+            (b"systemd", b"Reached target poweroff.target - System Power Off.", "shutdown_sequence"),
+            (b"systemd", b"Reached target Power-Off.", "shutdown_sequence"),
+            (b"kernel", b"Linux version 6.8.12-4-pve (build@proxmox) (gcc (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC PMX 6.8.12-4 (2024-11-06T15:04Z) ()", "kernel_boot"),
+            (b"systemd-journald", b"File /var/log/journal/0f2e/system.journal corrupted or uncleanly shut down, renaming and replacing.", "unclean_journal"),
+            (b"kernel", b"Kernel panic - not syncing: Fatal exception", "kernel_panic"),
+            (b"kernel", b"INFO: task kworker/u16:2:123 blocked for more than 120 seconds.", "hung_task"),
+            (b"watchdog-mux", b"client watchdog expired - disable watchdog updates", "fencing"),
+            (b"vzdump", b"INFO: Starting Backup of VM 101 (qemu)", "backup"),
+            (b"apt", b"Commandline: apt-get -y dist-upgrade", "package_upgrade"),
+            (b"dpkg", b"status installed pve-manager:amd64 8.2.7", "package_upgrade"),
+            (b"dockerd", b"Pulling fs layer", "large_transfer"),
+        ] {
+            let k = kinds(ident, Box::leak(msg.to_vec().into_boxed_slice()));
+            assert!(k.iter().any(|k| k.name() == want), "{}: {k:?}", String::from_utf8_lossy(msg));
+        }
+        // Boot-time registration of the power button is not a press.
+        assert!(kinds(b"kernel", b"ACPI: button: Power Button [PWRF]").is_empty());
+        // A service quoting the shutdown words is not systemd's sequence.
+        assert!(kinds(b"myapp", b"System is powering down.").is_empty());
+        assert!(matches!(
+            one(b"vzdump", b"INFO: Finished Backup of VM 101 (00:12:34)"),
+            SignalKind::Backup { phase: "end", vmid: Some(101) }
+        ));
+    }
+
+    #[test]
+    fn ordinary_lines_carry_no_signal() {
+        for msg in [
+            &b"pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"[..],
+            b"vmbr0: port 2(tap101i0) entered disabled state",
+            b"status update time (5.108 seconds)",
+        ] {
+            let k = kinds(b"x", Box::leak(msg.to_vec().into_boxed_slice()));
+            assert!(k.is_empty(), "{}: {k:?}", String::from_utf8_lossy(msg));
+        }
+    }
+}
