@@ -48,6 +48,8 @@ const SIGNATURE: &[u8; 8] = b"LPKSHHRH";
 const HEADER_SIZE_MIN: u64 = 208;
 /// The largest header believed; systemd 257 writes 272 bytes, this leaves room for newer writers.
 const HEADER_SIZE_MAX: u64 = 4096;
+/// Where the header keeps `entry_array_offset`.
+const ENTRY_ARRAY_OFFSET_FIELD: u64 = 176;
 /// Bytes of every object header (`type, flags, reserved[6], size`).
 const OBJECT_HEADER: u64 = 16;
 /// The most bytes one compressed DATA payload may decode to.
@@ -337,37 +339,43 @@ impl<'b> Reader<'b> {
         }
     }
 
-    /// Every non-zero item of the entry array chain from `first`, in chain order, and where and
-    /// why the chain stopped early.
-    fn entry_array_items(&self, first: u64) -> (Vec<u64>, Option<(u64, String)>) {
+    /// Every non-zero item of the entry array chain from `first`, in chain order, each with the
+    /// file offset of the slot that holds it, and where and why the chain stopped early (at the
+    /// file offset of the pointer that failed: the header field or the previous array's `next`).
+    fn entry_array_items(&self, first: u64) -> (Vec<(u64, u64)>, Option<(u64, String)>) {
         let mut items = Vec::new();
         let mut visited = HashSet::new();
-        let mut at = first;
+        let (mut at, mut pointer) = (first, ENTRY_ARRAY_OFFSET_FIELD);
         let item_size = if self.compact { 4 } else { 8 };
         while at != 0 {
             if !visited.insert(at) {
-                return (
-                    items,
-                    Some((at, format!("entry array chain loops back to offset {at}"))),
-                );
+                let reason = format!("entry array chain loops back to offset {at}");
+                return (items, Some((pointer, reason)));
             }
             let array = match self.object(at, OBJECT_ENTRY_ARRAY) {
                 Ok(o) => o,
-                Err(e) => return (items, Some((at, format!("entry array chain broken: {e}")))),
+                Err(e) => {
+                    return (
+                        items,
+                        Some((pointer, format!("entry array chain broken: {e}"))),
+                    );
+                }
             };
             let slots = array.bytes.get(24..).unwrap_or_default();
-            items.extend(
-                slots
-                    .chunks_exact(item_size)
-                    .filter_map(|c| {
-                        if self.compact {
-                            u32_at(c, 0).map(u64::from)
-                        } else {
-                            u64_at(c, 0)
-                        }
-                    })
-                    .filter(|&o| o != 0),
-            );
+            let mut slot = at.saturating_add(24);
+            for c in slots.chunks_exact(item_size) {
+                let item = if self.compact {
+                    u32_at(c, 0).map(u64::from)
+                } else {
+                    u64_at(c, 0)
+                }
+                .unwrap_or_default();
+                if item != 0 {
+                    items.push((item, slot));
+                }
+                slot = slot.saturating_add(item_size as u64);
+            }
+            pointer = at.saturating_add(16);
             at = u64_at(array.bytes, 16).unwrap_or_default();
         }
         (items, None)
@@ -759,19 +767,19 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
     // follows is salvage.
     let mut main_ok = true;
     let mut previous = 0;
-    for (i, &at) in items.iter().enumerate() {
+    for (i, &(at, slot)) in items.iter().enumerate() {
         if i >= shown || !main_ok {
-            extra.push(at);
+            extra.push((at, slot));
             continue;
         }
         if at <= previous {
             main_ok = false;
             problem(
                 out,
-                at,
+                slot,
                 format!("entry array out of order at item {i} (offset {at} after {previous})"),
             );
-            extra.push(at);
+            extra.push((at, slot));
             continue;
         }
         previous = at;
@@ -779,7 +787,7 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
         match reader.entry(at, true) {
             Ok(e) => entries.push((false, e)),
             Err(reason) => {
-                unreadable.push((at, reason));
+                unreadable.push((if at < len { at } else { slot }, reason));
                 main_ok = false;
             }
         }
@@ -788,11 +796,12 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
 
     // Salvage path: every ENTRY object in the file that the main path did not show.
     let scan = reader.scan(scan_start);
-    let mut salvage: Vec<u64> = extra;
-    salvage.extend(scan.entries.iter().copied());
+    // `(entry offset, where the pointer to it is)`, in file order.
+    let mut salvage: Vec<(u64, u64)> = extra;
+    salvage.extend(scan.entries.iter().map(|&e| (e, e)));
     salvage.sort_unstable();
-    salvage.dedup();
-    for at in salvage {
+    salvage.dedup_by_key(|(at, _)| *at);
+    for (at, slot) in salvage {
         if !seen.insert(at) {
             continue;
         }
@@ -803,7 +812,7 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
                     .push((Cow::Borrowed(b"_PVELOG_SALVAGED"), Cow::Borrowed(b"1")));
                 entries.push((true, e));
             }
-            Err(reason) => unreadable.push((at, reason)),
+            Err(reason) => unreadable.push((if at < len { at } else { slot }, reason)),
         }
     }
     let salvaged = entries.len() - from_array;

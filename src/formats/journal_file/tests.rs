@@ -472,3 +472,89 @@ fn names_that_mean_an_unclean_stop() {
     assert!(unclean_from_name("system.journal").is_none());
     assert!(unclean_from_name("system@abc-0000000000000001-0005ebbfd42fc981.journal").is_none());
 }
+
+/// Decode speed of the ZSTD payloads of the real no-rtc journals, and whole-file parse speed:
+/// `cargo test --release --lib journal_file::tests::zstd_throughput -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a check; needs ../shared/formats/samples"]
+fn zstd_throughput() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/formats/samples/journal-file/systemd-no-rtc");
+    let Ok(list) = std::fs::read_dir(&dir) else {
+        eprintln!("skipped: {} is absent", dir.display());
+        return;
+    };
+    let mut files: Vec<_> = list.map(|e| e.unwrap().path()).collect();
+    files.sort();
+    let (mut payloads, mut parse_bytes, mut parse_entries) = (Vec::new(), 0u64, 0usize);
+    let mut text = Vec::new();
+    let mut parse_time = std::time::Duration::ZERO;
+    for path in files
+        .iter()
+        .filter(|p| p.to_string_lossy().contains(".journal"))
+    {
+        let data = std::fs::read(path).unwrap();
+        let reader = Reader {
+            data: &data,
+            compact: false,
+            min_offset: 256,
+            decoded: HashMap::new(),
+        };
+        let mut at = u64_at(&data, 88).unwrap();
+        while let Probe::Valid { kind, size } = reader.probe(at) {
+            let o = reader.slice(at, size).unwrap();
+            if kind == OBJECT_DATA && o[1] == DATA_ZSTD {
+                payloads.push(o[64..].to_vec());
+            } else if kind == OBJECT_DATA && o[1] == 0 {
+                text.extend_from_slice(&o[64..]);
+                text.push(b'\n');
+            }
+            at = align8(at + size).unwrap();
+        }
+        let start = std::time::Instant::now();
+        let p = read(&data);
+        parse_time += start.elapsed();
+        parse_bytes += at;
+        parse_entries += p.events.len();
+    }
+    eprintln!(
+        "real ZSTD payloads in the no-rtc journals: {}",
+        payloads.len()
+    );
+    // journald compresses only payloads over its threshold (512 bytes), so few are compressed:
+    // measure on the files' own uncompressed payload text, cut into 2 KiB frames.
+    // Kept for a comparison with the C library: `zstd -b1 -B2048 <temp>/pvelog-jfile-payload-text`.
+    std::fs::write(
+        std::env::temp_dir().join("pvelog-jfile-payload-text"),
+        &text,
+    )
+    .unwrap();
+    payloads.extend(text.chunks(2048).map(|c| {
+        ruzstd::encoding::compress_to_vec(c, ruzstd::encoding::CompressionLevel::Fastest)
+    }));
+    let rounds = 20;
+    let start = std::time::Instant::now();
+    let mut out_bytes = 0usize;
+    for _ in 0..rounds {
+        for p in &payloads {
+            out_bytes += decompress(DATA_ZSTD, p).unwrap().len();
+        }
+    }
+    let t = start.elapsed().as_secs_f64();
+    let in_bytes: usize = payloads.iter().map(Vec::len).sum::<usize>() * rounds;
+    eprintln!(
+        "ruzstd: {} payloads x {rounds}: {:.1} MB in -> {:.1} MB out in {t:.3} s = {:.0} MB/s out, {:.2} us/payload",
+        payloads.len(),
+        in_bytes as f64 / 1e6,
+        out_bytes as f64 / 1e6,
+        out_bytes as f64 / 1e6 / t,
+        t * 1e6 / (payloads.len() * rounds) as f64
+    );
+    eprintln!(
+        "parse: {parse_entries} entries, {:.1} MB of objects in {:.3} s = {:.0} MB/s, {:.0} entries/s",
+        parse_bytes as f64 / 1e6,
+        parse_time.as_secs_f64(),
+        parse_bytes as f64 / 1e6 / parse_time.as_secs_f64(),
+        parse_entries as f64 / parse_time.as_secs_f64()
+    );
+}
