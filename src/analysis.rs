@@ -123,13 +123,11 @@ const JOURNALD_UNCLEAN: &[u8] = b"corrupted or uncleanly shut down";
 /// or uncleanly shut down, renaming and replacing." line, which is about the boot before the one
 /// that logged it.
 fn record_unclean_evidence(source: &mut Source<'_>) {
-    if source.path.ends_with(".journal~") {
+    if let Some(reason) = formats::journal_file::unclean_from_name(&source.path) {
         source.parsed.unclean.push(formats::UncleanEvidence {
             boot_id: None,
             offset: None,
-            reason:
-                "journal file renamed `~` by journald: it was found corrupted or not closed cleanly"
-                    .to_string(),
+            reason,
         });
     }
     let found: Vec<formats::UncleanEvidence> = source
