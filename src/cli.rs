@@ -17,6 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::analysis::{self, Options};
 use crate::bundle::{Bundle, Limits};
 use crate::clock::{ClockOptions, Zone};
+use crate::diagnose::{self, ALL_FAMILIES, Family};
 use crate::error::Error;
 use crate::formats::FormatKind;
 use crate::output::{self, ColorWhen, timeline::Filter};
@@ -24,6 +25,8 @@ use crate::timeline::Window;
 
 /// Success.
 pub const EXIT_OK: u8 = 0;
+/// `--fail-on` matched the verdict.
+pub const EXIT_FAIL_ON: u8 = 1;
 /// Usage error, or nothing at all could be read.
 pub const EXIT_USAGE: u8 = 2;
 /// Output produced, but some input could not be read.
@@ -41,8 +44,46 @@ pub struct Cli {
 enum Command {
     /// Print one time-ordered timeline of every source in the bundle.
     Timeline(TimelineArgs),
+    /// Say why the VM stopped: verdict, findings and the evidence lines that prove them.
+    Diagnose(DiagnoseArgs),
     /// Say what was found: each source, its format, role, machine, time span, counts, clock fixes.
     Sources(SourcesArgs),
+}
+
+#[derive(Debug, Args)]
+struct DiagnoseArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SourcesFormat::Text)]
+    format: SourcesFormat,
+    /// Exit with 1 when the verdict is FAMILY (or, with `any`, one of the four root-cause
+    /// families): for scripts.
+    #[arg(long, value_name = "FAMILY|any", value_parser = parse_fail_on)]
+    fail_on: Option<FailOn>,
+    /// Only the incident of this VM.
+    #[arg(long, value_name = "VMID")]
+    vm: Option<u32>,
+}
+
+/// What `--fail-on` matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FailOn {
+    Any,
+    Family(Family),
+}
+
+fn parse_fail_on(text: &str) -> Result<FailOn, String> {
+    if text == "any" {
+        return Ok(FailOn::Any);
+    }
+    Family::from_name(text).map(FailOn::Family).ok_or_else(|| {
+        let names: Vec<&str> = ALL_FAMILIES.iter().map(|f| f.as_str()).collect();
+        format!(
+            "expected any or one of {}, but found '{text}'",
+            names.join(", ")
+        )
+    })
 }
 
 #[derive(Debug, Args)]
@@ -279,6 +320,7 @@ pub fn run() -> ExitCode {
 pub fn execute(cli: &Cli) -> Result<u8, Error> {
     let common = match &cli.command {
         Command::Timeline(a) => &a.common,
+        Command::Diagnose(a) => &a.common,
         Command::Sources(a) => &a.common,
     };
     let options = common.options()?;
@@ -321,6 +363,7 @@ fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, 
         }
     }
 
+    let mut code = EXIT_OK;
     let mut sink: Box<dyn Write> = match &common.output {
         Some(path) => Box::new(std::fs::File::create(path).map_err(|e| {
             Error::Usage(format!("cannot create output file {}: {e}", path.display()))
@@ -364,6 +407,24 @@ fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, 
                 );
             }
         }
+        Command::Diagnose(args) => {
+            let diagnosis = diagnose::diagnose(&analysis, &bundle, args.vm);
+            match args.format {
+                SourcesFormat::Text => diagnose::render::write_text(&diagnosis, &mut out)?,
+                SourcesFormat::Json => {
+                    diagnose::render::write_json(&diagnosis, &analysis, &mut out)?
+                }
+            }
+            let family = diagnosis.verdict.family;
+            let hit = match args.fail_on {
+                Some(FailOn::Any) => family.is_root_cause(),
+                Some(FailOn::Family(f)) => f == family,
+                None => false,
+            };
+            if hit {
+                code = EXIT_FAIL_ON;
+            }
+        }
         Command::Sources(args) => match args.format {
             SourcesFormat::Text => output::sources::write_text(&analysis, &bundle, &mut out)?,
             SourcesFormat::Json => output::sources::write_json(&analysis, &bundle, &mut out)?,
@@ -396,7 +457,12 @@ fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, 
             partial = true;
         }
     }
-    Ok(if partial { EXIT_PARTIAL } else { EXIT_OK })
+    // Where several codes apply, the largest wins (DESIGN.md §2).
+    Ok(if partial {
+        code.max(EXIT_PARTIAL)
+    } else {
+        code
+    })
 }
 
 #[cfg(test)]

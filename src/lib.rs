@@ -23,6 +23,7 @@ pub mod analysis;
 pub mod bundle;
 pub mod cli;
 pub mod clock;
+pub mod diagnose;
 pub mod error;
 pub mod event;
 pub mod formats;

@@ -242,11 +242,20 @@ const PATTERNS: &[(Pat, &str)] = &[
         Pat::ScopeOom,
         r"^\d+\.scope: (?:A process of this unit has been killed by the OOM killer|Failed with result 'oom-kill')",
     ),
-    (Pat::ScopeDeactivated, r"^\d+\.scope: Deactivated successfully"),
-    (Pat::ScopeFailed, r"^\d+\.scope: Failed with result '[a-z-]+'"),
+    (
+        Pat::ScopeDeactivated,
+        r"^\d+\.scope: Deactivated successfully",
+    ),
+    (
+        Pat::ScopeFailed,
+        r"^\d+\.scope: Failed with result '[a-z-]+'",
+    ),
     (Pat::TaskStart, r"starting task UPID:"),
     (Pat::TaskEnd, r"end task UPID:"),
-    (Pat::VmNotRunning, r"^VM \d+ qmp command .*failed - VM \d+ not running"),
+    (
+        Pat::VmNotRunning,
+        r"^VM \d+ qmp command .*failed - VM \d+ not running",
+    ),
     (
         Pat::IoErrorPause,
         r"(?:block I/O error in device|io-error|VM \d+ .*status: io-error)",
@@ -264,7 +273,10 @@ const PATTERNS: &[(Pat, &str)] = &[
         Pat::FsError,
         r"(?:EXT4-fs error|EXT4-fs \([^)]+\): I/O error|XFS \([^)]+\): (?:metadata I/O error|Corruption|log I/O error|Filesystem has been shut down)|BTRFS (?:error|critical)|JBD2: .*error)",
     ),
-    (Pat::FsReadOnly, r"(?:Remounting filesystem read-only|remounting filesystem read-only|forced to remount read-only)"),
+    (
+        Pat::FsReadOnly,
+        r"(?:Remounting filesystem read-only|remounting filesystem read-only|forced to remount read-only)",
+    ),
     (Pat::NoSpace, r"No space left on device"),
     (
         Pat::ThinFull,
@@ -274,18 +286,30 @@ const PATTERNS: &[(Pat, &str)] = &[
         Pat::Zfs,
         r"(?:zio .*error=|ZFS: .*(?:suspended|DEGRADED|FAULTED)|pool '[^']+' (?:has encountered an uncorrectable I/O failure and has been suspended|is (?:DEGRADED|FAULTED|SUSPENDED))|zed: .*(?:vdev|pool).*(?:state|fault)|class=(?:io|data|checksum) )",
     ),
-    (Pat::Mce, r"(?:mce: \[Hardware Error\]|Machine check events logged|\[Hardware Error\]: )"),
+    (
+        Pat::Mce,
+        r"(?:mce: \[Hardware Error\]|Machine check events logged|\[Hardware Error\]: )",
+    ),
     (Pat::EdacCe, r"EDAC .*\d+ CE "),
     (Pat::EdacUe, r"EDAC .*\d+ UE "),
-    (Pat::ThermalThrottle, r"temperature above threshold, cpu clock throttled"),
-    (Pat::ThermalShutdown, r"(?i:critical temperature reached.*shutting down)"),
+    (
+        Pat::ThermalThrottle,
+        r"temperature above threshold, cpu clock throttled",
+    ),
+    (
+        Pat::ThermalShutdown,
+        r"(?i:critical temperature reached.*shutting down)",
+    ),
     (Pat::PowerKey, r"^Power key pressed"),
     (
         Pat::Shutdown,
         r"^(?:System is powering down|System is rebooting|Reached target (?:[\w-]+\.target - )?(?:Power-Off|System Power Off|Reboot|System Reboot|Shutdown|System Shutdown)|Shutting down\.$|Powering off\.$|Rebooting\.$|Journal stopped$|Received SIGTERM from PID 1 \(systemd\))",
     ),
     (Pat::KernelBoot, r"^Linux version \d"),
-    (Pat::UncleanJournal, r"corrupted or uncleanly shut down, renaming and replacing"),
+    (
+        Pat::UncleanJournal,
+        r"corrupted or uncleanly shut down, renaming and replacing",
+    ),
     (
         Pat::Panic,
         r"(?:^Kernel panic - not syncing|^BUG: kernel NULL pointer dereference|^Oops: |^general protection fault)",
@@ -316,7 +340,9 @@ pub struct Matcher {
 
 impl std::fmt::Debug for Matcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Matcher").field("patterns", &PATTERNS.len()).finish()
+        f.debug_struct("Matcher")
+            .field("patterns", &PATTERNS.len())
+            .finish()
     }
 }
 
@@ -370,9 +396,7 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
     let text = String::from_utf8_lossy(msg);
     let text = text.as_ref();
     Some(match pat {
-        Pat::OomInvoked => SignalKind::OomInvoked {
-            memcg: false,
-        },
+        Pat::OomInvoked => SignalKind::OomInvoked { memcg: false },
         Pat::OomConstraint => SignalKind::OomConstraint {
             vmid: vmid_in_scope_path(text),
             task: kv(text, "task=").map(str::to_string),
@@ -403,7 +427,11 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             vmid: scope_vmid(text)?,
         },
         Pat::ScopeFailed => {
-            let result = text.split_once("Failed with result '")?.1.split('\'').next()?;
+            let result = text
+                .split_once("Failed with result '")?
+                .1
+                .split('\'')
+                .next()?;
             if result == "oom-kill" {
                 return None;
             }
@@ -462,7 +490,11 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
         Pat::Shutdown => {
             // Only systemd (PID 1) and journald speak of the shutdown sequence.
             let id = ident(event);
-            if !(id == b"systemd" || id == b"systemd-journald" || id == b"systemd-logind" || id.is_empty()) {
+            if !(id == b"systemd"
+                || id == b"systemd-journald"
+                || id == b"systemd-logind"
+                || id.is_empty())
+            {
                 return None;
             }
             SignalKind::ShutdownSequence
@@ -474,9 +506,15 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
         Pat::Fencing => SignalKind::Fencing,
         Pat::Upgrade => SignalKind::PackageUpgrade,
         Pat::Backup => SignalKind::Backup {
-            phase: if text.contains("Starting Backup") || text.contains("starting new backup job") || text.contains("Starting backup") {
+            phase: if text.contains("Starting Backup")
+                || text.contains("starting new backup job")
+                || text.contains("Starting backup")
+            {
                 "start"
-            } else if text.contains("Finished Backup") || text.contains("Backup job finished") || text.contains("Backup of VM") && text.contains("failed") {
+            } else if text.contains("Finished Backup")
+                || text.contains("Backup job finished")
+                || text.contains("Backup of VM") && text.contains("failed")
+            {
                 "end"
             } else {
                 "progress"
@@ -501,7 +539,9 @@ pub fn vmid_in_scope_path(text: &str) -> Option<u32> {
     let rest = text.split_once("qemu.slice/")?.1;
     let digits = rest.strip_suffix(".scope").unwrap_or(rest);
     let digits: String = digits.chars().take_while(char::is_ascii_digit).collect();
-    rest.get(digits.len()..)?.starts_with(".scope").then(|| digits.parse().ok())?
+    rest.get(digits.len()..)?
+        .starts_with(".scope")
+        .then(|| digits.parse().ok())?
 }
 
 /// `101.scope: …` → 101.
@@ -613,7 +653,10 @@ mod tests {
         );
         assert_eq!(
             one(b"systemd", b"103.scope: Failed with result 'signal'."),
-            SignalKind::ScopeFailed { vmid: 103, result: "signal".into() }
+            SignalKind::ScopeFailed {
+                vmid: 103,
+                result: "signal".into()
+            }
         );
     }
 
@@ -632,11 +675,20 @@ mod tests {
             SignalKind::TaskEnd { task: "qmshutdown".into(), vmid: Some(103), ok: true }
         );
         assert_eq!(
-            one(b"pvescheduler", b"starting task UPID:pve-ny:00016B49:0D2A1F3E:6955BF7F:vzdump::root@pam:"),
-            SignalKind::TaskStart { task: "vzdump".into(), vmid: None }
+            one(
+                b"pvescheduler",
+                b"starting task UPID:pve-ny:00016B49:0D2A1F3E:6955BF7F:vzdump::root@pam:"
+            ),
+            SignalKind::TaskStart {
+                task: "vzdump".into(),
+                vmid: None
+            }
         );
         assert_eq!(
-            one(b"pvedaemon", b"VM 101 qmp command failed - VM 101 not running"),
+            one(
+                b"pvedaemon",
+                b"VM 101 qmp command failed - VM 101 not running"
+            ),
             SignalKind::VmNotRunning { vmid: 101 }
         );
     }
@@ -664,8 +716,21 @@ mod tests {
             one(b"kernel", b"I/O error, dev sda, sector 123456 op 0x1:(WRITE) flags 0x800 phys_seg 1 prio class 2"),
             SignalKind::BlockIoError { device: Some("sda".into()) }
         );
-        assert_eq!(one(b"QEMU", b"kvm: block I/O error in device 'drive-scsi0': No space left on device (28)").name(), "io_error_pause");
-        assert!(kinds(b"postgres", b"could not write to file \"base/pgsql_tmp\": No space left on device").contains(&SignalKind::NoSpace));
+        assert_eq!(
+            one(
+                b"QEMU",
+                b"kvm: block I/O error in device 'drive-scsi0': No space left on device (28)"
+            )
+            .name(),
+            "io_error_pause"
+        );
+        assert!(
+            kinds(
+                b"postgres",
+                b"could not write to file \"base/pgsql_tmp\": No space left on device"
+            )
+            .contains(&SignalKind::NoSpace)
+        );
     }
 
     #[test]
@@ -701,7 +766,10 @@ mod tests {
         assert!(kinds(b"myapp", b"System is powering down.").is_empty());
         assert!(matches!(
             one(b"vzdump", b"INFO: Finished Backup of VM 101 (00:12:34)"),
-            SignalKind::Backup { phase: "end", vmid: Some(101) }
+            SignalKind::Backup {
+                phase: "end",
+                vmid: Some(101)
+            }
         ));
     }
 

@@ -1,0 +1,136 @@
+//! `pvelog diagnose` renderers.
+//!
+//! JSON (DESIGN.md §2): `{"schema_version": 1, "verdict": {"family", "confidence", "summary",
+//! "incident_time", "affected_vms"}, "runner_up", "findings": [{"family", "confidence", "title",
+//! "evidence": [{"time", "source", "line", "offset", "text"}], "against", "missing",
+//! "recommendations"}], "incidents", "escalate", "sources": [...]}`.
+//!
+//! Text: the verdict first, then each finding with its evidence, so that the first screen
+//! answers the runbook's question.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::Diagnosis;
+use crate::analysis::Analysis;
+use crate::output::escape;
+
+#[derive(Serialize)]
+struct JsonDiagnosis<'a> {
+    schema_version: u32,
+    #[serde(flatten)]
+    diagnosis: &'a Diagnosis,
+    sources: Vec<JsonSource<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSource<'a> {
+    path: &'a str,
+    format: &'static str,
+    role: &'static str,
+    machine: &'a str,
+    events: usize,
+    unparsed: u64,
+}
+
+/// Writes the diagnosis as one JSON object.
+pub fn write_json(d: &Diagnosis, analysis: &Analysis<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let doc = JsonDiagnosis {
+        schema_version: 1,
+        diagnosis: d,
+        sources: analysis
+            .sources
+            .iter()
+            .map(|s| JsonSource {
+                path: &s.path,
+                format: s.parsed.variant,
+                role: s.role.as_str(),
+                machine: &s.machine,
+                events: s.parsed.events.len(),
+                unparsed: s.parsed.stats.unparsed_lines,
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::from)?;
+    out.write_all(b"\n")
+}
+
+/// Writes the diagnosis as text.
+pub fn write_text(d: &Diagnosis, out: &mut dyn Write) -> io::Result<()> {
+    let t = |s: &str| escape::terminal(s.as_bytes());
+    let v = &d.verdict;
+    writeln!(
+        out,
+        "verdict     {} (confidence {:.2})",
+        v.family.as_str(),
+        v.confidence
+    )?;
+    writeln!(out, "summary     {}", t(&v.summary))?;
+    if let Some(time) = &v.incident_time {
+        writeln!(out, "incident    {time}")?;
+    }
+    if !v.affected_vms.is_empty() {
+        let vms: Vec<String> = v.affected_vms.iter().map(u32::to_string).collect();
+        writeln!(out, "affected    VM {}", vms.join(", "))?;
+    }
+    if let Some(r) = &d.runner_up {
+        writeln!(
+            out,
+            "runner-up   {} ({:.2})",
+            r.family.as_str(),
+            r.confidence
+        )?;
+    }
+    for e in &d.escalate {
+        writeln!(out, "ESCALATE    {}", t(e))?;
+    }
+    for (i, x) in d.findings.iter().enumerate() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "finding {}: {} ({:.2}): {}",
+            i + 1,
+            x.family.as_str(),
+            x.confidence,
+            t(&x.title)
+        )?;
+        for e in &x.evidence {
+            let place = match e.line {
+                Some(line) => format!("{}:{line}", e.source),
+                None => format!("{}@{}", e.source, e.offset),
+            };
+            writeln!(
+                out,
+                "  evidence  {} {}\n            {}",
+                e.time.as_deref().unwrap_or("(no time)"),
+                t(&place),
+                t(&e.text)
+            )?;
+        }
+        for a in &x.against {
+            writeln!(out, "  against   {}", t(a))?;
+        }
+        for m in &x.missing {
+            writeln!(out, "  missing   {}", t(m))?;
+        }
+        for r in &x.recommendations {
+            writeln!(out, "  action    {}", t(r))?;
+        }
+    }
+    if !d.incidents.is_empty() {
+        writeln!(out, "\nincidents")?;
+        for i in &d.incidents {
+            writeln!(
+                out,
+                "  VM {}  {}  {} ({:.2}), seen as {}",
+                i.vmid.map_or("?".to_string(), |v| v.to_string()),
+                i.time.as_deref().unwrap_or("(no time)"),
+                i.family.as_str(),
+                i.confidence,
+                i.what
+            )?;
+        }
+    }
+    Ok(())
+}
