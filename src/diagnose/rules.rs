@@ -9,7 +9,7 @@
 //! | storage_exhaustion | QEMU I/O-error pause 0.9, thin pool full 0.85, `No space left` on the host 0.8, ZFS errors 0.75, block or file-system errors 0.7 | +0.05 per further kind | guest-only storage errors 0.6 |
 //! | hardware | thermal shutdown 0.9, machine check 0.85, uncorrected memory error 0.85 | +0.05 per further kind | corrected memory errors 0.35, throttling 0.4, host reboot without a shutdown 0.55 |
 //! | clean_shutdown | `qmshutdown`/`qmstop` task 0.85, guest power key + shutdown sequence 0.8, shutdown sequence 0.7 | | scope deactivated 0.6 |
-//! | not_a_shutdown | no stop of any kind in logs that cover the time: 0.6 with guest logs, 0.5 without | | |
+//! | not_a_shutdown | no stop of any kind and no other finding: 0.65 with guest logs, 0.5 without | | |
 //! | inconclusive (named cause) | kernel panic 0.7, fencing 0.7, QEMU died by signal 0.6, unclean stop with no cause 0.45 | | |
 
 use std::collections::BTreeSet;
@@ -646,10 +646,11 @@ fn not_a_shutdown(f: &Facts<'_, '_>, so_far: &[Finding]) -> Option<Finding> {
         x.evidence = stop_signals.iter().map(|s| f.evidence(s)).collect();
         return Some(x);
     }
-    if f.analysis
-        .sources
-        .iter()
-        .all(|s| s.parsed.events.is_empty())
+    if explained
+        || f.analysis
+            .sources
+            .iter()
+            .all(|s| s.parsed.events.is_empty())
     {
         return None;
     }
@@ -658,7 +659,8 @@ fn not_a_shutdown(f: &Facts<'_, '_>, so_far: &[Finding]) -> Option<Finding> {
         .iter()
         .filter(|s| f.role(s) == Role::Guest && matches!(s.kind, SignalKind::OomKilled { .. }))
         .collect();
-    let confidence = if f.has_guest { 0.6 } else { 0.5 };
+    // The guest's own logs running on without a restart are the best sign it never stopped.
+    let confidence = if f.has_guest { 0.65 } else { 0.5 };
     let title = if guest_ooms.is_empty() {
         "no stop, restart or kill of a VM in the logs: the VM kept running (a service-level problem?)".to_string()
     } else {
