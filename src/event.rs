@@ -180,6 +180,44 @@ pub struct Event<'b> {
 pub struct JournalFields<'b> {
     /// `(name, value)` pairs, values lossless.
     pub fields: Vec<(Cow<'b, [u8]>, Cow<'b, [u8]>)>,
+    /// The clocks and boot of a journal file's ENTRY object, which are binary in the file: kept
+    /// as numbers rather than as three formatted fields per entry (millions of entries).
+    pub entry: Option<EntryHeader>,
+    /// Fields left in the journal file and read again on demand ([`JournalFields::value`]):
+    /// a journal entry carries twenty-odd fields, and holding them all for millions of entries
+    /// cost more memory than the rest of the event.
+    pub lazy: Option<LazyFields<'b>>,
+}
+
+/// Where the rest of a journal file entry's fields are: the file and its entry's offset.
+#[derive(Clone, Copy, Debug)]
+pub struct LazyFields<'b> {
+    /// The journal file.
+    pub file: &'b [u8],
+    /// The offset of the entry's ENTRY object.
+    pub entry_offset: u64,
+    /// Reads the fields of the entry at `entry_offset` of `file`.
+    pub read: fn(&'b [u8], u64) -> Vec<(Cow<'b, [u8]>, Cow<'b, [u8]>)>,
+}
+
+impl PartialEq for LazyFields<'_> {
+    /// The same entry of the same file (the reader function is not compared).
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.file, other.file) && self.entry_offset == other.entry_offset
+    }
+}
+
+impl Eq for LazyFields<'_> {}
+
+/// The header of a journal file's ENTRY object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EntryHeader {
+    /// `__REALTIME_TIMESTAMP`, µs.
+    pub realtime_us: u64,
+    /// `__MONOTONIC_TIMESTAMP`, µs.
+    pub monotonic_us: u64,
+    /// `_BOOT_ID`, as 32 lowercase hex digits.
+    pub boot_id: [u8; 32],
 }
 
 impl<'b> JournalFields<'b> {
@@ -191,8 +229,37 @@ impl<'b> JournalFields<'b> {
             .map(|(_, v)| v.as_ref())
     }
 
+    /// The first value of field `name`, including fields left in a journal file (read again from
+    /// the file, so prefer it for rare look-ups, not for every event).
+    pub fn value(&self, name: &[u8]) -> Option<Cow<'b, [u8]>> {
+        if let Some(v) = self.fields.iter().find(|(n, _)| n.as_ref() == name) {
+            return Some(v.1.clone());
+        }
+        let lazy = self.lazy?;
+        (lazy.read)(lazy.file, lazy.entry_offset)
+            .into_iter()
+            .find(|(n, _)| n.as_ref() == name)
+            .map(|(_, v)| v)
+    }
+
+    /// Every field, including those left in a journal file.
+    pub fn all(&self) -> Vec<(Cow<'b, [u8]>, Cow<'b, [u8]>)> {
+        let mut out = self.fields.clone();
+        if let Some(lazy) = self.lazy {
+            out.extend((lazy.read)(lazy.file, lazy.entry_offset));
+        }
+        out
+    }
+
     /// The first value of field `name`, as a decimal number.
     pub fn number(&self, name: &[u8]) -> Option<u64> {
+        if let Some(h) = &self.entry {
+            match name {
+                b"__REALTIME_TIMESTAMP" => return Some(h.realtime_us),
+                b"__MONOTONIC_TIMESTAMP" => return Some(h.monotonic_us),
+                _ => {}
+            }
+        }
         let v = self.get(name)?;
         if v.is_empty() || v.len() > 20 || !v.iter().all(u8::is_ascii_digit) {
             return None;
@@ -202,6 +269,9 @@ impl<'b> JournalFields<'b> {
 
     /// `_BOOT_ID` as written (32 hex digits).
     pub fn boot_id(&self) -> Option<&[u8]> {
+        if let Some(h) = &self.entry {
+            return Some(&h.boot_id);
+        }
         self.get(b"_BOOT_ID")
             .filter(|b| b.len() == 32 && b.iter().all(u8::is_ascii_hexdigit))
     }

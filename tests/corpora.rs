@@ -40,7 +40,10 @@ fn golden_outputs() {
             insta::assert_snapshot!("sources_text", run(&["sources", path]));
             insta::assert_snapshot!("sources_json", run(&["sources", "--format", "json", path]));
             insta::assert_snapshot!("diagnose_text", run(&["diagnose", path]));
-            insta::assert_snapshot!("diagnose_json", run(&["diagnose", "--format", "json", path]));
+            insta::assert_snapshot!(
+                "diagnose_json",
+                run(&["diagnose", "--format", "json", path])
+            );
         });
     }
 }

@@ -5,7 +5,10 @@
 //! `{"family": "...", "affected_vms": [..] (optional), "indirect": true (optional: the evidence
 //! is indirect only, so the confidence must stay below 0.8)}`.
 
-#![allow(clippy::unwrap_used, reason = "test helpers outside #[test] functions fail loudly on purpose")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions fail loudly on purpose"
+)]
 
 mod support;
 

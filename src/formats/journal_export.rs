@@ -274,6 +274,8 @@ fn finish<'b>(out: &mut Parsed<'b>, entry: Entry<'b>) {
     let lines = entry.lines;
     let fields = JournalFields {
         fields: entry.fields,
+        entry: None,
+        lazy: None,
     };
     if let Some(mut event) = entry_event(fields, entry.line, entry.offset) {
         event.lines = lines;

@@ -258,7 +258,11 @@ impl<'b> Reader<'b> {
                 reason: "bytes after the JSON object on its last line are ignored".to_string(),
             });
         }
-        let fields = JournalFields { fields };
+        let fields = JournalFields {
+            fields,
+            entry: None,
+            lazy: None,
+        };
         match entry_event(fields, line_no, start as u64) {
             Some(mut event) => {
                 event.lines = lines;
