@@ -31,9 +31,10 @@ fn borrowed<'b>(fields: &JournalFields<'b>, name: &[u8]) -> Option<&'b [u8]> {
 }
 
 /// Turns the fields of one entry into an event at `line`/`offset` (`line` 0 for binary
-/// sources). Returns `None` when the entry has no field at all.
+/// sources). Returns `None` when the entry has no field at all (a journal file entry always has
+/// its header's clocks).
 pub fn entry_event<'b>(fields: JournalFields<'b>, line: u32, offset: u64) -> Option<Event<'b>> {
-    if fields.fields.is_empty() {
+    if fields.fields.is_empty() && fields.entry.is_none() {
         return None;
     }
     let micros_time = |name: &[u8]| {
@@ -90,6 +91,7 @@ mod tests {
                 .iter()
                 .map(|(n, v)| (Cow::Borrowed(*n), Cow::Borrowed(*v)))
                 .collect(),
+            ..JournalFields::default()
         }
     }
 

@@ -297,7 +297,7 @@ fn whole<'b>(
 }
 
 /// `Parsed::new` for parsers outside this module's driver (tests, benches).
-pub fn parsed_for(kind: FormatKind) -> Parsed<'static> {
+pub fn parsed_for<'b>(kind: FormatKind) -> Parsed<'b> {
     Parsed::new(kind)
 }
 
