@@ -25,9 +25,11 @@ pub mod cli;
 pub mod clock;
 pub mod error;
 pub mod event;
+pub mod facts;
 pub mod formats;
 pub mod framing;
 pub mod output;
+pub mod snapshot;
 pub mod source;
 pub mod timeline;
 
