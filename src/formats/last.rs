@@ -127,7 +127,7 @@ pub fn parse(data: &[u8], max_line: usize) -> Parsed<'_> {
 }
 
 /// Whether the head of a member looks like `last` output: at least two record lines (or one
-/// and a trailer), and more records than other non-artifact lines.
+/// and a trailer), and at least half as many records as other non-artifact lines.
 pub fn recognizes(head: &[u8]) -> bool {
     let (mut records, mut trailers, mut other) = (0u32, 0u32, 0u32);
     for line in Lines::new(head).filter(|l| !is_blank(l.text)).take(200) {
@@ -139,7 +139,9 @@ pub fn recognizes(head: &[u8]) -> bool {
             other += 1;
         }
     }
-    (records >= 2 || (records == 1 && trailers > 0)) && records > other
+    // Pasted outputs carry headings, JSON and notes: records must be a good part of the head,
+    // not all of it.
+    (records >= 2 || (records == 1 && trailers > 0)) && records * 2 >= other
 }
 
 impl<'b> LineParser<'b> for &mut Parser {

@@ -19,8 +19,9 @@
 //!
 //! [`Session`] facts are built the way util-linux `last -x` pairs records, in file order:
 //! records are first normalised like `last` does (a `~` line with user `reboot`, `shutdown` or
-//! `runlevel` is a boot, shutdown or runlevel record; any other record with a user and a line,
-//! except `LOGIN`, is a login; one without a user is a logout). A login ends at the next logout
+//! `runlevel` is a boot, shutdown or runlevel record; elsewhere any record with a user and a
+//! line, except `LOGIN`, is a login whatever its type, one without a user is a logout, and user
+//! `date` on line `|`/`{` is a clock change). A login ends at the next logout
 //! or login on the same line (`Logout`), at a shutdown (`Down`), at a boot (`Crash`), or is
 //! still open at the end (`StillLoggedIn`). A boot ends at the shutdown before the next boot
 //! (`Logout`), at the next boot without one (`Crash`), or is `StillRunning`. A runlevel record
@@ -161,15 +162,21 @@ fn byte_order_lenient(data: &[u8]) -> Option<bool> {
     }
 }
 
-/// Whether a member is a utmp-format file: a whole number of records (or a utmp/wtmp/btmp
-/// name, for a truncated file) whose first records are valid.
+/// Whether a member is a utmp-format file: a whole number of records whose first records are
+/// valid, or, under a utmp/wtmp/btmp name, a file whose first record is (a truncated or
+/// damaged file is still read, its bad records reported).
 pub fn recognizes(path: &str, data: &[u8]) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let hinted = ["wtmp", "utmp", "btmp"].iter().any(|h| name.contains(h));
+    let first_valid = || {
+        [false, true].into_iter().any(|be| {
+            let raw = decode(data, be);
+            invalid(&raw).is_none() && raw.ty != 0 && raw.sec > 0
+        })
+    };
     data.len() >= RECORD
-        && (data.len() % RECORD == 0 || hinted)
         && !data.starts_with(b"SQLite format")
-        && byte_order(data).is_some()
+        && ((data.len() % RECORD == 0 && byte_order(data).is_some()) || (hinted && first_valid()))
 }
 
 /// A record after `last`'s normalisation.
@@ -185,6 +192,7 @@ enum Norm {
 }
 
 fn normalise(raw: &Raw<'_>) -> Norm {
+    let mut ty = raw.ty;
     if raw.line.starts_with(b"~") {
         if raw.user.starts_with(b"shutdown") {
             return Norm::Shutdown;
@@ -193,28 +201,31 @@ fn normalise(raw: &Raw<'_>) -> Norm {
             return Norm::Boot;
         }
         if raw.user.starts_with(b"runlevel") {
-            return Norm::Runlevel((raw.pid & 0xff) as u8);
+            ty = 1;
+        }
+    } else {
+        // last's fixes for old-style and sloppy writers.
+        if ty != 8 && !raw.user.is_empty() && !raw.line.is_empty() && raw.user != b"LOGIN" {
+            ty = 7;
+        }
+        if raw.user.is_empty() {
+            ty = 8;
+        }
+        if raw.user == b"date" {
+            match raw.line.first() {
+                Some(b'|') => ty = 4,
+                Some(b'{') => ty = 3,
+                _ => {}
+            }
         }
     }
-    match raw.ty {
-        3 => return Norm::Clock(true),
-        4 => return Norm::Clock(false),
-        _ => {}
-    }
-    if raw.ty == 8 || raw.user.is_empty() {
-        return match raw.ty {
-            1 => Norm::Runlevel((raw.pid & 0xff) as u8),
-            2 => Norm::Boot,
-            0 | 5 | 6 | 9 => Norm::Other,
-            _ => Norm::Logout,
-        };
-    }
-    if !raw.line.is_empty() && raw.user != b"LOGIN" {
-        return Norm::Login;
-    }
-    match raw.ty {
+    match ty {
         1 => Norm::Runlevel((raw.pid & 0xff) as u8),
         2 => Norm::Boot,
+        3 => Norm::Clock(true),
+        4 => Norm::Clock(false),
+        7 => Norm::Login,
+        8 => Norm::Logout,
         _ => Norm::Other,
     }
 }
