@@ -23,6 +23,7 @@ use crate::facts::{FactKind, VmConfig};
 
 /// Keys that only a VM config has, used to recognize one without a prompt.
 const KNOWN: &[&[u8]] = &[
+    b"name",
     b"boot",
     b"bootdisk",
     b"cores",
