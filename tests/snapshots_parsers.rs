@@ -270,3 +270,104 @@ fn qemu_server_conf_samples() {
     }
     assert_eq!(seen, 7);
 }
+
+/// The facts of the `boots` corpus bundle, which the boot history is built on.
+#[test]
+fn boots_bundle_facts() {
+    use pvelog::event::RecordedTime;
+    use pvelog::facts::{SessionEnd, SessionKind};
+
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/bundles/boots/host/pve2");
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+
+    let last = read("last-x.txt");
+    assert_eq!(formats::detect("last-x.txt", &last), FormatKind::Last);
+    let parsed = formats::parse(FormatKind::Last, &last, 1 << 20);
+    let boots: Vec<(String, SessionEnd)> = parsed
+        .facts
+        .iter()
+        .filter_map(|f| match &f.kind {
+            FactKind::Session(s) if s.kind == SessionKind::Reboot => Some((
+                match s.start {
+                    RecordedTime::Local(t) => t.to_string(),
+                    other => format!("{other:?}"),
+                },
+                s.end,
+            )),
+            _ => None,
+        })
+        .collect();
+    let ended = chrono::NaiveDate::from_ymd_opt(2024, 12, 20)
+        .unwrap()
+        .and_hms_opt(7, 58, 0)
+        .unwrap();
+    assert_eq!(
+        boots,
+        [
+            ("2024-12-20 08:00:00".to_string(), SessionEnd::StillRunning),
+            (
+                "2024-12-02 09:12:00".to_string(),
+                SessionEnd::Logout(RecordedTime::Local(ended))
+            ),
+        ]
+    );
+
+    let conf = read("qemu-server/101.conf");
+    let parsed = formats::parse(formats::detect("101.conf", &conf), &conf, 1 << 20);
+    let FactKind::VmConfig(c) = &parsed.facts[0].kind else {
+        panic!("{:?}", parsed.facts)
+    };
+    assert_eq!((c.memory_mb, c.balloon_mb), (Some(12288), Some(4096)));
+    assert_eq!(c.sections, ["before-upgrade"]);
+
+    let df = read("df.txt");
+    let parsed = formats::parse(formats::detect("df.txt", &df), &df, 1 << 20);
+    let full: Vec<&str> = parsed
+        .facts
+        .iter()
+        .filter_map(|f| match &f.kind {
+            FactKind::Df(d) if d.use_percent >= Some(95) => Some(d.filesystem.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(full, ["192.0.2.50:/export/backup-storage-for-pve-cluster"]);
+}
+
+proptest::proptest! {
+    /// Any bytes, read as `last`, wtmp or snapshot output, parse without panicking and with
+    /// every line accounted for.
+    #[test]
+    fn arbitrary_bytes_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
+        for kind in [FormatKind::Last, FormatKind::Wtmp, FormatKind::Snapshot] {
+            let parsed = formats::parse(kind, &data, 256);
+            proptest::prop_assert!(parsed.stats.balanced(), "{:?} {:?}", kind, parsed.stats);
+        }
+        let _ = formats::detect("wtmp", &data);
+    }
+
+    /// Real line shapes with random fields mixed in.
+    #[test]
+    fn shaped_lines_never_panic(
+        lines in proptest::collection::vec(
+            proptest::prop_oneof![
+                "[a-z]{1,8} +(pts/[0-9]|system boot|\\(to lvl [0-9]\\)) +[0-9a-z.:-]{0,16} +(Mon|Tue) (Jan|Feb) [ 0-9]{2} [0-9]{2}:[0-9]{2}( - [0-9:]{5}| +still running| - crash)? *\\([0-9+:-]{0,12}\\)?",
+                "[A-Za-z_()]{1,16}: +[0-9]{0,22}( kB)?",
+                "(Mem|Swap): +([0-9,.]{1,8}[KMGT]?i? +){0,7}",
+                "[/a-z0-9:.-]{1,40}( +[0-9,.]{1,6}[KMGT]?){0,3}( +[0-9-]{1,3}%?)?( +/[a-z\\\\0-9]{0,10})?",
+                "[ \\t]{0,6}[a-z0-9-]{1,12} +(ONLINE|DEGRADED|UNAVAIL)( +[0-9.KM]{1,4}){0,3}",
+                "[A-Za-z0-9 ]{1,12}: +[+-]?[0-9.,]{1,8}(°C| C|\u{b0}C)? *(\\((high|crit|low) = [+-]?[0-9.,]{1,6}°C(, )?\\)){0,2}( ALARM)?",
+                " ?[0-9]{2}:[0-9]{2}:[0-9]{2} up [0-9a-z ,:]{0,40}(load average: [0-9., ]{0,20})?",
+                "-?[0-9]{1,3} [0-9a-f]{32} [A-Za-z0-9 :—-]{0,64}",
+                "root@pve:~# (qm list|free -h|df -hT|zpool status|sensors|uptime|date|cat /proc/meminfo)",
+            ],
+            0..30,
+        )
+    ) {
+        let text = lines.join("\n");
+        for kind in [FormatKind::Last, FormatKind::Snapshot] {
+            let parsed = formats::parse(kind, text.as_bytes(), 1 << 16);
+            proptest::prop_assert!(parsed.stats.balanced());
+        }
+        let _ = formats::detect("x", text.as_bytes());
+    }
+}
