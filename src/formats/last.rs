@@ -616,7 +616,8 @@ fn weekday(w: &[u8]) -> Option<Weekday> {
     })
 }
 
-/// `<file> begins <ctime with year>` (or an iso time): the year, when it parses.
+/// `<file> begins <ctime with year>` (or an iso time): the year it gives (a time must follow
+/// `begins`, so prose is not taken for a trailer).
 fn trailer(text: &[u8]) -> Option<Option<i32>> {
     let text = text.trim_ascii();
     let at = text.windows(8).position(|w| w == b" begins ")?;
@@ -624,11 +625,14 @@ fn trailer(text: &[u8]) -> Option<Option<i32>> {
     if name.is_empty() || name.contains(&b' ') {
         return None;
     }
-    let when = &text[at + 8..];
-    if let Some((stamp, _)) = login_time(when) {
-        return Some(stamp.year);
-    }
-    Some(None)
+    let (stamp, _) = login_time(&text[at + 8..])?;
+    Some(stamp.year)
+}
+
+/// Whether a line is a `last` record or trailer (for pastes that hold `last` output among
+/// other commands' outputs).
+pub(crate) fn accepts(text: &[u8]) -> bool {
+    record(text).is_some() || trailer(text).is_some()
 }
 
 #[cfg(test)]
@@ -908,6 +912,7 @@ mod tests {
             "reboot   system boot  k   2025-13-40T10:10:00+00:00 - crash",
             " begins ",
             "wtmp begins",
+            "history begins here",
             "é€ Tue Jul 29 99:99",
         ] {
             let p = parse_str(line);

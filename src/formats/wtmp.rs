@@ -274,16 +274,26 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
             continue;
         };
         let recorded = RecordedTime::Absolute(time);
-        let message = format!(
-            "{} pid={} line={} user={} host={}",
-            TYPE_NAMES.get(raw.ty as usize).copied().unwrap_or("?"),
-            raw.pid,
-            String::from_utf8_lossy(raw.line),
-            String::from_utf8_lossy(raw.user),
-            String::from_utf8_lossy(raw.host),
+        // The fields as stored, byte for byte: messages are never decoded lossily.
+        let mut message = Vec::with_capacity(64 + raw.host.len());
+        message.extend_from_slice(
+            TYPE_NAMES
+                .get(raw.ty as usize)
+                .copied()
+                .unwrap_or("?")
+                .as_bytes(),
         );
+        message.extend_from_slice(format!(" pid={}", raw.pid).as_bytes());
+        for (name, value) in [
+            (&b" line="[..], raw.line),
+            (b" user=", raw.user),
+            (b" host=", raw.host),
+        ] {
+            message.extend_from_slice(name);
+            message.extend_from_slice(value);
+        }
         let mut event = Event::new(recorded, b"", 0, offset, b"");
-        event.message = Cow::Owned(message.into_bytes());
+        event.message = Cow::Owned(message);
         event.ident = Some(b"wtmp");
         event.pid = u32::try_from(raw.pid).ok().filter(|&p| p > 0);
         out.push_event(event);

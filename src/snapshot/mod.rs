@@ -22,6 +22,11 @@
 //! `qm config` keys). A `date` output line (or a `[YYYY-MM-DD HH:MM:SS]` before a prompt) gives
 //! a [`FactKind::SnapshotTakenAt`].
 //!
+//! `last` output pasted among the snapshots (after a `last`/`wtmpdb` prompt, or a line only
+//! `last` prints) is handed to the `last` parser when its block ends, so its records become
+//! events and [`FactKind::Session`] facts with the year inference of
+//! [`crate::formats::last`], at their own lines and offsets.
+//!
 //! Accounting: every line is blank, a fact line (it produced a fact or belongs to one, such as
 //! a table header or a config line of a snapshot section), or unparsed (prompts without a time,
 //! fences, lines no section accepts). Snapshots give no events: what they state has no time of
@@ -64,10 +69,11 @@ enum Kind {
     Uptime = 7,
     ListBoots = 8,
     Date = 9,
+    Last = 10,
 }
 
 /// The variant names `pvelog sources` shows.
-const KIND_NAMES: [&str; 10] = [
+const KIND_NAMES: [&str; 11] = [
     "snapshot-qm-list",
     "snapshot-qm-config",
     "snapshot-meminfo",
@@ -78,6 +84,7 @@ const KIND_NAMES: [&str; 10] = [
     "snapshot-uptime",
     "snapshot-list-boots",
     "snapshot-date",
+    "snapshot-last",
 ];
 
 /// Where facts go, with the position of the line being read.
@@ -116,6 +123,9 @@ enum Section {
     Uptime(uptime::State),
     ListBoots(list_boots::State),
     Date,
+    /// `last` output among the snapshots: the indexes of its first and last lines, read by the
+    /// `last` parser when the section ends.
+    Last(Option<(usize, usize)>),
 }
 
 impl Section {
@@ -132,13 +142,14 @@ impl Section {
             Section::Uptime(_) => Kind::Uptime,
             Section::ListBoots(_) => Kind::ListBoots,
             Section::Date => Kind::Date,
+            Section::Last(_) => Kind::Last,
         })
     }
 
     /// Hands a line to the section; `true` when it belongs to it.
     fn line(&mut self, text: &[u8], sink: &mut Sink<'_>) -> bool {
         match self {
-            Section::None => false,
+            Section::None | Section::Last(_) => false,
             Section::QmList(s) => s.line(text, sink),
             Section::QmConfig(s) => s.line(text, sink),
             Section::MemInfo(s) => s.line(text, sink),
@@ -204,6 +215,7 @@ impl Section {
             b"uptime" => Section::Uptime(uptime::State::new(flags(&[b"-s", b"--since"]))),
             b"journalctl" if has(b"--list-boots") => Section::ListBoots(Default::default()),
             b"date" => Section::Date,
+            b"last" | b"lastb" | b"wtmpdb" => Section::Last(None),
             _ => Section::None,
         }
     }
@@ -226,6 +238,8 @@ impl Section {
             Section::Uptime(uptime::State::new(false))
         } else if list_boots::starts(text) {
             Section::ListBoots(Default::default())
+        } else if crate::formats::last::accepts(text) {
+            Section::Last(None)
         } else if qm_config::starts(text, next) {
             Section::QmConfig(qm_config::State::new(None))
         } else if date_output(text).is_some() {
@@ -246,12 +260,25 @@ pub fn parse(data: &[u8], max_line: usize) -> Parsed<'_> {
     for (i, line) in lines.iter().enumerate() {
         out.stats.lines += 1;
         let text = line.text;
-        let mut sink = Sink {
-            facts: &mut facts,
-            line: line.number,
-            offset: line.offset,
-        };
-        if text.len() > max_line {
+        let too_long = text.len() > max_line;
+        // `last` output is read by the `last` parser once its section ends (at the first line
+        // that is neither a `last` line nor blank); until then its lines are only collected.
+        if !too_long && matches!(section, Section::Last(_)) && !is_blank(text) {
+            if crate::formats::last::accepts(text) {
+                if let Section::Last(range) = &mut section {
+                    *range = Some(range.map_or((i, i), |(first, _)| (first, i)));
+                }
+                seen[Kind::Last as usize] += 1;
+                continue;
+            }
+            if let Section::Last(Some(range)) = std::mem::replace(&mut section, Section::None) {
+                read_last(data, &lines, range, &mut out, &mut facts);
+            }
+        }
+        if too_long {
+            if let Section::Last(Some(range)) = std::mem::replace(&mut section, Section::None) {
+                read_last(data, &lines, range, &mut out, &mut facts);
+            }
             out.problems.push(LineProblem {
                 offset: line.offset,
                 line: line.number,
@@ -267,6 +294,11 @@ pub fn parse(data: &[u8], max_line: usize) -> Parsed<'_> {
             out.stats.blank_lines += 1;
             continue;
         }
+        let mut sink = Sink {
+            facts: &mut facts,
+            line: line.number,
+            offset: line.offset,
+        };
         let trimmed = text.trim_ascii();
         if trimmed.starts_with(b"```") || trimmed.starts_with(b"~~~") {
             std::mem::replace(&mut section, Section::None).finish(&mut sink);
@@ -297,6 +329,11 @@ pub fn parse(data: &[u8], max_line: usize) -> Parsed<'_> {
             .and_then(|rest| rest.iter().find(|l| !is_blank(l.text)))
             .map(|l| l.text);
         let mut started = Section::start(text, next);
+        if let Section::Last(_) = started {
+            std::mem::replace(&mut section, Section::Last(Some((i, i)))).finish(&mut sink);
+            seen[Kind::Last as usize] += 1;
+            continue;
+        }
         if started.kind().is_some() && started.line(text, &mut sink) {
             std::mem::replace(&mut section, started).finish(&mut sink);
             if let Some(k) = section.kind() {
@@ -307,12 +344,16 @@ pub fn parse(data: &[u8], max_line: usize) -> Parsed<'_> {
             out.push_unparsed(line);
         }
     }
-    let mut sink = Sink {
-        facts: &mut facts,
-        line: 0,
-        offset: 0,
-    };
-    section.finish(&mut sink);
+    if let Section::Last(Some(range)) = section {
+        read_last(data, &lines, range, &mut out, &mut facts);
+    } else {
+        let mut sink = Sink {
+            facts: &mut facts,
+            line: 0,
+            offset: 0,
+        };
+        section.finish(&mut sink);
+    }
     // Accumulated facts are emitted when their section ends: put them back in line order.
     facts.sort_by_key(|f| f.offset);
     out.facts = facts;
@@ -322,6 +363,48 @@ pub fn parse(data: &[u8], max_line: usize) -> Parsed<'_> {
         _ => FormatKind::Snapshot.as_str(),
     };
     out
+}
+
+/// Reads the `last` output on `lines[first..=last]` with the `last` parser (its year inference
+/// included) and moves its events, facts and line counts into `out`. The lines were counted,
+/// and its blank lines classified, by the caller.
+fn read_last<'b>(
+    data: &'b [u8],
+    lines: &[Line<'b>],
+    (first, last): (usize, usize),
+    out: &mut Parsed<'b>,
+    facts: &mut Vec<Fact>,
+) {
+    let (Some(from), Some(to)) = (lines.get(first), lines.get(last)) else {
+        return;
+    };
+    let start = usize::try_from(from.offset).unwrap_or(usize::MAX);
+    let end = usize::try_from(to.offset)
+        .unwrap_or(usize::MAX)
+        .saturating_add(to.text.len());
+    let Some(slice) = data.get(start..end) else {
+        return;
+    };
+    let sub = crate::formats::last::parse(slice, usize::MAX);
+    let shift_line = from.number - 1;
+    for mut event in sub.events {
+        event.line += shift_line;
+        event.offset += from.offset;
+        out.push_event(event);
+    }
+    for mut fact in sub.facts {
+        fact.line += shift_line;
+        fact.offset += from.offset;
+        facts.push(fact);
+    }
+    out.stats.banner_lines += sub.stats.banner_lines;
+    out.stats.unparsed_lines += sub.stats.unparsed_lines;
+    for mut example in sub.unparsed_examples {
+        if out.unparsed_examples.len() < crate::formats::MAX_EXAMPLES {
+            example.line += shift_line;
+            out.unparsed_examples.push(example);
+        }
+    }
 }
 
 /// Whether the head of a member looks like snapshot output: a prompt naming a snapshot
@@ -633,6 +716,46 @@ mod tests {
         };
         assert_eq!(f.mem_total_bytes, Some(31906 * 1024 * 1024));
         assert_eq!(f.scale, "flag");
+    }
+
+    #[test]
+    fn last_output_among_snapshots_is_read_by_the_last_parser() {
+        let input = "root@pve1:~# qm list\n\
+             \x20     VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID\n\
+             \x20      101 web                  running    8192              32.00 4242\n\
+             root@pve1:~# last -x reboot shutdown\n\
+             reboot   system boot  6.8.12-4-pve     Thu Jan  2 09:00   still running\n\
+             reboot   system boot  6.8.12-4-pve     Mon Dec 30 08:00 - 08:59 (3+00:59)\n\
+             \n\
+             wtmp begins Mon Dec 30 08:00:01 2024\n\
+             root@pve1:~# uptime\n\
+             \x2010:30:01 up 3 days,  1:30,  1 user,  load average: 0.10, 0.20, 0.30\n\
+             reboot   system boot  6.8.12-4-pve     Thu Jan  2 09:00   still running\n";
+        let p = parse_str(input);
+        assert!(p.stats.balanced(), "{:?}", p.stats);
+        assert_eq!(
+            kinds(&p),
+            ["qm_vm", "session", "session", "uptime", "session"]
+        );
+        // Events: the three `last` records, at their own lines.
+        let lines: Vec<u32> = p.events.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [5, 6, 11]);
+        assert_eq!((p.stats.event_lines, p.stats.banner_lines), (3, 1));
+        // Three prompts.
+        assert_eq!(p.stats.unparsed_lines, 3, "{:?}", p.unparsed_examples);
+        // The year comes from the trailer of its own block; the last record has none.
+        assert!(matches!(
+            p.events[0].recorded,
+            RecordedTime::Local(t) if t.to_string() == "2025-01-02 09:00:00"
+        ));
+        assert!(matches!(
+            p.events[2].recorded,
+            RecordedTime::Yearless { .. }
+        ));
+        // Offsets point into the member.
+        for e in &p.events {
+            assert!(input.as_bytes()[e.offset as usize..].starts_with(b"reboot   system boot"));
+        }
     }
 
     #[test]
