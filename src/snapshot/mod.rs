@@ -388,12 +388,12 @@ fn read_last<'b>(
     let sub = crate::formats::last::parse(slice, usize::MAX);
     let shift_line = from.number - 1;
     for mut event in sub.events {
-        event.line += shift_line;
+        event.line = event.line.saturating_add(shift_line);
         event.offset += from.offset;
         out.push_event(event);
     }
     for mut fact in sub.facts {
-        fact.line += shift_line;
+        fact.line = fact.line.saturating_add(shift_line);
         fact.offset += from.offset;
         facts.push(fact);
     }
@@ -401,7 +401,7 @@ fn read_last<'b>(
     out.stats.unparsed_lines += sub.stats.unparsed_lines;
     for mut example in sub.unparsed_examples {
         if out.unparsed_examples.len() < crate::formats::MAX_EXAMPLES {
-            example.line += shift_line;
+            example.line = example.line.saturating_add(shift_line);
             out.unparsed_examples.push(example);
         }
     }
