@@ -26,10 +26,12 @@ pub mod clock;
 pub mod diagnose;
 pub mod error;
 pub mod event;
+pub mod facts;
 pub mod formats;
 pub mod framing;
 pub mod output;
 pub mod signals;
+pub mod snapshot;
 pub mod source;
 pub mod timeline;
 

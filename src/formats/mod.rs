@@ -18,11 +18,14 @@ pub mod journal_export;
 pub mod journal_file;
 pub mod journal_json;
 pub mod journal_text;
+pub mod last;
 pub mod syslog;
+pub mod wtmp;
 
 use serde::Serialize;
 
 use crate::event::Event;
+use crate::facts::Fact;
 use crate::framing::{Line, Lines, is_blank};
 
 /// The formats pvelog reads.
@@ -41,6 +44,13 @@ pub enum FormatKind {
     JournalJson,
     /// Native journal files (`*.journal`, `*.journal~`).
     JournalFile,
+    /// `last` text output (util-linux and wtmpdb layouts).
+    Last,
+    /// Binary utmp/wtmp/btmp records.
+    Wtmp,
+    /// Snapshot command outputs (`qm list`, `/proc/meminfo`, `df`, `zpool status`…); the
+    /// variant names the command.
+    Snapshot,
     /// Content pvelog does not recognize (yet); every line is counted as unparsed.
     Unrecognized,
 }
@@ -55,6 +65,9 @@ impl FormatKind {
             FormatKind::JournalExport => "journal-export",
             FormatKind::JournalJson => "journal-json",
             FormatKind::JournalFile => "journal-file",
+            FormatKind::Last => "last",
+            FormatKind::Wtmp => "wtmp",
+            FormatKind::Snapshot => "snapshot",
             FormatKind::Unrecognized => "unrecognized",
         }
     }
@@ -68,6 +81,9 @@ impl FormatKind {
             FormatKind::JournalExport,
             FormatKind::JournalJson,
             FormatKind::JournalFile,
+            FormatKind::Last,
+            FormatKind::Wtmp,
+            FormatKind::Snapshot,
             FormatKind::Unrecognized,
         ]
         .into_iter()
@@ -88,12 +104,20 @@ pub struct LineStats {
     pub blank_lines: u64,
     /// Lines that fit no record of the format.
     pub unparsed_lines: u64,
+    /// Lines that produced a [`Fact`] or belong to one (a table header, a config line) without
+    /// being an event.
+    pub fact_lines: u64,
 }
 
 impl LineStats {
     /// Whether every line is accounted for.
     pub fn balanced(&self) -> bool {
-        self.event_lines + self.banner_lines + self.blank_lines + self.unparsed_lines == self.lines
+        self.event_lines
+            + self.banner_lines
+            + self.blank_lines
+            + self.unparsed_lines
+            + self.fact_lines
+            == self.lines
     }
 }
 
@@ -167,6 +191,8 @@ pub struct Parsed<'b> {
     /// What the parser wants the analyst to know about the source as a whole (file state,
     /// salvage counts).
     pub notes: Vec<String>,
+    /// Typed facts the source states (`last` sessions, snapshot values), in source order.
+    pub facts: Vec<Fact>,
     /// The line number just after the last line that went into an event.
     after_event_line: u32,
 }
@@ -184,6 +210,7 @@ impl<'b> Parsed<'b> {
             binary: false,
             unclean: Vec::new(),
             notes: Vec::new(),
+            facts: Vec::new(),
             after_event_line: 0,
         }
     }
@@ -280,6 +307,9 @@ pub fn parse(kind: FormatKind, data: &[u8], max_line: usize) -> Parsed<'_> {
         FormatKind::JournalExport => whole(kind, data, journal_export::parse),
         FormatKind::JournalJson => whole(kind, data, journal_json::parse),
         FormatKind::JournalFile => whole(kind, data, journal_file::parse),
+        FormatKind::Last => last::parse(data, max_line),
+        FormatKind::Wtmp => whole(kind, data, wtmp::parse),
+        FormatKind::Snapshot => crate::snapshot::parse(data, max_line),
         FormatKind::Unrecognized => drive(kind, data, max_line, Unrecognized),
     }
 }
@@ -367,6 +397,9 @@ pub fn detect(path: &str, data: &[u8]) -> FormatKind {
     if journal_export::recognizes(head) {
         return FormatKind::JournalExport;
     }
+    if wtmp::recognizes(path, data) {
+        return FormatKind::Wtmp;
+    }
     if looks_binary(head) {
         return FormatKind::Unrecognized;
     }
@@ -393,7 +426,13 @@ pub fn detect(path: &str, data: &[u8]) -> FormatKind {
         }
     }
     if syslog == 0 && dmesg == 0 && journal == 0 {
-        return FormatKind::Unrecognized;
+        return if last::recognizes(head) {
+            FormatKind::Last
+        } else if crate::snapshot::recognizes(head) {
+            FormatKind::Snapshot
+        } else {
+            FormatKind::Unrecognized
+        };
     }
     let name = path.rsplit('/').next().unwrap_or(path);
     let journal_hint = name.contains("journal");
