@@ -30,6 +30,7 @@ use chrono::{
 use serde::Deserialize;
 
 use crate::event::{Event, RecordedTime, TimeFix, TimeQuality};
+use crate::formats::FormatKind;
 use crate::source::Source;
 
 /// A time zone for sources that carry no offset.
@@ -414,14 +415,25 @@ fn apply_zone(
     base: TimeQuality,
     reference: Option<&Reference>,
 ) {
-    let last = source.parsed.events.len().saturating_sub(1);
-    let reference_local = reference.map(|(t, _)| zones.at(last).to_local(*t));
+    let n = source.parsed.events.len();
+    // `last` prints the newest record first; every other text log, the oldest.
+    let newest_first = source.parsed.kind == FormatKind::Last;
+    let newest = if newest_first { 0 } else { n.saturating_sub(1) };
+    let reference_local = reference.map(|(t, _)| zones.at(newest).to_local(*t));
     let mut year_notes = false;
     let mut unplaced = 0u64;
-    // Walk backwards: year inference needs the *next* record's date, and a daylight-saving fold
-    // is resolved by the next record's UTC time.
+    // Walk from the newest record back in time: year inference needs the *next* record's date,
+    // and a daylight-saving fold is resolved by the next record's UTC time.
     let mut next: Option<(NaiveDateTime, DateTime<Utc>)> = None;
-    for (index, event) in source.parsed.events.iter_mut().enumerate().rev() {
+    let order: Vec<usize> = if newest_first {
+        (0..n).collect()
+    } else {
+        (0..n).rev().collect()
+    };
+    for index in order {
+        let Some(event) = source.parsed.events.get_mut(index) else {
+            continue;
+        };
         let local = match event.recorded {
             RecordedTime::Local(naive) => Some(naive),
             RecordedTime::Yearless { month, day, time } => {

@@ -551,6 +551,25 @@ fn clean(f: &Facts<'_, '_>) -> Option<Finding> {
     };
     let mut x = finding(Family::CleanShutdown, confidence, title);
     x.indirect_only = indirect;
+    // A later unclean restart of the guest is the incident, not this orderly stop.
+    let latest_clean = tasks
+        .iter()
+        .chain(guest_seq.iter())
+        .chain(deactivated.iter())
+        .filter_map(|s| f.time(s))
+        .max();
+    let later_unclean = f.signals.iter().find(|s| {
+        f.role(s) == Role::Guest
+            && matches!(s.kind, SignalKind::UncleanJournal)
+            && f.time(s).zip(latest_clean).is_some_and(|(u, c)| u > c)
+    });
+    if let Some(u) = later_unclean {
+        x.confidence = 0.3;
+        x.against.push(format!(
+            "the guest restarted uncleanly later ({}): that stop was not an orderly one",
+            f.time(u).map(crate::output::rfc3339).unwrap_or_default()
+        ));
+    }
     let mut cited: Vec<&Signal> = tasks;
     cited.extend(guest_seq);
     cited.extend(deactivated);
@@ -629,9 +648,21 @@ fn not_a_shutdown(f: &Facts<'_, '_>, so_far: &[Finding]) -> Option<Finding> {
     let vm_stopped = stop_signals
         .iter()
         .any(|s| !matches!(s.kind, SignalKind::OomKilled { .. }));
-    let explained = so_far.iter().any(|x| x.confidence >= VERDICT_FLOOR);
+    // Only a root cause explains a stop; an orderly shutdown does not explain an unclean one.
+    let explained = so_far
+        .iter()
+        .any(|x| x.confidence >= VERDICT_FLOOR && x.family.is_root_cause());
+    let unclean_stop = stop_signals.iter().any(|s| {
+        matches!(
+            s.kind,
+            SignalKind::UncleanJournal | SignalKind::ScopeFailed { .. }
+        ) || (matches!(s.kind, SignalKind::OomKilled { .. }) && f.role(s) == Role::Guest)
+    });
+    let cleanly_explained = so_far
+        .iter()
+        .any(|x| x.confidence >= VERDICT_FLOOR && x.family == Family::CleanShutdown);
     if vm_stopped {
-        if explained {
+        if explained || (cleanly_explained && !unclean_stop) {
             return None;
         }
         // A stop nothing explains.
@@ -641,12 +672,31 @@ fn not_a_shutdown(f: &Facts<'_, '_>, so_far: &[Finding]) -> Option<Finding> {
             "the VM stopped or restarted uncleanly, and nothing in the bundle says why".to_string(),
         );
         x.indirect_only = true;
-        x.time = stop_signals.first().and_then(|s| f.time(s));
+        // The unclean signs first, the latest one dating the incident; then the restarts.
+        let (mut cited, rest): (Vec<&Signal>, Vec<&Signal>) = stop_signals.iter().partition(|s| {
+            matches!(
+                s.kind,
+                SignalKind::UncleanJournal
+                    | SignalKind::ScopeFailed { .. }
+                    | SignalKind::VmNotRunning { .. }
+            )
+        });
+        cited.reverse();
+        x.time = cited
+            .first()
+            .or(stop_signals.last())
+            .and_then(|s| f.time(s));
+        cited.extend(
+            rest.into_iter()
+                .rev()
+                .filter(|s| matches!(s.kind, SignalKind::KernelBoot)),
+        );
         x.vmids = vm_of_guest_signals(f, &stop_signals);
-        x.evidence = stop_signals.iter().map(|s| f.evidence(s)).collect();
+        x.evidence = cited.iter().map(|s| f.evidence(s)).collect();
         return Some(x);
     }
     if explained
+        || cleanly_explained
         || f.analysis
             .sources
             .iter()

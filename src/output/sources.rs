@@ -52,6 +52,8 @@ struct JsonSource<'a> {
     event_lines: u64,
     banner_lines: u64,
     blank_lines: u64,
+    fact_lines: u64,
+    facts: usize,
     unparsed: u64,
     unparsed_examples: &'a [UnparsedExample],
     boots: usize,
@@ -152,6 +154,8 @@ pub fn write_json(analysis: &Analysis<'_>, bundle: &Bundle, out: &mut dyn Write)
                 event_lines: s.parsed.stats.event_lines,
                 banner_lines: s.parsed.stats.banner_lines,
                 blank_lines: s.parsed.stats.blank_lines,
+                fact_lines: s.parsed.stats.fact_lines,
+                facts: s.parsed.facts.len(),
                 unparsed: s.parsed.stats.unparsed_lines,
                 unparsed_examples: &s.parsed.unparsed_examples,
                 boots: s.parsed.boots.len(),
@@ -256,6 +260,14 @@ pub fn write_text(analysis: &Analysis<'_>, bundle: &Bundle, out: &mut dyn Write)
                 st.blank_lines,
                 st.unparsed_lines
             )?;
+            if !s.parsed.facts.is_empty() {
+                writeln!(
+                    out,
+                    "  facts    {} snapshot facts from {} lines",
+                    s.parsed.facts.len(),
+                    st.fact_lines
+                )?;
+            }
         }
         match (&sum.first, &sum.last) {
             (Some(f), Some(l)) => writeln!(out, "  span     {f} .. {l}")?,

@@ -189,14 +189,7 @@ fn regular_and_compact_files_read_through_the_entry_array() {
         assert!(j.fields.is_empty());
         let all = j.all();
         let names: Vec<&[u8]> = all.iter().map(|(n, _)| n.as_ref()).collect();
-        assert_eq!(
-            names,
-            [
-                &b"_HOSTNAME"[..],
-                b"MESSAGE",
-                b"SYSLOG_IDENTIFIER"
-            ]
-        );
+        assert_eq!(names, [&b"_HOSTNAME"[..], b"MESSAGE", b"SYSLOG_IDENTIFIER"]);
         assert_eq!(j.boot_id(), Some(&b"7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a"[..]));
         assert_eq!(
             j.monotonic_us(),
