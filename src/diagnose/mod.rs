@@ -292,6 +292,34 @@ impl<'a, 'b> Facts<'a, 'b> {
         }
     }
 
+    /// Every snapshot fact with the index of its source.
+    pub fn facts(&self) -> impl Iterator<Item = (usize, &crate::facts::Fact)> {
+        self.analysis
+            .sources
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| s.parsed.facts.iter().map(move |f| (i, f)))
+    }
+
+    /// A snapshot fact as evidence, quoted from its source.
+    pub fn fact_evidence(&self, source: usize, fact: &crate::facts::Fact) -> Evidence {
+        let src = &self.analysis.sources[source];
+        let data = self
+            .bundle
+            .members
+            .get(src.member)
+            .map(|m| m.bytes())
+            .unwrap_or_default();
+        Evidence {
+            time: None,
+            source: src.path.clone(),
+            line: (!src.parsed.binary).then_some(fact.line),
+            offset: fact.offset,
+            text: quote_lines(data, fact.offset, 1),
+            signal: "snapshot",
+        }
+    }
+
     /// Scale for how much of the incident the bundle shows.
     pub fn coverage(&self) -> f64 {
         let base = match (self.has_host, self.has_guest) {

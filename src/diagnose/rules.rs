@@ -4,9 +4,9 @@
 //!
 //! | family | direct evidence | corroboration | indirect only (capped below 0.8) |
 //! |---|---|---|---|
-//! | memory_overcommit | host OOM kill of `kvm` 0.85, systemd `<vmid>.scope` OOM line 0.85 | `global_oom` with the VMID +0.05, the guest's unclean restart +0.03 | OOM kills of other host processes 0.45 |
+//! | memory_overcommit | host OOM kill of `kvm` 0.85, systemd `<vmid>.scope` OOM line 0.85 | `global_oom` with the VMID +0.05, the guest's unclean restart +0.03, Σ configured VM memory (configs, `qm list`) ≥ MemTotal +0.05 | OOM kills of other host processes 0.45 |
 //! | resource_intensive_operation | memory evidence above, plus an activity running before the kill (backup started and not finished, upgrade, transfer, migration in the 2 h before): memory + 0.02; memory then drops 0.15 | | |
-//! | storage_exhaustion | QEMU I/O-error pause 0.9, thin pool full 0.85, `No space left` on the host 0.8, ZFS errors 0.75, block or file-system errors 0.7 | +0.05 per further kind | guest-only storage errors 0.6 |
+//! | storage_exhaustion | QEMU I/O-error pause 0.9, thin pool full 0.85, `No space left` on the host 0.8, ZFS errors 0.75, block or file-system errors 0.7, a SUSPENDED pool snapshot 0.85 | +0.05 per further kind, +0.05 for a snapshot showing it | guest-only storage errors 0.6; snapshots alone: pool DEGRADED 0.55, df ≥ 95 % 0.45 |
 //! | hardware | thermal shutdown 0.9, machine check 0.85, uncorrected memory error 0.85 | +0.05 per further kind | corrected memory errors 0.35, throttling 0.4, host reboot without a shutdown 0.55 |
 //! | clean_shutdown | `qmshutdown`/`qmstop` task 0.85, guest power key + shutdown sequence 0.8, shutdown sequence 0.7 | | scope deactivated 0.6 |
 //! | not_a_shutdown | no stop of any kind and no other finding: 0.65 with guest logs, 0.5 without | | |
@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{Diagnosis, Facts, Family, Finding, Incident, RunnerUp, Verdict};
+use super::{Diagnosis, Evidence, Facts, Family, Finding, Incident, RunnerUp, Verdict};
 use crate::event::Role;
 use crate::signals::{Signal, SignalKind};
 
@@ -206,6 +206,12 @@ fn memory(f: &Facts<'_, '_>) -> Option<Finding> {
     {
         confidence += 0.03;
     }
+    let arithmetic = memory_arithmetic(f);
+    if let Some(a) = &arithmetic
+        && a.configured_mb * 1024 >= a.mem_total_kib
+    {
+        confidence += 0.05;
+    }
     let vm_list: Vec<String> = vmids.iter().map(u32::to_string).collect();
     let rss: Option<u64> = vm_kills.iter().find_map(|(s, _)| match &s.kind {
         SignalKind::OomKilled { anon_rss_kb, .. } => *anon_rss_kb,
@@ -236,7 +242,88 @@ fn memory(f: &Facts<'_, '_>) -> Option<Finding> {
             .take(1),
     );
     x.evidence = cited.iter().map(|s| f.evidence(s)).collect();
+    if let Some(a) = arithmetic {
+        let total_gib = a.mem_total_kib as f64 / 1_048_576.0;
+        let configured_gib = a.configured_mb as f64 / 1024.0;
+        let verdict = if a.configured_mb * 1024 >= a.mem_total_kib {
+            "at or above"
+        } else {
+            "below"
+        };
+        x.title.push_str(&format!(
+            "; the VMs' configured memory, {configured_gib:.1} GiB over {} VMs, is {verdict} the host's {total_gib:.1} GiB",
+            a.vms
+        ));
+        if a.configured_mb * 1024 < a.mem_total_kib {
+            x.against.push(format!(
+                "configured VM memory ({configured_gib:.1} GiB) is below MemTotal ({total_gib:.1} GiB): something besides the VMs (ZFS ARC, host services, a memory leak) took the rest"
+            ));
+        }
+        x.evidence.extend(a.evidence);
+    }
     Some(x)
+}
+
+/// The runbook's arithmetic: configured VM memory against the host's MemTotal.
+struct MemoryArithmetic {
+    configured_mb: u64,
+    vms: usize,
+    mem_total_kib: u64,
+    evidence: Vec<Evidence>,
+}
+
+/// Sums the memory of the VMs the host snapshots list (a VM config's `memory:` where there is
+/// one, else the `qm list` column) and compares it with `/proc/meminfo`'s MemTotal.
+fn memory_arithmetic(f: &Facts<'_, '_>) -> Option<MemoryArithmetic> {
+    use crate::facts::FactKind;
+    use std::collections::BTreeMap;
+    let mut per_vm: BTreeMap<u32, (u64, Evidence)> = BTreeMap::new();
+    let mut mem_total = None;
+    for (i, fact) in f.facts() {
+        if f.analysis.sources[i].role == Role::Guest {
+            continue;
+        }
+        match &fact.kind {
+            FactKind::QmVm(vm) => {
+                per_vm
+                    .entry(vm.vmid)
+                    .or_insert_with(|| (vm.mem_mb, f.fact_evidence(i, fact)));
+            }
+            FactKind::VmConfig(c) => {
+                let vmid = c
+                    .vmid
+                    .or_else(|| vmid_from_config_path(&f.analysis.sources[i].path));
+                if let (Some(vmid), Some(mb)) = (vmid, c.memory_mb) {
+                    per_vm.insert(vmid, (mb, f.fact_evidence(i, fact)));
+                }
+            }
+            FactKind::MemInfo(m) => {
+                if let Some(kib) = m.mem_total_kib {
+                    mem_total = Some((kib, f.fact_evidence(i, fact)));
+                }
+            }
+            _ => {}
+        }
+    }
+    let (mem_total_kib, total_evidence) = mem_total?;
+    if per_vm.is_empty() {
+        return None;
+    }
+    let configured_mb = per_vm.values().map(|(mb, _)| *mb).sum();
+    let vms = per_vm.len();
+    let mut evidence: Vec<Evidence> = per_vm.into_values().map(|(_, e)| e).collect();
+    evidence.push(total_evidence);
+    Some(MemoryArithmetic {
+        configured_mb,
+        vms,
+        mem_total_kib,
+        evidence,
+    })
+}
+
+/// `…/qemu-server/101.conf` → 101.
+fn vmid_from_config_path(path: &str) -> Option<u32> {
+    path.rsplit('/').next()?.strip_suffix(".conf")?.parse().ok()
 }
 
 /// resource_intensive_operation: memory ran out while a named activity was running.
@@ -327,8 +414,18 @@ fn storage(f: &Facts<'_, '_>) -> Option<Finding> {
         .iter()
         .filter(|s| weight(&s.kind).is_some())
         .collect();
+    let snapshot = storage_snapshots(f);
     if cited.is_empty() {
-        return None;
+        // Snapshots alone: a full or degraded storage, but no error logged.
+        let (best, evidence, what) = snapshot?;
+        let mut x = finding(
+            Family::StorageExhaustion,
+            best,
+            format!("storage snapshot shows {what}"),
+        );
+        x.indirect_only = true;
+        x.evidence = evidence;
+        return Some(x);
     }
     let host_side: Vec<&&Signal> = cited.iter().filter(|s| f.role(s) != Role::Guest).collect();
     let basis: Vec<&Signal> = if host_side.is_empty() {
@@ -378,7 +475,54 @@ fn storage(f: &Facts<'_, '_>) -> Option<Finding> {
             .total_cmp(&weight(&a.kind).unwrap_or(0.0))
     });
     x.evidence = ordered.iter().map(|s| f.evidence(s)).collect();
+    if let Some((_, evidence, what)) = snapshot {
+        x.confidence = (x.confidence + 0.05).min(0.95);
+        x.title.push_str(&format!("; the snapshots show {what}"));
+        x.evidence.extend(evidence);
+    }
     Some(x)
+}
+
+/// What host storage snapshots show: file systems at 95 % or more (`df`), pools or vdevs not
+/// ONLINE (`zpool status`). Returns (weight, evidence, description).
+fn storage_snapshots(f: &Facts<'_, '_>) -> Option<(f64, Vec<Evidence>, String)> {
+    use crate::facts::FactKind;
+    let mut best: f64 = 0.0;
+    let mut evidence = Vec::new();
+    let mut what = Vec::new();
+    for (i, fact) in f.facts() {
+        if f.analysis.sources[i].role == Role::Guest {
+            continue;
+        }
+        match &fact.kind {
+            // A full file system alone may be an unrelated mount (a backup share): weak.
+            FactKind::Df(d) if d.use_percent.is_some_and(|p| p >= 95) => {
+                best = best.max(0.45);
+                what.push(format!(
+                    "{} {}% full",
+                    d.mounted_on,
+                    d.use_percent.unwrap_or(0)
+                ));
+                evidence.push(f.fact_evidence(i, fact));
+            }
+            FactKind::Zpool(z) => {
+                let state = z.state.as_deref().unwrap_or("");
+                let bad_vdevs = z.vdevs.iter().filter(|v| v.state != "ONLINE").count();
+                if state == "SUSPENDED" {
+                    best = best.max(0.85);
+                } else if matches!(state, "DEGRADED" | "FAULTED" | "UNAVAIL") || bad_vdevs > 0 {
+                    // Redundancy lost, but a degraded pool still serves I/O.
+                    best = best.max(0.55);
+                } else {
+                    continue;
+                }
+                what.push(format!("pool {} {state}", z.name));
+                evidence.push(f.fact_evidence(i, fact));
+            }
+            _ => {}
+        }
+    }
+    (!evidence.is_empty()).then(|| (best, evidence, what.join(", ")))
 }
 
 /// hardware: machine checks, uncorrected memory errors, thermal shutdown, power loss.
@@ -750,7 +894,8 @@ fn add_missing(f: &Facts<'_, '_>, x: &mut Finding) {
     if matches!(
         x.family,
         Family::MemoryOvercommit | Family::ResourceIntensiveOperation
-    ) {
+    ) && memory_arithmetic(f).is_none()
+    {
         x.missing.push(
             "collect `qm list`, the VM configs (/etc/pve/qemu-server/*.conf) and /proc/meminfo from the host to compare configured VM memory with MemTotal".to_string(),
         );
