@@ -54,6 +54,11 @@ fn parsers(c: &mut Criterion) {
             "bundles/pve-oom/guest/101-web/dmesg.txt",
             FormatKind::Dmesg,
         ),
+        (
+            "journal-export",
+            "journal/pve-host.export",
+            FormatKind::JournalExport,
+        ),
     ];
     let mut group = c.benchmark_group("parse");
     for (name, rel, kind) in cases {
