@@ -156,20 +156,13 @@ mod tests {
     use crate::facts::Fact;
 
     fn run(si: bool, text: &str) -> (Vec<Fact>, usize) {
-        let mut state = State::new(si);
-        let mut facts = Vec::new();
-        let mut rejected = 0;
-        for (n, line) in text.lines().enumerate() {
-            let mut sink = Sink {
-                facts: &mut facts,
-                line: n as u32 + 1,
-                offset: n as u64,
-            };
-            if !state.line(line.as_bytes(), &mut sink) {
-                rejected += 1;
-            }
-        }
-        (facts, rejected)
+        crate::snapshot::run_lines(
+            text.as_bytes(),
+            false,
+            State::new(si),
+            State::line,
+            |_, _| {},
+        )
     }
 
     fn df(f: &Fact) -> &Df {

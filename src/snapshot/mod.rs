@@ -110,6 +110,44 @@ impl Sink<'_> {
     }
 }
 
+/// Feeds `text` line by line to a section parser, as the snapshot driver does (for the unit
+/// tests of each parser): `line` says whether it took the line, `finish` emits what the section
+/// held. Blank lines are skipped when `skip_blank`. Returns the facts and the lines not taken.
+#[cfg(test)]
+pub(crate) fn run_lines<S>(
+    text: &[u8],
+    skip_blank: bool,
+    mut state: S,
+    line: fn(&mut S, &[u8], &mut Sink<'_>) -> bool,
+    finish: fn(S, &mut Sink<'_>),
+) -> (Vec<Fact>, usize) {
+    let mut facts = Vec::new();
+    let mut rejected = 0;
+    for (n, text) in text.split(|&b| b == b'\n').enumerate() {
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if skip_blank && text.trim_ascii().is_empty() {
+            continue;
+        }
+        let mut sink = Sink {
+            facts: &mut facts,
+            line: n as u32 + 1,
+            offset: n as u64,
+        };
+        if !line(&mut state, text, &mut sink) {
+            rejected += 1;
+        }
+    }
+    finish(
+        state,
+        &mut Sink {
+            facts: &mut facts,
+            line: 0,
+            offset: 0,
+        },
+    );
+    (facts, rejected)
+}
+
 /// The parser state of the section being read.
 enum Section {
     None,

@@ -147,28 +147,13 @@ mod tests {
     use crate::facts::Fact;
 
     fn run(vmid: Option<u32>, text: &str) -> (Vec<Fact>, usize) {
-        let mut state = State::new(vmid);
-        let mut facts = Vec::new();
-        let mut rejected = 0;
-        for (n, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let mut sink = Sink {
-                facts: &mut facts,
-                line: n as u32 + 1,
-                offset: n as u64,
-            };
-            if !state.line(line.as_bytes(), &mut sink) {
-                rejected += 1;
-            }
-        }
-        state.finish(&mut Sink {
-            facts: &mut facts,
-            line: 0,
-            offset: 0,
-        });
-        (facts, rejected)
+        crate::snapshot::run_lines(
+            text.as_bytes(),
+            true,
+            State::new(vmid),
+            State::line,
+            State::finish,
+        )
     }
 
     fn config(f: &Fact) -> &VmConfig {

@@ -184,23 +184,7 @@ mod tests {
     use crate::facts::Fact;
 
     fn run(text: &[u8]) -> (Vec<Fact>, usize) {
-        let mut state = State::default();
-        let mut facts = Vec::new();
-        let mut rejected = 0;
-        for (n, line) in text.split(|&b| b == b'\n').enumerate() {
-            if line.trim_ascii().is_empty() {
-                continue;
-            }
-            let mut sink = Sink {
-                facts: &mut facts,
-                line: n as u32 + 1,
-                offset: n as u64,
-            };
-            if !state.line(line, &mut sink) {
-                rejected += 1;
-            }
-        }
-        (facts, rejected)
+        crate::snapshot::run_lines(text, true, State::default(), State::line, |_, _| {})
     }
 
     fn sensors(facts: &[Fact]) -> Vec<(&str, Option<f64>, Option<f64>, Option<f64>, bool)> {
