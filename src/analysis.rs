@@ -32,6 +32,9 @@ pub struct Analysis<'b> {
     pub clock: ClockSummary,
     /// Every event, in timeline order.
     pub order: Vec<EventRef>,
+    /// Parallel to `order`: the group of a record seen through several sources (the same kernel
+    /// line in kern.log, the journal and dmesg), `None` for a record seen once.
+    pub dup_groups: Vec<Option<u32>>,
     /// The paths of the manifests read (one per INPUT at most).
     pub manifests: Vec<String>,
     /// Manifests that could not be read.
@@ -105,10 +108,12 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
     sources.sort_by(|a, b| (a.role, &a.path).cmp(&(b.role, &b.path)));
     let clock = clock::resolve(&mut sources, &opts.clock, &manifests);
     let order = timeline::merge(&mut sources);
+    let dup_groups = timeline::duplicate_groups(&sources, &order);
     Analysis {
         sources,
         clock,
         order,
+        dup_groups,
         manifests: manifest_paths,
         manifest_problems,
     }

@@ -139,6 +139,99 @@ pub fn merge(sources: &mut [Source<'_>]) -> Vec<EventRef> {
     out
 }
 
+/// How far apart in time two copies of one record may be (REFERENCE.md §9: ±1 s on wall time).
+const DUPLICATE_WINDOW_US: i64 = 1_000_000;
+
+/// Groups records that are the same record seen through several sources (kern.log, the journal,
+/// dmesg): same machine, identifier and message, from different sources, within a second.
+/// Returns, parallel to `order`, the group id of each record (`None` for a record seen once).
+///
+/// Repeats within one source are never grouped: a line logged twice happened twice, and its
+/// count stays exact (plaso's default of dropping repeats is what not to do).
+pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Option<u32>> {
+    use std::collections::{HashMap, VecDeque};
+    type Key<'a> = (&'a str, &'a [u8], &'a [u8]);
+    let mut groups: Vec<Option<u32>> = vec![None; order.len()];
+    let mut next_group = 0u32;
+    // Recent records by key: (position in order, source), oldest first.
+    let mut recent: HashMap<Key<'_>, Vec<(usize, u32)>> = HashMap::new();
+    let mut window: VecDeque<(DateTime<Utc>, Key<'_>, usize)> = VecDeque::new();
+    for (pos, r) in order.iter().enumerate() {
+        let source = &sources[r.source as usize];
+        let event = &source.parsed.events[r.event as usize];
+        let Some(t) = event.time else { continue };
+        while let Some((old, key, old_pos)) = window.front().copied() {
+            if (t - old).num_microseconds().unwrap_or(i64::MAX) <= DUPLICATE_WINDOW_US {
+                break;
+            }
+            window.pop_front();
+            if let Some(list) = recent.get_mut(&key) {
+                list.retain(|(p, _)| *p != old_pos);
+                if list.is_empty() {
+                    recent.remove(&key);
+                }
+            }
+        }
+        let key: Key<'_> = (
+            source.machine.as_str(),
+            event.ident.unwrap_or_default(),
+            &event.message,
+        );
+        let list = recent.entry(key).or_default();
+        // Join the first earlier copy from another source whose group lacks this source.
+        let partner = list.iter().find(|(p, src)| {
+            *src != r.source
+                && match groups[*p] {
+                    None => true,
+                    Some(g) => !list
+                        .iter()
+                        .any(|(q, s2)| groups[*q] == Some(g) && *s2 == r.source),
+                }
+        });
+        if let Some(&(p, _)) = partner {
+            let g = *groups[p].get_or_insert_with(|| {
+                next_group += 1;
+                next_group - 1
+            });
+            groups[pos] = Some(g);
+        }
+        list.push((pos, r.source));
+        window.push_back((t, key, pos));
+    }
+    // A kernel record carries its printk time in dmesg and in syslog lines written by imklog:
+    // the same time and text is the same record, even when the wall times differ (rsyslog reads
+    // the ring buffer late at boot).
+    let mut by_uptime: HashMap<(&str, u64, &[u8]), Vec<(usize, u32)>> = HashMap::new();
+    for (pos, r) in order.iter().enumerate() {
+        let source = &sources[r.source as usize];
+        let event = &source.parsed.events[r.event as usize];
+        let uptime = match event.recorded {
+            crate::event::RecordedTime::Monotonic { micros } => Some(micros),
+            _ => event.uptime_us,
+        };
+        let Some(up) = uptime else { continue };
+        let list = by_uptime
+            .entry((source.machine.as_str(), up, &event.message))
+            .or_default();
+        if groups[pos].is_none()
+            && let Some(&(p, _)) = list.iter().find(|(p, src)| {
+                *src != r.source
+                    && !list.iter().any(|(q, s2)| {
+                        groups[*q].is_some() && groups[*q] == groups[*p] && *s2 == r.source
+                    })
+            })
+        {
+            let g = *groups[p].get_or_insert_with(|| {
+                next_group += 1;
+                next_group - 1
+            });
+            groups[pos] = Some(g);
+        }
+        list.push((pos, r.source));
+    }
+    groups
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -349,3 +349,51 @@ fn several_inputs_are_prefixed_by_their_name() {
     );
     assert!(paths.contains(&"kern.log"), "{paths:?}");
 }
+
+#[test]
+fn one_record_seen_through_several_sources_is_one_row() {
+    let dir = corpora().join("bundles/pve-oom");
+    let dir = dir.to_str().unwrap();
+    let (jsonl, _) = stdout_of(&["timeline", "--format", "jsonl", dir]);
+    let events: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kill = "Out of memory: Killed process 32969 (kvm)";
+    let kills: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["message"].as_str().unwrap().starts_with(kill))
+        .collect();
+    // JSON Lines keeps every copy, marked as one group.
+    assert_eq!(kills.len(), 2);
+    assert!(kills[0]["dup_group"].is_u64());
+    assert_eq!(kills[0]["dup_group"], kills[1]["dup_group"]);
+    // A line logged twice in the same second stays twice: two groups of two copies.
+    let tap = "vmbr0: port 2(tap101i0) entered disabled state";
+    let taps: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["message"] == tap && e["time"] == "2025-07-29T09:56:41.000000Z")
+        .collect();
+    assert_eq!(taps.len(), 4);
+    let groups: std::collections::BTreeSet<u64> = taps
+        .iter()
+        .map(|e| e["dup_group"].as_u64().unwrap())
+        .collect();
+    assert_eq!(groups.len(), 2);
+    // Text shows each once, with both places.
+    let (text, _) = stdout_of(&["timeline", "--color", "never", dir]);
+    let rows: Vec<&str> = text.lines().filter(|l| l.contains(kill)).collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(
+        rows[0].contains("host/pve1/journal.txt:10")
+            && rows[0].contains("host/pve1/var/log/kern.log:24"),
+        "{}",
+        rows[0]
+    );
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.contains(tap) && l.starts_with("2025-07-29T09:56:41"))
+            .count(),
+        2
+    );
+}

@@ -11,7 +11,11 @@
 //! `time_quality`, `role`, `machine`, `source`, `line`, `format`, `priority`, `ident`, `pid`,
 //! `message`; plus `offset`, `hostname`, `time_recorded` (the time as written, when a fix changed
 //! it), `monotonic_s` (seconds since boot, when the record has them) and `message_bytes` (base64,
-//! only when the message is not UTF-8; `message` then holds it with U+FFFD replacements).
+//! only when the message is not UTF-8; `message` then holds it with U+FFFD replacements) and
+//! `dup_group` (records sharing it are one record seen through several sources; null otherwise).
+//!
+//! In text, such a record is one row that lists every place it was seen; JSON Lines keeps every
+//! copy.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -61,20 +65,34 @@ fn each<'a, 'b>(
     analysis: &'a Analysis<'b>,
     filter: &'a Filter,
     printed: &'a mut Printed,
-) -> impl Iterator<Item = (&'a Source<'b>, &'a Event<'b>)> + 'a {
-    analysis.order.iter().filter_map(move |r| {
-        let source = &analysis.sources[r.source as usize];
-        let event = &source.parsed.events[r.event as usize];
-        if filter.admits(source, event) {
-            printed.events += 1;
-            Some((source, event))
-        } else {
-            if event.time.is_none() && filter.window.is_active() {
-                printed.undated_left_out += 1;
+) -> impl Iterator<Item = (&'a Source<'b>, &'a Event<'b>, Option<u32>)> + 'a {
+    analysis
+        .order
+        .iter()
+        .enumerate()
+        .filter_map(move |(pos, r)| {
+            let source = &analysis.sources[r.source as usize];
+            let event = &source.parsed.events[r.event as usize];
+            if filter.admits(source, event) {
+                printed.events += 1;
+                let group = analysis.dup_groups.get(pos).copied().flatten();
+                Some((source, event, group))
+            } else {
+                if event.time.is_none() && filter.window.is_active() {
+                    printed.undated_left_out += 1;
+                }
+                None
             }
-            None
-        }
-    })
+        })
+}
+
+/// `path:line` (or `path@offset` for binary sources) of a record.
+fn place(source: &Source<'_>, event: &Event<'_>) -> String {
+    if source.parsed.binary {
+        format!("{}@{}", source.path, event.offset)
+    } else {
+        format!("{}:{}", source.path, event.line)
+    }
 }
 
 /// Width of the time column: `2025-07-29T09:56:40.006000Z`.
@@ -101,7 +119,22 @@ pub fn write_text(
             text.to_string()
         }
     };
-    for (source, event) in each(analysis, filter, &mut printed) {
+    // Where each record seen through several sources stands: listed on its first row.
+    let mut places: std::collections::HashMap<u32, Vec<String>> = std::collections::HashMap::new();
+    for (pos, r) in analysis.order.iter().enumerate() {
+        if let Some(g) = analysis.dup_groups.get(pos).copied().flatten() {
+            let source = &analysis.sources[r.source as usize];
+            let event = &source.parsed.events[r.event as usize];
+            places.entry(g).or_default().push(place(source, event));
+        }
+    }
+    let mut shown: std::collections::HashSet<u32> = std::collections::HashSet::new();
+    for (source, event, group) in each(analysis, filter, &mut printed) {
+        if let Some(g) = group
+            && !shown.insert(g)
+        {
+            continue;
+        }
         let time = match (event.time, event.recorded) {
             (Some(t), _) => rfc3339(t),
             (None, RecordedTime::Monotonic { micros }) => {
@@ -146,6 +179,12 @@ pub fn write_text(
             line.push_str(&" ".repeat(TIME_WIDTH + 4));
             line.push_str(&paint(message_style, &escape::terminal(more)));
         }
+        if let Some(list) = group.and_then(|g| places.get(&g)) {
+            line.push_str(&paint(
+                Style::new().dimmed(),
+                &format!("  [{}]", escape::terminal(list.join(", ").as_bytes())),
+            ));
+        }
         line.push('\n');
         out.write_all(line.as_bytes())?;
     }
@@ -175,6 +214,8 @@ struct JsonEvent<'a> {
     message: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message_bytes: Option<String>,
+    /// Records with the same group id are one record seen through several sources.
+    dup_group: Option<u32>,
 }
 
 /// Writes the timeline as JSON Lines.
@@ -185,7 +226,8 @@ pub fn write_jsonl(
 ) -> io::Result<Printed> {
     use rayon::prelude::*;
     let mut printed = Printed::default();
-    let selected: Vec<(&Source<'_>, &Event<'_>)> = each(analysis, filter, &mut printed).collect();
+    let selected: Vec<(&Source<'_>, &Event<'_>, Option<u32>)> =
+        each(analysis, filter, &mut printed).collect();
     // Records are serialized in parallel, in chunks, then written in order: the output is the
     // same for any thread count. Batches bound the memory the serialized text takes.
     const CHUNK: usize = 8192;
@@ -195,8 +237,8 @@ pub fn write_jsonl(
             .par_chunks(CHUNK)
             .map(|chunk| {
                 let mut text = Vec::with_capacity(chunk.len() * 320);
-                for (source, event) in chunk {
-                    json_line(source, event, &mut text)?;
+                for (source, event, group) in chunk {
+                    json_line(source, event, *group, &mut text)?;
                 }
                 Ok(text)
             })
@@ -209,7 +251,12 @@ pub fn write_jsonl(
 }
 
 /// Appends one event as a JSON line.
-fn json_line(source: &Source<'_>, event: &Event<'_>, out: &mut Vec<u8>) -> io::Result<()> {
+fn json_line(
+    source: &Source<'_>,
+    event: &Event<'_>,
+    dup_group: Option<u32>,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
     let mut time_buf = [0u8; super::RFC3339_LEN];
     let (message, message_bytes) = match std::str::from_utf8(&event.message) {
         Ok(s) => (Cow::Borrowed(s), None),
@@ -240,6 +287,7 @@ fn json_line(source: &Source<'_>, event: &Event<'_>, out: &mut Vec<u8>) -> io::R
         monotonic_s: monotonic_seconds(event),
         message,
         message_bytes,
+        dup_group,
     };
     serde_json::to_writer(&mut *out, &record).map_err(io::Error::from)?;
     out.push(b'\n');
