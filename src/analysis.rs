@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use crate::bundle::{Bundle, Limits};
 use crate::clock::{self, ClockOptions, ClockSummary, Manifest};
+use crate::correlate::{self, AlignOptions, Machine};
 use crate::event::Role;
 use crate::formats::{self, FormatKind};
 use crate::source::{self, Source};
@@ -21,6 +22,8 @@ pub struct Options {
     pub clock: ClockOptions,
     /// `--format-override SUFFIX=KIND`: members whose path ends with SUFFIX are parsed as KIND.
     pub format_overrides: Vec<(String, FormatKind)>,
+    /// Host/guest clock alignment.
+    pub align: AlignOptions,
 }
 
 /// The analysed bundle.
@@ -30,6 +33,8 @@ pub struct Analysis<'b> {
     pub sources: Vec<Source<'b>>,
     /// The bundle-wide clock decisions.
     pub clock: ClockSummary,
+    /// Every machine, with its VMID, host and clock offset.
+    pub machines: Vec<Machine>,
     /// Every event, in timeline order.
     pub order: Vec<EventRef>,
     /// Parallel to `order`: the group of a record seen through several sources (the same kernel
@@ -107,11 +112,13 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
     source::assign_identities(&mut sources);
     sources.sort_by(|a, b| (a.role, &a.path).cmp(&(b.role, &b.path)));
     let clock = clock::resolve(&mut sources, &opts.clock, &manifests);
+    let machines = correlate::correlate(&mut sources, &opts.align);
     let order = timeline::merge(&mut sources);
     let dup_groups = timeline::duplicate_groups(&sources, &order);
     Analysis {
         sources,
         clock,
+        machines,
         order,
         dup_groups,
         manifests: manifest_paths,

@@ -17,6 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::analysis::{self, Options};
 use crate::bundle::{Bundle, Limits};
 use crate::clock::{ClockOptions, Zone};
+use crate::correlate::AlignOptions;
 use crate::diagnose::{self, ALL_FAMILIES, Family};
 use crate::error::Error;
 use crate::formats::FormatKind;
@@ -153,6 +154,13 @@ struct Common {
     /// Parse members whose path ends with SUFFIX as KIND (syslog, dmesg, journal-text).
     #[arg(long = "format-override", value_name = "SUFFIX=KIND", value_parser = parse_override)]
     format_overrides: Vec<(String, FormatKind)>,
+    /// Do not align guest clocks to their host's.
+    #[arg(long)]
+    no_align: bool,
+    /// Set a guest's clock offset by hand: MACHINE (a name or a VMID) = its clock minus its
+    /// host's (`web=+30s`, `101=-2m`); repeatable.
+    #[arg(long = "clock-offset", value_name = "MACHINE=±DUR", value_parser = parse_clock_offset)]
+    clock_offsets: Vec<(String, f64)>,
     /// Worker threads (0: one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -214,6 +222,10 @@ impl Common {
             },
             clock,
             format_overrides: self.format_overrides.clone(),
+            align: AlignOptions {
+                disabled: self.no_align,
+                manual: self.clock_offsets.iter().cloned().collect(),
+            },
         })
     }
 }
@@ -291,6 +303,21 @@ fn parse_priority(text: &str) -> Result<u8, String> {
                 NAMES.join(", ")
             )
         })
+}
+
+fn parse_clock_offset(text: &str) -> Result<(String, f64), String> {
+    let (machine, dur) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected MACHINE=±DUR (web=+30s), but found '{text}'"))?;
+    let (sign, dur) = match dur.strip_prefix('-') {
+        Some(rest) => (-1.0, rest),
+        None => (1.0, dur.strip_prefix('+').unwrap_or(dur)),
+    };
+    let d = parse_duration(dur)?;
+    Ok((
+        machine.to_string(),
+        sign * d.num_milliseconds() as f64 / 1000.0,
+    ))
 }
 
 fn parse_override(text: &str) -> Result<(String, FormatKind), String> {

@@ -14,8 +14,9 @@
 //! 4. [`clock`] puts every event on the UTC time line: missing years, missing zones and
 //!    seconds-since-boot are resolved from what the bundle itself says, never from the analyst's
 //!    clock, and every fix is recorded.
-//! 5. [`timeline`] merges the sources into one total order and applies the time filters.
-//! 6. [`output`] renders the timeline and the source inventory as text or JSON.
+//! 5. [`correlate`] links each guest to its VMID and host and aligns its clock to the host's.
+//! 6. [`timeline`] merges the sources into one total order and applies the time filters.
+//! 7. [`output`] renders the timeline and the source inventory as text or JSON.
 //!
 //! [`run`] ties the stages together for the command line ([`cli`]).
 
@@ -23,6 +24,7 @@ pub mod analysis;
 pub mod bundle;
 pub mod cli;
 pub mod clock;
+pub mod correlate;
 pub mod diagnose;
 pub mod error;
 pub mod event;

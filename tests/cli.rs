@@ -397,3 +397,76 @@ fn one_record_seen_through_several_sources_is_one_row() {
         2
     );
 }
+
+#[test]
+fn guest_clock_is_aligned_to_its_host() {
+    let dir = corpora().join("bundles/skewed-guest");
+    let dir = dir.to_str().unwrap();
+    let (json, code) = stdout_of(&["sources", "--format", "json", dir]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let web = v["machines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "web")
+        .expect("guest machine");
+    // The guest clock runs 40 s ahead of the host's (as the corpus was written).
+    let offset = web["clock_offset_s"].as_f64().unwrap();
+    assert!((offset - 40.0).abs() <= 2.0, "{offset}");
+    assert!(web["clock_offset_error_s"].as_f64().unwrap() <= 2.0);
+    assert_eq!(
+        (
+            web["vmid"].as_u64(),
+            web["host"].as_str(),
+            web["aligned"].as_bool()
+        ),
+        (Some(101), Some("pve1"), Some(true))
+    );
+    assert!(
+        web["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.as_str().unwrap().starts_with("guest-agent freeze"))
+    );
+
+    let order = |extra: &[&str]| -> Vec<(String, String)> {
+        let (out, _) = stdout_of(&[&["timeline", "--format", "jsonl"][..], extra, &[dir]].concat());
+        out.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .map(|e| {
+                (
+                    e["time"].as_str().unwrap().to_string(),
+                    e["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let pos = |events: &[(String, String)], needle: &str| {
+        events.iter().position(|(_, m)| m.contains(needle)).unwrap()
+    };
+    // Aligned: the guest's last record comes before the host's kill of its kvm process, as it
+    // must; unaligned (the guest's own clock), it would stand 35 s after it.
+    let aligned = order(&[]);
+    assert!(pos(&aligned, "pm.max_children") < pos(&aligned, "Killed process 32969"));
+    let raw = order(&["--no-align"]);
+    assert!(pos(&raw, "pm.max_children") > pos(&raw, "Killed process 32969"));
+    // A hand-set offset wins.
+    let (json, _) = stdout_of(&[
+        "sources",
+        "--format",
+        "json",
+        "--clock-offset",
+        "101=+35s",
+        dir,
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let web = v["machines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "web")
+        .unwrap();
+    assert_eq!(web["clock_offset_s"].as_f64(), Some(35.0));
+}

@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::{escape, rfc3339};
 use crate::analysis::Analysis;
 use crate::bundle::Bundle;
-use crate::event::{Role, TimeFix};
+use crate::event::TimeFix;
 use crate::formats::{UncleanEvidence, UnparsedExample};
 use crate::source::Source;
 
@@ -26,7 +26,7 @@ struct JsonSources<'a> {
     manifests: &'a [String],
     manifest_problems: &'a [String],
     sources: Vec<JsonSource<'a>>,
-    machines: Vec<JsonMachine>,
+    machines: Vec<JsonMachine<'a>>,
     problems: Vec<JsonProblem<'a>>,
     skipped: Vec<JsonSkipped<'a>>,
 }
@@ -69,11 +69,10 @@ struct JsonSource<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonMachine {
-    name: String,
-    role: &'static str,
-    vmid: Option<u32>,
-    sources: Vec<String>,
+struct JsonMachine<'a> {
+    #[serde(flatten)]
+    machine: &'a crate::correlate::Machine,
+    sources: Vec<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -115,22 +114,20 @@ fn summarize(source: &Source<'_>) -> Summary {
     }
 }
 
-fn machines(analysis: &Analysis<'_>) -> Vec<JsonMachine> {
-    let mut by_name: BTreeMap<&str, JsonMachine> = BTreeMap::new();
-    for s in &analysis.sources {
-        let m = by_name.entry(&s.machine).or_insert_with(|| JsonMachine {
-            name: s.machine.clone(),
-            role: Role::Unknown.as_str(),
-            vmid: None,
-            sources: Vec::new(),
-        });
-        if m.role == Role::Unknown.as_str() {
-            m.role = s.role.as_str();
-        }
-        m.vmid = m.vmid.or(s.vmid);
-        m.sources.push(s.path.clone());
-    }
-    by_name.into_values().collect()
+fn machines<'a>(analysis: &'a Analysis<'_>) -> Vec<JsonMachine<'a>> {
+    analysis
+        .machines
+        .iter()
+        .map(|m| JsonMachine {
+            machine: m,
+            sources: analysis
+                .sources
+                .iter()
+                .filter(|s| s.machine == m.name)
+                .map(|s| s.path.as_str())
+                .collect(),
+        })
+        .collect()
 }
 
 /// Writes the inventory as JSON.
@@ -324,15 +321,48 @@ pub fn write_text(analysis: &Analysis<'_>, bundle: &Bundle, out: &mut dyn Write)
     let machines = machines(analysis);
     if !machines.is_empty() {
         writeln!(out, "\nmachines")?;
-        for m in machines {
+        for JsonMachine {
+            machine: m,
+            sources,
+        } in machines
+        {
             writeln!(
                 out,
-                "  {} ({}{}): {} sources",
+                "  {} ({}{}{}): {} sources",
                 escape::terminal(m.name.as_bytes()),
                 m.role,
                 m.vmid.map(|v| format!(", VMID {v}")).unwrap_or_default(),
-                m.sources.len()
+                m.host
+                    .as_deref()
+                    .map(|h| format!(", on {}", escape::terminal(h.as_bytes())))
+                    .unwrap_or_default(),
+                sources.len()
             )?;
+            match (
+                m.clock_offset_s,
+                m.clock_offset_error_s,
+                m.clock_offset_bounds_s,
+            ) {
+                (Some(o), Some(e), _) => writeln!(
+                    out,
+                    "    clock offset {o:+.3} s ± {e:.3} s{}",
+                    if m.aligned {
+                        ", aligned"
+                    } else {
+                        ", not applied"
+                    }
+                )?,
+                (_, _, Some((lo, hi))) => writeln!(
+                    out,
+                    "    clock offset bounded: {} .. {} s (one-sided: not applied)",
+                    lo.map_or("-inf".to_string(), |v| format!("{v:+.3}")),
+                    hi.map_or("+inf".to_string(), |v| format!("{v:+.3}"))
+                )?,
+                _ => {}
+            }
+            for e in &m.evidence {
+                writeln!(out, "    {}", escape::terminal(e.as_bytes()))?;
+            }
         }
     }
     if !bundle.problems.is_empty() {
