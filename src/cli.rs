@@ -103,7 +103,11 @@ struct TimelineArgs {
     /// Only events within --window of TIME.
     #[arg(long, value_name = "TIME", value_parser = parse_time, conflicts_with_all = ["since", "until"])]
     around: Option<DateTime<Utc>>,
-    /// Half-width of the --around window (`90s`, `15m`, `2h`, `1d`).
+    /// Only the window around incident N (a VM stop found in the bundle; 1 is the first), host
+    /// and guest together. `pvelog diagnose` lists the incidents.
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "1", conflicts_with_all = ["since", "until", "around"])]
+    incident: Option<usize>,
+    /// Half-width of the --around and --incident window (`90s`, `15m`, `2h`, `1d`).
     #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "15m")]
     window: Duration,
     /// Only events of this machine (repeatable).
@@ -330,6 +334,46 @@ fn parse_override(text: &str) -> Result<(String, FormatKind), String> {
     Ok((suffix.to_string(), kind))
 }
 
+/// The time of incident `n` (1-based) of the bundle.
+fn incident_time(
+    analysis: &analysis::Analysis<'_>,
+    bundle: &Bundle,
+    n: usize,
+    quiet: bool,
+) -> Result<DateTime<Utc>, Error> {
+    let diagnosis = diagnose::diagnose(analysis, bundle, None);
+    let incidents = &diagnosis.incidents;
+    let pick = n
+        .checked_sub(1)
+        .and_then(|i| incidents.get(i))
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--incident {n}: the bundle shows {} incident(s) (VM stops); `pvelog diagnose` lists them",
+                incidents.len()
+            ))
+        })?;
+    let time = pick
+        .time
+        .as_deref()
+        .and_then(|t| parse_time(t).ok())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--incident {n}: the incident has no wall-clock time"
+            ))
+        })?;
+    if !quiet {
+        eprintln!(
+            "pvelog: incident {n} of {}: VM {} at {} ({}, {:.2})",
+            incidents.len(),
+            pick.vmid.map_or("?".to_string(), |v| v.to_string()),
+            pick.time.as_deref().unwrap_or_default(),
+            pick.family.as_str(),
+            pick.confidence
+        );
+    }
+    Ok(time)
+}
+
 /// Parses the process arguments and runs the command.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
@@ -401,7 +445,11 @@ fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, 
     let mut out = io::BufWriter::with_capacity(1 << 16, &mut sink);
     match &cli.command {
         Command::Timeline(args) => {
-            let window = match args.around {
+            let around = match args.incident {
+                Some(n) => Some(incident_time(&analysis, &bundle, n, common.quiet)?),
+                None => args.around,
+            };
+            let window = match around {
                 Some(t) => Window {
                     since: Some(t - args.window),
                     until: Some(t + args.window),

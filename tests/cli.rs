@@ -470,3 +470,47 @@ fn guest_clock_is_aligned_to_its_host() {
         .unwrap();
     assert_eq!(web["clock_offset_s"].as_f64(), Some(35.0));
 }
+
+#[test]
+fn incident_window_shows_host_and_guest_around_the_stop() {
+    let dir = corpora().join("bundles/pve-oom");
+    let out = pvelog()
+        .args([
+            "timeline",
+            "--incident",
+            "--window",
+            "10s",
+            "--format",
+            "jsonl",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("incident 1 of 1: VM 101 at 2025-07-29T09:56:40"),
+        "{stderr}"
+    );
+    let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let roles: std::collections::BTreeSet<&str> =
+        events.iter().map(|e| e["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["guest", "host"].into_iter().collect());
+    for e in &events {
+        let t = e["time"].as_str().unwrap();
+        assert!(
+            ("2025-07-29T09:56:30"..="2025-07-29T09:56:50").contains(&t),
+            "{t}"
+        );
+    }
+    let out = pvelog()
+        .args(["timeline", "--incident", "2"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
