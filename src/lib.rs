@@ -15,11 +15,13 @@
 //!    seconds-since-boot are resolved from what the bundle itself says, never from the analyst's
 //!    clock, and every fix is recorded.
 //! 5. [`timeline`] merges the sources into one total order and applies the time filters.
-//! 6. [`output`] renders the timeline and the source inventory as text or JSON.
+//! 6. [`output`] renders the timeline and the source inventory as text or JSON; [`boots`]
+//!    builds each machine's boot history for `pvelog boots`.
 //!
 //! [`run`] ties the stages together for the command line ([`cli`]).
 
 pub mod analysis;
+pub mod boots;
 pub mod bundle;
 pub mod cli;
 pub mod clock;
