@@ -44,6 +44,10 @@ use crate::source::Source;
 /// How far apart (seconds) two sources may date the start of the same boot.
 pub const MERGE_WINDOW_S: i64 = 120;
 
+/// How early in a boot (µs of its monotonic clock) a journal entry must be to date the boot's
+/// start: the kernel's first records are logged within the first seconds.
+pub const JOURNAL_EARLY_US: u64 = 60_000_000;
+
 /// How many evidence records a boot cites at most.
 pub const MAX_EVIDENCE: usize = 8;
 
@@ -125,7 +129,7 @@ pub struct Seen {
 pub struct Start {
     /// The start.
     pub time: DateTime<Utc>,
-    /// `journal` (realtime minus monotonic clock), `kernel` (`Linux version` line), `last`,
+    /// `journal` (an entry of the boot's first minute), `kernel` (`Linux version` line), `last`,
     /// `wtmp`.
     pub from: &'static str,
     /// How precise the source is: the higher, the better.
@@ -690,20 +694,25 @@ pub fn observe(index: usize, source: &Source<'_>, matcher: &Matcher) -> (Vec<Seg
             if segment.last.is_none_or(|l| t >= l.time) {
                 segment.last = Some(seen);
             }
-            let journal_start = event
+            // A journal entry logged in the boot's first minute (its monotonic clock says so)
+            // dates the start; later entries only show the boot was up.
+            let early_entry = event
                 .journal
                 .as_ref()
                 .and_then(|j| j.monotonic_us())
-                .and_then(|m| i64::try_from(m).ok())
-                .map(Duration::microseconds)
-                .and_then(|m| t.checked_sub_signed(m));
-            let candidate = match journal_start {
-                Some(s) => Some((s, "journal", 4)),
-                None if kernel_boot => Some((t, "kernel", 3)),
-                None => None,
+                .is_some_and(|m| m < JOURNAL_EARLY_US);
+            let candidate = if early_entry {
+                Some((t, "journal", 4))
+            } else if kernel_boot {
+                Some((t, "kernel", 3))
+            } else {
+                None
             };
             if let Some((time, from, rank)) = candidate
-                && segment.start.as_ref().is_none_or(|s| s.rank < rank)
+                && segment
+                    .start
+                    .as_ref()
+                    .is_none_or(|s| s.rank < rank || (s.rank == rank && time < s.time))
             {
                 segment.start = Some(Start {
                     time,
