@@ -49,6 +49,8 @@ enum Command {
     Diagnose(DiagnoseArgs),
     /// Say what was found: each source, its format, role, machine, time span, counts, clock fixes.
     Sources(SourcesArgs),
+    /// Show each machine's boots and how each ended (clean, unclean, running), with evidence.
+    Boots(BootsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -123,6 +125,15 @@ struct TimelineArgs {
 
 #[derive(Debug, Args)]
 struct SourcesArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SourcesFormat::Text)]
+    format: SourcesFormat,
+}
+
+#[derive(Debug, Args)]
+struct BootsArgs {
     #[command(flatten)]
     common: Common,
     /// Output format.
@@ -393,6 +404,7 @@ pub fn execute(cli: &Cli) -> Result<u8, Error> {
         Command::Timeline(a) => &a.common,
         Command::Diagnose(a) => &a.common,
         Command::Sources(a) => &a.common,
+        Command::Boots(a) => &a.common,
     };
     let options = common.options()?;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -504,6 +516,17 @@ fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, 
             SourcesFormat::Text => output::sources::write_text(&analysis, &bundle, &mut out)?,
             SourcesFormat::Json => output::sources::write_json(&analysis, &bundle, &mut out)?,
         },
+        Command::Boots(args) => {
+            let machines = crate::boots::history(&analysis);
+            match args.format {
+                SourcesFormat::Text => {
+                    output::boots::write_text(&analysis, &bundle, &machines, &mut out)?
+                }
+                SourcesFormat::Json => {
+                    output::boots::write_json(&analysis, &bundle, &machines, &mut out)?
+                }
+            }
+        }
     }
     out.flush()?;
     drop(out);

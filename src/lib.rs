@@ -16,11 +16,14 @@
 //!    clock, and every fix is recorded.
 //! 5. [`correlate`] links each guest to its VMID and host and aligns its clock to the host's.
 //! 6. [`timeline`] merges the sources into one total order and applies the time filters.
-//! 7. [`output`] renders the timeline and the source inventory as text or JSON.
+//! 7. [`output`] renders the timeline and the source inventory as text or JSON; [`boots`]
+//!    builds each machine's boot history for `pvelog boots`, and [`diagnose`] weighs the
+//!    signals ([`signals`]) into a verdict for `pvelog diagnose`.
 //!
 //! [`run`] ties the stages together for the command line ([`cli`]).
 
 pub mod analysis;
+pub mod boots;
 pub mod bundle;
 pub mod cli;
 pub mod clock;

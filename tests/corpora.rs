@@ -44,6 +44,8 @@ fn golden_outputs() {
                 "diagnose_json",
                 run(&["diagnose", "--format", "json", path])
             );
+            insta::assert_snapshot!("boots_text", run(&["boots", path]));
+            insta::assert_snapshot!("boots_json", run(&["boots", "--format", "json", path]));
         });
     }
 }

@@ -269,27 +269,22 @@ impl<'a, 'b> Facts<'a, 'b> {
 
     /// The record as evidence, quoted from the source.
     pub fn evidence(&self, s: &Signal) -> Evidence {
-        let source = &self.analysis.sources[s.source as usize];
-        let event = self.event(s);
-        let text = if source.parsed.binary || event.journal.is_some() {
-            String::from_utf8_lossy(&event.message).into_owned()
-        } else {
-            let data = self
-                .bundle
-                .members
-                .get(source.member)
-                .map(|m| m.bytes())
-                .unwrap_or_default();
-            quote_lines(data, event.offset, event.lines.max(1))
-        };
-        Evidence {
-            time: event.time.map(crate::output::rfc3339),
-            source: source.path.clone(),
-            line: (!source.parsed.binary).then_some(event.line),
-            offset: event.offset,
-            text,
-            signal: s.kind.name(),
-        }
+        let mut evidence = event_evidence(
+            self.analysis,
+            self.bundle,
+            s.source as usize,
+            s.event as usize,
+        )
+        .unwrap_or_else(|| Evidence {
+            time: None,
+            source: String::new(),
+            line: None,
+            offset: 0,
+            text: String::new(),
+            signal: "",
+        });
+        evidence.signal = s.kind.name();
+        evidence
     }
 
     /// Every snapshot fact with the index of its source.
@@ -332,9 +327,44 @@ impl<'a, 'b> Facts<'a, 'b> {
     }
 }
 
+/// Event `event` of source `source` as evidence, quoted as it stands in the source: the whole
+/// line(s) for line formats, the MESSAGE for journal entries and binary records (DESIGN.md §2).
+/// `None` when the indexes name no event. `signal` is left empty for the caller.
+pub fn event_evidence(
+    analysis: &Analysis<'_>,
+    bundle: &Bundle,
+    source: usize,
+    event: usize,
+) -> Option<Evidence> {
+    let src = analysis.sources.get(source)?;
+    let ev = src.parsed.events.get(event)?;
+    let text = if src.parsed.binary || ev.journal.is_some() {
+        String::from_utf8_lossy(&ev.message).into_owned()
+    } else {
+        quote_lines(member_bytes(bundle, src.member), ev.offset, ev.lines.max(1))
+    };
+    Some(Evidence {
+        time: ev.time.map(crate::output::rfc3339),
+        source: src.path.clone(),
+        line: (!src.parsed.binary).then_some(ev.line),
+        offset: ev.offset,
+        text,
+        signal: "",
+    })
+}
+
+/// The bytes of bundle member `member` (empty when there is none).
+pub fn member_bytes(bundle: &Bundle, member: usize) -> &[u8] {
+    bundle
+        .members
+        .get(member)
+        .map(|m| m.bytes())
+        .unwrap_or_default()
+}
+
 /// The record starting at `offset` (the line containing it, to be exact), `lines` lines long,
 /// with its line ends removed: what an SRE sees with `sed -n Np`.
-fn quote_lines(data: &[u8], offset: u64, lines: u32) -> String {
+pub fn quote_lines(data: &[u8], offset: u64, lines: u32) -> String {
     let start = usize::try_from(offset)
         .unwrap_or(usize::MAX)
         .min(data.len());

@@ -1,10 +1,12 @@
-//! Renderers: the timeline as text or JSON Lines, and the source inventory as text or JSON.
+//! Renderers: the timeline as text or JSON Lines, the source inventory and the boot history as
+//! text or JSON.
 //!
 //! Every renderer reads the [`Analysis`](crate::analysis::Analysis) and writes to a
 //! `dyn Write`; none of them changes it. Times are always printed in UTC as RFC 3339 with six
 //! fractional digits and `Z` (DESIGN.md §2). Text output escapes control characters
 //! ([`escape::terminal`]); JSON output keeps non-UTF-8 bytes as base64.
 
+pub mod boots;
 pub mod escape;
 pub mod sources;
 pub mod timeline;

@@ -1,0 +1,1235 @@
+//! Boot history per machine: when each machine booted, and whether each boot ended cleanly.
+//!
+//! The runbook's first question is "did the VM really restart, and was it clean?". The answer
+//! is spread over several sources, each seeing part of it: journal entries carry `_BOOT_ID` and
+//! the boot's own clock, journalctl text has boot banners, syslog and dmesg have the kernel's
+//! `Linux version …` line where a boot starts, `last -x`/wtmp has `reboot`, `shutdown` and
+//! `crash` records, and `journalctl --list-boots` lists boot ids with their first and last entry.
+//!
+//! The stage works in two steps, so that the rules can be tested without a bundle:
+//! 1. [`observe`] reads one source into [`Segment`]s (the part of one boot that source shows: its
+//!    start, first and last record, and the end evidence inside it) and [`Loose`] observations
+//!    (a `shutdown` record, a login) that belong to whichever boot ran at their time.
+//! 2. [`assemble`] merges the segments of one machine into [`Boot`]s (the same boot id, or starts
+//!    within [`MERGE_WINDOW_S`] seen by different sources), orders them by start time, and
+//!    classifies each boot's end ([`EndKind`]):
+//!    - **unclean**: explicit evidence of an unclean stop (a `crash` end in `last`, a journal file
+//!      left ONLINE or renamed `~`, journald's "corrupted or uncleanly shut down" line at the
+//!      start of the *next* boot) — even when a shutdown had begun, since it did not complete;
+//!    - **clean**: a `shutdown` record or `down` end, systemd's shutdown sequence or power-off
+//!      target, `Power key pressed`;
+//!    - **unclean** again: a later boot started and a source that records shutdowns (a journal,
+//!      a syslog with user-space records, `last`/wtmp) covers both boots without one;
+//!    - **running**: the last boot, with `still running`, the current `--list-boots` row, or no
+//!      end evidence at all;
+//!    - **unknown** otherwise (no source covers both this boot and the next).
+//!
+//! Every decision keeps the records it stands on as [`Cite`]s, quoted by [`cite_evidence`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Duration, Utc};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::analysis::Analysis;
+use crate::bundle::Bundle;
+use crate::diagnose::{self, Evidence};
+use crate::event::{RecordedTime, Role};
+use crate::facts::{FactKind, SessionEnd, SessionKind};
+use crate::formats::FormatKind;
+use crate::signals::{Matcher, SignalKind};
+use crate::source::Source;
+
+/// How far apart (seconds) two sources may date the start of the same boot.
+pub const MERGE_WINDOW_S: i64 = 120;
+
+/// How early in a boot (µs of its monotonic clock) a journal entry must be to date the boot's
+/// start: the kernel's first records are logged within the first seconds.
+pub const JOURNAL_EARLY_US: u64 = 60_000_000;
+
+/// How many evidence records a boot cites at most.
+pub const MAX_EVIDENCE: usize = 8;
+
+/// A record that a decision stands on, by position in the analysis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Cite {
+    /// Event `event` of source `source`.
+    Event {
+        /// Source index.
+        source: usize,
+        /// Event index in that source.
+        event: usize,
+    },
+    /// Fact `fact` of source `source` (a snapshot row without an event).
+    Fact {
+        /// Source index.
+        source: usize,
+        /// Fact index in that source.
+        fact: usize,
+    },
+    /// Unclean-stop evidence `index` of source `source` (a file's state or name).
+    Unclean {
+        /// Source index.
+        source: usize,
+        /// Index in the source's `parsed.unclean`.
+        index: usize,
+    },
+}
+
+impl Cite {
+    /// The source the record is in.
+    pub fn source(self) -> usize {
+        match self {
+            Cite::Event { source, .. }
+            | Cite::Fact { source, .. }
+            | Cite::Unclean { source, .. } => source,
+        }
+    }
+}
+
+/// What a piece of end evidence says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkKind {
+    /// The boot was shut down in order.
+    Clean,
+    /// The boot ended without a shutdown.
+    Unclean,
+    /// The boot *before* the one holding this mark ended without a shutdown (journald's
+    /// "corrupted or uncleanly shut down" line is logged by the next boot).
+    UncleanPrevious,
+    /// The boot was still running when the record was written.
+    Running,
+}
+
+/// One piece of end evidence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    /// What it says.
+    pub kind: MarkKind,
+    /// When it was written, if known.
+    pub time: Option<DateTime<Utc>>,
+    /// The record.
+    pub cite: Cite,
+    /// A short name for the evidence (`shutdown_sequence`, `last_crash`…).
+    pub why: &'static str,
+}
+
+/// A dated record.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Seen {
+    /// Its time.
+    pub time: DateTime<Utc>,
+    /// The record.
+    pub cite: Cite,
+}
+
+/// Where a boot's start came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Start {
+    /// The start.
+    pub time: DateTime<Utc>,
+    /// `journal` (an entry of the boot's first minute), `kernel` (`Linux version` line), `last`,
+    /// `wtmp`.
+    pub from: &'static str,
+    /// How precise the source is: the higher, the better.
+    pub rank: u8,
+    /// The record.
+    pub cite: Cite,
+}
+
+/// The part of one boot that one source shows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Segment {
+    /// The source index.
+    pub source: usize,
+    /// The boot id, when the source names it.
+    pub boot_id: Option<String>,
+    /// The boot's start, when the source shows it.
+    pub start: Option<Start>,
+    /// The first dated record of the boot in this source.
+    pub first: Option<Seen>,
+    /// The last dated record.
+    pub last: Option<Seen>,
+    /// When the boot ended, as a `last` record's end column says.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// The end evidence inside the segment.
+    pub marks: Vec<Mark>,
+    /// Whether the source would have recorded a shutdown (journals, syslog with user-space
+    /// records, `last`/wtmp; not dmesg, kern.log or `--list-boots`).
+    pub records_shutdown: bool,
+}
+
+/// An observation that belongs to whichever boot ran at its time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Loose {
+    /// End evidence (a `shutdown` record; a login that ended `down` or `crash`).
+    Mark(Mark),
+    /// A record showing the machine was up (a login).
+    Seen(Seen),
+}
+
+/// How a boot ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndKind {
+    /// Shut down in order.
+    Clean,
+    /// Stopped without a shutdown (crash, power loss, VM killed).
+    Unclean,
+    /// Still running at the end of the logs.
+    Running,
+    /// The logs do not say.
+    Unknown,
+}
+
+impl EndKind {
+    /// The lowercase name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndKind::Clean => "clean",
+            EndKind::Unclean => "unclean",
+            EndKind::Running => "running",
+            EndKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// One boot of one machine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Boot {
+    /// The boot id, when a journal or `--list-boots` named it.
+    pub boot_id: Option<String>,
+    /// The start, when a source shows it.
+    pub start: Option<Start>,
+    /// The first dated record of the boot.
+    pub first: Option<Seen>,
+    /// The last dated record of the boot.
+    pub last: Option<Seen>,
+    /// When it ended (`None` while running or unknown).
+    pub end: Option<DateTime<Utc>>,
+    /// How it ended.
+    pub end_kind: EndKind,
+    /// One sentence saying why.
+    pub reason: String,
+    /// The records the decision stands on, with what each shows.
+    pub evidence: Vec<Cited>,
+    /// Every source that shows the boot.
+    pub sources: BTreeSet<usize>,
+    recorders: BTreeSet<usize>,
+    marks: Vec<Mark>,
+    ended_at: Option<DateTime<Utc>>,
+}
+
+impl Boot {
+    fn new() -> Boot {
+        Boot {
+            boot_id: None,
+            start: None,
+            first: None,
+            last: None,
+            end: None,
+            end_kind: EndKind::Unknown,
+            reason: String::new(),
+            evidence: Vec::new(),
+            sources: BTreeSet::new(),
+            recorders: BTreeSet::new(),
+            marks: Vec::new(),
+            ended_at: None,
+        }
+    }
+
+    /// The time the boot is ordered by: its start, else its first record.
+    pub fn key(&self) -> Option<DateTime<Utc>> {
+        self.start
+            .as_ref()
+            .map(|s| s.time)
+            .or(self.first.map(|f| f.time))
+    }
+
+    fn see(&mut self, seen: Seen) {
+        if self.first.is_none_or(|f| seen.time < f.time) {
+            self.first = Some(seen);
+        }
+        if self.last.is_none_or(|l| seen.time >= l.time) {
+            self.last = Some(seen);
+        }
+    }
+
+    fn absorb(&mut self, seg: Segment) {
+        if self.boot_id.is_none() {
+            self.boot_id = seg.boot_id;
+        }
+        if let Some(start) = seg.start {
+            let better = match &self.start {
+                None => true,
+                Some(s) => {
+                    (start.rank, std::cmp::Reverse(start.time))
+                        > (s.rank, std::cmp::Reverse(s.time))
+                }
+            };
+            if better {
+                self.start = Some(start);
+            }
+        }
+        for seen in [seg.first, seg.last].into_iter().flatten() {
+            self.see(seen);
+        }
+        self.ended_at = self.ended_at.max(seg.ended_at);
+        self.marks.extend(seg.marks);
+        self.sources.insert(seg.source);
+        if seg.records_shutdown {
+            self.recorders.insert(seg.source);
+        }
+    }
+
+    fn cite(&mut self, cite: Cite, why: &'static str, time: Option<DateTime<Utc>>) {
+        if self.evidence.len() < MAX_EVIDENCE && !self.evidence.iter().any(|c| c.cite == cite) {
+            self.evidence.push(Cited { cite, why, time });
+        }
+    }
+}
+
+/// A record a decision stands on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Cited {
+    /// The record.
+    pub cite: Cite,
+    /// What it shows (`shutdown_sequence`, `last_record`, `next_boot`…).
+    pub why: &'static str,
+    /// Its time, when known.
+    pub time: Option<DateTime<Utc>>,
+}
+
+/// The time a segment is ordered by while merging.
+fn seg_key(seg: &Segment) -> Option<DateTime<Utc>> {
+    seg.start
+        .as_ref()
+        .map(|s| s.time)
+        .or(seg.first.map(|f| f.time))
+}
+
+/// Whether two boot ids may be the same boot.
+fn ids_fit(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    }
+}
+
+/// Merges one machine's observations into its boots, ordered by start, each with its end
+/// classified (see the module documentation for the rules).
+pub fn assemble(mut segments: Vec<Segment>, loose: Vec<Loose>) -> Vec<Boot> {
+    // Segments that show the start first, by start; then the others by first record; undated
+    // ones last. Ties by source, for determinism.
+    segments.sort_by_key(|s| {
+        (
+            s.start.is_none(),
+            seg_key(s).is_none(),
+            seg_key(s),
+            s.source,
+        )
+    });
+    let window = Duration::seconds(MERGE_WINDOW_S);
+    let mut boots: Vec<Boot> = Vec::new();
+    for seg in segments {
+        let by_id = seg
+            .boot_id
+            .as_deref()
+            .and_then(|id| boots.iter().position(|b| b.boot_id.as_deref() == Some(id)));
+        let target = by_id.or_else(|| {
+            let fits = |b: &Boot| {
+                !b.sources.contains(&seg.source)
+                    && ids_fit(b.boot_id.as_deref(), seg.boot_id.as_deref())
+            };
+            match (&seg.start, seg.first) {
+                (Some(start), _) => boots
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| fits(b))
+                    .filter_map(|(i, b)| {
+                        let other = b.start.as_ref()?.time;
+                        let gap = (other - start.time).abs();
+                        (gap <= window).then_some((gap, i))
+                    })
+                    .min()
+                    .map(|(_, i)| i),
+                (None, Some(first)) => boots
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| b.key().is_some_and(|k| k <= first.time))
+                    .max_by_key(|(_, b)| b.key())
+                    .filter(|(_, b)| fits(b))
+                    .map(|(i, _)| i),
+                (None, None) => None,
+            }
+        });
+        match target.and_then(|i| boots.get_mut(i)) {
+            Some(boot) => boot.absorb(seg),
+            None => {
+                let mut boot = Boot::new();
+                boot.absorb(seg);
+                boots.push(boot);
+            }
+        }
+    }
+    boots.sort_by_key(|b| (b.key().is_none(), b.key()));
+
+    for item in loose {
+        let (time, strict) = match &item {
+            Loose::Mark(m) => match m.time {
+                Some(t) => (t, m.kind == MarkKind::Clean),
+                None => continue,
+            },
+            Loose::Seen(s) => (s.time, false),
+        };
+        // A shutdown belongs to the boot before one that starts at the same time.
+        let at = boots.iter().rposition(|b| {
+            b.key()
+                .is_some_and(|k| if strict { k < time } else { k <= time })
+        });
+        let Some(boot) = at.and_then(|i| boots.get_mut(i)) else {
+            continue;
+        };
+        match item {
+            Loose::Mark(m) => {
+                boot.sources.insert(m.cite.source());
+                boot.recorders.insert(m.cite.source());
+                boot.marks.push(m);
+            }
+            Loose::Seen(s) => {
+                boot.sources.insert(s.cite.source());
+                boot.recorders.insert(s.cite.source());
+                boot.see(s);
+            }
+        }
+    }
+
+    // journald's line about the previous boot's journal marks the boot before it.
+    let mut carried: Vec<Vec<Mark>> = vec![Vec::new(); boots.len()];
+    let mut orphans = Vec::new();
+    for (i, boot) in boots.iter_mut().enumerate() {
+        let (previous, own): (Vec<Mark>, Vec<Mark>) = std::mem::take(&mut boot.marks)
+            .into_iter()
+            .partition(|m| m.kind == MarkKind::UncleanPrevious);
+        boot.marks = own;
+        match i.checked_sub(1).and_then(|p| carried.get_mut(p)) {
+            Some(slot) => slot.extend(previous),
+            None => orphans.extend(previous),
+        }
+    }
+    for (boot, marks) in boots.iter_mut().zip(carried) {
+        boot.marks.extend(marks.into_iter().map(|m| Mark {
+            kind: MarkKind::Unclean,
+            ..m
+        }));
+    }
+    if !orphans.is_empty() {
+        // The boot before the logs began: known only from the next boot's words.
+        let mut boot = Boot::new();
+        boot.marks = orphans
+            .into_iter()
+            .map(|m| Mark {
+                kind: MarkKind::Unclean,
+                ..m
+            })
+            .collect();
+        boots.insert(0, boot);
+    }
+
+    let next_info: Vec<Option<(BTreeSet<usize>, Option<Cite>, Option<DateTime<Utc>>)>> = (0..boots
+        .len())
+        .map(|i| {
+            boots.get(i + 1).map(|n| {
+                (
+                    n.recorders.clone(),
+                    n.start.as_ref().map(|s| s.cite).or(n.first.map(|f| f.cite)),
+                    n.key(),
+                )
+            })
+        })
+        .collect();
+    for (boot, next) in boots.iter_mut().zip(next_info) {
+        classify(boot, next);
+    }
+    boots
+}
+
+/// Decides how one boot ended, given what is known of the next one (its shutdown-recording
+/// sources, its first record, its start).
+fn classify(boot: &mut Boot, next: Option<(BTreeSet<usize>, Option<Cite>, Option<DateTime<Utc>>)>) {
+    if let Some(start) = boot.start.clone() {
+        boot.cite(start.cite, "boot_start", Some(start.time));
+    }
+    let of = |kind: MarkKind| -> Vec<Mark> {
+        boot.marks
+            .iter()
+            .filter(|m| m.kind == kind)
+            .cloned()
+            .collect()
+    };
+    let (clean, unclean, running) = (
+        of(MarkKind::Clean),
+        of(MarkKind::Unclean),
+        of(MarkKind::Running),
+    );
+    let last_seen = boot.last.map(|l| l.time);
+    let latest = |marks: &[Mark]| marks.iter().filter_map(|m| m.time).max();
+    if !unclean.is_empty() {
+        boot.end_kind = EndKind::Unclean;
+        boot.end = last_seen.or(boot.ended_at);
+        boot.reason = if clean.is_empty() {
+            "stopped without a shutdown".to_string()
+        } else {
+            "a shutdown began but did not complete".to_string()
+        };
+        for m in unclean.iter().chain(&clean) {
+            boot.cite(m.cite, m.why, m.time);
+        }
+        if let Some(l) = boot.last {
+            boot.cite(l.cite, "last_record", Some(l.time));
+        }
+        return;
+    }
+    let is_last = next.is_none();
+    if is_last && !running.is_empty() {
+        boot.end_kind = EndKind::Running;
+        boot.reason = "still running when the logs were collected".to_string();
+        for m in &running {
+            boot.cite(m.cite, m.why, m.time);
+        }
+        return;
+    }
+    if !clean.is_empty() {
+        boot.end_kind = EndKind::Clean;
+        boot.end = [latest(&clean), last_seen, boot.ended_at]
+            .into_iter()
+            .flatten()
+            .max();
+        boot.reason = "shut down in order".to_string();
+        for m in &clean {
+            boot.cite(m.cite, m.why, m.time);
+        }
+        return;
+    }
+    match next {
+        Some((recorders, next_start, next_time)) => {
+            if boot.recorders.intersection(&recorders).next().is_some() {
+                boot.end_kind = EndKind::Unclean;
+                boot.end = last_seen.or(boot.ended_at);
+                boot.reason = match next_time {
+                    Some(t) => format!(
+                        "the next boot started at {} with no shutdown recorded before it",
+                        crate::output::rfc3339(t)
+                    ),
+                    None => "the next boot started with no shutdown recorded before it".to_string(),
+                };
+                if let Some(l) = boot.last {
+                    boot.cite(l.cite, "last_record", Some(l.time));
+                }
+                if let Some(c) = next_start {
+                    boot.cite(c, "next_boot", next_time);
+                }
+            } else {
+                boot.end_kind = EndKind::Unknown;
+                boot.end = boot.ended_at;
+                boot.reason = "no source that records shutdowns covers both this boot and the next"
+                    .to_string();
+                if let Some(l) = boot.last {
+                    boot.cite(l.cite, "last_record", Some(l.time));
+                }
+            }
+        }
+        None => {
+            boot.end_kind = EndKind::Running;
+            boot.reason = "the last boot seen, with no end recorded".to_string();
+            if let Some(l) = boot.last {
+                boot.cite(l.cite, "last_record", Some(l.time));
+            }
+        }
+    }
+}
+
+/// The boots of one machine.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MachineBoots {
+    /// The machine name.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+    /// Its boots, oldest first.
+    pub boots: Vec<Boot>,
+}
+
+/// The boot history of every machine of the analysis, machines by name.
+pub fn history(analysis: &Analysis<'_>) -> Vec<MachineBoots> {
+    let matcher = Matcher::new();
+    let observed: Vec<(Vec<Segment>, Vec<Loose>)> = analysis
+        .sources
+        .par_iter()
+        .enumerate()
+        .map(|(i, s)| observe(i, s, &matcher))
+        .collect();
+    let mut machines: BTreeMap<&str, (Role, Vec<Segment>, Vec<Loose>)> = BTreeMap::new();
+    for (source, (segments, loose)) in analysis.sources.iter().zip(observed) {
+        let entry = machines
+            .entry(source.machine.as_str())
+            .or_insert_with(|| (Role::Unknown, Vec::new(), Vec::new()));
+        if entry.0 == Role::Unknown {
+            entry.0 = source.role;
+        }
+        entry.1.extend(segments);
+        entry.2.extend(loose);
+    }
+    machines
+        .into_iter()
+        .map(|(name, (role, segments, loose))| MachineBoots {
+            name: name.to_string(),
+            role,
+            boots: assemble(segments, loose),
+        })
+        .collect()
+}
+
+/// Identifiers of records that are themselves boot facts (read from the facts instead).
+fn is_session_record(ident: Option<&[u8]>) -> bool {
+    matches!(ident, Some(b"last" | b"wtmp"))
+}
+
+/// The UTC time of a recorded time that the clock stage did not see (a `last` end column),
+/// shifted like the record's start: `start_utc` is what the clock stage made of `start`.
+fn shifted(
+    t: RecordedTime,
+    start: RecordedTime,
+    start_utc: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    match (t, start, start_utc) {
+        (RecordedTime::Absolute(t), _, _) => Some(t),
+        (RecordedTime::Local(n), RecordedTime::Local(s), Some(u)) => {
+            Some(n.and_utc() + (u - s.and_utc()))
+        }
+        (RecordedTime::Local(n), RecordedTime::Absolute(s), _) => {
+            // An absolute start next to a local end: the same offset is the best guess.
+            Some(n.and_utc() + (s - s.naive_utc().and_utc()))
+        }
+        _ => None,
+    }
+}
+
+/// Reads one source's boot observations.
+pub fn observe(index: usize, source: &Source<'_>, matcher: &Matcher) -> (Vec<Segment>, Vec<Loose>) {
+    let parsed = &source.parsed;
+    let records_shutdown = parsed
+        .events
+        .iter()
+        .any(|e| !matches!(e.ident, None | Some(b"kernel")) && !is_session_record(e.ident));
+    let mut segments: Vec<Segment> = Vec::new();
+    let mut counts: Vec<usize> = Vec::new();
+    let mut by_id: BTreeMap<&[u8], usize> = BTreeMap::new();
+    let mut current: Option<(u32, usize)> = None;
+    let mut event_segment: Vec<Option<usize>> = vec![None; parsed.events.len()];
+    let new_segment = |segments: &mut Vec<Segment>, counts: &mut Vec<usize>, id: Option<String>| {
+        segments.push(Segment {
+            source: index,
+            boot_id: id,
+            records_shutdown,
+            ..Segment::default()
+        });
+        counts.push(0);
+        segments.len() - 1
+    };
+    for (k, event) in parsed.events.iter().enumerate() {
+        if is_session_record(event.ident) {
+            continue;
+        }
+        let signals = matcher.signals(event);
+        let kernel_boot = signals.contains(&SignalKind::KernelBoot);
+        let journal_id = event.journal.as_ref().and_then(|j| j.boot_id());
+        let seg = match journal_id {
+            Some(id) => *by_id.entry(id).or_insert_with(|| {
+                new_segment(
+                    &mut segments,
+                    &mut counts,
+                    Some(String::from_utf8_lossy(id).to_ascii_lowercase()),
+                )
+            }),
+            None => match current {
+                Some((boot, seg))
+                    if boot == event.boot
+                        && !(kernel_boot && counts.get(seg).is_some_and(|c| *c > 0)) =>
+                {
+                    seg
+                }
+                _ => {
+                    let id = event
+                        .boot
+                        .checked_sub(1)
+                        .and_then(|b| parsed.boots.get(b as usize))
+                        .and_then(|m| m.boot_id)
+                        .map(|id| String::from_utf8_lossy(id).to_ascii_lowercase());
+                    let seg = new_segment(&mut segments, &mut counts, id);
+                    current = Some((event.boot, seg));
+                    seg
+                }
+            },
+        };
+        if let Some(slot) = event_segment.get_mut(k) {
+            *slot = Some(seg);
+        }
+        if let Some(c) = counts.get_mut(seg) {
+            *c += 1;
+        }
+        let Some(segment) = segments.get_mut(seg) else {
+            continue;
+        };
+        let cite = Cite::Event {
+            source: index,
+            event: k,
+        };
+        if let Some(t) = event.time {
+            let seen = Seen { time: t, cite };
+            if segment.first.is_none_or(|f| t < f.time) {
+                segment.first = Some(seen);
+            }
+            if segment.last.is_none_or(|l| t >= l.time) {
+                segment.last = Some(seen);
+            }
+            // A journal entry logged in the boot's first minute (its monotonic clock says so)
+            // dates the start; later entries only show the boot was up.
+            let early_entry = event
+                .journal
+                .as_ref()
+                .and_then(|j| j.monotonic_us())
+                .is_some_and(|m| m < JOURNAL_EARLY_US);
+            let candidate = if early_entry {
+                Some((t, "journal", 4))
+            } else if kernel_boot {
+                Some((t, "kernel", 3))
+            } else {
+                None
+            };
+            if let Some((time, from, rank)) = candidate
+                && segment
+                    .start
+                    .as_ref()
+                    .is_none_or(|s| s.rank < rank || (s.rank == rank && time < s.time))
+            {
+                segment.start = Some(Start {
+                    time,
+                    from,
+                    rank,
+                    cite,
+                });
+            }
+        }
+        for signal in &signals {
+            let (kind, why) = match signal {
+                SignalKind::ShutdownSequence => (MarkKind::Clean, "shutdown_sequence"),
+                SignalKind::PowerKey => (MarkKind::Clean, "power_key"),
+                SignalKind::UncleanJournal => (MarkKind::UncleanPrevious, "journald_unclean"),
+                _ => continue,
+            };
+            segment.marks.push(Mark {
+                kind,
+                time: event.time,
+                cite,
+                why,
+            });
+        }
+    }
+
+    for (u, evidence) in parsed.unclean.iter().enumerate() {
+        let cite = Cite::Unclean {
+            source: index,
+            index: u,
+        };
+        let (seg, why) = match (&evidence.boot_id, evidence.offset) {
+            (Some(id), _) => {
+                let id = id.to_ascii_lowercase();
+                let found = segments
+                    .iter()
+                    .position(|s| s.boot_id.as_deref() == Some(id.as_str()));
+                let seg =
+                    found.unwrap_or_else(|| new_segment(&mut segments, &mut counts, Some(id)));
+                (Some(seg), "journal_unclean_file")
+            }
+            (None, Some(offset)) => {
+                // journald's own line is read as a signal above.
+                let journald_line = parsed
+                    .events
+                    .iter()
+                    .any(|e| e.offset == offset && e.ident == Some(b"systemd-journald"));
+                if journald_line {
+                    continue;
+                }
+                let before = parsed
+                    .events
+                    .iter()
+                    .zip(&event_segment)
+                    .filter(|(e, _)| e.offset < offset)
+                    .filter_map(|(_, s)| *s)
+                    .next_back();
+                (before, "log_left_unclean")
+            }
+            (None, None) => {
+                let newest = segments
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, s)| Some((s.last?.time, i)))
+                    .max()
+                    .map(|(_, i)| i);
+                (newest, "journal_renamed")
+            }
+        };
+        if let Some(segment) = seg.and_then(|s| segments.get_mut(s)) {
+            segment.marks.push(Mark {
+                kind: MarkKind::Unclean,
+                time: None,
+                cite,
+                why,
+            });
+        }
+    }
+
+    let mut loose = Vec::new();
+    let session_events: BTreeMap<u64, usize> = parsed
+        .events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| is_session_record(e.ident))
+        .map(|(k, e)| (e.offset, k))
+        .collect();
+    let from = if parsed.kind == FormatKind::Wtmp {
+        "wtmp"
+    } else {
+        "last"
+    };
+    for (f, fact) in parsed.facts.iter().enumerate() {
+        match &fact.kind {
+            FactKind::Session(session) => {
+                let event = session_events.get(&fact.offset).copied();
+                let cite = match event {
+                    Some(event) => Cite::Event {
+                        source: index,
+                        event,
+                    },
+                    None => Cite::Fact {
+                        source: index,
+                        fact: f,
+                    },
+                };
+                let event_time = event
+                    .and_then(|k| parsed.events.get(k))
+                    .and_then(|e| e.time);
+                let start = event_time.or(match session.start {
+                    RecordedTime::Absolute(t) => Some(t),
+                    _ => None,
+                });
+                let Some(time) = start else {
+                    continue;
+                };
+                let end_mark = |kind, why| Mark {
+                    kind,
+                    time: Some(time),
+                    cite,
+                    why,
+                };
+                match session.kind {
+                    SessionKind::Reboot => {
+                        let mut marks = Vec::new();
+                        let mut ended_at = None;
+                        match session.end {
+                            SessionEnd::Crash => {
+                                marks.push(end_mark(MarkKind::Unclean, "last_crash"))
+                            }
+                            SessionEnd::Down => marks.push(end_mark(MarkKind::Clean, "last_down")),
+                            SessionEnd::StillRunning => {
+                                marks.push(end_mark(MarkKind::Running, "last_still_running"));
+                            }
+                            SessionEnd::Logout(t) => ended_at = shifted(t, session.start, start),
+                            _ => {}
+                        }
+                        let seen = Seen { time, cite };
+                        segments.push(Segment {
+                            source: index,
+                            boot_id: None,
+                            start: Some(Start {
+                                time,
+                                from,
+                                rank: 2,
+                                cite,
+                            }),
+                            first: Some(seen),
+                            last: Some(seen),
+                            ended_at,
+                            marks,
+                            records_shutdown: true,
+                        });
+                    }
+                    SessionKind::Shutdown => {
+                        loose.push(Loose::Mark(end_mark(MarkKind::Clean, "shutdown_record")));
+                    }
+                    SessionKind::User => {
+                        loose.push(Loose::Seen(Seen { time, cite }));
+                        match session.end {
+                            SessionEnd::Down => {
+                                loose.push(Loose::Mark(end_mark(
+                                    MarkKind::Clean,
+                                    "login_ended_down",
+                                )));
+                            }
+                            SessionEnd::Crash => loose.push(Loose::Mark(end_mark(
+                                MarkKind::Unclean,
+                                "login_ended_crash",
+                            ))),
+                            _ => {}
+                        }
+                    }
+                    SessionKind::Runlevel | SessionKind::TimeChange => {}
+                }
+            }
+            FactKind::ListBoot(row) => {
+                let cite = Cite::Fact {
+                    source: index,
+                    fact: f,
+                };
+                let at = |t: &Option<RecordedTime>| match t {
+                    Some(RecordedTime::Absolute(t)) => Some(Seen { time: *t, cite }),
+                    _ => None,
+                };
+                let marks = if row.index == 0 {
+                    vec![Mark {
+                        kind: MarkKind::Running,
+                        time: None,
+                        cite,
+                        why: "list_boots_current",
+                    }]
+                } else {
+                    Vec::new()
+                };
+                segments.push(Segment {
+                    source: index,
+                    boot_id: Some(row.boot_id.to_ascii_lowercase()),
+                    start: None,
+                    first: at(&row.first),
+                    last: at(&row.last),
+                    ended_at: None,
+                    marks,
+                    records_shutdown: false,
+                });
+            }
+            _ => {}
+        }
+    }
+    // A segment with nothing dated and nothing to say cannot be placed.
+    segments.retain(|s| s.first.is_some() || s.boot_id.is_some() || !s.marks.is_empty());
+    (segments, loose)
+}
+
+/// A cited record as evidence, quoted as it stands in its source; `time` stands in when the
+/// record itself carries none the clock stage resolved.
+pub fn cite_evidence(
+    analysis: &Analysis<'_>,
+    bundle: &Bundle,
+    cite: Cite,
+    time: Option<DateTime<Utc>>,
+) -> Option<Evidence> {
+    let src = analysis.sources.get(cite.source())?;
+    let fallback_time = time.map(crate::output::rfc3339);
+    match cite {
+        Cite::Event { source, event } => {
+            let mut e = diagnose::event_evidence(analysis, bundle, source, event)?;
+            if e.time.is_none() {
+                e.time = fallback_time;
+            }
+            Some(e)
+        }
+        Cite::Fact { fact, .. } => {
+            let f = src.parsed.facts.get(fact)?;
+            let data = diagnose::member_bytes(bundle, src.member);
+            Some(Evidence {
+                time: fallback_time,
+                source: src.path.clone(),
+                line: (!src.parsed.binary).then_some(f.line),
+                offset: f.offset,
+                text: diagnose::quote_lines(data, f.offset, 1),
+                signal: "",
+            })
+        }
+        Cite::Unclean { index, .. } => {
+            let u = src.parsed.unclean.get(index)?;
+            let line = match u.offset {
+                Some(off) if !src.parsed.binary => {
+                    let data = diagnose::member_bytes(bundle, src.member);
+                    let upto = usize::try_from(off).unwrap_or(usize::MAX).min(data.len());
+                    let newlines = data
+                        .get(..upto)
+                        .map_or(0, |d| d.iter().filter(|&&b| b == b'\n').count());
+                    u32::try_from(newlines + 1).ok()
+                }
+                _ => None,
+            };
+            Some(Evidence {
+                time: fallback_time,
+                source: src.path.clone(),
+                line,
+                offset: u.offset.unwrap_or(0),
+                text: u.reason.clone(),
+                signal: "",
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(h: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_736_726_400 + h * 3600, 0).unwrap()
+    }
+
+    fn ev(source: usize, event: usize) -> Cite {
+        Cite::Event { source, event }
+    }
+
+    /// A syslog-like segment of `source`: a kernel start at hour `from`, records until `to`.
+    fn seg(source: usize, from: i64, to: i64, marks: Vec<Mark>) -> Segment {
+        Segment {
+            source,
+            boot_id: None,
+            start: Some(Start {
+                time: t(from),
+                from: "kernel",
+                rank: 3,
+                cite: ev(source, from as usize),
+            }),
+            first: Some(Seen {
+                time: t(from),
+                cite: ev(source, from as usize),
+            }),
+            last: Some(Seen {
+                time: t(to),
+                cite: ev(source, to as usize),
+            }),
+            ended_at: None,
+            marks,
+            records_shutdown: true,
+        }
+    }
+
+    fn mark(kind: MarkKind, h: i64, cite: Cite, why: &'static str) -> Mark {
+        Mark {
+            kind,
+            time: Some(t(h)),
+            cite,
+            why,
+        }
+    }
+
+    fn kinds(boots: &[Boot]) -> Vec<EndKind> {
+        boots.iter().map(|b| b.end_kind).collect()
+    }
+
+    #[test]
+    fn shutdown_then_silence_then_last_boot() {
+        let boots = assemble(
+            vec![
+                seg(0, 10, 12, vec![]),
+                seg(
+                    0,
+                    0,
+                    5,
+                    vec![mark(MarkKind::Clean, 5, ev(0, 5), "shutdown_sequence")],
+                ),
+                seg(0, 6, 9, vec![]),
+            ],
+            vec![],
+        );
+        assert_eq!(
+            kinds(&boots),
+            [EndKind::Clean, EndKind::Unclean, EndKind::Running]
+        );
+        let starts: Vec<_> = boots.iter().map(|b| b.key()).collect();
+        assert_eq!(starts, [Some(t(0)), Some(t(6)), Some(t(10))]);
+        assert_eq!(boots[0].end, Some(t(5)));
+        // The unclean end is the last sign of life; the next boot's start is cited.
+        assert_eq!(boots[1].end, Some(t(9)));
+        let whys: Vec<_> = boots[1].evidence.iter().map(|c| c.why).collect();
+        assert_eq!(whys, ["boot_start", "last_record", "next_boot"]);
+        assert_eq!(boots[2].end, None);
+    }
+
+    #[test]
+    fn journald_line_marks_the_previous_boot() {
+        let journald = mark(MarkKind::UncleanPrevious, 6, ev(0, 60), "journald_unclean");
+        let boots = assemble(
+            vec![seg(0, 0, 5, vec![]), seg(0, 6, 9, vec![journald.clone()])],
+            vec![],
+        );
+        assert_eq!(kinds(&boots), [EndKind::Unclean, EndKind::Running]);
+        assert!(
+            boots[0]
+                .evidence
+                .iter()
+                .any(|c| c.why == "journald_unclean")
+        );
+        // Without a previous boot in the logs, one is added for the evidence.
+        let boots = assemble(vec![seg(0, 6, 9, vec![journald])], vec![]);
+        assert_eq!(kinds(&boots), [EndKind::Unclean, EndKind::Running]);
+        assert_eq!(boots[0].key(), None);
+    }
+
+    #[test]
+    fn unclean_evidence_wins_over_a_shutdown_that_began() {
+        let boots = assemble(
+            vec![
+                seg(
+                    0,
+                    0,
+                    5,
+                    vec![
+                        mark(MarkKind::Clean, 4, ev(0, 4), "power_key"),
+                        Mark {
+                            kind: MarkKind::Unclean,
+                            time: None,
+                            cite: Cite::Unclean {
+                                source: 0,
+                                index: 0,
+                            },
+                            why: "journal_unclean_file",
+                        },
+                    ],
+                ),
+                seg(0, 6, 9, vec![]),
+            ],
+            vec![],
+        );
+        assert_eq!(boots[0].end_kind, EndKind::Unclean);
+        assert_eq!(boots[0].reason, "a shutdown began but did not complete");
+    }
+
+    #[test]
+    fn same_boot_merges_across_sources_by_id_or_time() {
+        let mut journal = seg(1, 0, 4, vec![]);
+        journal.boot_id = Some("ab".repeat(16));
+        if let Some(s) = journal.start.as_mut() {
+            s.time = t(0) + Duration::seconds(90);
+            s.rank = 4;
+        }
+        let list_boots = Segment {
+            source: 2,
+            boot_id: Some("ab".repeat(16)),
+            first: Some(Seen {
+                time: t(0),
+                cite: Cite::Fact { source: 2, fact: 0 },
+            }),
+            ..Segment::default()
+        };
+        let boots = assemble(
+            vec![
+                seg(0, 0, 5, vec![]),
+                journal,
+                list_boots,
+                seg(0, 6, 9, vec![]),
+            ],
+            vec![],
+        );
+        assert_eq!(boots.len(), 2, "{boots:#?}");
+        assert_eq!(boots[0].boot_id.as_deref(), Some("ab".repeat(16).as_str()));
+        // The journal's boot clock is the most precise start.
+        assert_eq!(boots[0].key(), Some(t(0) + Duration::seconds(90)));
+        assert_eq!(boots[0].sources.len(), 3);
+        // Two starts of one source are two boots, however close.
+        let mut quick = seg(0, 0, 0, vec![]);
+        if let Some(s) = quick.start.as_mut() {
+            s.time = t(0) + Duration::seconds(30);
+        }
+        let boots = assemble(vec![seg(0, 0, 0, vec![]), quick], vec![]);
+        assert_eq!(boots.len(), 2);
+    }
+
+    #[test]
+    fn no_common_recorder_leaves_the_end_unknown() {
+        let mut dmesg = seg(1, 6, 9, vec![]);
+        dmesg.records_shutdown = false;
+        let boots = assemble(vec![seg(0, 0, 5, vec![]), dmesg], vec![]);
+        assert_eq!(kinds(&boots), [EndKind::Unknown, EndKind::Running]);
+    }
+
+    #[test]
+    fn last_records_crash_shutdown_and_still_running() {
+        let reboot = |h: i64, marks: Vec<Mark>| Segment {
+            ended_at: None,
+            start: Some(Start {
+                time: t(h),
+                from: "last",
+                rank: 2,
+                cite: ev(0, h as usize),
+            }),
+            first: Some(Seen {
+                time: t(h),
+                cite: ev(0, h as usize),
+            }),
+            last: Some(Seen {
+                time: t(h),
+                cite: ev(0, h as usize),
+            }),
+            marks,
+            records_shutdown: true,
+            source: 0,
+            boot_id: None,
+        };
+        let boots = assemble(
+            vec![
+                reboot(0, vec![mark(MarkKind::Unclean, 0, ev(0, 0), "last_crash")]),
+                reboot(5, vec![]),
+                reboot(
+                    9,
+                    vec![mark(MarkKind::Running, 9, ev(0, 9), "last_still_running")],
+                ),
+            ],
+            vec![
+                // A shutdown record at the very time of the next boot belongs to the one before.
+                Loose::Mark(mark(MarkKind::Clean, 9, ev(0, 100), "shutdown_record")),
+                Loose::Seen(Seen {
+                    time: t(3),
+                    cite: ev(0, 101),
+                }),
+            ],
+        );
+        assert_eq!(
+            kinds(&boots),
+            [EndKind::Unclean, EndKind::Clean, EndKind::Running]
+        );
+        assert_eq!(
+            boots[0].end,
+            Some(t(3)),
+            "the login is the last sign of life"
+        );
+        assert_eq!(boots[1].end, Some(t(9)));
+    }
+
+    #[test]
+    fn shifted_end_follows_the_start_offset() {
+        let start = chrono::NaiveDate::from_ymd_opt(2024, 12, 2)
+            .and_then(|d| d.and_hms_opt(9, 12, 0))
+            .unwrap();
+        let end = chrono::NaiveDate::from_ymd_opt(2024, 12, 20)
+            .and_then(|d| d.and_hms_opt(7, 58, 0))
+            .unwrap();
+        let start_utc = start.and_utc() - Duration::hours(1);
+        assert_eq!(
+            shifted(
+                RecordedTime::Local(end),
+                RecordedTime::Local(start),
+                Some(start_utc)
+            ),
+            Some(end.and_utc() - Duration::hours(1))
+        );
+        assert_eq!(
+            shifted(RecordedTime::Missing, RecordedTime::Local(start), None),
+            None
+        );
+    }
+}

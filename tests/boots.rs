@@ -1,0 +1,136 @@
+//! `pvelog boots` on `corpora/bundles/boots`: the guest's clean, unclean and running boots and
+//! the host's `last -x` boots (no year in the file: years from the `wtmp begins` trailer) are
+//! labelled and dated right, in text and JSON.
+
+mod support;
+
+use serde_json::Value;
+use support::{corpora, pvelog};
+
+fn boots_json() -> Value {
+    let dir = corpora().join("bundles/boots");
+    let out = pvelog()
+        .args(["boots", "--format", "json"])
+        .arg(&dir)
+        .output()
+        .expect("run pvelog");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+fn machine<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["machines"]
+        .as_array()
+        .expect("machines")
+        .iter()
+        .find(|m| m["name"] == name)
+        .unwrap_or_else(|| panic!("machine {name} in {doc:#}"))
+}
+
+/// (start, end, end_kind) of each boot.
+fn summary(m: &Value) -> Vec<(String, String, String)> {
+    m["boots"]
+        .as_array()
+        .expect("boots")
+        .iter()
+        .map(|b| {
+            let s = |k: &str| b[k].as_str().unwrap_or("-").to_string();
+            (s("start"), s("end"), s("end_kind"))
+        })
+        .collect()
+}
+
+fn row(start: &str, end: &str, kind: &str) -> (String, String, String) {
+    (start.to_string(), end.to_string(), kind.to_string())
+}
+
+#[test]
+fn guest_boots_are_labelled_and_dated() {
+    let doc = boots_json();
+    assert_eq!(doc["schema_version"], 1);
+    let app = machine(&doc, "app");
+    assert_eq!(app["role"], "guest");
+    assert_eq!(
+        summary(app),
+        [
+            row(
+                "2025-01-13T06:00:04.000000Z",
+                "2025-01-13T23:10:03.000000Z",
+                "clean"
+            ),
+            row(
+                "2025-01-13T23:10:25.000000Z",
+                "2025-01-14T22:41:17.000000Z",
+                "unclean"
+            ),
+            row("2025-01-14T22:43:05.000000Z", "-", "running"),
+        ]
+    );
+    let boots = app["boots"].as_array().expect("boots");
+    let texts = |i: usize| -> Vec<String> {
+        boots[i]["evidence"]
+            .as_array()
+            .expect("evidence")
+            .iter()
+            .map(|e| e["text"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert!(
+        texts(0).iter().any(|t| t.ends_with("System is rebooting.")),
+        "{:?}",
+        texts(0)
+    );
+    assert!(
+        texts(1)
+            .iter()
+            .any(|t| t.contains("corrupted or uncleanly shut down")),
+        "{:?}",
+        texts(1)
+    );
+    // Evidence is quoted with its place in the source.
+    let e = &boots[1]["evidence"][0];
+    assert_eq!(e["source"], "guest/101-app/var/log/syslog");
+    assert!(e["line"].as_u64().is_some() && e["offset"].as_u64().is_some());
+}
+
+#[test]
+fn host_last_boots_take_their_years_from_the_trailer() {
+    let doc = boots_json();
+    let host = machine(&doc, "pve2");
+    assert_eq!(host["role"], "host");
+    assert_eq!(
+        summary(host),
+        [
+            row(
+                "2024-12-02T09:12:00.000000Z",
+                "2024-12-20T07:58:00.000000Z",
+                "clean"
+            ),
+            row("2024-12-20T08:00:00.000000Z", "-", "running"),
+        ]
+    );
+}
+
+#[test]
+fn text_output_lists_each_boot_with_its_evidence() {
+    let dir = corpora().join("bundles/boots");
+    let out = pvelog()
+        .arg("boots")
+        .arg(&dir)
+        .output()
+        .expect("run pvelog");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(text.contains("app (guest): 3 boots"), "{text}");
+    assert!(text.contains("pve2 (host): 2 boots"), "{text}");
+    let unclean = text
+        .lines()
+        .find(|l| l.contains("2025-01-13T23:10:25.000000Z"))
+        .expect("the unclean boot");
+    assert!(unclean.contains("unclean"), "{unclean}");
+    assert!(text.contains("guest/101-app/var/log/syslog:28"), "{text}");
+}
