@@ -213,7 +213,7 @@ pub fn correlate(sources: &mut [Source<'_>], opts: &AlignOptions) -> Vec<Machine
 /// The host (of several) whose records name VM `vmid`.
 fn host_naming(sources: &[Source<'_>], hosts: &[String], vmid: u32) -> Option<String> {
     let needles = [
-        format!("{vmid}.scope"),
+        format!("/{vmid}.scope"),
         format!("tap{vmid}i"),
         format!(":{vmid}:"),
     ];
@@ -221,10 +221,10 @@ fn host_naming(sources: &[Source<'_>], hosts: &[String], vmid: u32) -> Option<St
         .iter()
         .find(|h| {
             sources.iter().filter(|s| &&s.machine == h).any(|s| {
-                s.parsed
-                    .events
-                    .iter()
-                    .any(|e| needles.iter().any(|n| contains(&e.message, n.as_bytes())))
+                s.parsed.events.iter().any(|e| {
+                    e.message.starts_with(format!("{vmid}.scope:").as_bytes())
+                        || needles.iter().any(|n| contains(&e.message, n.as_bytes()))
+                })
             })
         })
         .cloned()
@@ -240,10 +240,18 @@ type Estimate = (
 
 /// Intersects the intervals the paired events give.
 fn estimate(sources: &[Source<'_>], host: &str, guest: &str, vmid: u32) -> Estimate {
-    let scope = format!("{vmid}.scope");
+    let scope = format!("{vmid}.scope:");
+    let started_scope = format!("Started {vmid}.scope");
     let qmstart = format!(":qmstart:{vmid}:");
+    let qmstop = format!(":qmstop:{vmid}:");
+    let memcg = format!("task_memcg=/qemu.slice/{vmid}.scope,");
+    let backup_of = format!("Starting Backup of VM {vmid} ");
     let (mut starts, mut kills, mut freezes_host) = (Vec::new(), Vec::new(), Vec::new());
     for s in sources.iter().filter(|s| s.machine == host) {
+        // The kvm pid the kernel's `oom-kill:` line names for this VM, and the vzdump worker
+        // (pid) whose backup of this VM is under way: the kill and freeze lines name neither.
+        let mut killed_pid: Option<Vec<u8>> = None;
+        let mut backing_up: BTreeMap<u32, bool> = BTreeMap::new();
         for e in &s.parsed.events {
             let Some(t) = e.time else { continue };
             let msg: &[u8] = &e.message;
@@ -251,18 +259,48 @@ fn estimate(sources: &[Source<'_>], host: &str, guest: &str, vmid: u32) -> Estim
                 time: t,
                 what: describe(s, e),
             };
+            if msg.starts_with(b"oom-kill:") {
+                killed_pid = contains(msg, memcg.as_bytes())
+                    .then(|| {
+                        let at = msg.windows(5).position(|w| w == b",pid=")?;
+                        let digits: Vec<u8> = msg[at + 5..]
+                            .iter()
+                            .take_while(|b| b.is_ascii_digit())
+                            .copied()
+                            .collect();
+                        Some(digits)
+                    })
+                    .flatten();
+            }
+            if let Some(pid) = e.pid {
+                if contains(msg, b"INFO: Starting Backup of VM ") {
+                    backing_up.insert(pid, contains(msg, backup_of.as_bytes()));
+                } else if contains(msg, b"INFO: Finished Backup of VM ")
+                    || contains(msg, b"ERROR: Backup of VM ")
+                {
+                    backing_up.remove(&pid);
+                }
+            }
+            let killed_this_vm = contains(msg, b"Killed process ")
+                && contains(msg, b"(kvm)")
+                && killed_pid.as_ref().is_some_and(|pid| {
+                    let needle = [b"Killed process ".as_slice(), pid, b" (".as_slice()].concat();
+                    contains(msg, &needle)
+                });
             if (contains(msg, b"starting task UPID:") && contains(msg, qmstart.as_bytes()))
-                || (msg.starts_with(b"Started ") && contains(msg, scope.as_bytes()))
+                || msg.starts_with(started_scope.as_bytes())
             {
                 starts.push(moment());
-            } else if (contains(msg, b"Killed process") && contains(msg, b"(kvm)"))
+            } else if killed_this_vm
                 || (msg.starts_with(scope.as_bytes())
                     && (contains(msg, b"killed by the OOM killer")
                         || contains(msg, b"Failed with result")))
-                || (contains(msg, b":qmstop:") && contains(msg, format!(":{vmid}:").as_bytes()))
+                || (contains(msg, b"starting task UPID:") && contains(msg, qmstop.as_bytes()))
             {
                 kills.push(moment());
-            } else if contains(msg, b"guest-agent 'fs-freeze'") {
+            } else if contains(msg, b"guest-agent 'fs-freeze'")
+                && e.pid.and_then(|p| backing_up.get(&p).copied()) == Some(true)
+            {
                 freezes_host.push(moment());
             }
         }
@@ -322,11 +360,12 @@ fn estimate(sources: &[Source<'_>], host: &str, guest: &str, vmid: u32) -> Estim
     };
     // Freezes: pair each host request with the nearest guest freeze within a minute.
     for h in &freezes_host {
-        if let Some(g) = freezes_guest
+        let candidates: Vec<&Moment> = freezes_guest
             .iter()
-            .min_by_key(|g| (g.time - h.time).num_milliseconds().abs())
             .filter(|g| (g.time - h.time).num_seconds().abs() <= 60)
-        {
+            .collect();
+        // Exactly one guest freeze near the request: otherwise the pair is ambiguous.
+        if let [g] = candidates.as_slice() {
             let d = secs(g.time - h.time);
             narrow(
                 d - FREEZE_SLACK_S,

@@ -243,8 +243,27 @@ impl<'b> JournalFields<'b> {
     }
 
     /// Every field, including those left in a journal file.
+    ///
+    /// For a journal file entry the clocks and boot of its ENTRY header come first, as
+    /// `journalctl -o export` shows them; the other fields are read again from the file at every
+    /// call, so this is for occasional look-ups.
     pub fn all(&self) -> Vec<(Cow<'b, [u8]>, Cow<'b, [u8]>)> {
-        let mut out = self.fields.clone();
+        let mut out = Vec::with_capacity(self.fields.len() + 3);
+        if let Some(h) = &self.entry {
+            out.push((
+                Cow::Borrowed(&b"__REALTIME_TIMESTAMP"[..]),
+                Cow::Owned(h.realtime_us.to_string().into_bytes()),
+            ));
+            out.push((
+                Cow::Borrowed(&b"__MONOTONIC_TIMESTAMP"[..]),
+                Cow::Owned(h.monotonic_us.to_string().into_bytes()),
+            ));
+            out.push((
+                Cow::Borrowed(&b"_BOOT_ID"[..]),
+                Cow::Owned(h.boot_id.to_vec()),
+            ));
+        }
+        out.extend(self.fields.iter().cloned());
         if let Some(lazy) = self.lazy {
             out.extend((lazy.read)(lazy.file, lazy.entry_offset));
         }

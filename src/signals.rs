@@ -68,6 +68,8 @@ pub enum SignalKind {
     TaskStart {
         /// Task type (`qmstart`, `qmshutdown`, `qmstop`, `vzdump`, `qmigrate`…).
         task: String,
+        /// The whole UPID, which pairs a start with its end.
+        upid: String,
         /// The task's id field (a VMID for qm tasks; empty for a whole-node vzdump).
         vmid: Option<u32>,
     },
@@ -75,6 +77,8 @@ pub enum SignalKind {
     TaskEnd {
         /// Task type.
         task: String,
+        /// The whole UPID.
+        upid: String,
         /// The task's VMID.
         vmid: Option<u32>,
         /// Whether it ended `OK`.
@@ -258,7 +262,7 @@ const PATTERNS: &[(Pat, &str)] = &[
     ),
     (
         Pat::IoErrorPause,
-        r"(?:block I/O error in device|io-error|VM \d+ .*status: io-error)",
+        r"(?:block I/O error in device|status: io-error)",
     ),
     (
         Pat::BlockIo,
@@ -280,7 +284,7 @@ const PATTERNS: &[(Pat, &str)] = &[
     (Pat::NoSpace, r"No space left on device"),
     (
         Pat::ThinFull,
-        r"(?:switching pool to out-of-data-space|reached low water mark for data device|thin: .*out-of-data-space|Thin pool .* is full|thin pool .* 100\.00%)",
+        r"(?:switching pool to out-of-data-space|thin: .*out-of-data-space|Thin pool .* is full|thin pool .* 100\.00%)",
     ),
     (
         Pat::Zfs,
@@ -303,7 +307,7 @@ const PATTERNS: &[(Pat, &str)] = &[
     (Pat::PowerKey, r"^Power key pressed"),
     (
         Pat::Shutdown,
-        r"^(?:System is powering down|System is rebooting|Reached target (?:[\w-]+\.target - )?(?:Power-Off|System Power Off|Reboot|System Reboot|Shutdown|System Shutdown)|Shutting down\.$|Powering off\.$|Rebooting\.$|Journal stopped$|Received SIGTERM from PID 1 \(systemd\))",
+        r"^(?:System is powering down|System is rebooting|Powering off\.\.\.|reboot: (?:Power down|Restarting system)|Reached target (?:[\w-]+\.target - )?(?:Power-Off|System Power Off|Reboot|System Reboot|Shutdown|System Shutdown)|Shutting down\.$|Powering off\.$|Rebooting\.$|Journal stopped$|Received SIGTERM from PID 1 \(systemd\))",
     ),
     (Pat::KernelBoot, r"^Linux version \d"),
     (
@@ -314,10 +318,13 @@ const PATTERNS: &[(Pat, &str)] = &[
         Pat::Panic,
         r"(?:^Kernel panic - not syncing|^BUG: kernel NULL pointer dereference|^Oops: |^general protection fault)",
     ),
-    (Pat::HungTask, r"blocked for more than \d+ seconds"),
+    (
+        Pat::HungTask,
+        r"(?:blocked for more than \d+ seconds|soft lockup - CPU#\d+ stuck|hard LOCKUP on cpu|rcu_sched self-detected stall|rcu: INFO: rcu_(?:sched|preempt) detected stalls)",
+    ),
     (
         Pat::Fencing,
-        r"(?:watchdog expired|watchdog is about to expire|node needs to be fenced|FENCE: Try to fence|fencing: acknowledged|state changed from '[a-z]+' to 'fence')",
+        r"(?:watchdog expired|watchdog is about to expire|node needs to be fenced|FENCE: Try to fence|fencing: acknowledged|state changed from '[a-z]+' (?:to|=>) 'fence')",
     ),
     (
         Pat::Upgrade,
@@ -444,6 +451,7 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             let upid = Upid::parse(text.split_once("UPID:")?.1)?;
             SignalKind::TaskStart {
                 task: upid.task,
+                upid: upid.id,
                 vmid: upid.vmid,
             }
         }
@@ -453,6 +461,7 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             let status = upid.rest.trim();
             SignalKind::TaskEnd {
                 task: upid.task,
+                upid: upid.id,
                 vmid: upid.vmid,
                 ok: status == "OK" || status.starts_with("OK"),
             }
@@ -475,7 +484,7 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
                 .map(str::to_string),
         },
         Pat::DeviceError => SignalKind::BlockIoError {
-            device: text.split([':', ' ']).next().map(str::to_string),
+            device: device_name(text),
         },
         Pat::FsError | Pat::FsReadOnly => SignalKind::FsError,
         Pat::NoSpace => SignalKind::NoSpace,
@@ -488,13 +497,17 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
         Pat::ThermalShutdown => SignalKind::ThermalShutdown,
         Pat::PowerKey => SignalKind::PowerKey,
         Pat::Shutdown => {
-            // Only systemd (PID 1) and journald speak of the shutdown sequence.
+            // Only PID 1 speaks of the system's shutdown: a user's own systemd instance logs
+            // `Reached target shutdown.target` at every logout. logind, journald,
+            // systemd-shutdown and the kernel (`reboot: Power down`) speak of it too.
             let id = ident(event);
-            if !(id == b"systemd"
-                || id == b"systemd-journald"
-                || id == b"systemd-logind"
-                || id.is_empty())
-            {
+            let allowed = match id {
+                b"systemd" => event.pid.is_none_or(|p| p == 1),
+                b"systemd-journald" | b"systemd-logind" | b"systemd-shutdown" | b"" => true,
+                b"kernel" => text.starts_with("reboot: "),
+                _ => false,
+            };
+            if !allowed {
                 return None;
             }
             SignalKind::ShutdownSequence
@@ -527,6 +540,21 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
     })
 }
 
+/// The device a driver error names: `sd 2:0:0:0: [sdb] …` → sdb, `nvme nvme0: …` → nvme0,
+/// `nvme0n1: …` → nvme0n1, `ata3.00: …` → ata3.00.
+fn device_name(text: &str) -> Option<String> {
+    if let Some(rest) = text.strip_prefix("sd ")
+        && let Some((_, after)) = rest.split_once('[')
+    {
+        return after.split(']').next().map(str::to_string);
+    }
+    let rest = text.strip_prefix("nvme ").unwrap_or(text);
+    rest.split([':', ' '])
+        .next()
+        .filter(|d| !d.is_empty())
+        .map(str::to_string)
+}
+
 /// `key=value` up to the next `,` or white space.
 fn kv<'a>(text: &'a str, key: &str) -> Option<&'a str> {
     let start = text.find(key)? + key.len();
@@ -553,6 +581,8 @@ fn scope_vmid(text: &str) -> Option<u32> {
 /// strips `UPID:`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Upid {
+    /// `node:pid:pstart:starttime:type:id:user`, without what follows.
+    id: String,
     task: String,
     vmid: Option<u32>,
     /// What follows the UPID (the status of an `end task`).
@@ -573,7 +603,13 @@ impl Upid {
         if task.is_empty() || !task.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return None;
         }
+        let id_len = text.len().saturating_sub(rest.len());
         Some(Upid {
+            id: text
+                .get(..id_len)
+                .unwrap_or(text)
+                .trim_end_matches(':')
+                .to_string(),
             task,
             vmid: id.parse().ok(),
             rest,
@@ -664,15 +700,29 @@ mod tests {
     fn proxmox_tasks() {
         assert_eq!(
             one(b"pvedaemon", b"<root@pam> starting task UPID:pve1:00003E8A:0089F2A1:68889C04:qmstart:101:root@pam:"),
-            SignalKind::TaskStart { task: "qmstart".into(), vmid: Some(101) }
+            SignalKind::TaskStart {
+                task: "qmstart".into(),
+                upid: "pve1:00003E8A:0089F2A1:68889C04:qmstart:101:root@pam".into(),
+                vmid: Some(101)
+            }
         );
         assert_eq!(
             one(b"pvedaemon", b"<root@pam> end task UPID:suprox:000080BD:000C41F2:65DE37EA:qmstart:101:root@pam: start failed: QEMU exited with code 1"),
-            SignalKind::TaskEnd { task: "qmstart".into(), vmid: Some(101), ok: false }
+            SignalKind::TaskEnd {
+                task: "qmstart".into(),
+                upid: "suprox:000080BD:000C41F2:65DE37EA:qmstart:101:root@pam".into(),
+                vmid: Some(101),
+                ok: false
+            }
         );
         assert_eq!(
             one(b"pvedaemon", b"<root@pam> end task UPID:pve:000079D3:00083FE1:654BDC03:qmshutdown:103:root@pam: OK"),
-            SignalKind::TaskEnd { task: "qmshutdown".into(), vmid: Some(103), ok: true }
+            SignalKind::TaskEnd {
+                task: "qmshutdown".into(),
+                upid: "pve:000079D3:00083FE1:654BDC03:qmshutdown:103:root@pam".into(),
+                vmid: Some(103),
+                ok: true
+            }
         );
         assert_eq!(
             one(
@@ -681,6 +731,7 @@ mod tests {
             ),
             SignalKind::TaskStart {
                 task: "vzdump".into(),
+                upid: "pve-ny:00016B49:0D2A1F3E:6955BF7F:vzdump::root@pam".into(),
                 vmid: None
             }
         );
@@ -771,6 +822,61 @@ mod tests {
                 vmid: Some(101)
             }
         ));
+    }
+
+    #[test]
+    fn review_wordings() {
+        // A user's own systemd instance at logout is not the system shutting down.
+        let mut e = Event::new(
+            RecordedTime::Missing,
+            b"",
+            1,
+            0,
+            b"Reached target shutdown.target - Shutdown.",
+        );
+        e.ident = Some(b"systemd");
+        e.pid = Some(2100);
+        assert!(Matcher::new().signals(&e).is_empty());
+        e.pid = Some(1);
+        assert_eq!(
+            Matcher::new().signals(&e),
+            vec![SignalKind::ShutdownSequence]
+        );
+        assert_eq!(
+            one(b"kernel", b"reboot: Power down"),
+            SignalKind::ShutdownSequence
+        );
+        assert_eq!(
+            one(b"systemd-logind", b"Powering off..."),
+            SignalKind::ShutdownSequence
+        );
+        assert_eq!(
+            one(
+                b"pve-ha-crm",
+                b"node 'pve2': state changed from 'unknown' => 'fence'"
+            ),
+            SignalKind::Fencing
+        );
+        assert_eq!(
+            one(
+                b"kernel",
+                b"watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [kworker/3:1:123]"
+            ),
+            SignalKind::HungTask
+        );
+        assert_eq!(
+            one(b"kernel", b"sd 2:0:0:0: [sdb] tag#9 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=0s"),
+            SignalKind::BlockIoError { device: Some("sdb".into()) }
+        );
+        assert_eq!(
+            one(b"kernel", b"nvme nvme0: I/O 123 QID 4 timeout, aborting"),
+            SignalKind::BlockIoError {
+                device: Some("nvme0".into())
+            }
+        );
+        // LVM's autoextend trigger and a database's own counters are not storage failures.
+        assert!(kinds(b"kernel", b"device-mapper: thin: 253:4: reached low water mark for data device: sending event.").is_empty());
+        assert!(kinds(b"postgres", b"stats: io-error=0 reads=12").is_empty());
     }
 
     #[test]

@@ -213,9 +213,19 @@ pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Optio
         let list = by_uptime
             .entry((source.machine.as_str(), up, &event.message))
             .or_default();
+        // Within one boot: the same uptime and text in another boot is another record.
+        let close = |p: usize| {
+            let other = &order[p];
+            let e2 = &sources[other.source as usize].parsed.events[other.event as usize];
+            match (event.time, e2.time) {
+                (Some(a), Some(b)) => (a - b).num_seconds().abs() <= 600,
+                _ => true,
+            }
+        };
         if groups[pos].is_none()
             && let Some(&(p, _)) = list.iter().find(|(p, src)| {
                 *src != r.source
+                    && close(*p)
                     && !list.iter().any(|(q, s2)| {
                         groups[*q].is_some() && groups[*q] == groups[*p] && *s2 == r.source
                     })

@@ -12,7 +12,7 @@
 //! | not_a_shutdown | no stop of any kind and no other finding: 0.65 with guest logs, 0.5 without | | |
 //! | inconclusive (named cause) | kernel panic 0.7, fencing 0.7, QEMU died by signal 0.6, unclean stop with no cause 0.45 | | |
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -133,14 +133,17 @@ fn kill_vmid(f: &Facts<'_, '_>, kill: &Signal, pid: Option<u32>) -> Option<u32> 
     });
     constraint.or_else(|| {
         let t = f.time(kill)?;
-        f.signals.iter().find_map(|s| match s.kind {
-            SignalKind::ScopeOomKilled { vmid }
-                if f.time(s).is_some_and(|u| (u - t).num_seconds().abs() <= 60) =>
-            {
-                Some(vmid)
-            }
-            _ => None,
-        })
+        f.signals
+            .iter()
+            .filter_map(|s| match s.kind {
+                SignalKind::ScopeOomKilled { vmid } => {
+                    let gap = (f.time(s)? - t).num_milliseconds().abs();
+                    (gap <= 60_000).then_some((gap, vmid))
+                }
+                _ => None,
+            })
+            .min()
+            .map(|(_, vmid)| vmid)
     })
 }
 
@@ -355,7 +358,7 @@ fn activity(f: &Facts<'_, '_>, memory: &Finding) -> Option<Finding> {
                     None => "a backup job".to_string(),
                 }
             }
-            SignalKind::TaskStart { task, vmid } => {
+            SignalKind::TaskStart { task, upid, .. } => {
                 let name = match task.as_str() {
                     "vzdump" => "a vzdump backup task",
                     "qmigrate" => "a live migration",
@@ -364,17 +367,33 @@ fn activity(f: &Facts<'_, '_>, memory: &Finding) -> Option<Finding> {
                     "imgcopy" | "qmmove" => "a disk move",
                     _ => continue,
                 };
+                // The same task (its whole UPID) ended before the kill.
+                let started = f.time(s);
                 let ended = f.signals.iter().any(|e| {
-                    matches!(&e.kind, SignalKind::TaskEnd { task: t, vmid: v, .. } if t == task && v == vmid)
-                        && f.time(e).is_some_and(|t| t < kill)
+                    matches!(&e.kind, SignalKind::TaskEnd { upid: u, .. } if u == upid)
+                        && f.time(e)
+                            .is_some_and(|t| t < kill && started.is_none_or(|st| t >= st))
                 });
                 if ended {
                     continue;
                 }
                 name.to_string()
             }
-            SignalKind::PackageUpgrade => "a package upgrade".to_string(),
-            SignalKind::LargeTransfer => "a large transfer or import".to_string(),
+            // Upgrades and transfers have no end line: they count in the hour before the kill,
+            // on the host or inside the VM that was killed.
+            SignalKind::PackageUpgrade | SignalKind::LargeTransfer => {
+                let near = f.time(s).is_some_and(|t| t >= kill - Duration::hours(1));
+                let here = f.role(s) != Role::Guest
+                    || f.source_vmid(s).is_some_and(|v| memory.vmids.contains(&v));
+                if !(near && here) {
+                    continue;
+                }
+                if matches!(s.kind, SignalKind::PackageUpgrade) {
+                    "a package upgrade".to_string()
+                } else {
+                    "a large transfer or import".to_string()
+                }
+            }
             _ => continue,
         };
         running.push((s, what));
@@ -427,6 +446,10 @@ fn storage(f: &Facts<'_, '_>) -> Option<Finding> {
         x.evidence = evidence;
         return Some(x);
     }
+    // Evidence near a VM stop explains it; storage trouble days earlier does not.
+    let (near, far): (Vec<&Signal>, Vec<&Signal>) = cited.iter().partition(|s| near_a_stop(f, s));
+    let historical = near.is_empty();
+    let cited = if historical { far } else { near };
     let host_side: Vec<&&Signal> = cited.iter().filter(|s| f.role(s) != Role::Guest).collect();
     let basis: Vec<&Signal> = if host_side.is_empty() {
         cited.clone()
@@ -442,6 +465,9 @@ fn storage(f: &Facts<'_, '_>) -> Option<Finding> {
     let guest_only = basis.iter().all(|s| f.role(s) == Role::Guest);
     if guest_only {
         confidence = confidence.min(0.6);
+    }
+    if historical {
+        confidence *= 0.5;
     }
     let devices: BTreeSet<String> = basis
         .iter()
@@ -463,8 +489,13 @@ fn storage(f: &Facts<'_, '_>) -> Option<Finding> {
             .join(", ")
             .replace('_', " ")
     );
+    let title = if historical {
+        format!("{title} (hours or days before the VM stopped: history, not the cause)")
+    } else {
+        title
+    };
     let mut x = finding(Family::StorageExhaustion, confidence.min(0.95), title);
-    x.indirect_only = guest_only;
+    x.indirect_only = guest_only || historical;
     x.time = basis.first().and_then(|s| f.time(s));
     x.vmids = vm_of_guest_signals(f, &basis);
     // Strongest kinds first.
@@ -525,6 +556,40 @@ fn storage_snapshots(f: &Facts<'_, '_>) -> Option<(f64, Vec<Evidence>, String)> 
     (!evidence.is_empty()).then(|| (best, evidence, what.join(", ")))
 }
 
+/// Hours before a VM stop in which storage and hardware trouble counts as its cause.
+const CAUSE_WINDOW_H: i64 = 6;
+
+/// When VMs stopped: host kills and scope failures, QEMU's I/O-error pauses, guests found
+/// unclean when they restarted.
+fn stop_times(f: &Facts<'_, '_>) -> Vec<DateTime<Utc>> {
+    f.signals
+        .iter()
+        .filter(|s| match &s.kind {
+            SignalKind::OomKilled { comm, .. } => {
+                f.role(s) != Role::Guest && (comm == "kvm" || comm.starts_with("qemu"))
+            }
+            SignalKind::ScopeOomKilled { .. }
+            | SignalKind::ScopeFailed { .. }
+            | SignalKind::IoErrorPause
+            | SignalKind::VmNotRunning { .. } => true,
+            SignalKind::UncleanJournal => f.role(s) == Role::Guest,
+            _ => false,
+        })
+        .filter_map(|s| f.time(s))
+        .collect()
+}
+
+/// Whether a signal lies in the hours before a VM stop (or shortly after it); true when the
+/// bundle shows no stop at all (then nothing tells cause from history).
+fn near_a_stop(f: &Facts<'_, '_>, s: &Signal) -> bool {
+    let stops = stop_times(f);
+    let Some(t) = f.time(s) else { return true };
+    stops.is_empty()
+        || stops.iter().any(|stop| {
+            t >= *stop - Duration::hours(CAUSE_WINDOW_H) && t <= *stop + Duration::minutes(15)
+        })
+}
+
 /// hardware: machine checks, uncorrected memory errors, thermal shutdown, power loss.
 fn hardware(f: &Facts<'_, '_>) -> Option<Finding> {
     let direct = |k: &SignalKind| -> Option<f64> {
@@ -544,7 +609,7 @@ fn hardware(f: &Facts<'_, '_>) -> Option<Finding> {
     let strong: Vec<&Signal> = f
         .signals
         .iter()
-        .filter(|s| f.role(s) != Role::Guest && direct(&s.kind).is_some())
+        .filter(|s| f.role(s) != Role::Guest && direct(&s.kind).is_some() && near_a_stop(f, s))
         .collect();
     let weak: Vec<&Signal> = f
         .signals
@@ -581,13 +646,18 @@ fn hardware(f: &Facts<'_, '_>) -> Option<Finding> {
             .collect();
         return Some(x);
     }
-    let (confidence, title, cited): (f64, String, Vec<&Signal>) = if !power_loss.is_empty() {
-        (
+    if let Some((time, evidence)) = power_loss.into_iter().next() {
+        let mut x = finding(
+            Family::Hardware,
             0.55,
-            "the host restarted without a shutdown and no software cause was logged (power loss or reset?)".to_string(),
-            power_loss,
-        )
-    } else {
+            "the host stopped without a shutdown and no software cause was logged (power loss or reset?)".to_string(),
+        );
+        x.indirect_only = true;
+        x.time = time;
+        x.evidence = evidence;
+        return Some(x);
+    }
+    let (confidence, title, cited): (f64, String, Vec<&Signal>) = {
         let best = weak
             .iter()
             .filter_map(|s| indirect(&s.kind))
@@ -613,27 +683,29 @@ fn hardware(f: &Facts<'_, '_>) -> Option<Finding> {
     Some(x)
 }
 
-/// Host kernel starts with no shutdown sequence in the host logs before them (but after an
-/// earlier host record, so the start of a log is not taken for a crash).
-fn host_unclean_reboots<'f>(f: &'f Facts<'_, '_>) -> Vec<&'f Signal> {
-    let host = |s: &&Signal| f.role(s) == Role::Host;
-    let mut out = Vec::new();
-    let mut seen_before = false;
-    let mut shutdown_since = false;
-    for s in f.signals.iter().filter(host) {
-        match s.kind {
-            SignalKind::KernelBoot => {
-                if seen_before && !shutdown_since {
-                    out.push(s);
-                }
-                shutdown_since = false;
-            }
-            SignalKind::ShutdownSequence | SignalKind::PowerKey => shutdown_since = true,
-            _ => {}
-        }
-        seen_before = true;
+/// Host boots that ended without a shutdown (from the boot history, per machine), when nothing
+/// in the logs explains the reset (fencing, a panic): the records that show it, and when.
+fn host_unclean_reboots(f: &Facts<'_, '_>) -> Vec<(Option<DateTime<Utc>>, Vec<Evidence>)> {
+    let explained = f.signals.iter().any(|s| {
+        matches!(s.kind, SignalKind::Fencing | SignalKind::KernelPanic) && f.role(s) != Role::Guest
+    });
+    if explained {
+        return Vec::new();
     }
-    out
+    crate::boots::history(f.analysis)
+        .into_iter()
+        .filter(|m| m.role == Role::Host)
+        .flat_map(|m| m.boots)
+        .filter(|b| b.end_kind == crate::boots::EndKind::Unclean)
+        .map(|b| {
+            let evidence = b
+                .evidence
+                .iter()
+                .filter_map(|c| crate::boots::cite_evidence(f.analysis, f.bundle, c.cite, c.time))
+                .collect();
+            (b.end, evidence)
+        })
+        .collect()
 }
 
 /// clean_shutdown: an operator or guest asked for the stop.
@@ -653,7 +725,7 @@ fn clean(f: &Facts<'_, '_>) -> Option<Finding> {
     let deactivated = find(f, |k| matches!(k, SignalKind::ScopeDeactivated { .. }));
     let (confidence, title, indirect) = if !tasks.is_empty() {
         let vm = tasks.iter().find_map(|s| match &s.kind {
-            SignalKind::TaskStart { task, vmid } | SignalKind::TaskEnd { task, vmid, .. } => {
+            SignalKind::TaskStart { task, vmid, .. } | SignalKind::TaskEnd { task, vmid, .. } => {
                 Some(format!(
                     "{task} of VM {}",
                     vmid.map_or("?".to_string(), |v| v.to_string())
@@ -702,10 +774,12 @@ fn clean(f: &Facts<'_, '_>) -> Option<Finding> {
         .chain(deactivated.iter())
         .filter_map(|s| f.time(s))
         .max();
+    let clean_vms: BTreeSet<u32> = cited_vmids(f, &tasks, &guest_seq, &deactivated);
     let later_unclean = f.signals.iter().find(|s| {
         f.role(s) == Role::Guest
             && matches!(s.kind, SignalKind::UncleanJournal)
             && f.time(s).zip(latest_clean).is_some_and(|(u, c)| u > c)
+            && (clean_vms.is_empty() || f.source_vmid(s).is_some_and(|v| clean_vms.contains(&v)))
     });
     if let Some(u) = later_unclean {
         x.confidence = 0.3;
@@ -730,6 +804,25 @@ fn clean(f: &Facts<'_, '_>) -> Option<Finding> {
         .collect();
     x.evidence = cited.iter().map(|s| f.evidence(s)).collect();
     Some(x)
+}
+
+/// The VMs an orderly stop concerns.
+fn cited_vmids(
+    f: &Facts<'_, '_>,
+    tasks: &[&Signal],
+    guest_seq: &[&Signal],
+    deactivated: &[&Signal],
+) -> BTreeSet<u32> {
+    tasks
+        .iter()
+        .chain(guest_seq)
+        .chain(deactivated)
+        .filter_map(|s| match &s.kind {
+            SignalKind::TaskStart { vmid, .. } | SignalKind::TaskEnd { vmid, .. } => *vmid,
+            SignalKind::ScopeDeactivated { vmid } => Some(*vmid),
+            _ => f.source_vmid(s),
+        })
+        .collect()
 }
 
 /// Causes outside the four families, and stops nothing explains (DESIGN.md §2: the verdict is
@@ -770,6 +863,15 @@ fn named_causes(f: &Facts<'_, '_>) -> Vec<Finding> {
 
 /// not_a_shutdown, or an unexplained stop.
 fn not_a_shutdown(f: &Facts<'_, '_>, so_far: &[Finding]) -> Option<Finding> {
+    // A guest's kernel boot is a restart only when the guest logged something before it: the
+    // first lines of a dmesg, or of a log that begins at boot, are no stop.
+    let mut first_seen: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
+    for source in &f.analysis.sources {
+        if let Some(t) = source.parsed.events.iter().filter_map(|e| e.time).min() {
+            let slot = first_seen.entry(source.machine.as_str()).or_insert(t);
+            *slot = (*slot).min(t);
+        }
+    }
     let stop_signals: Vec<&Signal> = f
         .signals
         .iter()
@@ -784,7 +886,9 @@ fn not_a_shutdown(f: &Facts<'_, '_>, so_far: &[Finding]) -> Option<Finding> {
                     | SignalKind::UncleanJournal
                     | SignalKind::ShutdownSequence
                     | SignalKind::PowerKey
-            ) || (matches!(s.kind, SignalKind::KernelBoot) && f.role(s) == Role::Guest)
+            ) || (matches!(s.kind, SignalKind::KernelBoot)
+                && f.role(s) == Role::Guest
+                && earlier_records(f, &first_seen, s))
                 || matches!(&s.kind, SignalKind::TaskStart { task, .. } if matches!(task.as_str(), "qmstop" | "qmshutdown" | "qmreboot"))
         })
         .filter(|s| !(matches!(s.kind, SignalKind::OomKilled { .. }) && f.role(s) != Role::Guest))
@@ -868,6 +972,19 @@ fn not_a_shutdown(f: &Facts<'_, '_>, so_far: &[Finding]) -> Option<Finding> {
     Some(x)
 }
 
+/// Whether the machine of `s` logged anything more than a second before it.
+fn earlier_records(
+    f: &Facts<'_, '_>,
+    first_seen: &BTreeMap<&str, DateTime<Utc>>,
+    s: &Signal,
+) -> bool {
+    let machine = f.analysis.sources[s.source as usize].machine.as_str();
+    match (first_seen.get(machine), f.time(s)) {
+        (Some(first), Some(t)) => *first < t - Duration::seconds(1),
+        _ => false,
+    }
+}
+
 /// VMIDs named by guest sources of the signals.
 fn vm_of_guest_signals(f: &Facts<'_, '_>, signals: &[&Signal]) -> Vec<u32> {
     signals
@@ -919,6 +1036,11 @@ fn add_against(findings: &mut [Finding]) {
         .filter(|x| x.confidence >= VERDICT_FLOOR)
         .map(|x| x.family)
         .collect();
+    let weak: BTreeMap<Family, f64> = findings
+        .iter()
+        .filter(|x| x.confidence < VERDICT_FLOOR)
+        .map(|x| (x.family, x.confidence))
+        .collect();
     for x in findings.iter_mut() {
         for (family, absent) in [
             (
@@ -938,11 +1060,19 @@ fn add_against(findings: &mut [Finding]) {
                 "no shutdown task or orderly shutdown sequence was logged",
             ),
         ] {
-            if family != x.family
-                && !present.contains(&family)
-                && !x.against.iter().any(|a| a == absent)
-            {
-                x.against.push(absent.to_string());
+            if family == x.family || present.contains(&family) {
+                continue;
+            }
+            // Say "nothing was logged" only when nothing was.
+            let line = match weak.get(&family) {
+                Some(c) => format!(
+                    "{} evidence was logged, but it is weak or unrelated to the stop ({c:.2})",
+                    family.as_str()
+                ),
+                None => absent.to_string(),
+            };
+            if !x.against.contains(&line) {
+                x.against.push(line);
             }
         }
     }
@@ -961,7 +1091,7 @@ fn incidents(f: &Facts<'_, '_>, findings: &[Finding]) -> Vec<Incident> {
             SignalKind::ScopeOomKilled { vmid } | SignalKind::ScopeFailed { vmid, .. } => {
                 Some(*vmid)
             }
-            SignalKind::TaskStart { task, vmid }
+            SignalKind::TaskStart { task, vmid, .. }
                 if matches!(task.as_str(), "qmstop" | "qmshutdown") =>
             {
                 *vmid
@@ -998,7 +1128,12 @@ fn incidents(f: &Facts<'_, '_>, findings: &[Finding]) -> Vec<Incident> {
 /// The runbook's escalation criteria that hold.
 fn escalate(f: &Facts<'_, '_>, incidents: &[Incident]) -> Vec<String> {
     let mut out = Vec::new();
-    let vms: BTreeSet<u32> = incidents.iter().filter_map(|i| i.vmid).collect();
+    // A planned stop (qm shutdown/stop) is not an affected VM.
+    let vms: BTreeSet<u32> = incidents
+        .iter()
+        .filter(|i| i.family != Family::CleanShutdown)
+        .filter_map(|i| i.vmid)
+        .collect();
     if vms.len() >= 2 {
         out.push(format!(
             "multiple VMs affected: {}",

@@ -144,7 +144,10 @@ fn read_entry_fields(data: &[u8], entry_offset: u64) -> Vec<(Cow<'_, [u8]>, Cow<
     let mut reader = Reader {
         data,
         compact: header.compact(),
-        min_offset: header.header_size.clamp(HEADER_SIZE_MIN, data.len() as u64),
+        min_offset: header
+            .header_size
+            .max(HEADER_SIZE_MIN)
+            .min(data.len() as u64),
         decoded: HashMap::new(),
     };
     reader
