@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-$(mktemp -d)}
+mkdir -p "$work"
 pvelog=./target/release/pvelog
 for tool in hyperfine gzip "$pvelog"; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "$tool" ] || { echo "missing: $tool" >&2; exit 2; }

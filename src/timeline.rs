@@ -139,6 +139,9 @@ pub fn merge(sources: &mut [Source<'_>]) -> Vec<EventRef> {
     out
 }
 
+/// How many recent copies of one record are candidates for pairing by printk time.
+const MAX_CANDIDATES: usize = 32;
+
 /// How far apart in time two copies of one record may be (REFERENCE.md §9: ±1 s on wall time).
 const DUPLICATE_WINDOW_US: i64 = 1_000_000;
 
@@ -149,26 +152,48 @@ const DUPLICATE_WINDOW_US: i64 = 1_000_000;
 /// Repeats within one source are never grouped: a line logged twice happened twice, and its
 /// count stays exact (plaso's default of dropping repeats is what not to do).
 pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Option<u32>> {
-    use std::collections::{HashMap, VecDeque};
+    use std::collections::{BTreeMap, HashMap, VecDeque};
     type Key<'a> = (&'a str, &'a [u8], &'a [u8]);
+    /// A group still open to copies from sources it lacks.
+    struct Open {
+        first: usize,
+        group: Option<u32>,
+        sources: Vec<u32>,
+        time: DateTime<Utc>,
+    }
+    /// The open groups of one key, oldest first, and for each source the first open group it
+    /// may still join (groups before it already hold that source): amortized O(1) per record,
+    /// even for a flood of one line.
+    #[derive(Default)]
+    struct KeyState {
+        open: VecDeque<Open>,
+        popped: usize,
+        next_for: BTreeMap<u32, usize>,
+    }
     let mut groups: Vec<Option<u32>> = vec![None; order.len()];
     let mut next_group = 0u32;
-    // Recent records by key: (position in order, source), oldest first.
-    let mut recent: HashMap<Key<'_>, Vec<(usize, u32)>> = HashMap::new();
-    let mut window: VecDeque<(DateTime<Utc>, Key<'_>, usize)> = VecDeque::new();
+    let mut states: HashMap<Key<'_>, KeyState> = HashMap::new();
+    let mut window: VecDeque<(DateTime<Utc>, Key<'_>)> = VecDeque::new();
+    let expired = |old: DateTime<Utc>, now: DateTime<Utc>| {
+        (now - old).num_microseconds().unwrap_or(i64::MAX) > DUPLICATE_WINDOW_US
+    };
     for (pos, r) in order.iter().enumerate() {
         let source = &sources[r.source as usize];
         let event = &source.parsed.events[r.event as usize];
         let Some(t) = event.time else { continue };
-        while let Some((old, key, old_pos)) = window.front().copied() {
-            if (t - old).num_microseconds().unwrap_or(i64::MAX) <= DUPLICATE_WINDOW_US {
+        // Close the groups that left the window.
+        while let Some(&(old, key)) = window.front() {
+            if !expired(old, t) {
                 break;
             }
             window.pop_front();
-            if let Some(list) = recent.get_mut(&key) {
-                list.retain(|(p, _)| *p != old_pos);
-                if list.is_empty() {
-                    recent.remove(&key);
+            if let Some(state) = states.get_mut(&key) {
+                while state.open.front().is_some_and(|o| expired(o.time, t)) {
+                    state.open.pop_front();
+                    state.popped += 1;
+                }
+                if state.open.is_empty() {
+                    states.remove(&key);
                 }
             }
         }
@@ -177,26 +202,48 @@ pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Optio
             event.ident.unwrap_or_default(),
             &event.message,
         );
-        let list = recent.entry(key).or_default();
-        // Join the first earlier copy from another source whose group lacks this source.
-        let partner = list.iter().find(|(p, src)| {
-            *src != r.source
-                && match groups[*p] {
-                    None => true,
-                    Some(g) => !list
-                        .iter()
-                        .any(|(q, s2)| groups[*q] == Some(g) && *s2 == r.source),
-                }
-        });
-        if let Some(&(p, _)) = partner {
-            let g = *groups[p].get_or_insert_with(|| {
-                next_group += 1;
-                next_group - 1
-            });
-            groups[pos] = Some(g);
+        let state = states.entry(key).or_default();
+        let end = state.popped + state.open.len();
+        let mut at = state
+            .next_for
+            .get(&r.source)
+            .copied()
+            .unwrap_or(0)
+            .max(state.popped);
+        while at < end
+            && state
+                .open
+                .get(at - state.popped)
+                .is_some_and(|o| o.sources.contains(&r.source))
+        {
+            at += 1;
         }
-        list.push((pos, r.source));
-        window.push_back((t, key, pos));
+        match state
+            .open
+            .get_mut(at.wrapping_sub(state.popped))
+            .filter(|_| at < end)
+        {
+            Some(o) => {
+                let g = *o.group.get_or_insert_with(|| {
+                    next_group += 1;
+                    next_group - 1
+                });
+                groups[o.first] = Some(g);
+                groups[pos] = Some(g);
+                o.sources.push(r.source);
+                state.next_for.insert(r.source, at + 1);
+            }
+            None => {
+                state.open.push_back(Open {
+                    first: pos,
+                    group: None,
+                    sources: vec![r.source],
+                    time: t,
+                });
+                state.next_for.insert(r.source, end + 1);
+                window.push_back((t, key));
+            }
+        }
     }
     // A kernel record carries its printk time in dmesg and in syslog lines written by imklog:
     // the same time and text is the same record, even when the wall times differ (rsyslog reads
@@ -238,6 +285,9 @@ pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Optio
             groups[pos] = Some(g);
         }
         list.push((pos, r.source));
+        if list.len() > MAX_CANDIDATES {
+            list.remove(0);
+        }
     }
     groups
 }

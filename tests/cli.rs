@@ -514,3 +514,42 @@ fn incident_window_shows_host_and_guest_around_the_stop() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_flood_of_one_line_in_two_sources_pairs_every_copy() {
+    // 300 identical kernel lines in the same second, in kern.log and in the journal: 300 pairs,
+    // none lost, none merged within a source.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("host/pve1");
+    std::fs::create_dir_all(&dir).unwrap();
+    let line =
+        "kernel: Buffer I/O error on dev dm-7, logical block 3819520, lost async page write\n";
+    std::fs::write(
+        dir.join("kern.log"),
+        format!("Jul 29 09:56:40 pve1 {line}").repeat(300),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("journal.txt"),
+        format!("2025-07-29T09:56:40+0000 pve1 {line}").repeat(300),
+    )
+    .unwrap();
+    let (out, code) = stdout_of(&[
+        "timeline",
+        "--format",
+        "jsonl",
+        "--reference-time",
+        "2025-08-01",
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let mut sizes = std::collections::BTreeMap::new();
+    for l in out.lines() {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        *sizes
+            .entry(v["dup_group"].as_u64().expect("every copy grouped"))
+            .or_insert(0) += 1;
+    }
+    assert_eq!(sizes.len(), 300);
+    assert!(sizes.values().all(|n| *n == 2));
+}
