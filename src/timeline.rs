@@ -11,7 +11,7 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use crate::event::Event;
 use crate::source::Source;
@@ -177,10 +177,32 @@ pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Optio
     let expired = |old: DateTime<Utc>, now: DateTime<Utc>| {
         (now - old).num_microseconds().unwrap_or(i64::MAX) > DUPLICATE_WINDOW_US
     };
+    // Only a record whose second another source of the same machine also covers can have a
+    // copy: rotated files that do not overlap (a directory of journal files) skip the pairing.
+    let spans: Vec<Option<(DateTime<Utc>, DateTime<Utc>)>> = sources
+        .iter()
+        .map(|s| {
+            let mut times = s.parsed.events.iter().filter_map(|e| e.time);
+            let first = times.next()?;
+            Some(times.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t))))
+        })
+        .collect();
+    let slack = Duration::microseconds(DUPLICATE_WINDOW_US);
+    let covered_elsewhere = |source: u32, t: DateTime<Utc>| {
+        let machine = &sources[source as usize].machine;
+        sources.iter().enumerate().any(|(i, other)| {
+            i != source as usize
+                && &other.machine == machine
+                && spans[i].is_some_and(|(lo, hi)| t >= lo - slack && t <= hi + slack)
+        })
+    };
     for (pos, r) in order.iter().enumerate() {
         let source = &sources[r.source as usize];
         let event = &source.parsed.events[r.event as usize];
         let Some(t) = event.time else { continue };
+        if !covered_elsewhere(r.source, t) {
+            continue;
+        }
         // Close the groups that left the window.
         while let Some(&(old, key)) = window.front() {
             if !expired(old, t) {
@@ -249,8 +271,26 @@ pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Optio
     // the same time and text is the same record, even when the wall times differ (rsyslog reads
     // the ring buffer late at boot).
     let mut by_uptime: HashMap<(&str, u64, &[u8]), Vec<(usize, u32)>> = HashMap::new();
+    // Only machines with two or more sources that carry printk times.
+    let mut printk_sources: HashMap<&str, usize> = HashMap::new();
+    for s in sources {
+        if s.parsed.events.iter().any(|e| {
+            e.uptime_us.is_some()
+                || matches!(e.recorded, crate::event::RecordedTime::Monotonic { .. })
+        }) {
+            *printk_sources.entry(s.machine.as_str()).or_default() += 1;
+        }
+    }
     for (pos, r) in order.iter().enumerate() {
         let source = &sources[r.source as usize];
+        if printk_sources
+            .get(source.machine.as_str())
+            .copied()
+            .unwrap_or(0)
+            < 2
+        {
+            continue;
+        }
         let event = &source.parsed.events[r.event as usize];
         let uptime = match event.recorded {
             crate::event::RecordedTime::Monotonic { micros } => Some(micros),
