@@ -913,6 +913,19 @@ mod tests {
         let fixed = Zone::parse("+0530").unwrap();
         assert_eq!(fixed.label(), "+05:30");
         assert!(Zone::parse("Mars/Olympus").is_none());
+        // In the autumn fold, the later instant when the next record allows it.
+        let fold = at(2025, 10, 26, 2) + Duration::minutes(10);
+        let early = berlin.to_utc_before(fold, None).unwrap();
+        let late_limit = Utc.from_utc_datetime(&at(2025, 10, 26, 1)) + Duration::minutes(20);
+        let late = berlin.to_utc_before(fold, Some(late_limit)).unwrap();
+        assert_eq!(
+            early.naive_utc(),
+            at(2025, 10, 26, 0) + Duration::minutes(10)
+        );
+        assert_eq!(
+            late.naive_utc(),
+            at(2025, 10, 26, 1) + Duration::minutes(10)
+        );
         // The spring-forward gap moves forward with the clock.
         let gap = berlin.to_utc(at(2025, 3, 30, 2)).unwrap();
         assert_eq!(gap.naive_utc(), at(2025, 3, 30, 1));

@@ -553,3 +553,21 @@ fn a_flood_of_one_line_in_two_sources_pairs_every_copy() {
     assert_eq!(sizes.len(), 300);
     assert!(sizes.values().all(|n| *n == 2));
 }
+
+#[test]
+fn clock_pairs_from_another_vm_are_not_used() {
+    // Both bundles hold VM 102's freeze or kill next to guest 101's records: pairing them gave
+    // a confident, wrong offset before the pairs were tied to their VM.
+    for (name, truth) in [("other-vms-freeze", 70.0), ("other-vms-kill", 0.0)] {
+        let dir = corpora().join("correlation").join(name);
+        let (json, code) = stdout_of(&["sources", "--format", "json", dir.to_str().unwrap()]);
+        assert_eq!(code, 0, "{name}");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        for m in v["machines"].as_array().unwrap() {
+            if m["aligned"] == true {
+                let offset = m["clock_offset_s"].as_f64().unwrap();
+                assert!((offset - truth).abs() <= 2.0, "{name}: {m}");
+            }
+        }
+    }
+}
