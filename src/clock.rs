@@ -906,6 +906,21 @@ mod tests {
     }
 
     #[test]
+    fn one_stray_far_future_record_does_not_move_the_reference() {
+        let t = |y, mo, d| Utc.from_utc_datetime(&at(y, mo, d, 12));
+        let times = vec![
+            t(2025, 7, 28),
+            t(2025, 7, 29),
+            t(2025, 7, 29),
+            t(2025, 7, 29),
+            t(2027, 6, 1),
+        ];
+        assert_eq!(robust_newest(times), Some(t(2025, 7, 29)));
+        assert_eq!(robust_newest(vec![t(2025, 1, 1)]), Some(t(2025, 1, 1)));
+        assert_eq!(robust_newest(Vec::new()), None);
+    }
+
+    #[test]
     fn zones_parse_and_convert() {
         let berlin = Zone::parse("Europe/Berlin").unwrap();
         let utc = berlin.to_utc(at(2025, 7, 29, 11)).unwrap();

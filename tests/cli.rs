@@ -571,3 +571,37 @@ fn clock_pairs_from_another_vm_are_not_used() {
         }
     }
 }
+
+#[test]
+fn dmesg_is_anchored_to_its_own_boot_not_the_first_that_reads_the_same() {
+    // kern.log holds two boots whose first kernel lines read alike; dmesg is the second boot.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("host/pve1");
+    std::fs::create_dir_all(&dir).unwrap();
+    let boot = |day: &str, hh: &str| {
+        format!(
+            "2025-07-{day}T{hh}:00:00.100000+00:00 pve1 kernel: [    0.000000] Linux version 6.8.12-4-pve\n\
+             2025-07-{day}T{hh}:00:01.000000+00:00 pve1 kernel: [    0.900000] ACPI: Core revision 20230628\n\
+             2025-07-{day}T{hh}:00:02.000000+00:00 pve1 kernel: [    1.900000] EXT4-fs (dm-1): mounted filesystem\n"
+        )
+    };
+    std::fs::write(dir.join("kern.log"), boot("01", "08") + &boot("20", "12")).unwrap();
+    std::fs::write(
+        dir.join("dmesg.txt"),
+        "[    0.000000] Linux version 6.8.12-4-pve\n[    0.900000] ACPI: Core revision 20230628\n[    1.900000] EXT4-fs (dm-1): mounted filesystem\n[  100.000000] after kern.log ends\n",
+    )
+    .unwrap();
+    let (out, code) = stdout_of(&[
+        "timeline",
+        "--format",
+        "jsonl",
+        tmp.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let last = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|e| e["message"] == "after kern.log ends")
+        .unwrap();
+    assert_eq!(last["time"], "2025-07-20T12:01:40.100000Z");
+}
