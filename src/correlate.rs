@@ -80,11 +80,7 @@ fn secs(d: Duration) -> f64 {
 }
 
 fn describe(source: &Source<'_>, event: &Event<'_>) -> String {
-    let place = if source.parsed.binary {
-        format!("{}@{}", source.path, event.offset)
-    } else {
-        format!("{}:{}", source.path, event.line)
-    };
+    let place = source.place(event);
     let text: String = String::from_utf8_lossy(&event.message)
         .chars()
         .take(120)

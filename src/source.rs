@@ -40,6 +40,18 @@ pub struct Source<'b> {
     pub time_notes: Vec<String>,
 }
 
+impl Source<'_> {
+    /// `path:line` of one of this source's records, or `path@offset` for a binary source (a
+    /// journal file), as every output cites records.
+    pub fn place(&self, event: &crate::event::Event<'_>) -> String {
+        if self.parsed.binary {
+            format!("{}@{}", self.path, event.offset)
+        } else {
+            format!("{}:{}", self.path, event.line)
+        }
+    }
+}
+
 /// What a path says about its machine.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PathIdentity {

@@ -24,7 +24,6 @@ use crate::analysis::Analysis;
 use crate::bundle::Bundle;
 use crate::event::Role;
 use crate::signals::{Matcher, Signal, SignalKind};
-use crate::timeline::EventRef;
 
 /// The root-cause families and honest outcomes (DESIGN.md §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -392,11 +391,6 @@ pub fn quote_lines(data: &[u8], offset: u64, lines: u32) -> String {
 pub fn diagnose(analysis: &Analysis<'_>, bundle: &Bundle, only_vm: Option<u32>) -> Diagnosis {
     let facts = Facts::new(analysis, bundle, only_vm);
     rules::run(&facts)
-}
-
-/// An event reference's time, for sorting.
-pub fn event_time(analysis: &Analysis<'_>, r: &EventRef) -> Option<DateTime<Utc>> {
-    analysis.sources[r.source as usize].parsed.events[r.event as usize].time
 }
 
 #[cfg(test)]

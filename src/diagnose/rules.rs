@@ -447,7 +447,10 @@ fn storage(f: &Facts<'_, '_>) -> Option<Finding> {
         return Some(x);
     }
     // Evidence near a VM stop explains it; storage trouble days earlier does not.
-    let (near, far): (Vec<&Signal>, Vec<&Signal>) = cited.iter().partition(|s| near_a_stop(f, s));
+    let (near, far): (Vec<&Signal>, Vec<&Signal>) = {
+        let stops = stop_times(f);
+        cited.iter().partition(|s| near_a_stop(f, &stops, s))
+    };
     let historical = near.is_empty();
     let cited = if historical { far } else { near };
     let host_side: Vec<&&Signal> = cited.iter().filter(|s| f.role(s) != Role::Guest).collect();
@@ -581,8 +584,7 @@ fn stop_times(f: &Facts<'_, '_>) -> Vec<DateTime<Utc>> {
 
 /// Whether a signal lies in the hours before a VM stop (or shortly after it); true when the
 /// bundle shows no stop at all (then nothing tells cause from history).
-fn near_a_stop(f: &Facts<'_, '_>, s: &Signal) -> bool {
-    let stops = stop_times(f);
+fn near_a_stop(f: &Facts<'_, '_>, stops: &[DateTime<Utc>], s: &Signal) -> bool {
     let Some(t) = f.time(s) else { return true };
     stops.is_empty()
         || stops.iter().any(|stop| {
@@ -606,10 +608,14 @@ fn hardware(f: &Facts<'_, '_>) -> Option<Finding> {
             _ => return None,
         })
     };
+    // Computed once: a flood of I/O errors must not rescan every signal per error.
+    let stops = stop_times(f);
     let strong: Vec<&Signal> = f
         .signals
         .iter()
-        .filter(|s| f.role(s) != Role::Guest && direct(&s.kind).is_some() && near_a_stop(f, s))
+        .filter(|s| {
+            f.role(s) != Role::Guest && direct(&s.kind).is_some() && near_a_stop(f, &stops, s)
+        })
         .collect();
     let weak: Vec<&Signal> = f
         .signals

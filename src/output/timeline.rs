@@ -86,15 +86,6 @@ fn each<'a, 'b>(
         })
 }
 
-/// `path:line` (or `path@offset` for binary sources) of a record.
-fn place(source: &Source<'_>, event: &Event<'_>) -> String {
-    if source.parsed.binary {
-        format!("{}@{}", source.path, event.offset)
-    } else {
-        format!("{}:{}", source.path, event.line)
-    }
-}
-
 /// Width of the time column: `2025-07-29T09:56:40.006000Z`.
 const TIME_WIDTH: usize = 27;
 
@@ -125,7 +116,7 @@ pub fn write_text(
         if let Some(g) = analysis.dup_groups.get(pos).copied().flatten() {
             let source = &analysis.sources[r.source as usize];
             let event = &source.parsed.events[r.event as usize];
-            places.entry(g).or_default().push(place(source, event));
+            places.entry(g).or_default().push(source.place(event));
         }
     }
     let mut shown: std::collections::HashSet<u32> = std::collections::HashSet::new();
