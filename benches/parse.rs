@@ -63,12 +63,12 @@ fn parsers(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse");
     for (name, rel, kind) in cases {
         let data = corpus(rel);
-        let expected = formats::parse(kind, &data, 1 << 20).events.len();
+        let expected = formats::parse(kind, &data, &Limits::default()).events.len();
         assert!(expected > 0, "{name}: no events");
         group.throughput(Throughput::Bytes(data.len() as u64));
         group.bench_with_input(BenchmarkId::new(name, data.len()), &data, |b, data| {
             b.iter(|| {
-                let parsed = formats::parse(kind, black_box(data), 1 << 20);
+                let parsed = formats::parse(kind, black_box(data), &Limits::default());
                 assert_eq!(parsed.events.len(), expected);
                 parsed.stats
             })

@@ -101,7 +101,7 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
                 machine_from: "none",
                 role_from: "none",
                 vmid: None,
-                parsed: formats::parse(kind, data, opts.limits.max_line_bytes),
+                parsed: formats::parse(kind, data, &opts.limits),
                 time_notes: Vec::new(),
             }
         })

@@ -520,7 +520,7 @@ fn classify(boot: &mut Boot, next: Option<(BTreeSet<usize>, Option<Cite>, Option
                 boot.reason = match next_time {
                     Some(t) => format!(
                         "the next boot started at {} with no shutdown recorded before it",
-                        crate::output::rfc3339(t)
+                        crate::event::rfc3339(t)
                     ),
                     None => "the next boot started with no shutdown recorded before it".to_string(),
                 };
@@ -935,7 +935,7 @@ pub fn cite_evidence(
     time: Option<DateTime<Utc>>,
 ) -> Option<Evidence> {
     let src = analysis.sources.get(cite.source())?;
-    let fallback_time = time.map(crate::output::rfc3339);
+    let fallback_time = time.map(crate::event::rfc3339);
     match cite {
         Cite::Event { source, event } => {
             let mut e = diagnose::event_evidence(analysis, bundle, source, event)?;

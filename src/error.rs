@@ -8,30 +8,7 @@
 
 use std::fmt;
 
-/// A limit that protects against hostile or oversized input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LimitKind {
-    /// Decompressed bytes of one member.
-    MemberBytes,
-    /// Decompressed bytes of the whole bundle.
-    BundleBytes,
-    /// Archives inside archives.
-    NestingDepth,
-    /// Members in the bundle.
-    Members,
-}
-
-impl LimitKind {
-    /// The flag that raises this limit.
-    pub fn flag(self) -> &'static str {
-        match self {
-            LimitKind::MemberBytes => "--max-member-bytes",
-            LimitKind::BundleBytes => "--max-bundle-bytes",
-            LimitKind::NestingDepth => "--max-depth",
-            LimitKind::Members => "--max-members",
-        }
-    }
-}
+pub use crate::limits::LimitKind;
 
 /// Something wrong with one input member; the run goes on without it (or with its readable part).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! boot that ended in a crash), as opposed to the events of the timeline.
 //!
 //! Facts are produced by the `last`/wtmp parsers ([`crate::formats::last`],
-//! [`crate::formats::wtmp`]) and the snapshot parsers ([`crate::snapshot`]), and are kept on
+//! [`crate::formats::wtmp`]) and the snapshot parsers ([`crate::formats::snapshot`]), and are kept on
 //! [`crate::formats::Parsed::facts`] with their provenance: the 1-based line of the record's
 //! first line (0 for binary sources) and its byte offset. Units are part of every field name;
 //! nothing is converted silently (`kB` in `/proc/meminfo` is KiB and stays KiB, `free` and `df`

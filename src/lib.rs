@@ -34,9 +34,9 @@ pub mod event;
 pub mod facts;
 pub mod formats;
 pub mod framing;
+pub mod limits;
 pub mod output;
 pub mod signals;
-pub mod snapshot;
 pub mod source;
 pub mod timeline;
 

@@ -53,7 +53,7 @@ fn util_linux_samples_parse() {
             .to_string_lossy()
             .into_owned();
         let data = std::fs::read(&path).expect("sample is readable");
-        let parsed = parse(FormatKind::Dmesg, &data, 1 << 20);
+        let parsed = parse(FormatKind::Dmesg, &data, &pvelog::limits::Limits::default());
         assert!(parsed.stats.balanced(), "{name}: {:?}", parsed.stats);
         let allowed = ALLOWED_UNPARSED
             .iter()
@@ -96,7 +96,7 @@ fn inputs_and_fuzz_inputs_stay_balanced() {
         };
         for entry in entries.filter_map(Result::ok) {
             let data = std::fs::read(entry.path()).expect("sample is readable");
-            let parsed = parse(FormatKind::Dmesg, &data, 1 << 20);
+            let parsed = parse(FormatKind::Dmesg, &data, &pvelog::limits::Limits::default());
             println!(
                 "{}: {} events, {:?}",
                 entry.path().display(),

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use pvelog::event::Event;
 use pvelog::formats::{self, FormatKind, Parsed};
 use pvelog::framing::count_lines;
+use pvelog::limits::Limits;
 
 fn samples() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/formats/samples");
@@ -145,7 +146,7 @@ const OOM_EXPORT: &str = "journal-file/synthetic-systemd252/synthetic-pve-oom.o-
 const OOM_JSON: &str = "journal-file/synthetic-systemd252/synthetic-pve-oom.o-json.jsonl";
 
 fn parse(kind: FormatKind, data: &[u8]) -> Parsed<'_> {
-    let parsed = formats::parse(kind, data, 1 << 20);
+    let parsed = formats::parse(kind, data, &Limits::default());
     assert!(parsed.stats.balanced(), "{:?}", parsed.stats);
     assert_eq!(parsed.stats.lines, count_lines(data));
     parsed

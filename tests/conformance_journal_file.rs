@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use pvelog::event::RecordedTime;
 use pvelog::formats::{self, FormatKind, journal_file};
+use pvelog::limits::Limits;
 
 fn samples() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/formats/samples/journal-file");
@@ -113,7 +114,7 @@ struct Read {
 }
 
 fn pvelog_read(data: &[u8]) -> Read {
-    let parsed = formats::parse(FormatKind::JournalFile, data, 1 << 20);
+    let parsed = formats::parse(FormatKind::JournalFile, data, &Limits::default());
     assert!(parsed.binary);
     assert!(parsed.stats.balanced());
     assert_eq!(parsed.stats.lines, 0);
@@ -237,7 +238,7 @@ fn damaged_samples_read_partially_or_report() {
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
             let data = std::fs::read(&path).unwrap();
             let start = Instant::now();
-            let parsed = formats::parse(FormatKind::JournalFile, &data, 1 << 20);
+            let parsed = formats::parse(FormatKind::JournalFile, &data, &Limits::default());
             let elapsed = start.elapsed();
             let salvaged = parsed
                 .events

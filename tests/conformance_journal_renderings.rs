@@ -8,6 +8,7 @@ use std::path::Path;
 
 use pvelog::event::Event;
 use pvelog::formats::{self, FormatKind};
+use pvelog::limits::Limits;
 
 /// Fields journalctl adds around an entry rather than storing in it.
 const META: &[&[u8]] = &[
@@ -69,7 +70,7 @@ fn file_export_and_json_give_identical_events() {
     let export = read("synthetic-pve-oom.o-export", FormatKind::JournalExport);
     let json = read("synthetic-pve-oom.o-json.jsonl", FormatKind::JournalJson);
     let keys = |kind, data: &[u8]| -> Vec<Key> {
-        let parsed = formats::parse(kind, data, 1 << 20);
+        let parsed = formats::parse(kind, data, &Limits::default());
         assert!(
             parsed.problems.is_empty(),
             "{kind:?}: {:?}",

@@ -93,6 +93,12 @@ const TABLE: &[(&str, u64, Option<&str>)] = &[
         0,
         Some("journal-short-iso"),
     ),
+    // `journalctl -r`: newest first, the boot banner after the boot it introduces.
+    (
+        "journal-file/synthetic-systemd252/synthetic-pve-oom.o-short-iso_reverse.txt",
+        0,
+        Some("journal-short-iso"),
+    ),
     (
         "journal-file/synthetic-systemd252/synthetic-pve-oom.o-short-monotonic.txt",
         0,
@@ -173,7 +179,11 @@ fn samples_parse_with_the_expected_unparsed_counts() {
             failures.push(format!("{name}: missing"));
             continue;
         };
-        let parsed = parse(FormatKind::JournalText, &bytes, 1 << 20);
+        let parsed = parse(
+            FormatKind::JournalText,
+            &bytes,
+            &pvelog::limits::Limits::default(),
+        );
         assert!(parsed.stats.balanced(), "{name}: {:?}", parsed.stats);
         if parsed.stats.unparsed_lines != unparsed {
             failures.push(format!(
@@ -208,7 +218,11 @@ fn boot_banners_in_the_samples() {
     ) else {
         return;
     };
-    let parsed = parse(FormatKind::JournalText, &bytes, 1 << 20);
+    let parsed = parse(
+        FormatKind::JournalText,
+        &bytes,
+        &pvelog::limits::Limits::default(),
+    );
     assert_eq!(parsed.boots.len(), 1);
     assert_eq!(
         parsed.boots[0].boot_id,

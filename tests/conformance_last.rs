@@ -15,6 +15,7 @@ use chrono::{Datelike, NaiveDateTime, Timelike};
 use pvelog::event::{RecordedTime, TimeFix};
 use pvelog::facts::{FactKind, Session, SessionEnd, SessionKind};
 use pvelog::formats::{self, FormatKind};
+use pvelog::limits::Limits;
 
 fn samples() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/formats/samples/last");
@@ -44,7 +45,7 @@ fn sessions(parsed: &formats::Parsed<'_>) -> Vec<(Session, usize, bool)> {
 }
 
 fn wtmp_sessions(data: &[u8]) -> Vec<Session> {
-    let parsed = formats::parse(FormatKind::Wtmp, data, 1 << 20);
+    let parsed = formats::parse(FormatKind::Wtmp, data, &Limits::default());
     assert!(parsed.stats.balanced(), "{:?}", parsed.stats);
     parsed
         .facts
@@ -158,7 +159,7 @@ fn sections(text: &str) -> BTreeMap<String, String> {
 fn check_section(name: &str, body: &str, wtmp: &[Session], hosts: bool) -> (usize, usize) {
     // `--until` hides the logouts after the window, so `last` shows those logins as open.
     let ends = !name.contains("until");
-    let parsed = formats::parse(FormatKind::Last, body.as_bytes(), 1 << 20);
+    let parsed = formats::parse(FormatKind::Last, body.as_bytes(), &Limits::default());
     assert!(parsed.stats.balanced(), "{name}: {:?}", parsed.stats);
     let text = sessions(&parsed);
     let mut used = vec![false; wtmp.len()];
@@ -331,7 +332,7 @@ fn every_last_text_sample_parses() {
     for (name, unparsed) in EXPECTED_UNPARSED {
         let data = std::fs::read(dir.join(name)).unwrap();
         assert_eq!(formats::detect(name, &data), FormatKind::Last, "{name}");
-        let parsed = formats::parse(FormatKind::Last, &data, 1 << 20);
+        let parsed = formats::parse(FormatKind::Last, &data, &Limits::default());
         assert!(parsed.stats.balanced(), "{name}: {:?}", parsed.stats);
         assert_eq!(
             parsed.stats.unparsed_lines, *unparsed,
@@ -360,7 +361,7 @@ fn other_binary_samples_are_read_or_rejected_cleanly() {
             wtmp,
             "{name}"
         );
-        let parsed = formats::parse(FormatKind::Wtmp, &data, 1 << 20);
+        let parsed = formats::parse(FormatKind::Wtmp, &data, &Limits::default());
         assert!(
             parsed.binary && parsed.stats.balanced(),
             "{name}: {:?}",

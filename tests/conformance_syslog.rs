@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use pvelog::formats::{self, FormatKind};
+use pvelog::limits::Limits;
 
 /// Expected unparsed lines per file, each non-zero count explained.
 const EXPECTED_UNPARSED: &[(&str, u64)] = &[
@@ -36,7 +37,7 @@ fn plaso_syslog_samples() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let data = std::fs::read(&path).unwrap();
         assert_eq!(formats::detect(&name, &data), FormatKind::Syslog, "{name}");
-        let parsed = formats::parse(FormatKind::Syslog, &data, 1 << 20);
+        let parsed = formats::parse(FormatKind::Syslog, &data, &Limits::default());
         assert!(parsed.stats.balanced(), "{name}: {:?}", parsed.stats);
         let expected = EXPECTED_UNPARSED
             .iter()
@@ -67,7 +68,7 @@ fn forwarded_records_are_split() {
             eprintln!("skipped: samples absent");
             return;
         };
-        let parsed = formats::parse(FormatKind::Syslog, &data, 1 << 20);
+        let parsed = formats::parse(FormatKind::Syslog, &data, &Limits::default());
         // Nine records, each header `<PRI>` followed by a timestamp.
         assert_eq!(parsed.events.len(), 9, "{name}");
         for event in &parsed.events {

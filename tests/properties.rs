@@ -7,6 +7,7 @@ use proptest::prelude::*;
 use pvelog::analysis::{self, Options};
 use pvelog::bundle::{Bundle, Member};
 use pvelog::formats::{self, FormatKind};
+use pvelog::limits::Limits;
 
 fn kinds() -> impl Strategy<Value = FormatKind> {
     prop_oneof![
@@ -51,7 +52,7 @@ proptest! {
 
     #[test]
     fn parsing_accounts_for_every_line(kind in kinds(), data in file()) {
-        let parsed = formats::parse(kind, &data, 64);
+        let parsed = formats::parse(kind, &data, &Limits { max_line_bytes: 64, ..Limits::default() });
         prop_assert!(parsed.stats.balanced(), "{:?}", parsed.stats);
         prop_assert_eq!(parsed.stats.lines, pvelog::framing::count_lines(&data));
         for event in &parsed.events {

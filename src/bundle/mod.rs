@@ -25,34 +25,8 @@ use std::sync::Arc;
 
 use memmap2::Mmap;
 
-pub use crate::error::{InputProblem, LimitKind};
-
-/// Caps that keep hostile input from exhausting memory.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// Decompressed bytes of one member.
-    pub max_member_bytes: u64,
-    /// Decompressed bytes of the whole bundle (mapped plain files do not count: they cost no heap).
-    pub max_bundle_bytes: u64,
-    /// How deep archives may nest inside archives.
-    pub max_depth: u32,
-    /// How many members a bundle may have.
-    pub max_members: usize,
-    /// Longest line a parser accepts.
-    pub max_line_bytes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_member_bytes: 1 << 30,
-            max_bundle_bytes: 4 << 30,
-            max_depth: 4,
-            max_members: 100_000,
-            max_line_bytes: 1 << 20,
-        }
-    }
-}
+pub use crate::error::InputProblem;
+pub use crate::limits::{LimitKind, Limits};
 
 /// Bytes that members borrow from.
 #[derive(Debug)]

@@ -343,7 +343,7 @@ pub fn event_evidence(
         quote_lines(member_bytes(bundle, src.member), ev.offset, ev.lines.max(1))
     };
     Some(Evidence {
-        time: ev.time.map(crate::output::rfc3339),
+        time: ev.time.map(crate::event::rfc3339),
         source: src.path.clone(),
         line: (!src.parsed.binary).then_some(ev.line),
         offset: ev.offset,

@@ -404,9 +404,7 @@ fn activity(f: &Facts<'_, '_>, memory: &Finding) -> Option<Finding> {
         (memory.confidence + 0.02).min(0.95),
         format!(
             "memory ran out while {what} was running (started {})",
-            f.time(first)
-                .map(crate::output::rfc3339)
-                .unwrap_or_default()
+            f.time(first).map(crate::event::rfc3339).unwrap_or_default()
         ),
     );
     x.vmids = memory.vmids.clone();
@@ -791,7 +789,7 @@ fn clean(f: &Facts<'_, '_>) -> Option<Finding> {
         x.confidence = 0.3;
         x.against.push(format!(
             "the guest restarted uncleanly later ({}): that stop was not an orderly one",
-            f.time(u).map(crate::output::rfc3339).unwrap_or_default()
+            f.time(u).map(crate::event::rfc3339).unwrap_or_default()
         ));
     }
     let mut cited: Vec<&Signal> = tasks;
@@ -1122,7 +1120,7 @@ fn incidents(f: &Facts<'_, '_>, findings: &[Finding]) -> Vec<Incident> {
                 .or_else(|| findings.first());
             Incident {
                 vmid,
-                time: time.map(crate::output::rfc3339),
+                time: time.map(crate::event::rfc3339),
                 family: explaining.map_or(Family::Inconclusive, |x| x.family),
                 confidence: explaining.map_or(0.0, |x| x.confidence),
                 what,
@@ -1212,7 +1210,7 @@ fn verdict(f: &Facts<'_, '_>, findings: &[Finding]) -> Verdict {
         family,
         confidence,
         summary,
-        incident_time: chosen.and_then(|x| x.time).map(crate::output::rfc3339),
+        incident_time: chosen.and_then(|x| x.time).map(crate::event::rfc3339),
         affected_vms: affected.into_iter().collect(),
     }
 }

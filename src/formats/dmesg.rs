@@ -778,7 +778,7 @@ mod tests {
     use chrono::Timelike;
 
     fn run(data: &[u8]) -> Parsed<'_> {
-        let parsed = parse(FormatKind::Dmesg, data, 1 << 20);
+        let parsed = parse(FormatKind::Dmesg, data, &crate::limits::Limits::default());
         assert!(parsed.stats.balanced(), "{:?}", parsed.stats);
         parsed
     }
@@ -1395,7 +1395,7 @@ dmesg: read kernel buffer failed: Operation not permitted\n\
         ) {
             let mut data: Vec<u8> = pieces.concat();
             data.extend_from_slice(&noise);
-            let parsed = parse(FormatKind::Dmesg, &data, 1 << 20);
+            let parsed = parse(FormatKind::Dmesg, &data, &crate::limits::Limits::default());
             proptest::prop_assert!(parsed.stats.balanced(), "{:?}", parsed.stats);
             let _ = recognizes(&data);
         }

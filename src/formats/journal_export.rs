@@ -321,7 +321,11 @@ mod tests {
     use chrono::DateTime;
 
     fn run(data: &[u8]) -> Parsed<'_> {
-        let parsed = parse_kind(FormatKind::JournalExport, data, 1 << 20);
+        let parsed = parse_kind(
+            FormatKind::JournalExport,
+            data,
+            &crate::limits::Limits::default(),
+        );
         assert!(parsed.stats.balanced(), "{:?}", parsed.stats);
         assert_eq!(parsed.stats.lines, count_lines(data));
         parsed

@@ -612,7 +612,11 @@ mod tests {
     use crate::formats::{FormatKind, detect, parse as parse_kind};
 
     fn run(data: &[u8]) -> Parsed<'_> {
-        let parsed = parse_kind(FormatKind::JournalJson, data, 1 << 20);
+        let parsed = parse_kind(
+            FormatKind::JournalJson,
+            data,
+            &crate::limits::Limits::default(),
+        );
         assert!(parsed.stats.balanced(), "{:?}", parsed.stats);
         assert_eq!(parsed.stats.lines, count_lines(data));
         parsed

@@ -521,7 +521,11 @@ mod tests {
     }
 
     fn parsed(data: &[u8]) -> Parsed<'_> {
-        let parsed = parse(FormatKind::JournalText, data, 1 << 20);
+        let parsed = parse(
+            FormatKind::JournalText,
+            data,
+            &crate::limits::Limits::default(),
+        );
         assert!(parsed.stats.balanced(), "{:?}", parsed.stats);
         parsed
     }

@@ -41,6 +41,7 @@ use super::{FormatKind, LineParser, Parsed};
 use crate::event::{Event, RecordedTime, TimeFix};
 use crate::facts::{Fact, FactKind, Session, SessionEnd, SessionKind};
 use crate::framing::{Line, Lines, is_blank};
+use crate::limits::Limits;
 
 const VARIANT_NAMES: [&str; 6] = [
     "last-short",
@@ -119,9 +120,9 @@ pub struct Parser {
 }
 
 /// Parses a `last` output member.
-pub fn parse(data: &[u8], max_line: usize) -> Parsed<'_> {
+pub fn parse<'b>(data: &'b [u8], limits: &Limits) -> Parsed<'b> {
     let mut parser = Parser::default();
-    let mut out = super::drive(FormatKind::Last, data, max_line, &mut parser);
+    let mut out = super::drive(FormatKind::Last, data, limits, &mut parser);
     parser.settle_years(&mut out);
     out
 }
@@ -640,7 +641,7 @@ mod tests {
     use super::*;
 
     fn parse_str(text: &str) -> Parsed<'_> {
-        parse(text.as_bytes(), 1 << 20)
+        parse(text.as_bytes(), &Limits::default())
     }
 
     fn session(f: &Fact) -> &Session {

@@ -19,6 +19,7 @@ pub mod journal_file;
 pub mod journal_json;
 pub mod journal_text;
 pub mod last;
+pub mod snapshot;
 pub mod syslog;
 pub mod wtmp;
 
@@ -27,6 +28,7 @@ use serde::Serialize;
 use crate::event::Event;
 use crate::facts::Fact;
 use crate::framing::{Line, Lines, is_blank};
+use crate::limits::{LimitKind, Limits};
 
 /// The formats pvelog reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -58,36 +60,12 @@ pub enum FormatKind {
 impl FormatKind {
     /// The name used on the command line and in outputs.
     pub fn as_str(self) -> &'static str {
-        match self {
-            FormatKind::Syslog => "syslog",
-            FormatKind::Dmesg => "dmesg",
-            FormatKind::JournalText => "journal-text",
-            FormatKind::JournalExport => "journal-export",
-            FormatKind::JournalJson => "journal-json",
-            FormatKind::JournalFile => "journal-file",
-            FormatKind::Last => "last",
-            FormatKind::Wtmp => "wtmp",
-            FormatKind::Snapshot => "snapshot",
-            FormatKind::Unrecognized => "unrecognized",
-        }
+        spec(self).name
     }
 
     /// Parses a name given on the command line.
     pub fn from_name(name: &str) -> Option<FormatKind> {
-        [
-            FormatKind::Syslog,
-            FormatKind::Dmesg,
-            FormatKind::JournalText,
-            FormatKind::JournalExport,
-            FormatKind::JournalJson,
-            FormatKind::JournalFile,
-            FormatKind::Last,
-            FormatKind::Wtmp,
-            FormatKind::Snapshot,
-            FormatKind::Unrecognized,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == name)
+        REGISTRY.iter().find(|s| s.name == name).map(|s| s.kind)
     }
 }
 
@@ -297,21 +275,125 @@ pub fn most_seen<const N: usize>(counts: &[u64; N], names: &[&'static str; N]) -
     best.map_or(names.first().copied().unwrap_or(""), |i| names[i])
 }
 
-/// Parses `data` as `kind`. Lines longer than `max_line` bytes are counted as unparsed and
-/// reported as problems rather than parsed.
-pub fn parse(kind: FormatKind, data: &[u8], max_line: usize) -> Parsed<'_> {
-    match kind {
-        FormatKind::Syslog => drive(kind, data, max_line, syslog::Parser::default()),
-        FormatKind::Dmesg => drive(kind, data, max_line, dmesg::Parser::default()),
-        FormatKind::JournalText => drive(kind, data, max_line, journal_text::Parser::default()),
-        FormatKind::JournalExport => whole(kind, data, journal_export::parse),
-        FormatKind::JournalJson => whole(kind, data, journal_json::parse),
-        FormatKind::JournalFile => whole(kind, data, journal_file::parse),
-        FormatKind::Last => last::parse(data, max_line),
-        FormatKind::Wtmp => whole(kind, data, wtmp::parse),
-        FormatKind::Snapshot => crate::snapshot::parse(data, max_line),
-        FormatKind::Unrecognized => drive(kind, data, max_line, Unrecognized),
+/// How a format is recognized ([`detect`] walks [`REGISTRY`] in order).
+#[derive(Clone, Copy)]
+pub enum Detect {
+    /// A signature of the whole member (magic bytes, the shape of the first record), checked
+    /// first, in table order: `(path, head, data)`.
+    Signature(fn(&str, &[u8], &[u8]) -> bool),
+    /// Scored line by line over the first lines: the line formats share line shapes, so
+    /// [`detect`] weighs their scores against each other.
+    Lines,
+    /// Checked, in table order, when no line format recognized a line: `head`.
+    Fallback(fn(&[u8]) -> bool),
+    /// Chosen when nothing else fits.
+    Never,
+}
+
+/// One supported format: its kind, how it is detected and how it is parsed.
+pub struct FormatSpec {
+    /// The kind.
+    pub kind: FormatKind,
+    /// The name used on the command line and in outputs.
+    pub name: &'static str,
+    /// How it is recognized.
+    pub detect: Detect,
+    /// Its parser.
+    pub parse: for<'b> fn(&'b [u8], &Limits) -> Parsed<'b>,
+}
+
+impl std::fmt::Debug for FormatSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FormatSpec")
+            .field("name", &self.name)
+            .finish()
     }
+}
+
+/// Every format pvelog reads, in detection order: a new format is one row here, one file in this
+/// folder, a fuzz target and a conformance test (ARCHITECTURE.md).
+pub const REGISTRY: &[FormatSpec] = &[
+    FormatSpec {
+        kind: FormatKind::JournalFile,
+        name: "journal-file",
+        detect: Detect::Signature(|_, head, _| journal_file::recognizes(head)),
+        parse: |data, _| whole(FormatKind::JournalFile, data, journal_file::parse),
+    },
+    FormatSpec {
+        kind: FormatKind::JournalJson,
+        name: "journal-json",
+        detect: Detect::Signature(|_, head, _| journal_json::recognizes(head)),
+        parse: |data, _| whole(FormatKind::JournalJson, data, journal_json::parse),
+    },
+    FormatSpec {
+        kind: FormatKind::JournalExport,
+        name: "journal-export",
+        detect: Detect::Signature(|_, head, _| journal_export::recognizes(head)),
+        parse: |data, _| whole(FormatKind::JournalExport, data, journal_export::parse),
+    },
+    FormatSpec {
+        kind: FormatKind::Wtmp,
+        name: "wtmp",
+        detect: Detect::Signature(|path, _, data| wtmp::recognizes(path, data)),
+        parse: |data, _| whole(FormatKind::Wtmp, data, wtmp::parse),
+    },
+    FormatSpec {
+        kind: FormatKind::Syslog,
+        name: "syslog",
+        detect: Detect::Lines,
+        parse: |data, limits| drive(FormatKind::Syslog, data, limits, syslog::Parser::default()),
+    },
+    FormatSpec {
+        kind: FormatKind::Dmesg,
+        name: "dmesg",
+        detect: Detect::Lines,
+        parse: |data, limits| drive(FormatKind::Dmesg, data, limits, dmesg::Parser::default()),
+    },
+    FormatSpec {
+        kind: FormatKind::JournalText,
+        name: "journal-text",
+        detect: Detect::Lines,
+        parse: |data, limits| {
+            drive(
+                FormatKind::JournalText,
+                data,
+                limits,
+                journal_text::Parser::default(),
+            )
+        },
+    },
+    FormatSpec {
+        kind: FormatKind::Last,
+        name: "last",
+        detect: Detect::Fallback(last::recognizes),
+        parse: last::parse,
+    },
+    FormatSpec {
+        kind: FormatKind::Snapshot,
+        name: "snapshot",
+        detect: Detect::Fallback(snapshot::recognizes),
+        parse: snapshot::parse,
+    },
+    FormatSpec {
+        kind: FormatKind::Unrecognized,
+        name: "unrecognized",
+        detect: Detect::Never,
+        parse: |data, limits| drive(FormatKind::Unrecognized, data, limits, Unrecognized),
+    },
+];
+
+/// The registry row of `kind`.
+pub fn spec(kind: FormatKind) -> &'static FormatSpec {
+    REGISTRY
+        .iter()
+        .find(|s| s.kind == kind)
+        .unwrap_or(&REGISTRY[REGISTRY.len() - 1])
+}
+
+/// Parses `data` as `kind`. Lines longer than `limits.max_line_bytes` are counted as unparsed
+/// and reported as problems (naming the flag that raises the limit) rather than parsed.
+pub fn parse<'b>(kind: FormatKind, data: &'b [u8], limits: &Limits) -> Parsed<'b> {
+    (spec(kind).parse)(data, limits)
 }
 
 /// Runs a parser that reads the whole member itself (the journal encodings are not line-based).
@@ -334,9 +416,10 @@ pub fn parsed_for<'b>(kind: FormatKind) -> Parsed<'b> {
 fn drive<'b, P: LineParser<'b>>(
     kind: FormatKind,
     data: &'b [u8],
-    max_line: usize,
+    limits: &Limits,
     mut parser: P,
 ) -> Parsed<'b> {
+    let max_line = limits.max_line_bytes;
     let mut out = Parsed::new(kind);
     parser.prepare(data);
     for line in Lines::new(data) {
@@ -346,8 +429,9 @@ fn drive<'b, P: LineParser<'b>>(
                 offset: line.offset,
                 line: line.number,
                 reason: format!(
-                    "line is {} bytes, over the {max_line}-byte limit (raise it with --max-line-bytes)",
-                    line.text.len()
+                    "line is {} bytes, over the {max_line}-byte limit (raise it with {})",
+                    line.text.len(),
+                    LimitKind::LineBytes.flag()
                 ),
             });
             out.push_unparsed(&line);
@@ -388,17 +472,12 @@ const SNIFF_LINES: usize = 200;
 /// `short-full` weekday) tips a tie towards journal text. `path` is only a tie-breaker.
 pub fn detect(path: &str, data: &[u8]) -> FormatKind {
     let head = &data[..data.len().min(SNIFF_BYTES)];
-    if journal_file::recognizes(head) {
-        return FormatKind::JournalFile;
-    }
-    if journal_json::recognizes(head) {
-        return FormatKind::JournalJson;
-    }
-    if journal_export::recognizes(head) {
-        return FormatKind::JournalExport;
-    }
-    if wtmp::recognizes(path, data) {
-        return FormatKind::Wtmp;
+    for spec in REGISTRY {
+        if let Detect::Signature(recognizes) = spec.detect
+            && recognizes(path, head, data)
+        {
+            return spec.kind;
+        }
     }
     if looks_binary(head) {
         return FormatKind::Unrecognized;
@@ -426,13 +505,10 @@ pub fn detect(path: &str, data: &[u8]) -> FormatKind {
         }
     }
     if syslog == 0 && dmesg == 0 && journal == 0 {
-        return if last::recognizes(head) {
-            FormatKind::Last
-        } else if crate::snapshot::recognizes(head) {
-            FormatKind::Snapshot
-        } else {
-            FormatKind::Unrecognized
-        };
+        return REGISTRY
+            .iter()
+            .find(|spec| matches!(spec.detect, Detect::Fallback(recognizes) if recognizes(head)))
+            .map_or(FormatKind::Unrecognized, |spec| spec.kind);
     }
     let name = path.rsplit('/').next().unwrap_or(path);
     let journal_hint = name.contains("journal");

@@ -397,7 +397,7 @@ mod tests {
     use chrono::{Datelike, Timelike};
 
     fn one(line: &[u8]) -> Event<'_> {
-        let parsed = parse(FormatKind::Syslog, line, 1 << 20);
+        let parsed = parse(FormatKind::Syslog, line, &crate::limits::Limits::default());
         assert_eq!(parsed.events.len(), 1, "{}", String::from_utf8_lossy(line));
         parsed.events.into_iter().next().unwrap()
     }
@@ -510,7 +510,7 @@ mod tests {
     fn forwarded_records_without_newlines_are_split() {
         // rsyslog's forwarding formats written to a file without framing (plaso's samples).
         let data = b"<15>Mar  6 04:07:23 hostname log_tag this is debug<14>Mar  6 04:07:23 hostname log_tag this is info\nwith another line<30>Mar  6 04:07:23 hostname systemd[1]: Stopped x.<78>Mar  6 04:07:23 hostname cron[18786]: (CRON) INFO (pidfile fd = 3)<30>Mar  6 04:07:23 hostname systemd[1]: Started x.\n";
-        let parsed = parse(FormatKind::Syslog, data, 1 << 20);
+        let parsed = parse(FormatKind::Syslog, data, &crate::limits::Limits::default());
         let msgs: Vec<_> = parsed.events.iter().map(|e| e.message.to_vec()).collect();
         assert_eq!(
             msgs,
@@ -542,10 +542,19 @@ mod tests {
         // One record per line: a `<0>… kernel: Out of memory` inside a message is what someone
         // logged, not a record (it would otherwise forge a host, an identifier and a priority).
         let data = b"<14>Jul 29 09:56:40 web01 app[5]: user said: <0>Jul 29 09:56:41 pve1 kernel: Out of memory: Killed process 1 (kvm)\n<14>Jul 29 09:56:42 web01 app[5]: next\n";
-        let parsed = parse(FormatKind::Syslog, data, 1 << 20);
+        let parsed = parse(FormatKind::Syslog, data, &crate::limits::Limits::default());
         assert_eq!(parsed.events.len(), 2);
         let one_line = &data[..data.iter().position(|&b| b == b'\n').unwrap()];
-        assert_eq!(parse(FormatKind::Syslog, one_line, 1 << 20).events.len(), 1);
+        assert_eq!(
+            parse(
+                FormatKind::Syslog,
+                one_line,
+                &crate::limits::Limits::default()
+            )
+            .events
+            .len(),
+            1
+        );
         assert!(
             parsed.events[0]
                 .message
@@ -557,7 +566,7 @@ mod tests {
     #[test]
     fn nul_runs_are_evidence_and_the_record_after_them_is_read() {
         let data = b"\0\0\0\0Jul 29 10:01:47 web kernel: Linux version 6.1.0-37-amd64\n";
-        let parsed = parse(FormatKind::Syslog, data, 1 << 20);
+        let parsed = parse(FormatKind::Syslog, data, &crate::limits::Limits::default());
         assert_eq!(parsed.events.len(), 1);
         assert_eq!(parsed.events[0].offset, 4);
         assert_eq!(parsed.unclean.len(), 1);
@@ -568,13 +577,16 @@ mod tests {
     #[test]
     fn offsets_count_the_pri_as_written() {
         let data = b"<030>Mar  6 04:07:23 h a: x\n";
-        assert_eq!(parse(FormatKind::Syslog, data, 1 << 20).events[0].offset, 0);
+        assert_eq!(
+            parse(FormatKind::Syslog, data, &crate::limits::Limits::default()).events[0].offset,
+            0
+        );
     }
 
     #[test]
     fn continuation_and_unparsed_lines() {
         let data = b"```\nJan 22 07:52:33 h client[1]: first\n\tindented more\nMMM 22 07:54:32 h anacron[2]: broken month\nwith another line\n...\n";
-        let parsed = parse(FormatKind::Syslog, data, 1 << 20);
+        let parsed = parse(FormatKind::Syslog, data, &crate::limits::Limits::default());
         assert_eq!(parsed.events.len(), 1);
         assert_eq!(&*parsed.events[0].message, b"first\nindented more");
         assert_eq!(parsed.stats.unparsed_lines, 4);

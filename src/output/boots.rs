@@ -10,10 +10,11 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{escape, rfc3339};
+use super::escape;
 use crate::analysis::Analysis;
 use crate::boots::{self, Boot, MachineBoots};
 use crate::bundle::Bundle;
+use crate::event::rfc3339;
 
 #[derive(Serialize)]
 struct JsonBoots<'a> {

@@ -12,10 +12,11 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{escape, rfc3339};
+use super::escape;
 use crate::analysis::Analysis;
 use crate::bundle::Bundle;
 use crate::event::TimeFix;
+use crate::event::rfc3339;
 use crate::formats::{UncleanEvidence, UnparsedExample};
 use crate::source::Source;
 

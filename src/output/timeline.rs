@@ -24,9 +24,10 @@ use anstyle::{AnsiColor, Style};
 use base64::Engine as _;
 use serde::Serialize;
 
-use super::{escape, rfc3339};
+use super::escape;
 use crate::analysis::Analysis;
 use crate::clock::monotonic_seconds;
+use crate::event::rfc3339;
 use crate::event::{Event, RecordedTime, Role};
 use crate::source::Source;
 use crate::timeline::Window;
@@ -248,7 +249,7 @@ fn json_line(
     dup_group: Option<u32>,
     out: &mut Vec<u8>,
 ) -> io::Result<()> {
-    let mut time_buf = [0u8; super::RFC3339_LEN];
+    let mut time_buf = [0u8; crate::event::RFC3339_LEN];
     let (message, message_bytes) = match std::str::from_utf8(&event.message) {
         Ok(s) => (Cow::Borrowed(s), None),
         Err(_) => (
@@ -259,7 +260,7 @@ fn json_line(
     let record = JsonEvent {
         time: event
             .time
-            .and_then(|t| super::write_rfc3339(t, &mut time_buf)),
+            .and_then(|t| crate::event::write_rfc3339(t, &mut time_buf)),
         time_quality: event.quality.iter().map(|f| f.as_str()).collect(),
         role: source.role.as_str(),
         machine: &source.machine,

@@ -155,7 +155,11 @@ fn regular_and_compact_files_read_through_the_entry_array() {
         let (data, offsets) = three_entries(compact, 0);
         assert!(recognizes(&data));
         assert_eq!(detect("system.journal", &data), FormatKind::JournalFile);
-        let p = parse_kind(FormatKind::JournalFile, &data, 1 << 20);
+        let p = parse_kind(
+            FormatKind::JournalFile,
+            &data,
+            &crate::limits::Limits::default(),
+        );
         assert!(p.binary);
         assert_eq!(p.stats, Default::default());
         assert!(p.problems.is_empty(), "{}", reasons(&p));

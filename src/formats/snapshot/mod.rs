@@ -55,6 +55,7 @@ use crate::event::RecordedTime;
 use crate::facts::{Fact, FactKind};
 use crate::formats::{FormatKind, LineProblem, Parsed, common, parsed_for};
 use crate::framing::{Line, Lines, is_blank};
+use crate::limits::{LimitKind, Limits};
 
 /// The snapshot kinds, in the order of [`KIND_NAMES`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -289,7 +290,8 @@ impl Section {
 }
 
 /// Parses a snapshot member.
-pub fn parse(data: &[u8], max_line: usize) -> Parsed<'_> {
+pub fn parse<'b>(data: &'b [u8], limits: &Limits) -> Parsed<'b> {
+    let max_line = limits.max_line_bytes;
     let mut out = parsed_for(FormatKind::Snapshot);
     let lines: Vec<Line<'_>> = Lines::new(data).collect();
     let mut facts = Vec::new();
@@ -321,8 +323,9 @@ pub fn parse(data: &[u8], max_line: usize) -> Parsed<'_> {
                 offset: line.offset,
                 line: line.number,
                 reason: format!(
-                    "line is {} bytes, over the {max_line}-byte limit (raise it with --max-line-bytes)",
-                    text.len()
+                    "line is {} bytes, over the {max_line}-byte limit (raise it with {})",
+                    text.len(),
+                    LimitKind::LineBytes.flag()
                 ),
             });
             out.push_unparsed(line);
@@ -423,7 +426,13 @@ fn read_last<'b>(
     let Some(slice) = data.get(start..end) else {
         return;
     };
-    let sub = crate::formats::last::parse(slice, usize::MAX);
+    let sub = crate::formats::last::parse(
+        slice,
+        &Limits {
+            max_line_bytes: usize::MAX,
+            ..Limits::default()
+        },
+    );
     let shift_line = from.number - 1;
     for mut event in sub.events {
         event.line = event.line.saturating_add(shift_line);
@@ -636,7 +645,7 @@ mod tests {
     use super::*;
 
     fn parse_str(text: &str) -> Parsed<'_> {
-        parse(text.as_bytes(), 1 << 20)
+        parse(text.as_bytes(), &Limits::default())
     }
 
     fn kinds(p: &Parsed<'_>) -> Vec<&'static str> {

@@ -147,7 +147,7 @@ mod tests {
     use crate::facts::Fact;
 
     fn run(vmid: Option<u32>, text: &str) -> (Vec<Fact>, usize) {
-        crate::snapshot::run_lines(
+        crate::formats::snapshot::run_lines(
             text.as_bytes(),
             true,
             State::new(vmid),

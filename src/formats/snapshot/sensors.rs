@@ -184,7 +184,7 @@ mod tests {
     use crate::facts::Fact;
 
     fn run(text: &[u8]) -> (Vec<Fact>, usize) {
-        crate::snapshot::run_lines(text, true, State::default(), State::line, |_, _| {})
+        crate::formats::snapshot::run_lines(text, true, State::default(), State::line, |_, _| {})
     }
 
     fn sensors(facts: &[Fact]) -> Vec<(&str, Option<f64>, Option<f64>, Option<f64>, bool)> {

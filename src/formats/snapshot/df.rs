@@ -156,7 +156,7 @@ mod tests {
     use crate::facts::Fact;
 
     fn run(si: bool, text: &str) -> (Vec<Fact>, usize) {
-        crate::snapshot::run_lines(
+        crate::formats::snapshot::run_lines(
             text.as_bytes(),
             false,
             State::new(si),

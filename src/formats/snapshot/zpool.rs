@@ -204,7 +204,7 @@ mod tests {
     use crate::facts::Fact;
 
     fn run(text: &str) -> (Vec<Fact>, usize) {
-        crate::snapshot::run_lines(
+        crate::formats::snapshot::run_lines(
             text.as_bytes(),
             true,
             State::default(),
