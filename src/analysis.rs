@@ -29,6 +29,8 @@ pub struct Options {
 /// The analysed bundle.
 #[derive(Debug)]
 pub struct Analysis<'b> {
+    /// The bundle: its members' bytes, what it could not read and what it skipped.
+    pub bundle: &'b Bundle,
     /// Every source, host sources first, then guests, then the rest, each by path.
     pub sources: Vec<Source<'b>>,
     /// The bundle-wide clock decisions.
@@ -80,9 +82,8 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
     let mut sources: Vec<Source<'b>> = bundle
         .members
         .par_iter()
-        .enumerate()
-        .filter(|(_, m)| !is_manifest(&m.path))
-        .map(|(i, member)| {
+        .filter(|m| !is_manifest(&m.path))
+        .map(|member| {
             let data = member.bytes();
             let kind = opts
                 .format_overrides
@@ -94,7 +95,7 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
             Source {
                 path: member.path.clone(),
                 prompt_host,
-                member: i,
+                data,
                 mtime: member.mtime,
                 role: Role::Unknown,
                 machine: String::new(),
@@ -116,6 +117,7 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
     let order = timeline::merge(&mut sources);
     let dup_groups = timeline::duplicate_groups(&sources, &order);
     Analysis {
+        bundle,
         sources,
         clock,
         machines,

@@ -24,7 +24,8 @@
 //!      end evidence at all;
 //!    - **unknown** otherwise (no source covers both this boot and the next).
 //!
-//! Every decision keeps the records it stands on as [`Cite`]s, quoted by [`cite_evidence`].
+//! Every decision keeps the records it stands on as [`Cite`]s, quoted by
+//! `crate::evidence::cite`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,10 +33,7 @@ use chrono::{DateTime, Duration, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::analysis::Analysis;
-use crate::bundle::Bundle;
-use crate::diagnose::{self, Evidence};
-use crate::event::{RecordedTime, Role};
+use crate::event::{Cite, RecordedTime, Role};
 use crate::facts::{FactKind, SessionEnd, SessionKind};
 use crate::formats::FormatKind;
 use crate::signals::{Matcher, SignalKind};
@@ -50,43 +48,6 @@ pub const JOURNAL_EARLY_US: u64 = 60_000_000;
 
 /// How many evidence records a boot cites at most.
 pub const MAX_EVIDENCE: usize = 8;
-
-/// A record that a decision stands on, by position in the analysis.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Cite {
-    /// Event `event` of source `source`.
-    Event {
-        /// Source index.
-        source: usize,
-        /// Event index in that source.
-        event: usize,
-    },
-    /// Fact `fact` of source `source` (a snapshot row without an event).
-    Fact {
-        /// Source index.
-        source: usize,
-        /// Fact index in that source.
-        fact: usize,
-    },
-    /// Unclean-stop evidence `index` of source `source` (a file's state or name).
-    Unclean {
-        /// Source index.
-        source: usize,
-        /// Index in the source's `parsed.unclean`.
-        index: usize,
-    },
-}
-
-impl Cite {
-    /// The source the record is in.
-    pub fn source(self) -> usize {
-        match self {
-            Cite::Event { source, .. }
-            | Cite::Fact { source, .. }
-            | Cite::Unclean { source, .. } => source,
-        }
-    }
-}
 
 /// What a piece of end evidence says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -562,16 +523,15 @@ pub struct MachineBoots {
 }
 
 /// The boot history of every machine of the analysis, machines by name.
-pub fn history(analysis: &Analysis<'_>) -> Vec<MachineBoots> {
+pub fn history(sources: &[Source<'_>]) -> Vec<MachineBoots> {
     let matcher = Matcher::new();
-    let observed: Vec<(Vec<Segment>, Vec<Loose>)> = analysis
-        .sources
+    let observed: Vec<(Vec<Segment>, Vec<Loose>)> = sources
         .par_iter()
         .enumerate()
         .map(|(i, s)| observe(i, s, &matcher))
         .collect();
     let mut machines: BTreeMap<&str, (Role, Vec<Segment>, Vec<Loose>)> = BTreeMap::new();
-    for (source, (segments, loose)) in analysis.sources.iter().zip(observed) {
+    for (source, (segments, loose)) in sources.iter().zip(observed) {
         let entry = machines
             .entry(source.machine.as_str())
             .or_insert_with(|| (Role::Unknown, Vec::new(), Vec::new()));
@@ -924,61 +884,6 @@ pub fn observe(index: usize, source: &Source<'_>, matcher: &Matcher) -> (Vec<Seg
     // A segment with nothing dated and nothing to say cannot be placed.
     segments.retain(|s| s.first.is_some() || s.boot_id.is_some() || !s.marks.is_empty());
     (segments, loose)
-}
-
-/// A cited record as evidence, quoted as it stands in its source; `time` stands in when the
-/// record itself carries none the clock stage resolved.
-pub fn cite_evidence(
-    analysis: &Analysis<'_>,
-    bundle: &Bundle,
-    cite: Cite,
-    time: Option<DateTime<Utc>>,
-) -> Option<Evidence> {
-    let src = analysis.sources.get(cite.source())?;
-    let fallback_time = time.map(crate::event::rfc3339);
-    match cite {
-        Cite::Event { source, event } => {
-            let mut e = diagnose::event_evidence(analysis, bundle, source, event)?;
-            if e.time.is_none() {
-                e.time = fallback_time;
-            }
-            Some(e)
-        }
-        Cite::Fact { fact, .. } => {
-            let f = src.parsed.facts.get(fact)?;
-            let data = diagnose::member_bytes(bundle, src.member);
-            Some(Evidence {
-                time: fallback_time,
-                source: src.path.clone(),
-                line: (!src.parsed.binary).then_some(f.line),
-                offset: f.offset,
-                text: diagnose::quote_lines(data, f.offset, 1),
-                signal: "",
-            })
-        }
-        Cite::Unclean { index, .. } => {
-            let u = src.parsed.unclean.get(index)?;
-            let line = match u.offset {
-                Some(off) if !src.parsed.binary => {
-                    let data = diagnose::member_bytes(bundle, src.member);
-                    let upto = usize::try_from(off).unwrap_or(usize::MAX).min(data.len());
-                    let newlines = data
-                        .get(..upto)
-                        .map_or(0, |d| d.iter().filter(|&&b| b == b'\n').count());
-                    u32::try_from(newlines + 1).ok()
-                }
-                _ => None,
-            };
-            Some(Evidence {
-                time: fallback_time,
-                source: src.path.clone(),
-                line,
-                offset: u.offset.unwrap_or(0),
-                text: u.reason.clone(),
-                signal: "",
-            })
-        }
-    }
 }
 
 #[cfg(test)]

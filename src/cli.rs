@@ -348,11 +348,10 @@ fn parse_override(text: &str) -> Result<(String, FormatKind), String> {
 /// The time of incident `n` (1-based) of the bundle.
 fn incident_time(
     analysis: &analysis::Analysis<'_>,
-    bundle: &Bundle,
     n: usize,
     quiet: bool,
 ) -> Result<DateTime<Utc>, Error> {
-    let diagnosis = diagnose::diagnose(analysis, bundle, None);
+    let diagnosis = diagnose::diagnose(analysis, None);
     let incidents = &diagnosis.incidents;
     let pick = n
         .checked_sub(1)
@@ -458,7 +457,7 @@ fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, 
     match &cli.command {
         Command::Timeline(args) => {
             let around = match args.incident {
-                Some(n) => Some(incident_time(&analysis, &bundle, n, common.quiet)?),
+                Some(n) => Some(incident_time(&analysis, n, common.quiet)?),
                 None => args.around,
             };
             let window = match around {
@@ -495,11 +494,11 @@ fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, 
             }
         }
         Command::Diagnose(args) => {
-            let diagnosis = diagnose::diagnose(&analysis, &bundle, args.vm);
+            let diagnosis = diagnose::diagnose(&analysis, args.vm);
             match args.format {
-                SourcesFormat::Text => diagnose::render::write_text(&diagnosis, &mut out)?,
+                SourcesFormat::Text => output::diagnose::write_text(&diagnosis, &mut out)?,
                 SourcesFormat::Json => {
-                    diagnose::render::write_json(&diagnosis, &analysis, &mut out)?
+                    output::diagnose::write_json(&diagnosis, &analysis, &mut out)?
                 }
             }
             let family = diagnosis.verdict.family;
@@ -513,18 +512,14 @@ fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, 
             }
         }
         Command::Sources(args) => match args.format {
-            SourcesFormat::Text => output::sources::write_text(&analysis, &bundle, &mut out)?,
-            SourcesFormat::Json => output::sources::write_json(&analysis, &bundle, &mut out)?,
+            SourcesFormat::Text => output::sources::write_text(&analysis, &mut out)?,
+            SourcesFormat::Json => output::sources::write_json(&analysis, &mut out)?,
         },
         Command::Boots(args) => {
-            let machines = crate::boots::history(&analysis);
+            let machines = crate::boots::history(&analysis.sources);
             match args.format {
-                SourcesFormat::Text => {
-                    output::boots::write_text(&analysis, &bundle, &machines, &mut out)?
-                }
-                SourcesFormat::Json => {
-                    output::boots::write_json(&analysis, &bundle, &machines, &mut out)?
-                }
+                SourcesFormat::Text => output::boots::write_text(&analysis, &machines, &mut out)?,
+                SourcesFormat::Json => output::boots::write_json(&analysis, &machines, &mut out)?,
             }
         }
     }

@@ -135,6 +135,43 @@ impl TimeQuality {
     }
 }
 
+/// A record that a decision stands on, by position in the analysis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Cite {
+    /// Event `event` of source `source`.
+    Event {
+        /// Source index.
+        source: usize,
+        /// Event index in that source.
+        event: usize,
+    },
+    /// Fact `fact` of source `source` (a snapshot row without an event).
+    Fact {
+        /// Source index.
+        source: usize,
+        /// Fact index in that source.
+        fact: usize,
+    },
+    /// Unclean-stop evidence `index` of source `source` (a file's state or name).
+    Unclean {
+        /// Source index.
+        source: usize,
+        /// Index in the source's `parsed.unclean`.
+        index: usize,
+    },
+}
+
+impl Cite {
+    /// The source the record is in.
+    pub fn source(self) -> usize {
+        match self {
+            Cite::Event { source, .. }
+            | Cite::Fact { source, .. }
+            | Cite::Unclean { source, .. } => source,
+        }
+    }
+}
+
 /// One record of one source.
 #[derive(Clone, Debug)]
 pub struct Event<'b> {

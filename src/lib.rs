@@ -31,6 +31,7 @@ pub mod correlate;
 pub mod diagnose;
 pub mod error;
 pub mod event;
+pub mod evidence;
 pub mod facts;
 pub mod formats;
 pub mod framing;

@@ -17,8 +17,8 @@ use crate::formats::Parsed;
 pub struct Source<'b> {
     /// The member path (DESIGN.md §2 `source`).
     pub path: String,
-    /// Index of the member in the bundle.
-    pub member: usize,
+    /// The member's (decompressed) bytes, which the events borrow from and evidence quotes.
+    pub data: &'b [u8],
     /// The member's modification time, when known.
     pub mtime: Option<i64>,
     /// Host, guest or unknown.

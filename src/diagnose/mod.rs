@@ -14,15 +14,14 @@
 //!   and 0.05 less again when the whole bundle is a single fragment;
 //! - below 0.5 the verdict is `inconclusive`, naming the sources to collect next.
 
-pub mod render;
 mod rules;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::analysis::Analysis;
-use crate::bundle::Bundle;
 use crate::event::Role;
+use crate::evidence::{self, Evidence};
 use crate::signals::{Matcher, Signal, SignalKind};
 
 /// The root-cause families and honest outcomes (DESIGN.md §1).
@@ -86,25 +85,6 @@ pub const ALL_FAMILIES: [Family; 7] = [
     Family::NotAShutdown,
     Family::Inconclusive,
 ];
-
-/// One cited record.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Evidence {
-    /// RFC 3339 UTC, or `None` when the record has no wall-clock time.
-    pub time: Option<String>,
-    /// The source path.
-    pub source: String,
-    /// 1-based line (`None` for binary sources).
-    pub line: Option<u32>,
-    /// Byte offset of the record in the (decompressed) member.
-    pub offset: u64,
-    /// The record as it stands in the source: the whole line(s) for line formats, the MESSAGE
-    /// for journal entries.
-    pub text: String,
-    /// The signal it carries.
-    #[serde(skip)]
-    pub signal: &'static str,
-}
 
 /// One supported hypothesis.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -193,8 +173,6 @@ pub struct RunnerUp {
 pub struct Facts<'a, 'b> {
     /// The analysis.
     pub analysis: &'a Analysis<'b>,
-    /// The bundle (to quote records as they stand).
-    pub bundle: &'a Bundle,
     /// Signals in timeline order.
     pub signals: Vec<Signal>,
     /// Whether the bundle holds host logs.
@@ -209,7 +187,7 @@ pub struct Facts<'a, 'b> {
 
 impl<'a, 'b> Facts<'a, 'b> {
     /// Reads the signals of every event, in timeline order.
-    pub fn new(analysis: &'a Analysis<'b>, bundle: &'a Bundle, only_vm: Option<u32>) -> Self {
+    pub fn new(analysis: &'a Analysis<'b>, only_vm: Option<u32>) -> Self {
         use rayon::prelude::*;
         let matcher = Matcher::new();
         // Per source in parallel, then in timeline order.
@@ -237,7 +215,6 @@ impl<'a, 'b> Facts<'a, 'b> {
         };
         Facts {
             analysis,
-            bundle,
             signals,
             has_host: log_sources().any(|s| s.role == Role::Host),
             has_guest: log_sources().any(|s| s.role == Role::Guest),
@@ -268,22 +245,14 @@ impl<'a, 'b> Facts<'a, 'b> {
 
     /// The record as evidence, quoted from the source.
     pub fn evidence(&self, s: &Signal) -> Evidence {
-        let mut evidence = event_evidence(
-            self.analysis,
-            self.bundle,
-            s.source as usize,
-            s.event as usize,
+        evidence::signal(
+            &self.analysis.sources,
+            evidence::Cite::Event {
+                source: s.source as usize,
+                event: s.event as usize,
+            },
+            s.kind.name(),
         )
-        .unwrap_or_else(|| Evidence {
-            time: None,
-            source: String::new(),
-            line: None,
-            offset: 0,
-            text: String::new(),
-            signal: "",
-        });
-        evidence.signal = s.kind.name();
-        evidence
     }
 
     /// Every snapshot fact with the index of its source.
@@ -298,18 +267,13 @@ impl<'a, 'b> Facts<'a, 'b> {
     /// A snapshot fact as evidence, quoted from its source.
     pub fn fact_evidence(&self, source: usize, fact: &crate::facts::Fact) -> Evidence {
         let src = &self.analysis.sources[source];
-        let data = self
-            .bundle
-            .members
-            .get(src.member)
-            .map(|m| m.bytes())
-            .unwrap_or_default();
+        let data = src.data;
         Evidence {
             time: None,
             source: src.path.clone(),
             line: (!src.parsed.binary).then_some(fact.line),
             offset: fact.offset,
-            text: quote_lines(data, fact.offset, 1),
+            text: evidence::quote_lines(data, fact.offset, 1),
             signal: "snapshot",
         }
     }
@@ -326,86 +290,15 @@ impl<'a, 'b> Facts<'a, 'b> {
     }
 }
 
-/// Event `event` of source `source` as evidence, quoted as it stands in the source: the whole
-/// line(s) for line formats, the MESSAGE for journal entries and binary records (DESIGN.md §2).
-/// `None` when the indexes name no event. `signal` is left empty for the caller.
-pub fn event_evidence(
-    analysis: &Analysis<'_>,
-    bundle: &Bundle,
-    source: usize,
-    event: usize,
-) -> Option<Evidence> {
-    let src = analysis.sources.get(source)?;
-    let ev = src.parsed.events.get(event)?;
-    let text = if src.parsed.binary || ev.journal.is_some() {
-        String::from_utf8_lossy(&ev.message).into_owned()
-    } else {
-        quote_lines(member_bytes(bundle, src.member), ev.offset, ev.lines.max(1))
-    };
-    Some(Evidence {
-        time: ev.time.map(crate::event::rfc3339),
-        source: src.path.clone(),
-        line: (!src.parsed.binary).then_some(ev.line),
-        offset: ev.offset,
-        text,
-        signal: "",
-    })
-}
-
-/// The bytes of bundle member `member` (empty when there is none).
-pub fn member_bytes(bundle: &Bundle, member: usize) -> &[u8] {
-    bundle
-        .members
-        .get(member)
-        .map(|m| m.bytes())
-        .unwrap_or_default()
-}
-
-/// The record starting at `offset` (the line containing it, to be exact), `lines` lines long,
-/// with its line ends removed: what an SRE sees with `sed -n Np`.
-pub fn quote_lines(data: &[u8], offset: u64, lines: u32) -> String {
-    let start = usize::try_from(offset)
-        .unwrap_or(usize::MAX)
-        .min(data.len());
-    let line_start = data[..start]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
-    let mut end = line_start;
-    for _ in 0..lines {
-        match data[end..].iter().position(|&b| b == b'\n') {
-            Some(p) => end += p + 1,
-            None => {
-                end = data.len();
-                break;
-            }
-        }
-    }
-    let text = &data[line_start..end];
-    let text = text.strip_suffix(b"\n").unwrap_or(text);
-    let text = text.strip_suffix(b"\r").unwrap_or(text);
-    String::from_utf8_lossy(text).into_owned()
-}
-
 /// Diagnoses a bundle.
-pub fn diagnose(analysis: &Analysis<'_>, bundle: &Bundle, only_vm: Option<u32>) -> Diagnosis {
-    let facts = Facts::new(analysis, bundle, only_vm);
+pub fn diagnose(analysis: &Analysis<'_>, only_vm: Option<u32>) -> Diagnosis {
+    let facts = Facts::new(analysis, only_vm);
     rules::run(&facts)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quotes_whole_records() {
-        let data = b"first line\nsecond line\r\n  continued\nlast";
-        assert_eq!(quote_lines(data, 0, 1), "first line");
-        assert_eq!(quote_lines(data, 11, 2), "second line\r\n  continued");
-        assert_eq!(quote_lines(data, 15, 1), "second line");
-        assert_eq!(quote_lines(data, 37, 1), "last");
-        assert_eq!(quote_lines(data, 999, 1), "last");
-    }
 
     #[test]
     fn family_names_round_trip() {

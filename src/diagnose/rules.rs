@@ -16,8 +16,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{Diagnosis, Evidence, Facts, Family, Finding, Incident, RunnerUp, Verdict};
+use super::{Diagnosis, Facts, Family, Finding, Incident, RunnerUp, Verdict};
 use crate::event::Role;
+use crate::evidence::{self, Evidence};
 use crate::signals::{Signal, SignalKind};
 
 /// Evidence that is indirect never reaches this.
@@ -696,7 +697,7 @@ fn host_unclean_reboots(f: &Facts<'_, '_>) -> Vec<(Option<DateTime<Utc>>, Vec<Ev
     if explained {
         return Vec::new();
     }
-    crate::boots::history(f.analysis)
+    crate::boots::history(&f.analysis.sources)
         .into_iter()
         .filter(|m| m.role == Role::Host)
         .flat_map(|m| m.boots)
@@ -705,7 +706,7 @@ fn host_unclean_reboots(f: &Facts<'_, '_>) -> Vec<(Option<DateTime<Utc>>, Vec<Ev
             let evidence = b
                 .evidence
                 .iter()
-                .filter_map(|c| crate::boots::cite_evidence(f.analysis, f.bundle, c.cite, c.time))
+                .filter_map(|c| evidence::cite(&f.analysis.sources, c.cite, c.time))
                 .collect();
             (b.end, evidence)
         })

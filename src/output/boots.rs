@@ -12,9 +12,9 @@ use serde::Serialize;
 
 use super::escape;
 use crate::analysis::Analysis;
-use crate::boots::{self, Boot, MachineBoots};
-use crate::bundle::Bundle;
+use crate::boots::{Boot, MachineBoots};
 use crate::event::rfc3339;
+use crate::evidence;
 
 #[derive(Serialize)]
 struct JsonBoots<'a> {
@@ -54,11 +54,11 @@ struct JsonEvidence {
     why: &'static str,
 }
 
-fn evidence(analysis: &Analysis<'_>, bundle: &Bundle, boot: &Boot) -> Vec<JsonEvidence> {
+fn evidence(analysis: &Analysis<'_>, boot: &Boot) -> Vec<JsonEvidence> {
     boot.evidence
         .iter()
         .filter_map(|c| {
-            let e = boots::cite_evidence(analysis, bundle, c.cite, c.time)?;
+            let e = evidence::cite(&analysis.sources, c.cite, c.time)?;
             Some(JsonEvidence {
                 time: e.time,
                 source: e.source,
@@ -71,12 +71,7 @@ fn evidence(analysis: &Analysis<'_>, bundle: &Bundle, boot: &Boot) -> Vec<JsonEv
         .collect()
 }
 
-fn json_boot<'a>(
-    analysis: &'a Analysis<'_>,
-    bundle: &Bundle,
-    index: usize,
-    boot: &'a Boot,
-) -> JsonBoot<'a> {
+fn json_boot<'a>(analysis: &'a Analysis<'_>, index: usize, boot: &'a Boot) -> JsonBoot<'a> {
     JsonBoot {
         index,
         boot_id: boot.boot_id.as_deref(),
@@ -92,14 +87,13 @@ fn json_boot<'a>(
             .iter()
             .filter_map(|&s| analysis.sources.get(s).map(|s| s.path.as_str()))
             .collect(),
-        evidence: evidence(analysis, bundle, boot),
+        evidence: evidence(analysis, boot),
     }
 }
 
 /// Writes the boot history as JSON.
 pub fn write_json(
     analysis: &Analysis<'_>,
-    bundle: &Bundle,
     machines: &[MachineBoots],
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -114,7 +108,7 @@ pub fn write_json(
                     .boots
                     .iter()
                     .enumerate()
-                    .map(|(i, b)| json_boot(analysis, bundle, i + 1, b))
+                    .map(|(i, b)| json_boot(analysis, i + 1, b))
                     .collect(),
             })
             .collect(),
@@ -126,7 +120,6 @@ pub fn write_json(
 /// Writes the boot history as text.
 pub fn write_text(
     analysis: &Analysis<'_>,
-    bundle: &Bundle,
     machines: &[MachineBoots],
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -160,7 +153,7 @@ pub fn write_text(
                 boot.end_kind.as_str(),
                 escape::terminal(boot.reason.as_bytes()),
             )?;
-            for e in evidence(analysis, bundle, boot) {
+            for e in evidence(analysis, boot) {
                 let place = match e.line {
                     Some(line) => format!("{}:{line}", e.source),
                     None => format!("{}@{}", e.source, e.offset),

@@ -7,6 +7,7 @@
 //! ([`escape::terminal`]); JSON output keeps non-UTF-8 bytes as base64.
 
 pub mod boots;
+pub mod diagnose;
 pub mod escape;
 pub mod sources;
 pub mod timeline;

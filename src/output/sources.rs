@@ -14,7 +14,6 @@ use serde::Serialize;
 
 use super::escape;
 use crate::analysis::Analysis;
-use crate::bundle::Bundle;
 use crate::event::TimeFix;
 use crate::event::rfc3339;
 use crate::formats::{UncleanEvidence, UnparsedExample};
@@ -132,7 +131,8 @@ fn machines<'a>(analysis: &'a Analysis<'_>) -> Vec<JsonMachine<'a>> {
 }
 
 /// Writes the inventory as JSON.
-pub fn write_json(analysis: &Analysis<'_>, bundle: &Bundle, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_json(analysis: &Analysis<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let bundle = analysis.bundle;
     let sources = analysis
         .sources
         .iter()
@@ -211,7 +211,8 @@ pub fn write_json(analysis: &Analysis<'_>, bundle: &Bundle, out: &mut dyn Write)
 }
 
 /// Writes the inventory as text.
-pub fn write_text(analysis: &Analysis<'_>, bundle: &Bundle, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_text(analysis: &Analysis<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let bundle = analysis.bundle;
     if let Some((t, from)) = &analysis.clock.reference {
         writeln!(
             out,

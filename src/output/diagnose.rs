@@ -12,8 +12,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::Diagnosis;
 use crate::analysis::Analysis;
+use crate::diagnose::Diagnosis;
 use crate::output::escape;
 
 #[derive(Serialize)]
