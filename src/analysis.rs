@@ -5,11 +5,16 @@
 
 use rayon::prelude::*;
 
+use std::sync::OnceLock;
+
+use crate::boots::{self, MachineBoots};
 use crate::bundle::{Bundle, Limits};
 use crate::clock::{self, ClockOptions, ClockSummary, Manifest};
 use crate::correlate::{self, AlignOptions, Machine};
 use crate::event::Role;
 use crate::formats::{self, FormatKind};
+use crate::index::SignalIndex;
+use crate::signals::{self, Matched, SignalKind};
 use crate::source::{self, Source};
 use crate::timeline::{self, EventRef};
 
@@ -42,6 +47,12 @@ pub struct Analysis<'b> {
     /// Parallel to `order`: the group of a record seen through several sources (the same kernel
     /// line in kern.log, the journal and dmesg), `None` for a record seen once.
     pub dup_groups: Vec<Option<u32>>,
+    /// Parallel to `sources`: each source's signals in event order, from the one signal pass.
+    pub signals: Vec<Vec<Matched>>,
+    /// The time-sorted signal index, built on first use ([`Analysis::index`]).
+    index: OnceLock<SignalIndex>,
+    /// The boot history, built on first use ([`Analysis::boots`]).
+    boots: OnceLock<Vec<MachineBoots>>,
     /// The paths of the manifests read (one per INPUT at most).
     pub manifests: Vec<String>,
     /// Manifests that could not be read.
@@ -107,13 +118,15 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
             }
         })
         .collect();
-    for source in &mut sources {
-        record_unclean_evidence(source);
-    }
     source::assign_identities(&mut sources);
     sources.sort_by(|a, b| (a.role, &a.path).cmp(&(b.role, &b.path)));
+    // The one signal pass: every record matched once, before any time is resolved or aligned.
+    let signals = signals::match_sources(&sources, |s| &s.parsed.events);
+    for (source, matched) in sources.iter_mut().zip(&signals) {
+        record_unclean_evidence(source, matched);
+    }
     let clock = clock::resolve(&mut sources, &opts.clock, &manifests);
-    let machines = correlate::correlate(&mut sources, &opts.align);
+    let machines = correlate::correlate(&mut sources, &signals, &opts.align);
     let order = timeline::merge(&mut sources);
     let dup_groups = timeline::duplicate_groups(&sources, &order);
     Analysis {
@@ -123,20 +136,19 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
         machines,
         order,
         dup_groups,
+        signals,
+        index: OnceLock::new(),
+        boots: OnceLock::new(),
         manifests: manifest_paths,
         manifest_problems,
     }
 }
 
-/// journald's own words when it finds the journal of the previous boot not closed cleanly
-/// (REFERENCE.md §7.8).
-const JOURNALD_UNCLEAN: &[u8] = b"corrupted or uncleanly shut down";
-
 /// Adds the unclean-stop evidence that a source's name or records show: a `*.journal~` file
 /// (journald renamed it after finding it damaged or still open), and journald's "File … corrupted
 /// or uncleanly shut down, renaming and replacing." line, which is about the boot before the one
 /// that logged it.
-fn record_unclean_evidence(source: &mut Source<'_>) {
+fn record_unclean_evidence(source: &mut Source<'_>, signals: &[Matched]) {
     if let Some(reason) = formats::journal_file::unclean_from_name(&source.path) {
         source.parsed.unclean.push(formats::UncleanEvidence {
             boot_id: None,
@@ -144,13 +156,11 @@ fn record_unclean_evidence(source: &mut Source<'_>) {
             reason,
         });
     }
-    let found: Vec<formats::UncleanEvidence> = source
-        .parsed
-        .events
+    let found: Vec<formats::UncleanEvidence> = signals
         .iter()
-        .filter(|e| {
-            e.ident == Some(b"systemd-journald") && source::contains(&e.message, JOURNALD_UNCLEAN)
-        })
+        .filter(|m| m.kind == SignalKind::UncleanJournal)
+        .filter_map(|m| source.parsed.events.get(m.event as usize))
+        .filter(|e| e.ident == Some(b"systemd-journald"))
         .map(|e| formats::UncleanEvidence {
             boot_id: None,
             offset: Some(e.offset),
@@ -166,4 +176,19 @@ fn record_unclean_evidence(source: &mut Source<'_>) {
         })
         .collect();
     source.parsed.unclean.extend(found);
+}
+
+impl<'b> Analysis<'b> {
+    /// The signal index: every signal of the one pass, in timeline order, with its time, role,
+    /// machine and VMID, and look-ups by kind. Built once, on first use.
+    pub fn index(&self) -> &SignalIndex {
+        self.index
+            .get_or_init(|| SignalIndex::build(&self.sources, &self.signals, &self.order))
+    }
+
+    /// Each machine's boots, built once, on first use, from the sources and their signals.
+    pub fn boots(&self) -> &[MachineBoots] {
+        self.boots
+            .get_or_init(|| boots::history(&self.sources, &self.signals))
+    }
 }

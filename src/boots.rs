@@ -36,7 +36,7 @@ use serde::Serialize;
 use crate::event::{Cite, RecordedTime, Role};
 use crate::facts::{FactKind, SessionEnd, SessionKind};
 use crate::formats::FormatKind;
-use crate::signals::{Matcher, SignalKind};
+use crate::signals::{Matched, SignalKind};
 use crate::source::Source;
 
 /// How far apart (seconds) two sources may date the start of the same boot.
@@ -523,12 +523,12 @@ pub struct MachineBoots {
 }
 
 /// The boot history of every machine of the analysis, machines by name.
-pub fn history(sources: &[Source<'_>]) -> Vec<MachineBoots> {
-    let matcher = Matcher::new();
+pub fn history(sources: &[Source<'_>], signals: &[Vec<Matched>]) -> Vec<MachineBoots> {
     let observed: Vec<(Vec<Segment>, Vec<Loose>)> = sources
         .par_iter()
+        .zip(signals.par_iter())
         .enumerate()
-        .map(|(i, s)| observe(i, s, &matcher))
+        .map(|(i, (s, matched))| observe(i, s, matched))
         .collect();
     let mut machines: BTreeMap<&str, (Role, Vec<Segment>, Vec<Loose>)> = BTreeMap::new();
     for (source, (segments, loose)) in sources.iter().zip(observed) {
@@ -577,7 +577,11 @@ fn shifted(
 }
 
 /// Reads one source's boot observations.
-pub fn observe(index: usize, source: &Source<'_>, matcher: &Matcher) -> (Vec<Segment>, Vec<Loose>) {
+pub fn observe(
+    index: usize,
+    source: &Source<'_>,
+    matched: &[Matched],
+) -> (Vec<Segment>, Vec<Loose>) {
     let parsed = &source.parsed;
     let records_shutdown = parsed
         .events
@@ -602,8 +606,13 @@ pub fn observe(index: usize, source: &Source<'_>, matcher: &Matcher) -> (Vec<Seg
         if is_session_record(event.ident) {
             continue;
         }
-        let signals = matcher.signals(event);
-        let kernel_boot = signals.contains(&SignalKind::KernelBoot);
+        let from = matched.partition_point(|m| (m.event as usize) < k);
+        let signals: Vec<&SignalKind> = matched[from..]
+            .iter()
+            .take_while(|m| m.event as usize == k)
+            .map(|m| &m.kind)
+            .collect();
+        let kernel_boot = signals.contains(&&SignalKind::KernelBoot);
         let journal_id = event.journal.as_ref().and_then(|j| j.boot_id());
         let seg = match journal_id {
             Some(id) => *by_id.entry(id).or_insert_with(|| {

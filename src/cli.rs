@@ -516,10 +516,10 @@ fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, 
             SourcesFormat::Json => output::sources::write_json(&analysis, &mut out)?,
         },
         Command::Boots(args) => {
-            let machines = crate::boots::history(&analysis.sources);
+            let machines = analysis.boots();
             match args.format {
-                SourcesFormat::Text => output::boots::write_text(&analysis, &machines, &mut out)?,
-                SourcesFormat::Json => output::boots::write_json(&analysis, &machines, &mut out)?,
+                SourcesFormat::Text => output::boots::write_text(&analysis, machines, &mut out)?,
+                SourcesFormat::Json => output::boots::write_json(&analysis, machines, &mut out)?,
             }
         }
     }

@@ -27,7 +27,8 @@ use serde::Serialize;
 
 use crate::event::{Event, RecordedTime, Role, TimeFix};
 use crate::facts::FactKind;
-use crate::source::{Source, contains};
+use crate::signals::{Matched, SignalKind};
+use crate::source::Source;
 
 /// Offsets with a larger error are reported but not applied.
 pub const MAX_APPLIED_ERROR_S: f64 = 5.0;
@@ -89,7 +90,11 @@ fn describe(source: &Source<'_>, event: &Event<'_>) -> String {
 }
 
 /// Links machines and aligns guest clocks. Runs after the clock stage, before the merge.
-pub fn correlate(sources: &mut [Source<'_>], opts: &AlignOptions) -> Vec<Machine> {
+pub fn correlate(
+    sources: &mut [Source<'_>],
+    signals: &[Vec<Matched>],
+    opts: &AlignOptions,
+) -> Vec<Machine> {
     let mut machines: BTreeMap<String, Machine> = BTreeMap::new();
     for s in sources.iter() {
         let m = machines
@@ -154,7 +159,9 @@ pub fn correlate(sources: &mut [Source<'_>], opts: &AlignOptions) -> Vec<Machine
         }
         m.host = match hosts.as_slice() {
             [only] => Some(only.clone()),
-            _ => m.vmid.and_then(|v| host_naming(sources, &hosts, v)),
+            _ => m
+                .vmid
+                .and_then(|v| host_naming(sources, signals, &hosts, v)),
         };
     }
     for name in &guest_names {
@@ -174,7 +181,7 @@ pub fn correlate(sources: &mut [Source<'_>], opts: &AlignOptions) -> Vec<Machine
                 vec![format!("set by --clock-offset: {o:+.3} s")],
             ),
             None => match (&m.host, m.vmid) {
-                (Some(host), Some(vmid)) => estimate(sources, host, name, vmid),
+                (Some(host), Some(vmid)) => estimate(sources, signals, host, name, vmid),
                 _ => (None, None, None, Vec::new()),
             },
         };
@@ -206,24 +213,39 @@ pub fn correlate(sources: &mut [Source<'_>], opts: &AlignOptions) -> Vec<Machine
     machines.into_values().collect()
 }
 
-/// The host (of several) whose records name VM `vmid`.
-fn host_naming(sources: &[Source<'_>], hosts: &[String], vmid: u32) -> Option<String> {
-    let needles = [
-        format!("/{vmid}.scope"),
-        format!("tap{vmid}i"),
-        format!(":{vmid}:"),
-    ];
+/// The host (of several) whose records name VM `vmid` (its scope, its tap device, its tasks,
+/// its OOM constraint: [`crate::index::named_vmid`]'s kinds).
+fn host_naming(
+    sources: &[Source<'_>],
+    signals: &[Vec<Matched>],
+    hosts: &[String],
+    vmid: u32,
+) -> Option<String> {
     hosts
         .iter()
         .find(|h| {
-            sources.iter().filter(|s| &&s.machine == h).any(|s| {
-                s.parsed.events.iter().any(|e| {
-                    e.message.starts_with(format!("{vmid}.scope:").as_bytes())
-                        || needles.iter().any(|n| contains(&e.message, n.as_bytes()))
-                })
-            })
+            sources
+                .iter()
+                .zip(signals)
+                .filter(|(s, _)| &&s.machine == h)
+                .any(|(_, matched)| matched.iter().any(|m| names_vm(&m.kind) == Some(vmid)))
         })
         .cloned()
+}
+
+/// The VMID a host record's signal names.
+fn names_vm(kind: &SignalKind) -> Option<u32> {
+    match kind {
+        SignalKind::OomConstraint { vmid, .. }
+        | SignalKind::TaskStart { vmid, .. }
+        | SignalKind::TaskEnd { vmid, .. } => *vmid,
+        SignalKind::ScopeOomKilled { vmid }
+        | SignalKind::ScopeDeactivated { vmid }
+        | SignalKind::ScopeFailed { vmid, .. }
+        | SignalKind::ScopeStarted { vmid }
+        | SignalKind::VmNic { vmid } => Some(*vmid),
+        _ => None,
+    }
 }
 
 /// Offset, error, one-sided bounds and evidence for one guest.
@@ -235,91 +257,107 @@ type Estimate = (
 );
 
 /// Intersects the intervals the paired events give.
-fn estimate(sources: &[Source<'_>], host: &str, guest: &str, vmid: u32) -> Estimate {
-    let scope = format!("{vmid}.scope:");
-    let started_scope = format!("Started {vmid}.scope");
-    let qmstart = format!(":qmstart:{vmid}:");
-    let qmstop = format!(":qmstop:{vmid}:");
-    let memcg = format!("task_memcg=/qemu.slice/{vmid}.scope,");
-    let backup_of = format!("Starting Backup of VM {vmid} ");
+fn estimate(
+    sources: &[Source<'_>],
+    signals: &[Vec<Matched>],
+    host: &str,
+    guest: &str,
+    vmid: u32,
+) -> Estimate {
     let (mut starts, mut kills, mut freezes_host) = (Vec::new(), Vec::new(), Vec::new());
-    for s in sources.iter().filter(|s| s.machine == host) {
+    for (s, matched) in sources
+        .iter()
+        .zip(signals)
+        .filter(|(s, _)| s.machine == host)
+    {
         // The kvm pid the kernel's `oom-kill:` line names for this VM, and the vzdump worker
         // (pid) whose backup of this VM is under way: the kill and freeze lines name neither.
-        let mut killed_pid: Option<Vec<u8>> = None;
+        let mut killed_pid: Option<u32> = None;
         let mut backing_up: BTreeMap<u32, bool> = BTreeMap::new();
-        for e in &s.parsed.events {
+        for group in matched.chunk_by(|a, b| a.event == b.event) {
+            let Some(e) = group
+                .first()
+                .and_then(|m| s.parsed.events.get(m.event as usize))
+            else {
+                continue;
+            };
             let Some(t) = e.time else { continue };
-            let msg: &[u8] = &e.message;
             let moment = || Moment {
                 time: t,
                 what: describe(s, e),
             };
-            if msg.starts_with(b"oom-kill:") {
-                killed_pid = contains(msg, memcg.as_bytes())
-                    .then(|| {
-                        let at = msg.windows(5).position(|w| w == b",pid=")?;
-                        let digits: Vec<u8> = msg[at + 5..]
-                            .iter()
-                            .take_while(|b| b.is_ascii_digit())
-                            .copied()
-                            .collect();
-                        Some(digits)
-                    })
-                    .flatten();
-            }
-            if let Some(pid) = e.pid {
-                if contains(msg, b"INFO: Starting Backup of VM ") {
-                    backing_up.insert(pid, contains(msg, backup_of.as_bytes()));
-                } else if contains(msg, b"INFO: Finished Backup of VM ")
-                    || contains(msg, b"ERROR: Backup of VM ")
-                {
-                    backing_up.remove(&pid);
+            let (mut start, mut kill, mut freeze) = (false, false, false);
+            for m in group {
+                match &m.kind {
+                    SignalKind::OomConstraint { vmid: v, pid, .. } => {
+                        killed_pid = if *v == Some(vmid) { *pid } else { None };
+                    }
+                    SignalKind::Backup { phase, vmid: v } => match (*phase, e.pid) {
+                        ("start", Some(pid)) if v.is_some() => {
+                            backing_up.insert(pid, *v == Some(vmid));
+                        }
+                        ("end", Some(pid)) => {
+                            backing_up.remove(&pid);
+                        }
+                        _ => {}
+                    },
+                    SignalKind::OomKilled { pid, comm, .. } => {
+                        kill |= comm == "kvm" && pid.is_some() && *pid == killed_pid;
+                    }
+                    SignalKind::TaskStart { task, vmid: v, .. } if *v == Some(vmid) => {
+                        start |= task == "qmstart";
+                        kill |= task == "qmstop";
+                    }
+                    SignalKind::ScopeStarted { vmid: v } => start |= *v == vmid,
+                    SignalKind::ScopeOomKilled { vmid: v }
+                    | SignalKind::ScopeFailed { vmid: v, .. } => {
+                        kill |= *v == vmid;
+                    }
+                    SignalKind::GuestAgentFreeze => {
+                        freeze |= e.pid.and_then(|p| backing_up.get(&p).copied()) == Some(true);
+                    }
+                    _ => {}
                 }
             }
-            let killed_this_vm = contains(msg, b"Killed process ")
-                && contains(msg, b"(kvm)")
-                && killed_pid.as_ref().is_some_and(|pid| {
-                    let needle = [b"Killed process ".as_slice(), pid, b" (".as_slice()].concat();
-                    contains(msg, &needle)
-                });
-            if (contains(msg, b"starting task UPID:") && contains(msg, qmstart.as_bytes()))
-                || msg.starts_with(started_scope.as_bytes())
-            {
+            if start {
                 starts.push(moment());
-            } else if killed_this_vm
-                || (msg.starts_with(scope.as_bytes())
-                    && (contains(msg, b"killed by the OOM killer")
-                        || contains(msg, b"Failed with result")))
-                || (contains(msg, b"starting task UPID:") && contains(msg, qmstop.as_bytes()))
-            {
+            } else if kill {
                 kills.push(moment());
-            } else if contains(msg, b"guest-agent 'fs-freeze'")
-                && e.pid.and_then(|p| backing_up.get(&p).copied()) == Some(true)
-            {
+            } else if freeze {
                 freezes_host.push(moment());
             }
         }
     }
     let (mut boots, mut freezes_guest, mut last_before_boot) = (Vec::new(), Vec::new(), Vec::new());
-    for s in sources.iter().filter(|s| s.machine == guest) {
+    for (s, matched) in sources
+        .iter()
+        .zip(signals)
+        .filter(|(s, _)| s.machine == guest)
+    {
+        let kinds_of = |k: usize| {
+            let from = matched.partition_point(|m| (m.event as usize) < k);
+            matched[from..]
+                .iter()
+                .take_while(move |m| m.event as usize == k)
+                .map(|m| &m.kind)
+        };
         let mut previous: Option<Moment> = None;
-        let mut events: Vec<&Event<'_>> = s
+        let mut events: Vec<(usize, &Event<'_>)> = s
             .parsed
             .events
             .iter()
-            .filter(|e| e.time.is_some())
+            .enumerate()
+            .filter(|(_, e)| e.time.is_some())
             .collect();
-        events.sort_by_key(|e| e.time);
-        for e in events {
+        events.sort_by_key(|(_, e)| e.time);
+        for (k, e) in events {
             let Some(t) = e.time else { continue };
-            let msg: &[u8] = &e.message;
             let moment = Moment {
                 time: t,
                 what: describe(s, e),
             };
             let boot_line = e.ident == Some(b"kernel")
-                && msg.starts_with(b"Linux version ")
+                && kinds_of(k).any(|kind| *kind == SignalKind::KernelBoot)
                 && !e.quality.contains(TimeFix::BootRelative);
             if boot_line {
                 // The kernel's first record is the boot itself when its clock is the printk
@@ -338,7 +376,7 @@ fn estimate(sources: &[Source<'_>], host: &str, guest: &str, vmid: u32) -> Estim
                 if let Some(p) = previous.take() {
                     last_before_boot.push(p);
                 }
-            } else if contains(msg, b"guest-fsfreeze called") {
+            } else if kinds_of(k).any(|kind| *kind == SignalKind::GuestFsFreeze) {
                 freezes_guest.push(moment.clone());
             }
             if !boot_line {

@@ -35,6 +35,7 @@ pub mod evidence;
 pub mod facts;
 pub mod formats;
 pub mod framing;
+pub mod index;
 pub mod limits;
 pub mod output;
 pub mod signals;

@@ -10,6 +10,8 @@
 //! stands on.
 
 use regex_automata::meta::Regex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use regex_automata::{Input, PatternSet};
 use serde::Serialize;
 
@@ -84,6 +86,22 @@ pub enum SignalKind {
         /// Whether it ended `OK`.
         ok: bool,
     },
+    /// `Started 101.scope` (systemd started the VM's scope: the kvm process is starting).
+    ScopeStarted {
+        /// The VM.
+        vmid: u32,
+    },
+    /// A host record naming a VM's network device (`tap101i0`): the VM's NIC appearing or
+    /// going away, so the host speaks of that VM.
+    VmNic {
+        /// The VM.
+        vmid: u32,
+    },
+    /// The host asked a guest agent to freeze the guest's file systems (`guest-agent
+    /// 'fs-freeze'`, logged by vzdump).
+    GuestAgentFreeze,
+    /// A guest agent froze the guest's file systems (`guest-fsfreeze called`).
+    GuestFsFreeze,
     /// `VM 101 qmp command failed - VM 101 not running`.
     VmNotRunning {
         /// The VM.
@@ -155,6 +173,10 @@ impl SignalKind {
             SignalKind::ScopeFailed { .. } => "scope_failed",
             SignalKind::TaskStart { .. } => "task_start",
             SignalKind::TaskEnd { .. } => "task_end",
+            SignalKind::ScopeStarted { .. } => "scope_started",
+            SignalKind::VmNic { .. } => "vm_nic",
+            SignalKind::GuestAgentFreeze => "guest_agent_freeze",
+            SignalKind::GuestFsFreeze => "guest_fs_freeze",
             SignalKind::VmNotRunning { .. } => "vm_not_running",
             SignalKind::IoErrorPause => "io_error_pause",
             SignalKind::BlockIoError { .. } => "block_io_error",
@@ -192,7 +214,7 @@ pub struct Signal {
     pub event: u32,
 }
 
-/// Which patterns exist; the index in [`PATTERNS`] is the pattern id.
+/// Which patterns exist; the index in [`TABLE`] is the pattern id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Pat {
     OomInvoked,
@@ -204,6 +226,10 @@ enum Pat {
     ScopeFailed,
     TaskStart,
     TaskEnd,
+    ScopeStarted,
+    VmNic,
+    AgentFreeze,
+    GuestFreeze,
     VmNotRunning,
     IoErrorPause,
     BlockIo,
@@ -231,153 +257,374 @@ enum Pat {
     Transfer,
 }
 
+/// One row of the signal table: a pattern, what it signals, and the literals one of which every
+/// match contains (the prefilter: a record holding none of them is never run through the
+/// patterns).
+struct Row {
+    pat: Pat,
+    regex: &'static str,
+    literals: &'static [&'static str],
+}
+
 /// Every pattern, with what it signals. Written for the wordings of REFERENCE.md §7 across
 /// kernel and systemd generations.
-const PATTERNS: &[(Pat, &str)] = &[
-    (Pat::OomInvoked, r"invoked oom-killer: "),
-    (Pat::OomConstraint, r"^oom-kill:constraint="),
-    (
-        Pat::OomKilled,
-        r"(?:Out of memory|Memory cgroup out of memory|Out of memory \(oom_kill_allocating_task\)): Killed process \d+ \(",
-    ),
+const TABLE: &[Row] = &[
+    Row {
+        pat: Pat::OomInvoked,
+        regex: r"invoked oom-killer: ",
+        literals: &["invoked oom-killer"],
+    },
+    Row {
+        pat: Pat::OomConstraint,
+        regex: r"^oom-kill:constraint=",
+        literals: &["oom-kill:constraint="],
+    },
+    Row {
+        pat: Pat::OomKilled,
+        regex: r"(?:Out of memory|Memory cgroup out of memory|Out of memory \(oom_kill_allocating_task\)): Killed process \d+ \(",
+        literals: &["Killed process "],
+    },
     // Kernels ≤ 5.0: "Out of memory: Kill process N (comm) score …", then "Killed process N (comm) total-vm:…".
-    (Pat::OomKillOld, r"^Killed process \d+ \(.*\) total-vm:"),
-    (
-        Pat::ScopeOom,
-        r"^\d+\.scope: (?:A process of this unit has been killed by the OOM killer|Failed with result 'oom-kill')",
-    ),
-    (
-        Pat::ScopeDeactivated,
-        r"^\d+\.scope: Deactivated successfully",
-    ),
-    (
-        Pat::ScopeFailed,
-        r"^\d+\.scope: Failed with result '[a-z-]+'",
-    ),
-    (Pat::TaskStart, r"starting task UPID:"),
-    (Pat::TaskEnd, r"end task UPID:"),
-    (
-        Pat::VmNotRunning,
-        r"^VM \d+ qmp command .*failed - VM \d+ not running",
-    ),
-    (
-        Pat::IoErrorPause,
-        r"(?:block I/O error in device|status: io-error)",
-    ),
-    (
-        Pat::BlockIo,
-        r"(?:I/O|critical medium|critical target|critical space allocation|timeout|recoverable transport) error, dev [^,\s]+, sector",
-    ),
-    (Pat::BufferIo, r"Buffer I/O error on dev(?:ice)? "),
-    (
-        Pat::DeviceError,
-        r"(?:ata\d+(?:\.\d+)?: (?:failed command|exception Emask|error: \{)|nvme\d+n?\d*: .*I/O (?:Cmd|\d+ QID \d+ timeout)|I/O Error \(sct|sd \d+:\d+:\d+:\d+: \[\w+\] (?:tag#\d+ )?(?:FAILED Result|Sense Key : Medium Error|Add\. Sense: Unrecovered read error))",
-    ),
-    (
-        Pat::FsError,
-        r"(?:EXT4-fs error|EXT4-fs \([^)]+\): I/O error|XFS \([^)]+\): (?:metadata I/O error|Corruption|log I/O error|Filesystem has been shut down)|BTRFS (?:error|critical)|JBD2: .*error)",
-    ),
-    (
-        Pat::FsReadOnly,
-        r"(?:Remounting filesystem read-only|remounting filesystem read-only|forced to remount read-only)",
-    ),
-    (Pat::NoSpace, r"No space left on device"),
-    (
-        Pat::ThinFull,
-        r"(?:switching pool to out-of-data-space|thin: .*out-of-data-space|Thin pool .* is full|thin pool .* 100\.00%)",
-    ),
-    (
-        Pat::Zfs,
-        r"(?:zio .*error=|ZFS: .*(?:suspended|DEGRADED|FAULTED)|pool '[^']+' (?:has encountered an uncorrectable I/O failure and has been suspended|is (?:DEGRADED|FAULTED|SUSPENDED))|zed: .*(?:vdev|pool).*(?:state|fault)|class=(?:io|data|checksum) )",
-    ),
-    (
-        Pat::Mce,
-        r"(?:mce: \[Hardware Error\]|Machine check events logged|\[Hardware Error\]: )",
-    ),
-    (Pat::EdacCe, r"EDAC .*\d+ CE "),
-    (Pat::EdacUe, r"EDAC .*\d+ UE "),
-    (
-        Pat::ThermalThrottle,
-        r"temperature above threshold, cpu clock throttled",
-    ),
-    (
-        Pat::ThermalShutdown,
-        r"(?i:critical temperature reached.*shutting down)",
-    ),
-    (Pat::PowerKey, r"^Power key pressed"),
-    (
-        Pat::Shutdown,
-        r"^(?:System is powering down|System is rebooting|Powering off\.\.\.|reboot: (?:Power down|Restarting system)|Reached target (?:[\w-]+\.target - )?(?:Power-Off|System Power Off|Reboot|System Reboot|Shutdown|System Shutdown)|Shutting down\.$|Powering off\.$|Rebooting\.$|Journal stopped$|Received SIGTERM from PID 1 \(systemd\))",
-    ),
-    (Pat::KernelBoot, r"^Linux version \d"),
-    (
-        Pat::UncleanJournal,
-        r"corrupted or uncleanly shut down, renaming and replacing",
-    ),
-    (
-        Pat::Panic,
-        r"(?:^Kernel panic - not syncing|^BUG: kernel NULL pointer dereference|^Oops: |^general protection fault)",
-    ),
-    (
-        Pat::HungTask,
-        r"(?:blocked for more than \d+ seconds|soft lockup - CPU#\d+ stuck|hard LOCKUP on cpu|rcu_sched self-detected stall|rcu: INFO: rcu_(?:sched|preempt) detected stalls)",
-    ),
-    (
-        Pat::Fencing,
-        r"(?:watchdog expired|watchdog is about to expire|node needs to be fenced|FENCE: Try to fence|fencing: acknowledged|state changed from '[a-z]+' (?:to|=>) 'fence')",
-    ),
-    (
-        Pat::Upgrade,
-        r"(?:^Unpacking \S+ \(|^Setting up \S+ \(|^Starting dpkg|^Starting unattended upgrades|^Packages that will be upgraded|^Commandline: apt(?:-get)? (?:-y )?(?:upgrade|dist-upgrade|full-upgrade|install)|^Upgraded: |^Upgrade: |(?:^|\s)status (?:half-configured|unpacked|installed) \S+|^(?:Running transaction$|Upgrading|Upgraded|Installed): )",
-    ),
-    (
-        Pat::Backup,
-        r"(?:INFO: (?:Starting|Finished) Backup of VM \d+|INFO: starting new backup job|INFO: Backup job finished|ERROR: Backup of VM \d+ failed|proxmox-backup-client|Starting backup: |restic (?:backup|snapshot)|borg (?:create|backup)|^Creating archive at|mysqldump|mariadb-dump|myloader|mydumper|pg_dump)",
-    ),
-    (
-        Pat::Transfer,
-        r"(?:(?:^|\s)dd (?:if|of)=|\brsync\b.*(?:sent|receiving|building file list)|(?:docker|podman)(?:\[\d+\])?: .*[Pp]ull|Pulling (?:from|fs layer)|qm importdisk|importing disk|restore vma|qmrestore|INFO: restore |Downloading|transferred \d)",
-    ),
+    Row {
+        pat: Pat::OomKillOld,
+        regex: r"^Killed process \d+ \(.*\) total-vm:",
+        literals: &["Killed process "],
+    },
+    Row {
+        pat: Pat::ScopeOom,
+        regex: r"^\d+\.scope: (?:A process of this unit has been killed by the OOM killer|Failed with result 'oom-kill')",
+        literals: &[".scope: "],
+    },
+    Row {
+        pat: Pat::ScopeDeactivated,
+        regex: r"^\d+\.scope: Deactivated successfully",
+        literals: &[".scope: Deactivated successfully"],
+    },
+    Row {
+        pat: Pat::ScopeFailed,
+        regex: r"^\d+\.scope: Failed with result '[a-z-]+'",
+        literals: &[".scope: Failed with result '"],
+    },
+    Row {
+        pat: Pat::TaskStart,
+        regex: r"starting task UPID:",
+        literals: &["starting task UPID:"],
+    },
+    Row {
+        pat: Pat::TaskEnd,
+        regex: r"end task UPID:",
+        literals: &["end task UPID:"],
+    },
+    Row {
+        pat: Pat::ScopeStarted,
+        regex: r"^Started \d+\.scope",
+        literals: &["Started "],
+    },
+    Row {
+        pat: Pat::VmNic,
+        regex: r"\btap\d+i\d+",
+        literals: &["tap"],
+    },
+    Row {
+        pat: Pat::AgentFreeze,
+        regex: r"guest-agent 'fs-freeze'",
+        literals: &["guest-agent 'fs-freeze'"],
+    },
+    Row {
+        pat: Pat::GuestFreeze,
+        regex: r"guest-fsfreeze called",
+        literals: &["guest-fsfreeze called"],
+    },
+    Row {
+        pat: Pat::VmNotRunning,
+        regex: r"^VM \d+ qmp command .*failed - VM \d+ not running",
+        literals: &[" not running"],
+    },
+    Row {
+        pat: Pat::IoErrorPause,
+        regex: r"(?:block I/O error in device|status: io-error)",
+        literals: &["block I/O error in device", "status: io-error"],
+    },
+    Row {
+        pat: Pat::BlockIo,
+        regex: r"(?:I/O|critical medium|critical target|critical space allocation|timeout|recoverable transport) error, dev [^,\s]+, sector",
+        literals: &[" error, dev "],
+    },
+    Row {
+        pat: Pat::BufferIo,
+        regex: r"Buffer I/O error on dev(?:ice)? ",
+        literals: &["Buffer I/O error on dev"],
+    },
+    Row {
+        pat: Pat::DeviceError,
+        regex: r"(?:ata\d+(?:\.\d+)?: (?:failed command|exception Emask|error: \{)|nvme\d+n?\d*: .*I/O (?:Cmd|\d+ QID \d+ timeout)|I/O Error \(sct|sd \d+:\d+:\d+:\d+: \[\w+\] (?:tag#\d+ )?(?:FAILED Result|Sense Key : Medium Error|Add\. Sense: Unrecovered read error))",
+        literals: &[
+            "failed command",
+            "exception Emask",
+            "error: {",
+            "nvme",
+            "I/O Error (sct",
+            "FAILED Result",
+            "Sense Key : Medium Error",
+            "Add. Sense: Unrecovered read error",
+        ],
+    },
+    Row {
+        pat: Pat::FsError,
+        regex: r"(?:EXT4-fs error|EXT4-fs \([^)]+\): I/O error|XFS \([^)]+\): (?:metadata I/O error|Corruption|log I/O error|Filesystem has been shut down)|BTRFS (?:error|critical)|JBD2: .*error)",
+        literals: &[
+            "EXT4-fs error",
+            "EXT4-fs (",
+            "XFS (",
+            "BTRFS error",
+            "BTRFS critical",
+            "JBD2: ",
+        ],
+    },
+    Row {
+        pat: Pat::FsReadOnly,
+        regex: r"(?:Remounting filesystem read-only|remounting filesystem read-only|forced to remount read-only)",
+        literals: &[
+            "emounting filesystem read-only",
+            "forced to remount read-only",
+        ],
+    },
+    Row {
+        pat: Pat::NoSpace,
+        regex: r"No space left on device",
+        literals: &["No space left on device"],
+    },
+    Row {
+        pat: Pat::ThinFull,
+        regex: r"(?:switching pool to out-of-data-space|thin: .*out-of-data-space|Thin pool .* is full|thin pool .* 100\.00%)",
+        literals: &["out-of-data-space", "Thin pool ", "thin pool "],
+    },
+    Row {
+        pat: Pat::Zfs,
+        regex: r"(?:zio .*error=|ZFS: .*(?:suspended|DEGRADED|FAULTED)|pool '[^']+' (?:has encountered an uncorrectable I/O failure and has been suspended|is (?:DEGRADED|FAULTED|SUSPENDED))|zed: .*(?:vdev|pool).*(?:state|fault)|class=(?:io|data|checksum) )",
+        literals: &[
+            "zio ",
+            "ZFS: ",
+            "pool '",
+            "zed: ",
+            "class=io ",
+            "class=data ",
+            "class=checksum ",
+        ],
+    },
+    Row {
+        pat: Pat::Mce,
+        regex: r"(?:mce: \[Hardware Error\]|Machine check events logged|\[Hardware Error\]: )",
+        literals: &["[Hardware Error]", "Machine check events logged"],
+    },
+    Row {
+        pat: Pat::EdacCe,
+        regex: r"EDAC .*\d+ CE ",
+        literals: &["EDAC "],
+    },
+    Row {
+        pat: Pat::EdacUe,
+        regex: r"EDAC .*\d+ UE ",
+        literals: &["EDAC "],
+    },
+    Row {
+        pat: Pat::ThermalThrottle,
+        regex: r"temperature above threshold, cpu clock throttled",
+        literals: &["temperature above threshold, cpu clock throttled"],
+    },
+    Row {
+        pat: Pat::ThermalShutdown,
+        regex: r"[Cc]ritical temperature reached.*shutting down",
+        literals: &["ritical temperature reached"],
+    },
+    Row {
+        pat: Pat::PowerKey,
+        regex: r"^Power key pressed",
+        literals: &["Power key pressed"],
+    },
+    Row {
+        pat: Pat::Shutdown,
+        regex: r"^(?:System is powering down|System is rebooting|Powering off\.\.\.|reboot: (?:Power down|Restarting system)|Reached target (?:[\w-]+\.target - )?(?:Power-Off|System Power Off|Reboot|System Reboot|Shutdown|System Shutdown)|Shutting down\.$|Powering off\.$|Rebooting\.$|Journal stopped$|Received SIGTERM from PID 1 \(systemd\))",
+        literals: &[
+            "System is powering down",
+            "System is rebooting",
+            "Powering off",
+            "reboot: ",
+            "Reached target ",
+            "Shutting down.",
+            "Rebooting.",
+            "Journal stopped",
+            "Received SIGTERM from PID 1",
+        ],
+    },
+    Row {
+        pat: Pat::KernelBoot,
+        regex: r"^Linux version \d",
+        literals: &["Linux version "],
+    },
+    Row {
+        pat: Pat::UncleanJournal,
+        regex: r"corrupted or uncleanly shut down, renaming and replacing",
+        literals: &["corrupted or uncleanly shut down"],
+    },
+    Row {
+        pat: Pat::Panic,
+        regex: r"(?:^Kernel panic - not syncing|^BUG: kernel NULL pointer dereference|^Oops: |^general protection fault)",
+        literals: &[
+            "Kernel panic - not syncing",
+            "BUG: kernel NULL pointer dereference",
+            "Oops: ",
+            "general protection fault",
+        ],
+    },
+    Row {
+        pat: Pat::HungTask,
+        regex: r"(?:blocked for more than \d+ seconds|soft lockup - CPU#\d+ stuck|hard LOCKUP on cpu|rcu_sched self-detected stall|rcu: INFO: rcu_(?:sched|preempt) detected stalls)",
+        literals: &[
+            "blocked for more than ",
+            "soft lockup - CPU#",
+            "hard LOCKUP on cpu",
+            "rcu_sched self-detected stall",
+            "detected stalls",
+        ],
+    },
+    Row {
+        pat: Pat::Fencing,
+        regex: r"(?:watchdog expired|watchdog is about to expire|node needs to be fenced|FENCE: Try to fence|fencing: acknowledged|state changed from '[a-z]+' (?:to|=>) 'fence')",
+        literals: &[
+            "watchdog expired",
+            "watchdog is about to expire",
+            "node needs to be fenced",
+            "FENCE: Try to fence",
+            "fencing: acknowledged",
+            "'fence'",
+        ],
+    },
+    Row {
+        pat: Pat::Upgrade,
+        regex: r"(?:^Unpacking \S+ \(|^Setting up \S+ \(|^Starting dpkg|^Starting unattended upgrades|^Packages that will be upgraded|^Commandline: apt(?:-get)? (?:-y )?(?:upgrade|dist-upgrade|full-upgrade|install)|^Upgraded: |^Upgrade: |(?:^|\s)status (?:half-configured|unpacked|installed) \S+|^(?:Running transaction$|Upgrading|Upgraded|Installed): )",
+        literals: &[
+            "Unpacking ",
+            "Setting up ",
+            "Starting dpkg",
+            "Starting unattended upgrades",
+            "Packages that will be upgraded",
+            "Commandline: apt",
+            "Upgraded: ",
+            "Upgrade: ",
+            "status half-configured",
+            "status unpacked",
+            "status installed",
+            "Running transaction",
+            "Upgrading: ",
+            "Installed: ",
+        ],
+    },
+    Row {
+        pat: Pat::Backup,
+        regex: r"(?:INFO: (?:Starting|Finished) Backup of VM \d+|INFO: starting new backup job|INFO: Backup job finished|ERROR: Backup of VM \d+ failed|proxmox-backup-client|Starting backup: |restic (?:backup|snapshot)|borg (?:create|backup)|^Creating archive at|mysqldump|mariadb-dump|myloader|mydumper|pg_dump)",
+        literals: &[
+            "Starting Backup of VM ",
+            "Finished Backup of VM ",
+            "starting new backup job",
+            "Backup job finished",
+            "ERROR: Backup of VM ",
+            "proxmox-backup-client",
+            "Starting backup: ",
+            "restic backup",
+            "restic snapshot",
+            "borg create",
+            "borg backup",
+            "Creating archive at",
+            "mysqldump",
+            "mariadb-dump",
+            "myloader",
+            "mydumper",
+            "pg_dump",
+        ],
+    },
+    Row {
+        pat: Pat::Transfer,
+        regex: r"(?:(?:^|\s)dd (?:if|of)=|\brsync\b.*(?:sent|receiving|building file list)|(?:docker|podman)(?:\[\d+\])?: .*[Pp]ull|Pulling (?:from|fs layer)|qm importdisk|importing disk|restore vma|qmrestore|INFO: restore |Downloading|transferred \d)",
+        literals: &[
+            "dd if=",
+            "dd of=",
+            "rsync",
+            "docker",
+            "podman",
+            "Pulling ",
+            "qm importdisk",
+            "importing disk",
+            "restore vma",
+            "qmrestore",
+            "INFO: restore ",
+            "Downloading",
+            "transferred ",
+        ],
+    },
 ];
 
-/// The compiled multi-pattern matcher.
+/// The compiled signal table: a literal prefilter and one multi-pattern regex.
 pub struct Matcher {
+    /// Every literal of every row: a record none of them occurs in carries no signal.
+    prefilter: Regex,
     regex: Regex,
 }
 
 impl std::fmt::Debug for Matcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Matcher")
-            .field("patterns", &PATTERNS.len())
+            .field("patterns", &TABLE.len())
             .finish()
     }
+}
+
+/// Every literal the signal table requires, each once, in table order: one of a row's literals
+/// occurs in every record its pattern matches.
+pub fn required_literals() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for lit in TABLE.iter().flat_map(|r| r.literals.iter().copied()) {
+        if !out.contains(&lit) {
+            out.push(lit);
+        }
+    }
+    out
 }
 
 impl Matcher {
     /// Compiles every pattern into one matcher.
     pub fn new() -> Matcher {
-        let pats: Vec<&str> = PATTERNS.iter().map(|(_, p)| *p).collect();
+        let pats: Vec<&str> = TABLE.iter().map(|r| r.regex).collect();
         let regex = Regex::new_many(&pats).unwrap_or_else(|e| {
             // The patterns are constants; a failure is a bug caught by the unit tests.
             panic!("signal patterns do not compile: {e}")
         });
-        Matcher { regex }
+        let literals: Vec<String> = required_literals()
+            .into_iter()
+            .map(regex_syntax_escape)
+            .collect();
+        let prefilter = Regex::new_many(&literals)
+            .unwrap_or_else(|e| panic!("signal literals do not compile: {e}"));
+        Matcher { prefilter, regex }
     }
 
-    /// The signals one event carries.
+    /// The signals one event carries: every pattern that matches its first line, each once.
     pub fn signals(&self, event: &Event<'_>) -> Vec<SignalKind> {
         let msg: &[u8] = &event.message;
         // Only the first line: continuation lines (task tables, traces) are not new statements.
         let first = msg.split(|&b| b == b'\n').next().unwrap_or_default();
+        if !self.prefilter.is_match(Input::new(first)) {
+            return Vec::new();
+        }
         let mut set = PatternSet::new(self.regex.pattern_len());
         self.regex
             .which_overlapping_matches(&Input::new(first), &mut set);
         let mut out = Vec::new();
         for id in set.iter() {
-            let Some((pat, _)) = PATTERNS.get(id.as_usize()) else {
+            let Some(row) = TABLE.get(id.as_usize()) else {
                 continue;
             };
-            if let Some(kind) = extract(*pat, first, event) {
+            if let Some(kind) = extract(row.pat, first, event) {
                 if !out.contains(&kind) {
                     out.push(kind);
                 }
@@ -385,12 +632,74 @@ impl Matcher {
         }
         out
     }
+
+    /// The signals of every event of a source, in event order.
+    pub fn match_events(&self, events: &[Event<'_>]) -> Vec<Matched> {
+        let mut out = Vec::new();
+        for (i, event) in events.iter().enumerate() {
+            let Ok(event_index) = u32::try_from(i) else {
+                break;
+            };
+            for kind in self.signals(event) {
+                out.push(Matched {
+                    event: event_index,
+                    kind,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Escapes a literal for the regex syntax.
+fn regex_syntax_escape(lit: &str) -> String {
+    let mut out = String::with_capacity(lit.len() + 8);
+    for c in lit.chars() {
+        if "\\.+*?()|[]{}^$#&-~ ".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl Default for Matcher {
     fn default() -> Self {
         Matcher::new()
     }
+}
+
+/// A signal of one event of a source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Matched {
+    /// The event's index in its source.
+    pub event: u32,
+    /// What it says.
+    pub kind: SignalKind,
+}
+
+/// How many whole signal passes ([`match_sources`]) this process has run: one per analysis. A
+/// test reads it to prove that no command matches the records twice.
+static PASSES: AtomicUsize = AtomicUsize::new(0);
+
+/// The number of signal passes run so far in this process.
+pub fn passes() -> usize {
+    PASSES.load(Ordering::Relaxed)
+}
+
+/// The one signal pass of an analysis: every record of every source matched against the table,
+/// sources in parallel. Returns, parallel to `events_of`, each source's signals in event order.
+pub fn match_sources<'a, 'b: 'a, T: Sync>(
+    items: &'a [T],
+    events_of: impl Fn(&'a T) -> &'a [Event<'b>] + Sync,
+) -> Vec<Vec<Matched>> {
+    use rayon::prelude::*;
+    PASSES.fetch_add(1, Ordering::Relaxed);
+    let matcher = Matcher::new();
+    items
+        .par_iter()
+        .map(|item| matcher.match_events(events_of(item)))
+        .collect()
 }
 
 /// The identifier of an event, or empty.
@@ -466,6 +775,26 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
                 ok: status == "OK" || status.starts_with("OK"),
             }
         }
+        Pat::ScopeStarted => SignalKind::ScopeStarted {
+            vmid: text
+                .strip_prefix("Started ")?
+                .split_once(".scope")?
+                .0
+                .parse()
+                .ok()?,
+        },
+        Pat::VmNic => SignalKind::VmNic {
+            vmid: text.match_indices("tap").find_map(|(at, _)| {
+                let rest = text.get(at + 3..)?;
+                let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+                let after = rest.get(digits..)?;
+                (digits > 0 && after.starts_with('i'))
+                    .then(|| rest.get(..digits)?.parse().ok())
+                    .flatten()
+            })?,
+        },
+        Pat::AgentFreeze => SignalKind::GuestAgentFreeze,
+        Pat::GuestFreeze => SignalKind::GuestFsFreeze,
         Pat::VmNotRunning => SignalKind::VmNotRunning {
             vmid: text.strip_prefix("VM ")?.split(' ').next()?.parse().ok()?,
         },
@@ -883,11 +1212,111 @@ mod tests {
     fn ordinary_lines_carry_no_signal() {
         for msg in [
             &b"pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"[..],
-            b"vmbr0: port 2(tap101i0) entered disabled state",
             b"status update time (5.108 seconds)",
         ] {
             let k = kinds(b"x", Box::leak(msg.to_vec().into_boxed_slice()));
             assert!(k.is_empty(), "{}: {k:?}", String::from_utf8_lossy(msg));
+        }
+    }
+
+    #[test]
+    fn vm_lifecycle_records_of_the_host_and_guest() {
+        assert_eq!(
+            one(b"kernel", b"vmbr0: port 2(tap101i0) entered disabled state"),
+            SignalKind::VmNic { vmid: 101 }
+        );
+        assert_eq!(
+            one(b"systemd", b"Started 101.scope."),
+            SignalKind::ScopeStarted { vmid: 101 }
+        );
+        assert_eq!(
+            one(b"vzdump", b"INFO: issuing guest-agent 'fs-freeze' command"),
+            SignalKind::GuestAgentFreeze
+        );
+        assert_eq!(
+            one(b"qemu-ga", b"info: guest-fsfreeze called"),
+            SignalKind::GuestFsFreeze
+        );
+        // A word that merely contains "tap" names no VM.
+        assert!(kinds(b"kernel", b"tapping the bridge").is_empty());
+    }
+
+    /// Every row's literals are required: each sample line a pattern matches holds one of them,
+    /// so the prefilter never hides a match (the goldens over every corpus check the same on
+    /// whole bundles).
+    #[test]
+    fn every_match_holds_one_of_its_rows_literals() {
+        let samples: &[&str] = &[
+            "kvm invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=0",
+            "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=ns,mems_allowed=0,global_oom,task_memcg=/qemu.slice/101.scope,task=kvm,pid=32969,uid=0",
+            "Out of memory: Killed process 32969 (kvm) total-vm:17339840kB, anon-rss:15797740kB",
+            "Killed process 1234 (kvm) total-vm:8421112kB, anon-rss:4194304kB",
+            "101.scope: A process of this unit has been killed by the OOM killer.",
+            "101.scope: Failed with result 'oom-kill'.",
+            "102.scope: Deactivated successfully.",
+            "103.scope: Failed with result 'signal'.",
+            "<root@pam> starting task UPID:pve1:00003E8A:0089F2A1:68889C04:qmstart:101:root@pam:",
+            "<root@pam> end task UPID:pve:000079D3:00083FE1:654BDC03:qmshutdown:103:root@pam: OK",
+            "Started 101.scope.",
+            "vmbr0: port 2(tap101i0) entered disabled state",
+            "INFO: issuing guest-agent 'fs-freeze' command",
+            "info: guest-fsfreeze called",
+            "VM 101 qmp command failed - VM 101 not running",
+            "kvm: block I/O error in device 'drive-scsi0': No space left on device (28)",
+            "I/O error, dev sda, sector 123456 op 0x1:(WRITE) flags 0x800 phys_seg 1 prio class 2",
+            "Buffer I/O error on dev dm-999, logical block 123, lost async page write",
+            "nvme0n1: I/O Cmd(0x2) @ LBA 12345, 8 blocks, I/O Error (sct 0x2 / sc 0x81)",
+            "ata1.00: exception Emask 0x0 SAct 0x0 SErr 0x0 action 0x0",
+            "sd 2:0:0:0: [sdb] tag#9 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=0s",
+            "nvme nvme0: I/O 123 QID 4 timeout, aborting",
+            "EXT4-fs error (device dm-1): ext4_find_entry:1580: inode #2: comm systemd: reading directory lblock 0",
+            "EXT4-fs (dm-1): Remounting filesystem read-only",
+            "XFS (dm-0): metadata I/O error in \"xfs_buf_ioend+0x1a0/0x3c0 [xfs]\" at daddr 0x1 len 8 error 5",
+            "device-mapper: thin: 253:4: switching pool to out-of-data-space (queue IO) mode",
+            "WARNING: Pool zpool 'rpool' has encountered an uncorrectable I/O failure and has been suspended.",
+            "mce: [Hardware Error]: Machine check events logged",
+            "EDAC MC0: 1 CE memory read error on CPU_SrcID#0_Ha#0_Chan#1_DIMM#0",
+            "EDAC MC0: 1 UE memory read error on CPU_SrcID#0_Ha#0_Chan#1_DIMM#0",
+            "CPU0: Core temperature above threshold, cpu clock throttled (total events = 1)",
+            "thermal thermal_zone4: critical temperature reached (128 C), shutting down",
+            "Critical temperature reached (100 C), shutting down",
+            "Power key pressed short.",
+            "System is powering down.",
+            "Reached target poweroff.target - System Power Off.",
+            "reboot: Power down",
+            "Linux version 6.8.12-4-pve (build@proxmox) (gcc (Debian 12.2.0-14) 12.2.0) #1 SMP",
+            "File /var/log/journal/0f2e/system.journal corrupted or uncleanly shut down, renaming and replacing.",
+            "Kernel panic - not syncing: Fatal exception",
+            "INFO: task kworker/u16:2:123 blocked for more than 120 seconds.",
+            "watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [kworker/3:1:123]",
+            "client watchdog expired - disable watchdog updates",
+            "node 'pve2': state changed from 'unknown' => 'fence'",
+            "Commandline: apt-get -y dist-upgrade",
+            "status installed pve-manager:amd64 8.2.7",
+            "INFO: Starting Backup of VM 101 (qemu)",
+            "Pulling fs layer",
+        ];
+        let regexes: Vec<Regex> = TABLE.iter().map(|r| Regex::new(r.regex).unwrap()).collect();
+        let mut matched_rows = 0;
+        for line in samples {
+            for (row, re) in TABLE.iter().zip(&regexes) {
+                if re.is_match(line.as_bytes()) {
+                    matched_rows += 1;
+                    assert!(
+                        row.literals.iter().any(|l| line.contains(l)),
+                        "{:?} matched {line:?} without one of its literals {:?}",
+                        row.pat,
+                        row.literals
+                    );
+                }
+            }
+        }
+        assert!(matched_rows >= samples.len());
+        // Every row has literals, and the list the prefilter is built from holds them all.
+        let all = required_literals();
+        for row in TABLE {
+            assert!(!row.literals.is_empty(), "{:?}", row.pat);
+            assert!(row.literals.iter().all(|l| all.contains(l)));
         }
     }
 }

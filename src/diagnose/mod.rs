@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::analysis::Analysis;
 use crate::event::Role;
 use crate::evidence::{self, Evidence};
-use crate::signals::{Matcher, Signal, SignalKind};
+use crate::signals::Signal;
 
 /// The root-cause families and honest outcomes (DESIGN.md §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -188,25 +188,17 @@ pub struct Facts<'a, 'b> {
 impl<'a, 'b> Facts<'a, 'b> {
     /// Reads the signals of every event, in timeline order.
     pub fn new(analysis: &'a Analysis<'b>, only_vm: Option<u32>) -> Self {
-        use rayon::prelude::*;
-        let matcher = Matcher::new();
-        // Per source in parallel, then in timeline order.
-        let per_source: Vec<Vec<Vec<SignalKind>>> = analysis
-            .sources
-            .par_iter()
-            .map(|s| s.parsed.events.iter().map(|e| matcher.signals(e)).collect())
+        // The analysis's one signal pass, in timeline order.
+        let signals = analysis
+            .index()
+            .entries()
+            .iter()
+            .map(|e| Signal {
+                kind: e.kind.clone(),
+                source: e.source,
+                event: e.event,
+            })
             .collect();
-        let mut signals = Vec::new();
-        for r in &analysis.order {
-            let kinds = &per_source[r.source as usize][r.event as usize];
-            for kind in kinds {
-                signals.push(Signal {
-                    kind: kind.clone(),
-                    source: r.source,
-                    event: r.event,
-                });
-            }
-        }
         let log_sources = || {
             analysis
                 .sources

@@ -697,10 +697,11 @@ fn host_unclean_reboots(f: &Facts<'_, '_>) -> Vec<(Option<DateTime<Utc>>, Vec<Ev
     if explained {
         return Vec::new();
     }
-    crate::boots::history(&f.analysis.sources)
-        .into_iter()
+    f.analysis
+        .boots()
+        .iter()
         .filter(|m| m.role == Role::Host)
-        .flat_map(|m| m.boots)
+        .flat_map(|m| &m.boots)
         .filter(|b| b.end_kind == crate::boots::EndKind::Unclean)
         .map(|b| {
             let evidence = b
