@@ -35,7 +35,7 @@ pub struct Evidence {
 
 impl Evidence {
     /// Evidence with nothing in it, for a cite that names no record.
-    fn empty() -> Evidence {
+    pub fn empty() -> Evidence {
         Evidence {
             time: None,
             source: String::new(),

@@ -6,8 +6,9 @@
 //! the type and status of a Proxmox task). Patterns are the real wordings of several kernel,
 //! systemd and Proxmox VE generations (REFERENCE.md §7); each kind is tested with them.
 //!
-//! A signal points at its event (source and event index), so every finding can cite the line it
-//! stands on.
+//! The table (`TABLE`) is the one list of what pvelog recognizes: each row a pattern, what it
+//! signals and the literals one of which every match contains. An analysis matches every record
+//! once ([`match_sources`]); [`crate::index`] orders the result in time for the rules.
 
 use regex_automata::meta::Regex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -201,17 +202,6 @@ impl SignalKind {
             SignalKind::LargeTransfer => "large_transfer",
         }
     }
-}
-
-/// A signal and the event it was read from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Signal {
-    /// What the message says.
-    pub kind: SignalKind,
-    /// Index of the source in the analysis.
-    pub source: u32,
-    /// Index of the event in that source.
-    pub event: u32,
 }
 
 /// Which patterns exist; the index in [`TABLE`] is the pattern id.

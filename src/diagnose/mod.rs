@@ -13,16 +13,46 @@
 //! - what the bundle covers scales it: host and guest logs 1.0, host only 0.95, guest only 0.85,
 //!   and 0.05 less again when the whole bundle is a single fragment;
 //! - below 0.5 the verdict is `inconclusive`, naming the sources to collect next.
+//!
+//! One file per family ([`memory`], [`activity`], [`storage`], [`hardware`], [`clean`],
+//! [`named`], [`unexplained`]), each reading a [`context::Context`] (the signal index, snapshot
+//! facts, the host's unclean boots, coverage) and citing records; [`stops`] says when VMs
+//! stopped, [`incidents`] lists the stops, [`escalation`] the runbook's escalation criteria,
+//! [`verdict`] ranks the findings, and [`runbook`] holds the actions as data. Records are quoted
+//! only at the end ([`diagnose`]), so every rule is unit-tested against a hand-built index.
+//!
+//! Weights (confidence before the coverage scale of [`context::Context::coverage`]):
+//!
+//! | family | direct evidence | corroboration | indirect only (capped below 0.8) |
+//! |---|---|---|---|
+//! | memory_overcommit | host OOM kill of `kvm` 0.85, systemd `<vmid>.scope` OOM line 0.85 | `global_oom` with the VMID +0.05, the guest's unclean restart +0.03, Σ configured VM memory (configs, `qm list`) ≥ MemTotal +0.05 | OOM kills of other host processes 0.45 |
+//! | resource_intensive_operation | memory evidence above, plus an activity running before the kill (backup started and not finished, upgrade, transfer, migration in the 2 h before): memory + 0.02; memory then drops 0.15 | | |
+//! | storage_exhaustion | QEMU I/O-error pause 0.9, thin pool full 0.85, `No space left` on the host 0.8, ZFS errors 0.75, block or file-system errors 0.7, a SUSPENDED pool snapshot 0.85 | +0.05 per further kind, +0.05 for a snapshot showing it | guest-only storage errors 0.6; snapshots alone: pool DEGRADED 0.55, df ≥ 95 % 0.45 |
+//! | hardware | thermal shutdown 0.9, machine check 0.85, uncorrected memory error 0.85 | +0.05 per further kind | corrected memory errors 0.35, throttling 0.4, host reboot without a shutdown 0.55 |
+//! | clean_shutdown | `qmshutdown`/`qmstop` task 0.85, guest power key + shutdown sequence 0.8, shutdown sequence 0.7 | | scope deactivated 0.6 |
+//! | not_a_shutdown | no stop of any kind and no other finding: 0.65 with guest logs, 0.5 without | | |
+//! | inconclusive (named cause) | kernel panic 0.7, fencing 0.7, QEMU died by signal 0.6, unclean stop with no cause 0.45 | | |
 
-mod rules;
+pub mod activity;
+pub mod clean;
+pub mod context;
+pub mod escalation;
+pub mod hardware;
+pub mod incidents;
+pub mod memory;
+pub mod named;
+pub mod runbook;
+pub mod stops;
+pub mod storage;
+pub mod unexplained;
+pub mod verdict;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::analysis::Analysis;
-use crate::event::Role;
 use crate::evidence::{self, Evidence};
-use crate::signals::Signal;
+use context::{Cited, Context};
 
 /// The root-cause families and honest outcomes (DESIGN.md §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -95,8 +125,11 @@ pub struct Finding {
     pub confidence: f64,
     /// One line saying what was found.
     pub title: String,
-    /// The records it stands on.
+    /// The records it stands on, quoted.
     pub evidence: Vec<Evidence>,
+    /// The records it stands on, as the rules cite them (quoted into `evidence` at the end).
+    #[serde(skip)]
+    pub cites: Vec<Cited>,
     /// What argues against the other families (or against this one).
     pub against: Vec<String>,
     /// Evidence that is missing and would raise confidence.
@@ -169,123 +202,24 @@ pub struct RunnerUp {
     pub confidence: f64,
 }
 
-/// What the rules see: every signal with its place, plus what the bundle covers.
-pub struct Facts<'a, 'b> {
-    /// The analysis.
-    pub analysis: &'a Analysis<'b>,
-    /// Signals in timeline order.
-    pub signals: Vec<Signal>,
-    /// Whether the bundle holds host logs.
-    pub has_host: bool,
-    /// Whether it holds guest logs.
-    pub has_guest: bool,
-    /// Whether it is a single source (a pasted fragment).
-    pub fragment: bool,
-    /// Only this VM (`--vm`).
-    pub only_vm: Option<u32>,
-}
-
-impl<'a, 'b> Facts<'a, 'b> {
-    /// Reads the signals of every event, in timeline order.
-    pub fn new(analysis: &'a Analysis<'b>, only_vm: Option<u32>) -> Self {
-        // The analysis's one signal pass, in timeline order.
-        let signals = analysis
-            .index()
-            .entries()
+/// Diagnoses the analysed bundle: the rules run over the analysis's signal index, then every
+/// cited record is quoted as it stands in its source.
+pub fn diagnose(analysis: &Analysis<'_>, only_vm: Option<u32>) -> Diagnosis {
+    let context = Context::from_analysis(analysis, only_vm);
+    let mut diagnosis = verdict::run(&context);
+    for finding in &mut diagnosis.findings {
+        finding.evidence = finding
+            .cites
             .iter()
-            .map(|e| Signal {
-                kind: e.kind.clone(),
-                source: e.source,
-                event: e.event,
+            .map(|c| {
+                let mut e = evidence::cite(&analysis.sources, c.cite, c.time)
+                    .unwrap_or_else(Evidence::empty);
+                e.signal = c.signal;
+                e
             })
             .collect();
-        let log_sources = || {
-            analysis
-                .sources
-                .iter()
-                .filter(|s| !s.parsed.events.is_empty())
-        };
-        Facts {
-            analysis,
-            signals,
-            has_host: log_sources().any(|s| s.role == Role::Host),
-            has_guest: log_sources().any(|s| s.role == Role::Guest),
-            fragment: log_sources().count() <= 1,
-            only_vm,
-        }
     }
-
-    /// The time of a signal's event.
-    pub fn time(&self, s: &Signal) -> Option<DateTime<Utc>> {
-        self.event(s).time
-    }
-
-    /// The event a signal was read from.
-    pub fn event(&self, s: &Signal) -> &crate::event::Event<'b> {
-        &self.analysis.sources[s.source as usize].parsed.events[s.event as usize]
-    }
-
-    /// The role of a signal's source.
-    pub fn role(&self, s: &Signal) -> Role {
-        self.analysis.sources[s.source as usize].role
-    }
-
-    /// The VMID of a guest source.
-    pub fn source_vmid(&self, s: &Signal) -> Option<u32> {
-        self.analysis.sources[s.source as usize].vmid
-    }
-
-    /// The record as evidence, quoted from the source.
-    pub fn evidence(&self, s: &Signal) -> Evidence {
-        evidence::signal(
-            &self.analysis.sources,
-            evidence::Cite::Event {
-                source: s.source as usize,
-                event: s.event as usize,
-            },
-            s.kind.name(),
-        )
-    }
-
-    /// Every snapshot fact with the index of its source.
-    pub fn facts(&self) -> impl Iterator<Item = (usize, &crate::facts::Fact)> {
-        self.analysis
-            .sources
-            .iter()
-            .enumerate()
-            .flat_map(|(i, s)| s.parsed.facts.iter().map(move |f| (i, f)))
-    }
-
-    /// A snapshot fact as evidence, quoted from its source.
-    pub fn fact_evidence(&self, source: usize, fact: &crate::facts::Fact) -> Evidence {
-        let src = &self.analysis.sources[source];
-        let data = src.data;
-        Evidence {
-            time: None,
-            source: src.path.clone(),
-            line: (!src.parsed.binary).then_some(fact.line),
-            offset: fact.offset,
-            text: evidence::quote_lines(data, fact.offset, 1),
-            signal: "snapshot",
-        }
-    }
-
-    /// Scale for how much of the incident the bundle shows.
-    pub fn coverage(&self) -> f64 {
-        let base = match (self.has_host, self.has_guest) {
-            (true, true) => 1.0,
-            (true, false) => 0.95,
-            (false, true) => 0.85,
-            (false, false) => 0.8,
-        };
-        if self.fragment { base - 0.05 } else { base }
-    }
-}
-
-/// Diagnoses a bundle.
-pub fn diagnose(analysis: &Analysis<'_>, only_vm: Option<u32>) -> Diagnosis {
-    let facts = Facts::new(analysis, only_vm);
-    rules::run(&facts)
+    diagnosis
 }
 
 #[cfg(test)]

@@ -1,0 +1,93 @@
+//! resource_intensive_operation: memory ran out while a named activity was running — a backup
+//! started and not finished, a migration, restore, clone or disk move, or (in the hour before)
+//! a package upgrade or a large transfer on the host or inside the killed VM.
+
+use chrono::Duration;
+
+use super::context::{Context, finding};
+use super::{Family, Finding};
+use crate::event::Role;
+use crate::index::Entry;
+use crate::signals::SignalKind;
+
+/// How far before a kill an activity counts as running.
+const ACTIVITY_WINDOW_H: i64 = 2;
+
+/// resource_intensive_operation: memory ran out while a named activity was running.
+pub fn activity(f: &Context<'_>, memory: &Finding) -> Option<Finding> {
+    if memory.indirect_only {
+        return None;
+    }
+    let kill = memory.time?;
+    let from = kill - Duration::hours(ACTIVITY_WINDOW_H);
+    let in_window = |s: &Entry| f.time(s).is_some_and(|t| t >= from && t <= kill);
+    let mut running: Vec<(&Entry, String)> = Vec::new();
+    for s in f.signals().filter(|s| in_window(s)) {
+        let what = match &s.kind {
+            SignalKind::Backup {
+                phase: "start",
+                vmid,
+            } => {
+                // Still running at the kill: no end of the same backup before it.
+                let ended = f
+                    .time(s)
+                    .is_some_and(|start| f.backup_ended_between(*vmid, start, kill));
+                if ended {
+                    continue;
+                }
+                match vmid {
+                    Some(v) => format!("a backup of VM {v} (vzdump)"),
+                    None => "a backup job".to_string(),
+                }
+            }
+            SignalKind::TaskStart { task, upid, .. } => {
+                let name = match task.as_str() {
+                    "vzdump" => "a vzdump backup task",
+                    "qmigrate" => "a live migration",
+                    "qmrestore" => "a restore",
+                    "qmclone" => "a clone",
+                    "imgcopy" | "qmmove" => "a disk move",
+                    _ => continue,
+                };
+                // The same task (its whole UPID) ended before the kill.
+                let started = f.time(s);
+                let ended = f.task_ended_between(upid, started, kill);
+                if ended {
+                    continue;
+                }
+                name.to_string()
+            }
+            // Upgrades and transfers have no end line: they count in the hour before the kill,
+            // on the host or inside the VM that was killed.
+            SignalKind::PackageUpgrade | SignalKind::LargeTransfer => {
+                let near = f.time(s).is_some_and(|t| t >= kill - Duration::hours(1));
+                let here = f.role(s) != Role::Guest
+                    || f.source_vmid(s).is_some_and(|v| memory.vmids.contains(&v));
+                if !(near && here) {
+                    continue;
+                }
+                if matches!(s.kind, SignalKind::PackageUpgrade) {
+                    "a package upgrade".to_string()
+                } else {
+                    "a large transfer or import".to_string()
+                }
+            }
+            _ => continue,
+        };
+        running.push((s, what));
+    }
+    let (first, what) = running.first()?;
+    let mut x = finding(
+        Family::ResourceIntensiveOperation,
+        (memory.confidence + 0.02).min(0.95),
+        format!(
+            "memory ran out while {what} was running (started {})",
+            f.time(first).map(crate::event::rfc3339).unwrap_or_default()
+        ),
+    );
+    x.vmids = memory.vmids.clone();
+    x.time = memory.time;
+    x.cites = running.iter().map(|(s, _)| f.cite(s)).collect();
+    x.cites.extend(memory.cites.iter().take(2).cloned());
+    Some(x)
+}

@@ -1,0 +1,127 @@
+//! clean_shutdown: an operator (a `qmshutdown`/`qmstop`/`qmreboot` task) or the guest itself
+//! (ACPI power button, systemd's shutdown sequence) stopped the VM in order; a later unclean
+//! restart of the same guest outweighs it.
+
+use std::collections::BTreeSet;
+
+use super::context::{Context, find, finding};
+use super::{Family, Finding};
+use crate::event::Role;
+use crate::index::Entry;
+use crate::signals::SignalKind;
+
+/// clean_shutdown: an operator or guest asked for the stop.
+pub fn clean(f: &Context<'_>) -> Option<Finding> {
+    let tasks: Vec<&Entry> = find(f, |k| {
+        matches!(k, SignalKind::TaskStart { task, .. } | SignalKind::TaskEnd { task, .. }
+            if matches!(task.as_str(), "qmshutdown" | "qmstop" | "qmreboot"))
+    });
+    let guest_seq: Vec<&Entry> = f
+        .signals()
+        .filter(|s| {
+            f.role(s) != Role::Host
+                && matches!(s.kind, SignalKind::PowerKey | SignalKind::ShutdownSequence)
+        })
+        .collect();
+    let deactivated = find(f, |k| matches!(k, SignalKind::ScopeDeactivated { .. }));
+    let (confidence, title, indirect) = if !tasks.is_empty() {
+        let vm = tasks.iter().find_map(|s| match &s.kind {
+            SignalKind::TaskStart { task, vmid, .. } | SignalKind::TaskEnd { task, vmid, .. } => {
+                Some(format!(
+                    "{task} of VM {}",
+                    vmid.map_or("?".to_string(), |v| v.to_string())
+                ))
+            }
+            _ => None,
+        });
+        (
+            0.85,
+            format!(
+                "the VM was stopped by a Proxmox task: {}",
+                vm.unwrap_or_default()
+            ),
+            false,
+        )
+    } else if guest_seq
+        .iter()
+        .any(|s| matches!(s.kind, SignalKind::PowerKey))
+    {
+        (
+            0.8,
+            "the guest got an ACPI power-button press and shut down in order".to_string(),
+            false,
+        )
+    } else if !guest_seq.is_empty() {
+        (
+            0.7,
+            "the guest went through systemd's shutdown sequence".to_string(),
+            false,
+        )
+    } else if !deactivated.is_empty() {
+        (
+            0.6,
+            "the VM's scope ended without error on the host".to_string(),
+            true,
+        )
+    } else {
+        return None;
+    };
+    let mut x = finding(Family::CleanShutdown, confidence, title);
+    x.indirect_only = indirect;
+    // A later unclean restart of the guest is the incident, not this orderly stop.
+    let latest_clean = tasks
+        .iter()
+        .chain(guest_seq.iter())
+        .chain(deactivated.iter())
+        .filter_map(|s| f.time(s))
+        .max();
+    let clean_vms: BTreeSet<u32> = cited_vmids(f, &tasks, &guest_seq, &deactivated);
+    let later_unclean = f.signals().find(|s| {
+        f.role(s) == Role::Guest
+            && matches!(s.kind, SignalKind::UncleanJournal)
+            && f.time(s).zip(latest_clean).is_some_and(|(u, c)| u > c)
+            && (clean_vms.is_empty() || f.source_vmid(s).is_some_and(|v| clean_vms.contains(&v)))
+    });
+    if let Some(u) = later_unclean {
+        x.confidence = 0.3;
+        x.against.push(format!(
+            "the guest restarted uncleanly later ({}): that stop was not an orderly one",
+            f.time(u).map(crate::event::rfc3339).unwrap_or_default()
+        ));
+    }
+    let mut cited: Vec<&Entry> = tasks;
+    cited.extend(guest_seq);
+    cited.extend(deactivated);
+    x.time = cited.first().and_then(|s| f.time(s));
+    x.vmids = cited
+        .iter()
+        .filter_map(|s| match &s.kind {
+            SignalKind::TaskStart { vmid, .. } | SignalKind::TaskEnd { vmid, .. } => *vmid,
+            SignalKind::ScopeDeactivated { vmid } => Some(*vmid),
+            _ => f.source_vmid(s),
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    x.cites = cited.iter().map(|s| f.cite(s)).collect();
+    Some(x)
+}
+
+/// The VMs an orderly stop concerns.
+pub fn cited_vmids(
+    f: &Context<'_>,
+    tasks: &[&Entry],
+    guest_seq: &[&Entry],
+    deactivated: &[&Entry],
+) -> BTreeSet<u32> {
+    tasks
+        .iter()
+        .chain(guest_seq)
+        .chain(deactivated)
+        .filter_map(|s| match &s.kind {
+            SignalKind::TaskStart { vmid, .. } | SignalKind::TaskEnd { vmid, .. } => *vmid,
+            SignalKind::ScopeDeactivated { vmid } => Some(*vmid),
+            _ => f.source_vmid(s),
+        })
+        .collect()
+}

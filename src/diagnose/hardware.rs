@@ -1,0 +1,122 @@
+//! hardware: machine checks, uncorrected memory errors and thermal shutdowns on the host near a
+//! VM stop; a host boot that ended without a shutdown and with no software cause (power loss or
+//! reset, indirect); corrected errors and throttling as warnings only.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+
+use super::context::{Cited, Context, finding};
+use super::stops::Stops;
+use super::{Family, Finding};
+use crate::event::Role;
+use crate::index::Entry;
+use crate::signals::SignalKind;
+
+/// hardware: machine checks, uncorrected memory errors, thermal shutdown, power loss.
+pub fn hardware(f: &Context<'_>) -> Option<Finding> {
+    let direct = |k: &SignalKind| -> Option<f64> {
+        Some(match k {
+            SignalKind::ThermalShutdown => 0.9,
+            SignalKind::MachineCheck | SignalKind::EdacUncorrected => 0.85,
+            _ => return None,
+        })
+    };
+    let indirect = |k: &SignalKind| -> Option<f64> {
+        Some(match k {
+            SignalKind::ThermalThrottle => 0.4,
+            SignalKind::EdacCorrected => 0.35,
+            _ => return None,
+        })
+    };
+    // Computed once: a flood of I/O errors must not rescan every signal per error.
+    let stops = Stops::of(f);
+    let strong: Vec<&Entry> = f
+        .signals()
+        .filter(|s| f.role(s) != Role::Guest && direct(&s.kind).is_some() && stops.near(s))
+        .collect();
+    let weak: Vec<&Entry> = f
+        .signals()
+        .filter(|s| f.role(s) != Role::Guest && indirect(&s.kind).is_some())
+        .collect();
+    let power_loss = host_unclean_reboots(f);
+    if strong.is_empty() && weak.is_empty() && power_loss.is_empty() {
+        return None;
+    }
+    if !strong.is_empty() {
+        let kinds: BTreeSet<&str> = strong.iter().map(|s| s.kind.name()).collect();
+        let best = strong
+            .iter()
+            .filter_map(|s| direct(&s.kind))
+            .fold(0.0, f64::max);
+        let mut x = finding(
+            Family::Hardware,
+            (best + 0.05 * kinds.len().saturating_sub(1) as f64).min(0.95),
+            format!(
+                "hardware fault on the host: {}",
+                kinds
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+                    .replace('_', " ")
+            ),
+        );
+        x.time = strong.first().and_then(|s| f.time(s));
+        x.cites = strong
+            .iter()
+            .chain(weak.iter())
+            .map(|s| f.cite(s))
+            .collect();
+        return Some(x);
+    }
+    if let Some((time, evidence)) = power_loss.into_iter().next() {
+        let mut x = finding(
+            Family::Hardware,
+            0.55,
+            "the host stopped without a shutdown and no software cause was logged (power loss or reset?)".to_string(),
+        );
+        x.indirect_only = true;
+        x.time = time;
+        x.cites = evidence;
+        return Some(x);
+    }
+    let (confidence, title, cited): (f64, String, Vec<&Entry>) = {
+        let best = weak
+            .iter()
+            .filter_map(|s| indirect(&s.kind))
+            .fold(0.0, f64::max);
+        let kinds: BTreeSet<&str> = weak.iter().map(|s| s.kind.name()).collect();
+        (
+            best,
+            format!(
+                "hardware warnings on the host (not a fault by themselves): {}",
+                kinds
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+                    .replace('_', " ")
+            ),
+            weak,
+        )
+    };
+    let mut x = finding(Family::Hardware, confidence, title);
+    x.indirect_only = true;
+    x.time = cited.first().and_then(|s| f.time(s));
+    x.cites = cited.iter().map(|s| f.cite(s)).collect();
+    Some(x)
+}
+
+/// Host boots that ended without a shutdown (from the boot history, per machine), when nothing
+/// in the logs explains the reset (fencing, a panic): the records that show it, and when.
+pub fn host_unclean_reboots(f: &Context<'_>) -> Vec<(Option<DateTime<Utc>>, Vec<Cited>)> {
+    let explained = f.signals().any(|s| {
+        matches!(s.kind, SignalKind::Fencing | SignalKind::KernelPanic) && f.role(s) != Role::Guest
+    });
+    if explained {
+        return Vec::new();
+    }
+    f.host_unclean_boots
+        .iter()
+        .map(|b| (b.end, b.evidence.clone()))
+        .collect()
+}

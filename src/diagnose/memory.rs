@@ -1,0 +1,213 @@
+//! memory_overcommit: the host's OOM killer killed a VM's process.
+//!
+//! Direct evidence is the kill of a `kvm`/`qemu` process on the host, or systemd's
+//! `<vmid>.scope` OOM line (0.85); `global_oom` with the VMID (+0.05), the guest's unclean
+//! restart (+0.03) and the runbook's arithmetic (Σ configured VM memory ≥ MemTotal, +0.05)
+//! corroborate it. OOM kills of other host processes alone are indirect (0.45).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::Family;
+use super::Finding;
+use super::context::{Cited, Context, find, finding};
+use crate::event::Role;
+use crate::facts::FactKind;
+use crate::index::Entry;
+use crate::signals::SignalKind;
+
+/// The VMID of a host OOM kill: from the `oom-kill:` line just before it (same source, same pid),
+/// else from a systemd scope OOM line within a minute.
+pub fn kill_vmid(f: &Context<'_>, kill: &Entry, pid: Option<u32>) -> Option<u32> {
+    // The first `oom-kill:` line of the same source and pid, at or before the kill, that names
+    // a VMID: looked up by (source, pid), not by scanning every signal.
+    let constraint = pid.and_then(|pid| {
+        f.index
+            .with_pid(kill.source, pid)
+            .find_map(|s| match &s.kind {
+                SignalKind::OomConstraint { vmid, .. } if s.event <= kill.event => *vmid,
+                _ => None,
+            })
+    });
+    constraint.or_else(|| f.nearest_scope_oom(f.time(kill)?, SCOPE_WINDOW_MS))
+}
+
+/// How far (ms) a systemd scope OOM line may be from a kill to name its VM.
+const SCOPE_WINDOW_MS: i64 = 60_000;
+
+/// memory_overcommit: the host killed a VM's kvm process.
+pub fn memory(f: &Context<'_>) -> Option<Finding> {
+    let mut vm_kills: Vec<(&Entry, Option<u32>)> = Vec::new();
+    let mut other_kills = Vec::new();
+    for s in f.signals() {
+        if let SignalKind::OomKilled { comm, pid, .. } = &s.kind {
+            if f.role(s) == Role::Guest {
+                continue;
+            }
+            if comm == "kvm" || comm.starts_with("qemu") {
+                vm_kills.push((s, kill_vmid(f, s, *pid)));
+            } else {
+                other_kills.push(s);
+            }
+        }
+    }
+    let scope = find(f, |k| matches!(k, SignalKind::ScopeOomKilled { .. }));
+    if vm_kills.is_empty() && scope.is_empty() {
+        if other_kills.is_empty() {
+            return None;
+        }
+        let mut x = finding(
+            Family::MemoryOvercommit,
+            0.45,
+            format!(
+                "the host's OOM killer killed {} process(es), but no VM process",
+                other_kills.len()
+            ),
+        );
+        x.indirect_only = true;
+        x.time = other_kills.first().and_then(|s| f.time(s));
+        x.cites = other_kills.iter().map(|s| f.cite(s)).collect();
+        return Some(x);
+    }
+    let mut vmids: BTreeSet<u32> = vm_kills.iter().filter_map(|(_, v)| *v).collect();
+    for s in &scope {
+        if let SignalKind::ScopeOomKilled { vmid } = s.kind {
+            vmids.insert(vmid);
+        }
+    }
+    let mut confidence: f64 = 0.85;
+    let global = f.signals().any(|s| {
+        matches!(&s.kind, SignalKind::OomConstraint { global: true, vmid: Some(v), .. } if vmids.contains(v))
+    });
+    if global {
+        confidence += 0.05;
+    }
+    let first = vm_kills
+        .first()
+        .map(|(s, _)| *s)
+        .or_else(|| scope.first().copied());
+    let time = first.and_then(|s| f.time(s));
+    // The guest restarting uncleanly after the kill corroborates it.
+    if let Some(t) = time
+        && f.signals().any(|s| {
+            f.role(s) == Role::Guest
+                && matches!(s.kind, SignalKind::UncleanJournal)
+                && f.time(s).is_some_and(|u| u >= t)
+        })
+    {
+        confidence += 0.03;
+    }
+    let arithmetic = memory_arithmetic(f);
+    if let Some(a) = &arithmetic
+        && a.configured_mb * 1024 >= a.mem_total_kib
+    {
+        confidence += 0.05;
+    }
+    let vm_list: Vec<String> = vmids.iter().map(u32::to_string).collect();
+    let rss: Option<u64> = vm_kills.iter().find_map(|(s, _)| match &s.kind {
+        SignalKind::OomKilled { anon_rss_kb, .. } => *anon_rss_kb,
+        _ => None,
+    });
+    let title = format!(
+        "the host ran out of memory and the OOM killer killed the kvm process of VM {}{}",
+        if vm_list.is_empty() {
+            "(VMID not logged)".to_string()
+        } else {
+            vm_list.join(", ")
+        },
+        rss.map(|kb| format!(" ({:.1} GiB resident)", kb as f64 / 1_048_576.0))
+            .unwrap_or_default()
+    );
+    let mut x = finding(Family::MemoryOvercommit, confidence.min(0.95), title);
+    x.vmids = vmids.into_iter().collect();
+    x.time = time;
+    // The kill, the constraint line, the scope lines, then the invocation.
+    let mut cited: Vec<&Entry> = vm_kills.iter().map(|(s, _)| *s).collect();
+    cited.extend(find(f, |k| {
+        matches!(k, SignalKind::OomConstraint { vmid: Some(_), .. })
+    }));
+    cited.extend(scope);
+    cited.extend(
+        find(f, |k| matches!(k, SignalKind::OomInvoked { .. }))
+            .into_iter()
+            .take(1),
+    );
+    x.cites = cited.iter().map(|s| f.cite(s)).collect();
+    if let Some(a) = arithmetic {
+        let total_gib = a.mem_total_kib as f64 / 1_048_576.0;
+        let configured_gib = a.configured_mb as f64 / 1024.0;
+        let verdict = if a.configured_mb * 1024 >= a.mem_total_kib {
+            "at or above"
+        } else {
+            "below"
+        };
+        x.title.push_str(&format!(
+            "; the VMs' configured memory, {configured_gib:.1} GiB over {} VMs, is {verdict} the host's {total_gib:.1} GiB",
+            a.vms
+        ));
+        if a.configured_mb * 1024 < a.mem_total_kib {
+            x.against.push(format!(
+                "configured VM memory ({configured_gib:.1} GiB) is below MemTotal ({total_gib:.1} GiB): something besides the VMs (ZFS ARC, host services, a memory leak) took the rest"
+            ));
+        }
+        x.cites.extend(a.evidence);
+    }
+    Some(x)
+}
+
+/// The runbook's arithmetic: configured VM memory against the host's MemTotal.
+pub struct MemoryArithmetic {
+    configured_mb: u64,
+    vms: usize,
+    mem_total_kib: u64,
+    evidence: Vec<Cited>,
+}
+
+/// Sums the memory of the VMs the host snapshots list (a VM config's `memory:` where there is
+/// one, else the `qm list` column) and compares it with `/proc/meminfo`'s MemTotal.
+pub fn memory_arithmetic(f: &Context<'_>) -> Option<MemoryArithmetic> {
+    let mut per_vm: BTreeMap<u32, (u64, Cited)> = BTreeMap::new();
+    let mut mem_total = None;
+    for fact in f.facts() {
+        if fact.role == Role::Guest {
+            continue;
+        }
+        match &fact.fact.kind {
+            FactKind::QmVm(vm) => {
+                per_vm
+                    .entry(vm.vmid)
+                    .or_insert_with(|| (vm.mem_mb, fact.cited()));
+            }
+            FactKind::VmConfig(c) => {
+                let vmid = c.vmid.or_else(|| vmid_from_config_path(fact.path));
+                if let (Some(vmid), Some(mb)) = (vmid, c.memory_mb) {
+                    per_vm.insert(vmid, (mb, fact.cited()));
+                }
+            }
+            FactKind::MemInfo(m) => {
+                if let Some(kib) = m.mem_total_kib {
+                    mem_total = Some((kib, fact.cited()));
+                }
+            }
+            _ => {}
+        }
+    }
+    let (mem_total_kib, total_evidence) = mem_total?;
+    if per_vm.is_empty() {
+        return None;
+    }
+    let configured_mb = per_vm.values().map(|(mb, _)| *mb).sum();
+    let vms = per_vm.len();
+    let mut evidence: Vec<Cited> = per_vm.into_values().map(|(_, e)| e).collect();
+    evidence.push(total_evidence);
+    Some(MemoryArithmetic {
+        configured_mb,
+        vms,
+        mem_total_kib,
+        evidence,
+    })
+}
+
+/// `…/qemu-server/101.conf` → 101.
+fn vmid_from_config_path(path: &str) -> Option<u32> {
+    path.rsplit('/').next()?.strip_suffix(".conf")?.parse().ok()
+}

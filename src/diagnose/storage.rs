@@ -1,0 +1,151 @@
+//! storage_exhaustion: full disks and thin pools, I/O errors, file-system and ZFS trouble, and
+//! what the host's `df` and `zpool status` snapshots show. Trouble far from any VM stop is
+//! history, not the cause, and is halved.
+
+use std::collections::BTreeSet;
+
+use super::context::{Cited, Context, finding, vm_of_guest_signals};
+use super::stops::Stops;
+use super::{Family, Finding};
+use crate::event::Role;
+use crate::facts::FactKind;
+use crate::index::Entry;
+use crate::signals::SignalKind;
+
+/// storage_exhaustion: full disks, I/O errors, ZFS trouble.
+pub fn storage(f: &Context<'_>) -> Option<Finding> {
+    let weight = |k: &SignalKind| -> Option<f64> {
+        Some(match k {
+            SignalKind::IoErrorPause => 0.9,
+            SignalKind::ThinPoolFull => 0.85,
+            SignalKind::NoSpace => 0.8,
+            SignalKind::ZfsError => 0.75,
+            SignalKind::BlockIoError { .. } | SignalKind::FsError => 0.7,
+            _ => return None,
+        })
+    };
+    let cited: Vec<&Entry> = f.signals().filter(|s| weight(&s.kind).is_some()).collect();
+    let snapshot = storage_snapshots(f);
+    if cited.is_empty() {
+        // Snapshots alone: a full or degraded storage, but no error logged.
+        let (best, evidence, what) = snapshot?;
+        let mut x = finding(
+            Family::StorageExhaustion,
+            best,
+            format!("storage snapshot shows {what}"),
+        );
+        x.indirect_only = true;
+        x.cites = evidence;
+        return Some(x);
+    }
+    // Evidence near a VM stop explains it; storage trouble days earlier does not.
+    let (near, far): (Vec<&Entry>, Vec<&Entry>) = {
+        let stops = Stops::of(f);
+        cited.iter().partition(|s| stops.near(s))
+    };
+    let historical = near.is_empty();
+    let cited = if historical { far } else { near };
+    let host_side: Vec<&&Entry> = cited.iter().filter(|s| f.role(s) != Role::Guest).collect();
+    let basis: Vec<&Entry> = if host_side.is_empty() {
+        cited.clone()
+    } else {
+        host_side.into_iter().copied().collect()
+    };
+    let best = basis
+        .iter()
+        .filter_map(|s| weight(&s.kind))
+        .fold(0.0, f64::max);
+    let kinds: BTreeSet<&str> = basis.iter().map(|s| s.kind.name()).collect();
+    let mut confidence = best + 0.05 * (kinds.len().saturating_sub(1)) as f64;
+    let guest_only = basis.iter().all(|s| f.role(s) == Role::Guest);
+    if guest_only {
+        confidence = confidence.min(0.6);
+    }
+    if historical {
+        confidence *= 0.5;
+    }
+    let devices: BTreeSet<String> = basis
+        .iter()
+        .filter_map(|s| match &s.kind {
+            SignalKind::BlockIoError { device: Some(d) } => Some(d.clone()),
+            _ => None,
+        })
+        .collect();
+    let title = format!(
+        "storage trouble{}: {}",
+        if devices.is_empty() {
+            String::new()
+        } else {
+            format!(" on {}", devices.into_iter().collect::<Vec<_>>().join(", "))
+        },
+        kinds
+            .into_iter()
+            .collect::<Vec<_>>()
+            .join(", ")
+            .replace('_', " ")
+    );
+    let title = if historical {
+        format!("{title} (hours or days before the VM stopped: history, not the cause)")
+    } else {
+        title
+    };
+    let mut x = finding(Family::StorageExhaustion, confidence.min(0.95), title);
+    x.indirect_only = guest_only || historical;
+    x.time = basis.first().and_then(|s| f.time(s));
+    x.vmids = vm_of_guest_signals(f, &basis);
+    // Strongest kinds first.
+    let mut ordered = basis.clone();
+    ordered.sort_by(|a, b| {
+        weight(&b.kind)
+            .unwrap_or(0.0)
+            .total_cmp(&weight(&a.kind).unwrap_or(0.0))
+    });
+    x.cites = ordered.iter().map(|s| f.cite(s)).collect();
+    if let Some((_, evidence, what)) = snapshot {
+        x.confidence = (x.confidence + 0.05).min(0.95);
+        x.title.push_str(&format!("; the snapshots show {what}"));
+        x.cites.extend(evidence);
+    }
+    Some(x)
+}
+
+/// What host storage snapshots show: file systems at 95 % or more (`df`), pools or vdevs not
+/// ONLINE (`zpool status`). Returns (weight, evidence, description).
+fn storage_snapshots(f: &Context<'_>) -> Option<(f64, Vec<Cited>, String)> {
+    let mut best: f64 = 0.0;
+    let mut evidence = Vec::new();
+    let mut what = Vec::new();
+    for fact in f.facts() {
+        if fact.role == Role::Guest {
+            continue;
+        }
+        match &fact.fact.kind {
+            // A full file system alone may be an unrelated mount (a backup share): weak.
+            FactKind::Df(d) if d.use_percent.is_some_and(|p| p >= 95) => {
+                best = best.max(0.45);
+                what.push(format!(
+                    "{} {}% full",
+                    d.mounted_on,
+                    d.use_percent.unwrap_or(0)
+                ));
+                evidence.push(fact.cited());
+            }
+            FactKind::Zpool(z) => {
+                let state = z.state.as_deref().unwrap_or("");
+                let bad_vdevs = z.vdevs.iter().filter(|v| v.state != "ONLINE").count();
+                if state == "SUSPENDED" {
+                    best = best.max(0.85);
+                } else if matches!(state, "DEGRADED" | "FAULTED" | "UNAVAIL") || bad_vdevs > 0 {
+                    // Redundancy lost, but a degraded pool still serves I/O.
+                    best = best.max(0.55);
+                } else {
+                    continue;
+                }
+                what.push(format!("pool {} {state}", z.name));
+                evidence.push(fact.cited());
+            }
+            _ => {}
+        }
+    }
+    (!evidence.is_empty()).then(|| (best, evidence, what.join(", ")))
+}

@@ -1,0 +1,115 @@
+//! not_a_shutdown, or a stop nothing explains: when no root cause or orderly stop accounts for
+//! the stops and restarts seen, an `inconclusive` finding cites them; when nothing stopped at
+//! all, the VM kept running.
+
+use chrono::Duration;
+
+use super::context::{Context, finding, vm_of_guest_signals};
+use super::verdict::VERDICT_FLOOR;
+use super::{Family, Finding};
+use crate::event::Role;
+use crate::index::Entry;
+use crate::signals::SignalKind;
+
+/// not_a_shutdown, or an unexplained stop.
+pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
+    let stop_signals: Vec<&Entry> = f.signals()
+        .filter(|s| {
+            matches!(
+                s.kind,
+                SignalKind::OomKilled { .. }
+                    | SignalKind::ScopeOomKilled { .. }
+                    | SignalKind::ScopeFailed { .. }
+                    | SignalKind::ScopeDeactivated { .. }
+                    | SignalKind::VmNotRunning { .. }
+                    | SignalKind::UncleanJournal
+                    | SignalKind::ShutdownSequence
+                    | SignalKind::PowerKey
+            ) || (matches!(s.kind, SignalKind::KernelBoot)
+                && f.role(s) == Role::Guest
+                && earlier_records(f, s))
+                || matches!(&s.kind, SignalKind::TaskStart { task, .. } if matches!(task.as_str(), "qmstop" | "qmshutdown" | "qmreboot"))
+        })
+        .filter(|s| !(matches!(s.kind, SignalKind::OomKilled { .. }) && f.role(s) != Role::Guest))
+        .collect();
+    let vm_stopped = stop_signals
+        .iter()
+        .any(|s| !matches!(s.kind, SignalKind::OomKilled { .. }));
+    // Only a root cause explains a stop; an orderly shutdown does not explain an unclean one.
+    let explained = so_far
+        .iter()
+        .any(|x| x.confidence >= VERDICT_FLOOR && x.family.is_root_cause());
+    let unclean_stop = stop_signals.iter().any(|s| {
+        matches!(
+            s.kind,
+            SignalKind::UncleanJournal | SignalKind::ScopeFailed { .. }
+        ) || (matches!(s.kind, SignalKind::OomKilled { .. }) && f.role(s) == Role::Guest)
+    });
+    let cleanly_explained = so_far
+        .iter()
+        .any(|x| x.confidence >= VERDICT_FLOOR && x.family == Family::CleanShutdown);
+    if vm_stopped {
+        if explained || (cleanly_explained && !unclean_stop) {
+            return None;
+        }
+        // A stop nothing explains.
+        let mut x = finding(
+            Family::Inconclusive,
+            0.45,
+            "the VM stopped or restarted uncleanly, and nothing in the bundle says why".to_string(),
+        );
+        x.indirect_only = true;
+        // The unclean signs first, the latest one dating the incident; then the restarts.
+        let (mut cited, rest): (Vec<&Entry>, Vec<&Entry>) = stop_signals.iter().partition(|s| {
+            matches!(
+                s.kind,
+                SignalKind::UncleanJournal
+                    | SignalKind::ScopeFailed { .. }
+                    | SignalKind::VmNotRunning { .. }
+            )
+        });
+        cited.reverse();
+        x.time = cited
+            .first()
+            .or(stop_signals.last())
+            .and_then(|s| f.time(s));
+        cited.extend(
+            rest.into_iter()
+                .rev()
+                .filter(|s| matches!(s.kind, SignalKind::KernelBoot)),
+        );
+        x.vmids = vm_of_guest_signals(f, &stop_signals);
+        x.cites = cited.iter().map(|s| f.cite(s)).collect();
+        return Some(x);
+    }
+    if explained || cleanly_explained || f.coverage.no_events {
+        return None;
+    }
+    let guest_ooms: Vec<&Entry> = f
+        .signals()
+        .filter(|s| f.role(s) == Role::Guest && matches!(s.kind, SignalKind::OomKilled { .. }))
+        .collect();
+    // The guest's own logs running on without a restart are the best sign it never stopped.
+    let confidence = if f.coverage.has_guest { 0.65 } else { 0.5 };
+    let title = if guest_ooms.is_empty() {
+        "no stop, restart or kill of a VM in the logs: the VM kept running (a service-level problem?)".to_string()
+    } else {
+        "the guest's own OOM killer killed a process inside the VM, but the VM kept running"
+            .to_string()
+    };
+    let mut x = finding(Family::NotAShutdown, confidence, title);
+    x.cites = guest_ooms.iter().map(|s| f.cite(s)).collect();
+    x.time = guest_ooms.first().and_then(|s| f.time(s));
+    x.vmids = vm_of_guest_signals(f, &guest_ooms);
+    Some(x)
+}
+
+/// Whether the machine of `s` logged anything more than a second before it: a guest's kernel
+/// boot is a restart only then (the first lines of a dmesg, or of a log that begins at boot,
+/// are no stop).
+fn earlier_records(f: &Context<'_>, s: &Entry) -> bool {
+    match (f.machine_first_record(s), f.time(s)) {
+        (Some(first), Some(t)) => first < t - Duration::seconds(1),
+        _ => false,
+    }
+}

@@ -1,0 +1,218 @@
+//! Verdict assembly: every rule's finding scaled by coverage and capped when indirect, ranked,
+//! what argues against each competitor and what is missing added, the incidents, escalation and
+//! the verdict with its runner-up.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::activity::activity;
+use super::clean::clean;
+use super::context::{Context, round2};
+use super::escalation::escalate;
+use super::hardware::hardware;
+use super::incidents::incidents;
+use super::memory::{memory, memory_arithmetic};
+use super::named::named_causes;
+use super::storage::storage;
+use super::unexplained::not_a_shutdown;
+use super::{Diagnosis, Family, Finding, RunnerUp, Verdict};
+
+/// Evidence that is indirect never reaches this.
+pub const INDIRECT_CAP: f64 = 0.75;
+
+/// Below this, the verdict is `inconclusive`.
+pub const VERDICT_FLOOR: f64 = 0.5;
+
+/// Evidence listed per finding, at most.
+pub const MAX_EVIDENCE: usize = 8;
+
+/// Runs every rule and picks the verdict.
+pub fn run(f: &Context<'_>) -> Diagnosis {
+    let mut findings = Vec::new();
+    let memory = memory(f);
+    if let Some(m) = &memory {
+        match activity(f, m) {
+            Some(rio) => {
+                let mut demoted = m.clone();
+                demoted.confidence = (m.confidence - 0.15).max(0.0);
+                demoted.against.push(format!(
+                    "an activity was running when memory ran out: {}",
+                    rio.title
+                ));
+                findings.push(rio);
+                findings.push(demoted);
+            }
+            None => findings.push(m.clone()),
+        }
+    }
+    findings.extend(storage(f));
+    findings.extend(hardware(f));
+    findings.extend(clean(f));
+    findings.extend(named_causes(f));
+    if let Some(n) = not_a_shutdown(f, &findings) {
+        findings.push(n);
+    }
+
+    let scale = f.coverage();
+    let has_arithmetic = memory_arithmetic(f).is_some();
+    for finding in &mut findings {
+        let mut c = finding.confidence * scale;
+        if finding.indirect_only {
+            c = c.min(INDIRECT_CAP);
+        }
+        finding.confidence = round2(c.clamp(0.0, 1.0));
+        finding.cites.truncate(MAX_EVIDENCE);
+        add_missing(f, has_arithmetic, finding);
+    }
+    if let Some(vm) = f.only_vm {
+        findings.retain(|x| x.vmids.is_empty() || x.vmids.contains(&vm));
+    }
+    // Strongest first; ties in a fixed family order.
+    findings.sort_by(|a, b| {
+        b.confidence
+            .total_cmp(&a.confidence)
+            .then(a.family.cmp(&b.family))
+    });
+    add_against(&mut findings);
+
+    let incidents = incidents(f, &findings);
+    let escalate = escalate(f, &incidents);
+    let verdict = verdict(f, &findings);
+    let runner_up = findings
+        .iter()
+        .find(|x| x.family != verdict.family)
+        .map(|x| RunnerUp {
+            family: x.family,
+            confidence: x.confidence,
+        });
+    Diagnosis {
+        verdict,
+        runner_up,
+        findings,
+        incidents,
+        escalate,
+    }
+}
+
+/// What would raise confidence.
+fn add_missing(f: &Context<'_>, has_arithmetic: bool, x: &mut Finding) {
+    let vm = x.vmids.first().map_or("<vmid>".to_string(), u32::to_string);
+    if !f.coverage.has_host {
+        x.missing.push(format!(
+            "no host logs in the bundle: collect `journalctl -k` and `journalctl -u pvedaemon -u qemu-server@{vm}` (or /var/log/kern.log) from the Proxmox host"
+        ));
+    }
+    if !f.coverage.has_guest && x.family != Family::Hardware {
+        x.missing.push(
+            "no guest logs: collect the guest's journal of the boot that ended (`journalctl -b -1`) to see its last records".to_string(),
+        );
+    }
+    if matches!(
+        x.family,
+        Family::MemoryOvercommit | Family::ResourceIntensiveOperation
+    ) && !has_arithmetic
+    {
+        x.missing.push(
+            "collect `qm list`, the VM configs (/etc/pve/qemu-server/*.conf) and /proc/meminfo from the host to compare configured VM memory with MemTotal".to_string(),
+        );
+    }
+    if x.family == Family::StorageExhaustion {
+        x.missing.push(
+            "collect `df -h`, `zpool status` and `lvs` from the host to see which storage is full or failing".to_string(),
+        );
+    }
+    if f.coverage.fragment {
+        x.missing.push(
+            "the bundle is a single fragment: add the full logs around the incident".to_string(),
+        );
+    }
+}
+
+/// What argues against each finding's competitors.
+fn add_against(findings: &mut [Finding]) {
+    let present: BTreeSet<Family> = findings
+        .iter()
+        .filter(|x| x.confidence >= VERDICT_FLOOR)
+        .map(|x| x.family)
+        .collect();
+    let weak: BTreeMap<Family, f64> = findings
+        .iter()
+        .filter(|x| x.confidence < VERDICT_FLOOR)
+        .map(|x| (x.family, x.confidence))
+        .collect();
+    for x in findings.iter_mut() {
+        for (family, absent) in [
+            (
+                Family::MemoryOvercommit,
+                "no OOM kill of a VM process was logged",
+            ),
+            (
+                Family::StorageExhaustion,
+                "no I/O error, full disk or ZFS fault was logged",
+            ),
+            (
+                Family::Hardware,
+                "no machine check, uncorrected memory error or thermal shutdown was logged",
+            ),
+            (
+                Family::CleanShutdown,
+                "no shutdown task or orderly shutdown sequence was logged",
+            ),
+        ] {
+            if family == x.family || present.contains(&family) {
+                continue;
+            }
+            // Say "nothing was logged" only when nothing was.
+            let line = match weak.get(&family) {
+                Some(c) => format!(
+                    "{} evidence was logged, but it is weak or unrelated to the stop ({c:.2})",
+                    family.as_str()
+                ),
+                None => absent.to_string(),
+            };
+            if !x.against.contains(&line) {
+                x.against.push(line);
+            }
+        }
+    }
+}
+
+/// The verdict from the ranked findings.
+fn verdict(f: &Context<'_>, findings: &[Finding]) -> Verdict {
+    let top = findings.first();
+    let (family, confidence, summary) = match top {
+        Some(x) if x.confidence >= VERDICT_FLOOR => (
+            x.family,
+            x.confidence,
+            format!("{}: {}.", x.family.as_str(), x.title),
+        ),
+        Some(x) => (
+            Family::Inconclusive,
+            round2(1.0 - x.confidence).min(0.5),
+            format!(
+                "inconclusive: the strongest finding ({}: {}) has too little evidence ({:.2}); collect the missing sources listed below",
+                x.family.as_str(),
+                x.title,
+                x.confidence
+            ),
+        ),
+        None => (
+            Family::Inconclusive,
+            0.2,
+            "inconclusive: nothing in the bundle speaks of a VM stop or its causes; collect the host's journal and the guest's journal around the incident".to_string(),
+        ),
+    };
+    let chosen = top.filter(|x| x.family == family);
+    let mut affected: BTreeSet<u32> = chosen
+        .map(|x| x.vmids.iter().copied().collect())
+        .unwrap_or_default();
+    if let Some(v) = f.only_vm {
+        affected.insert(v);
+    }
+    Verdict {
+        family,
+        confidence,
+        summary,
+        incident_time: chosen.and_then(|x| x.time).map(crate::event::rfc3339),
+        affected_vms: affected.into_iter().collect(),
+    }
+}
