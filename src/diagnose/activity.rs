@@ -91,3 +91,79 @@ pub fn activity(f: &Context<'_>, memory: &Finding) -> Option<Finding> {
     x.cites.extend(memory.cites.iter().take(2).cloned());
     Some(x)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::context::testkit::{Kit, constraint, kill, task_end, task_start};
+    use crate::diagnose::memory::memory;
+
+    fn rio(kit: &Kit) -> Option<Finding> {
+        let index = kit.index();
+        let f = kit.context(&index);
+        activity(&f, &memory(&f)?)
+    }
+
+    fn killed_at_zero(kit: &mut Kit) {
+        kit.host(0, constraint(Some(105), 1))
+            .host(0, kill(1, "kvm"));
+    }
+
+    #[test]
+    fn a_backup_running_at_the_kill_is_the_activity() {
+        let mut kit = Kit::new();
+        kit.host(
+            -30,
+            SignalKind::Backup {
+                phase: "start",
+                vmid: Some(105),
+            },
+        );
+        killed_at_zero(&mut kit);
+        let x = rio(&kit).unwrap();
+        assert_eq!(x.family, Family::ResourceIntensiveOperation);
+        assert!(x.title.contains("a backup of VM 105"), "{}", x.title);
+        assert_eq!(x.vmids, vec![105]);
+    }
+
+    #[test]
+    fn a_finished_backup_or_task_is_not_running() {
+        let mut kit = Kit::new();
+        kit.host(
+            -30,
+            SignalKind::Backup {
+                phase: "start",
+                vmid: Some(105),
+            },
+        )
+        .host(
+            -10,
+            SignalKind::Backup {
+                phase: "end",
+                vmid: Some(105),
+            },
+        )
+        .host(
+            -50,
+            task_start("vzdump", None, "pve:1:2:3:vzdump::root@pam"),
+        )
+        .host(
+            -5,
+            task_end("vzdump", None, "pve:1:2:3:vzdump::root@pam", true),
+        );
+        killed_at_zero(&mut kit);
+        assert!(rio(&kit).is_none());
+    }
+
+    #[test]
+    fn upgrades_count_only_in_the_hour_before_the_kill() {
+        let mut kit = Kit::new();
+        kit.host(-90, SignalKind::PackageUpgrade);
+        killed_at_zero(&mut kit);
+        assert!(rio(&kit).is_none());
+        let mut kit = Kit::new();
+        kit.host(-20, SignalKind::PackageUpgrade);
+        killed_at_zero(&mut kit);
+        assert!(rio(&kit).unwrap().title.contains("a package upgrade"));
+    }
+}

@@ -125,3 +125,47 @@ pub fn cited_vmids(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::context::testkit::{Kit, task_end, task_start};
+
+    const UPID: &str = "pve:000079D3:00083FE1:654BDC03:qmshutdown:103:root@pam";
+
+    #[test]
+    fn a_shutdown_task_is_a_clean_stop_of_its_vm() {
+        let mut kit = Kit::new();
+        kit.host(0, task_start("qmshutdown", Some(103), UPID))
+            .host(1, SignalKind::ScopeDeactivated { vmid: 103 })
+            .host(1, task_end("qmshutdown", Some(103), UPID, true));
+        let index = kit.index();
+        let x = clean(&kit.context(&index)).unwrap();
+        assert_eq!(x.family, Family::CleanShutdown);
+        assert!((x.confidence - 0.85).abs() < 1e-9);
+        assert_eq!(x.vmids, vec![103]);
+        assert!(x.title.contains("qmshutdown of VM 103"));
+    }
+
+    #[test]
+    fn a_later_unclean_restart_of_the_same_guest_outweighs_it() {
+        let mut kit = Kit::new();
+        kit.guest(103, 0, SignalKind::PowerKey)
+            .guest(103, 0, SignalKind::ShutdownSequence)
+            .guest(103, 60, SignalKind::UncleanJournal);
+        let index = kit.index();
+        let x = clean(&kit.context(&index)).unwrap();
+        assert!((x.confidence - 0.3).abs() < 1e-9);
+        assert!(x.against[0].contains("restarted uncleanly later"));
+    }
+
+    #[test]
+    fn a_scope_ending_alone_is_indirect() {
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::ScopeDeactivated { vmid: 101 });
+        let index = kit.index();
+        let x = clean(&kit.context(&index)).unwrap();
+        assert!(x.indirect_only);
+        assert!((x.confidence - 0.6).abs() < 1e-9);
+    }
+}

@@ -349,3 +349,153 @@ pub fn vm_of_guest_signals(f: &Context<'_>, signals: &[&Entry]) -> Vec<u32> {
         .into_iter()
         .collect()
 }
+
+/// Hand-built signal indexes for the rules' unit tests.
+#[cfg(test)]
+pub mod testkit {
+    use super::*;
+    use crate::index::IndexMachine;
+
+    /// Minutes after a fixed instant (2025-07-29 09:56:40 UTC).
+    pub fn at(minutes: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_753_783_000 + minutes * 60, 0).unwrap_or_default()
+    }
+
+    /// Builds an index entry by entry, in timeline order.
+    #[derive(Default)]
+    pub struct Kit {
+        entries: Vec<Entry>,
+        /// What the bundle covers (host and guest logs by default in [`Kit::new`]).
+        pub coverage: Coverage,
+        /// Host boots that ended uncleanly.
+        pub unclean_boots: Vec<UncleanBoot>,
+    }
+
+    impl Kit {
+        /// A kit for a bundle with host and guest logs.
+        pub fn new() -> Kit {
+            Kit {
+                coverage: Coverage {
+                    has_host: true,
+                    has_guest: true,
+                    fragment: false,
+                    no_events: false,
+                },
+                ..Kit::default()
+            }
+        }
+
+        /// A host signal at `minutes`, in source 0.
+        pub fn host(&mut self, minutes: i64, kind: SignalKind) -> &mut Kit {
+            self.push(0, Role::Host, None, Some(at(minutes)), kind, None)
+        }
+
+        /// A host signal with a pid.
+        pub fn host_pid(&mut self, minutes: i64, pid: u32, kind: SignalKind) -> &mut Kit {
+            self.push(0, Role::Host, None, Some(at(minutes)), kind, Some(pid))
+        }
+
+        /// A signal of guest `vmid` (source 1, machine 1) at `minutes`.
+        pub fn guest(&mut self, vmid: u32, minutes: i64, kind: SignalKind) -> &mut Kit {
+            self.push(1, Role::Guest, Some(vmid), Some(at(minutes)), kind, None)
+        }
+
+        /// Any signal.
+        pub fn push(
+            &mut self,
+            source: u32,
+            role: Role,
+            vmid: Option<u32>,
+            time: Option<DateTime<Utc>>,
+            kind: SignalKind,
+            pid: Option<u32>,
+        ) -> &mut Kit {
+            let event = u32::try_from(self.entries.len()).unwrap_or(u32::MAX);
+            self.entries.push(Entry {
+                kind,
+                source,
+                event,
+                time,
+                role,
+                machine: source.min(1),
+                vmid,
+                pid,
+            });
+            self
+        }
+
+        /// The index (entries sorted by time, undated last, as the timeline orders them).
+        pub fn index(&self) -> SignalIndex {
+            let mut entries = self.entries.clone();
+            entries.sort_by_key(|e| (e.time.is_none(), e.time));
+            let first = |m: u32| {
+                entries
+                    .iter()
+                    .filter(|e| e.machine == m)
+                    .filter_map(|e| e.time)
+                    .min()
+            };
+            let machines = vec![
+                IndexMachine {
+                    name: "pve1".into(),
+                    first_record: first(0),
+                },
+                IndexMachine {
+                    name: "guest".into(),
+                    first_record: first(1),
+                },
+            ];
+            SignalIndex::from_entries(entries, machines)
+        }
+
+        /// A context over `index` with this kit's coverage and boots.
+        pub fn context<'a>(&self, index: &'a SignalIndex) -> Context<'a> {
+            Context::new(
+                index,
+                Vec::new(),
+                self.unclean_boots.clone(),
+                self.coverage,
+                None,
+            )
+        }
+    }
+
+    /// A host OOM kill of pid `pid` (`kvm` or another comm).
+    pub fn kill(pid: u32, comm: &str) -> SignalKind {
+        SignalKind::OomKilled {
+            pid: Some(pid),
+            comm: comm.into(),
+            anon_rss_kb: Some(4_194_304),
+            memcg: false,
+        }
+    }
+
+    /// The `oom-kill:` constraint line naming VM `vmid` and pid `pid`.
+    pub fn constraint(vmid: Option<u32>, pid: u32) -> SignalKind {
+        SignalKind::OomConstraint {
+            vmid,
+            task: Some("kvm".into()),
+            pid: Some(pid),
+            global: true,
+        }
+    }
+
+    /// A Proxmox task start.
+    pub fn task_start(task: &str, vmid: Option<u32>, upid: &str) -> SignalKind {
+        SignalKind::TaskStart {
+            task: task.into(),
+            upid: upid.into(),
+            vmid,
+        }
+    }
+
+    /// A Proxmox task end.
+    pub fn task_end(task: &str, vmid: Option<u32>, upid: &str, ok: bool) -> SignalKind {
+        SignalKind::TaskEnd {
+            task: task.into(),
+            upid: upid.into(),
+            vmid,
+            ok,
+        }
+    }
+}

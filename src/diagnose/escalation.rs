@@ -50,3 +50,54 @@ pub fn escalate(f: &Context<'_>, incidents: &[Incident]) -> Vec<String> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::context::testkit::{Kit, task_end};
+
+    fn incident(vmid: u32, family: Family) -> Incident {
+        Incident {
+            vmid: Some(vmid),
+            time: None,
+            family,
+            confidence: 0.9,
+            what: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_runbook_criteria_that_hold() {
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::MachineCheck)
+            .guest(101, 0, SignalKind::ZfsError)
+            .host(
+                5,
+                task_end(
+                    "qmstart",
+                    Some(101),
+                    "pve:1:2:3:qmstart:101:root@pam",
+                    false,
+                ),
+            );
+        let index = kit.index();
+        let got = escalate(
+            &kit.context(&index),
+            &[
+                incident(101, Family::MemoryOvercommit),
+                incident(102, Family::MemoryOvercommit),
+                incident(103, Family::CleanShutdown),
+            ],
+        );
+        assert_eq!(
+            got,
+            vec![
+                "multiple VMs affected: 101, 102",
+                "hardware error on the host",
+                "storage corruption or file-system errors",
+                "VM could not restart (qmstart failed)",
+            ]
+        );
+        assert!(escalate(&Kit::new().context(&Kit::new().index()), &[]).is_empty());
+    }
+}

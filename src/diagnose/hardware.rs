@@ -120,3 +120,61 @@ pub fn host_unclean_reboots(f: &Context<'_>) -> Vec<(Option<DateTime<Utc>>, Vec<
         .map(|b| (b.end, b.evidence.clone()))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::context::UncleanBoot;
+    use crate::diagnose::context::testkit::{Kit, at};
+    use crate::event::Cite;
+
+    #[test]
+    fn machine_checks_on_the_host_are_direct_and_guest_ones_are_not_the_host() {
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::MachineCheck)
+            .host(1, SignalKind::EdacUncorrected)
+            .guest(101, 2, SignalKind::MachineCheck);
+        let index = kit.index();
+        let x = hardware(&kit.context(&index)).unwrap();
+        assert!((x.confidence - 0.9).abs() < 1e-9);
+        assert_eq!(x.cites.len(), 2);
+        assert!(!x.indirect_only);
+    }
+
+    #[test]
+    fn corrected_errors_alone_are_warnings() {
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::EdacCorrected);
+        let index = kit.index();
+        let x = hardware(&kit.context(&index)).unwrap();
+        assert!(x.indirect_only);
+        assert!((x.confidence - 0.35).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_unexplained_host_reset_is_indirect_power_loss_unless_a_panic_explains_it() {
+        let boot = UncleanBoot {
+            end: Some(at(0)),
+            evidence: vec![Cited {
+                cite: Cite::Event {
+                    source: 0,
+                    event: 3,
+                },
+                signal: "",
+                time: None,
+            }],
+        };
+        let mut kit = Kit::new();
+        kit.host(-5, SignalKind::PackageUpgrade);
+        kit.unclean_boots.push(boot);
+        let index = kit.index();
+        let x = hardware(&kit.context(&index)).unwrap();
+        assert!(x.indirect_only);
+        assert!((x.confidence - 0.55).abs() < 1e-9);
+        assert_eq!(x.time, Some(at(0)));
+
+        kit.host(-1, SignalKind::KernelPanic);
+        let index = kit.index();
+        assert!(hardware(&kit.context(&index)).is_none());
+    }
+}

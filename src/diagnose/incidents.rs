@@ -82,3 +82,26 @@ pub fn incidents(f: &Context<'_>, findings: &[Finding]) -> Vec<Incident> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::context::testkit::{Kit, constraint, kill};
+
+    #[test]
+    fn one_incident_per_vm_and_per_cluster_of_unnamed_kills() {
+        let mut kit = Kit::new();
+        for (minute, pid) in [(0, 1), (3, 2), (9, 3), (90, 4)] {
+            kit.host(minute, kill(pid, "kvm"));
+        }
+        kit.host(100, constraint(Some(101), 5))
+            .host(100, kill(5, "kvm"))
+            .host(101, SignalKind::ScopeOomKilled { vmid: 101 });
+        let index = kit.index();
+        let got: Vec<Option<u32>> = incidents(&kit.context(&index), &[])
+            .iter()
+            .map(|i| i.vmid)
+            .collect();
+        assert_eq!(got, vec![None, None, Some(101)]);
+    }
+}

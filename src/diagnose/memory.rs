@@ -211,3 +211,70 @@ pub fn memory_arithmetic(f: &Context<'_>) -> Option<MemoryArithmetic> {
 fn vmid_from_config_path(path: &str) -> Option<u32> {
     path.rsplit('/').next()?.strip_suffix(".conf")?.parse().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::context::testkit::{Kit, constraint, kill};
+
+    #[test]
+    fn a_kvm_kill_with_its_constraint_line_names_the_vm() {
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::OomInvoked { memcg: false })
+            .host(0, constraint(Some(101), 4242))
+            .host(0, kill(4242, "kvm"));
+        let index = kit.index();
+        let f = kit.context(&index);
+        let x = memory(&f).unwrap();
+        assert_eq!(x.family, Family::MemoryOvercommit);
+        assert_eq!(x.vmids, vec![101]);
+        // 0.85 for the kill, +0.05 for global_oom naming the VM.
+        assert!((x.confidence - 0.9).abs() < 1e-9);
+        assert!(!x.indirect_only);
+        let cited: Vec<&str> = x.cites.iter().map(|c| c.signal).collect();
+        assert_eq!(cited, ["oom_killed", "oom_constraint", "oom_invoked"]);
+    }
+
+    #[test]
+    fn the_vmid_comes_from_the_same_source_and_pid_or_a_scope_line_within_a_minute() {
+        let mut kit = Kit::new();
+        // Another source's constraint for the same pid does not name this kill's VM.
+        kit.push(
+            5,
+            Role::Host,
+            None,
+            Some(crate::diagnose::context::testkit::at(0)),
+            constraint(Some(999), 7),
+            None,
+        );
+        kit.host(1, kill(7, "kvm"))
+            .host(2, SignalKind::ScopeOomKilled { vmid: 102 });
+        let index = kit.index();
+        let f = kit.context(&index);
+        let k = f.signals().find(|s| s.kind.name() == "oom_killed").unwrap();
+        assert_eq!(kill_vmid(&f, k, Some(7)), Some(102));
+
+        let mut far = Kit::new();
+        far.host(0, kill(7, "kvm"))
+            .host(2, SignalKind::ScopeOomKilled { vmid: 102 });
+        let index = far.index();
+        let f = far.context(&index);
+        let k = f.signals().next().unwrap();
+        assert_eq!(kill_vmid(&f, k, Some(7)), None);
+    }
+
+    #[test]
+    fn other_host_processes_killed_are_indirect_and_guest_kills_are_not_host_memory() {
+        let mut kit = Kit::new();
+        kit.host(0, kill(10, "pmxcfs"));
+        let index = kit.index();
+        let x = memory(&kit.context(&index)).unwrap();
+        assert!(x.indirect_only);
+        assert!((x.confidence - 0.45).abs() < 1e-9);
+
+        let mut guest = Kit::new();
+        guest.guest(101, 0, kill(10, "mysqld"));
+        let index = guest.index();
+        assert!(memory(&guest.context(&index)).is_none());
+    }
+}

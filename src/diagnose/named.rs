@@ -40,3 +40,30 @@ pub fn named_causes(f: &Context<'_>) -> Vec<Finding> {
     );
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::context::testkit::Kit;
+
+    #[test]
+    fn panics_fencing_and_qemu_deaths_are_named_inconclusive_causes() {
+        let mut kit = Kit::new();
+        kit.guest(101, 0, SignalKind::KernelPanic).host(
+            1,
+            SignalKind::ScopeFailed {
+                vmid: 101,
+                result: "signal".into(),
+            },
+        );
+        let index = kit.index();
+        let found = named_causes(&kit.context(&index));
+        let got: Vec<(Family, f64)> = found.iter().map(|x| (x.family, x.confidence)).collect();
+        assert_eq!(
+            got,
+            vec![(Family::Inconclusive, 0.7), (Family::Inconclusive, 0.6)]
+        );
+        assert_eq!(found[0].vmids, vec![101]);
+        assert!(named_causes(&Kit::new().context(&Kit::new().index())).is_empty());
+    }
+}

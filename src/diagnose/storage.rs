@@ -149,3 +149,54 @@ fn storage_snapshots(f: &Context<'_>) -> Option<(f64, Vec<Cited>, String)> {
     }
     (!evidence.is_empty()).then(|| (best, evidence, what.join(", ")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::context::testkit::{Kit, constraint, kill};
+
+    #[test]
+    fn an_io_error_pause_near_the_stop_is_direct() {
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::IoErrorPause)
+            .host(
+                0,
+                SignalKind::BlockIoError {
+                    device: Some("sdc".into()),
+                },
+            )
+            .host(1, SignalKind::VmNotRunning { vmid: 101 });
+        let index = kit.index();
+        let x = storage(&kit.context(&index)).unwrap();
+        // The strongest kind, +0.05 for the second kind.
+        assert!((x.confidence - 0.95).abs() < 1e-9);
+        assert!(x.title.contains("on sdc"), "{}", x.title);
+        assert!(!x.indirect_only);
+        assert_eq!(x.cites.first().map(|c| c.signal), Some("io_error_pause"));
+    }
+
+    #[test]
+    fn trouble_days_before_the_stop_is_history() {
+        let mut kit = Kit::new();
+        kit.host(-3 * 24 * 60, SignalKind::ThinPoolFull);
+        kit.host(0, constraint(Some(101), 1))
+            .host(0, kill(1, "kvm"));
+        let index = kit.index();
+        let x = storage(&kit.context(&index)).unwrap();
+        assert!(x.indirect_only);
+        assert!((x.confidence - 0.425).abs() < 1e-9);
+        assert!(x.title.contains("history, not the cause"));
+    }
+
+    #[test]
+    fn guest_only_errors_stay_below_direct_evidence() {
+        let mut kit = Kit::new();
+        kit.guest(101, 0, SignalKind::FsError)
+            .guest(101, 0, SignalKind::NoSpace);
+        let index = kit.index();
+        let x = storage(&kit.context(&index)).unwrap();
+        assert!(x.confidence <= 0.6);
+        assert!(x.indirect_only);
+        assert_eq!(x.vmids, vec![101]);
+    }
+}

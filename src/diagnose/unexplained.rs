@@ -113,3 +113,43 @@ fn earlier_records(f: &Context<'_>, s: &Entry) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::context::testkit::Kit;
+
+    #[test]
+    fn an_unclean_restart_nothing_explains_is_an_indirect_inconclusive() {
+        let mut kit = Kit::new();
+        kit.guest(101, 0, SignalKind::PackageUpgrade)
+            .guest(101, 5, SignalKind::KernelBoot)
+            .guest(101, 5, SignalKind::UncleanJournal);
+        let index = kit.index();
+        let x = not_a_shutdown(&kit.context(&index), &[]).unwrap();
+        assert_eq!(x.family, Family::Inconclusive);
+        assert!(x.indirect_only);
+        assert_eq!(x.vmids, vec![101]);
+        let cited: Vec<&str> = x.cites.iter().map(|c| c.signal).collect();
+        assert_eq!(cited, ["unclean_journal", "kernel_boot"]);
+    }
+
+    #[test]
+    fn a_guest_whose_log_begins_at_boot_did_not_restart() {
+        let mut kit = Kit::new();
+        kit.guest(101, 0, SignalKind::KernelBoot)
+            .guest(101, 30, SignalKind::PackageUpgrade);
+        let index = kit.index();
+        let x = not_a_shutdown(&kit.context(&index), &[]).unwrap();
+        assert_eq!(x.family, Family::NotAShutdown);
+        assert!((x.confidence - 0.65).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_empty_bundle_says_nothing() {
+        let mut kit = Kit::new();
+        kit.coverage.no_events = true;
+        let index = kit.index();
+        assert!(not_a_shutdown(&kit.context(&index), &[]).is_none());
+    }
+}

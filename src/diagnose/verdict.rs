@@ -216,3 +216,62 @@ fn verdict(f: &Context<'_>, findings: &[Finding]) -> Verdict {
         affected_vms: affected.into_iter().collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::context::testkit::{Kit, constraint, kill};
+    use crate::signals::SignalKind;
+
+    #[test]
+    fn the_strongest_finding_wins_scaled_by_coverage_with_a_runner_up() {
+        let mut kit = Kit::new();
+        kit.host(0, constraint(Some(101), 1))
+            .host(0, kill(1, "kvm"))
+            .host(0, SignalKind::EdacCorrected);
+        let index = kit.index();
+        let d = run(&kit.context(&index));
+        assert_eq!(d.verdict.family, Family::MemoryOvercommit);
+        assert_eq!(d.verdict.affected_vms, vec![101]);
+        assert_eq!(d.verdict.confidence, 0.9);
+        assert_eq!(d.runner_up.map(|r| r.family), Some(Family::Hardware));
+        assert_eq!(d.incidents.len(), 1);
+
+        // Host logs only scale it by 0.95.
+        kit.coverage.has_guest = false;
+        let d = run(&kit.context(&index));
+        assert_eq!(d.verdict.confidence, round2(0.9 * 0.95));
+        assert!(
+            d.findings[0]
+                .missing
+                .iter()
+                .any(|m| m.contains("no guest logs"))
+        );
+    }
+
+    #[test]
+    fn weak_evidence_is_inconclusive_and_nothing_at_all_says_so() {
+        // A throttled CPU alone: the VM kept running, nothing stopped.
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::ThermalThrottle);
+        let index = kit.index();
+        assert_eq!(
+            run(&kit.context(&index)).verdict.family,
+            Family::NotAShutdown
+        );
+        // With an unclean restart of the guest, the warning does not explain the stop.
+        kit.guest(101, 1, SignalKind::PackageUpgrade)
+            .guest(101, 5, SignalKind::UncleanJournal);
+        let index = kit.index();
+        let d = run(&kit.context(&index));
+        assert_eq!(d.verdict.family, Family::Inconclusive);
+        assert!(d.verdict.summary.contains("too little evidence"));
+
+        let mut empty = Kit::new();
+        empty.coverage.no_events = true;
+        let index = empty.index();
+        let d = run(&empty.context(&index));
+        assert_eq!(d.verdict.family, Family::Inconclusive);
+        assert_eq!(d.verdict.confidence, 0.2);
+    }
+}
