@@ -2,6 +2,10 @@
 //! the modules listed before it, through `use` lines and inline `crate::` paths alike, and no
 //! two top-level modules import each other, directly or through others.
 
+// The source files are the project's own; slices are taken at positions found by `find` and
+// `match_indices`, which are character boundaries.
+#![allow(clippy::unwrap_used, clippy::string_slice)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 

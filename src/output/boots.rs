@@ -171,3 +171,21 @@ pub fn write_text(
     }
     Ok(())
 }
+
+/// `pvelog boots`: each machine's boots.
+#[derive(Clone, Copy, Debug)]
+pub struct BootsView<'a, 'b> {
+    /// The analysis.
+    pub analysis: &'a Analysis<'b>,
+}
+
+impl super::Render for BootsView<'_, '_> {
+    fn render(&self, format: super::Format, out: &mut dyn Write) -> io::Result<super::Rendered> {
+        let machines = self.analysis.boots();
+        match format {
+            super::Format::Text { .. } => write_text(self.analysis, machines, out)?,
+            super::Format::Json => write_json(self.analysis, machines, out)?,
+        }
+        Ok(super::Rendered::default())
+    }
+}

@@ -134,3 +134,22 @@ pub fn write_text(d: &Diagnosis, out: &mut dyn Write) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// `pvelog diagnose`: the verdict computed from the analysis, and the sources it read.
+#[derive(Clone, Copy, Debug)]
+pub struct DiagnosisView<'a, 'b> {
+    /// The analysis.
+    pub analysis: &'a Analysis<'b>,
+    /// Its diagnosis.
+    pub diagnosis: &'a Diagnosis,
+}
+
+impl super::Render for DiagnosisView<'_, '_> {
+    fn render(&self, format: super::Format, out: &mut dyn Write) -> io::Result<super::Rendered> {
+        match format {
+            super::Format::Text { .. } => write_text(self.diagnosis, out)?,
+            super::Format::Json => write_json(self.diagnosis, self.analysis, out)?,
+        }
+        Ok(super::Rendered::default())
+    }
+}

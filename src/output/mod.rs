@@ -1,8 +1,10 @@
-//! Renderers: the timeline as text or JSON Lines, the source inventory and the boot history as
-//! text or JSON.
+//! Renderers: the timeline as text or JSON Lines, the source inventory, the boot history and the
+//! diagnosis as text or JSON.
 //!
-//! Every renderer reads the [`Analysis`](crate::analysis::Analysis) and writes to a
-//! `dyn Write`; none of them changes it. Times are always printed in UTC as RFC 3339 with six
+//! Every renderer is a view of the [`Analysis`](crate::analysis::Analysis) (and, for the
+//! diagnosis, of the verdict computed from it) behind one interface, [`Render`]: it writes to a
+//! `dyn Write` in a [`Format`] and changes nothing. A new output (a report, an export) is one more
+//! view here, never a second computation. Times are always printed in UTC as RFC 3339 with six
 //! fractional digits and `Z` (DESIGN.md §2). Text output escapes control characters
 //! ([`escape::terminal`]); JSON output keeps non-UTF-8 bytes as base64.
 
@@ -11,6 +13,35 @@ pub mod diagnose;
 pub mod escape;
 pub mod sources;
 pub mod timeline;
+
+use std::io::{self, Write};
+
+/// How a view is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Text for a person, coloured when `color` is set.
+    Text {
+        /// Whether to colour the text.
+        color: bool,
+    },
+    /// JSON for scripts (JSON Lines for the timeline).
+    Json,
+}
+
+/// What a renderer reports besides the bytes it wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rendered {
+    /// Records written (timeline events).
+    pub records: u64,
+    /// Records without a wall-clock time that an active time window left out.
+    pub undated_left_out: u64,
+}
+
+/// A view of the analysis that can be written.
+pub trait Render {
+    /// Writes the view in `format`.
+    fn render(&self, format: Format, out: &mut dyn Write) -> io::Result<Rendered>;
+}
 
 /// When to colour text output.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]

@@ -386,3 +386,20 @@ pub fn write_text(analysis: &Analysis<'_>, out: &mut dyn Write) -> io::Result<()
     }
     Ok(())
 }
+
+/// `pvelog sources`: what was found in the bundle.
+#[derive(Clone, Copy, Debug)]
+pub struct SourcesView<'a, 'b> {
+    /// The analysis.
+    pub analysis: &'a Analysis<'b>,
+}
+
+impl super::Render for SourcesView<'_, '_> {
+    fn render(&self, format: super::Format, out: &mut dyn Write) -> io::Result<super::Rendered> {
+        match format {
+            super::Format::Text { .. } => write_text(self.analysis, out)?,
+            super::Format::Json => write_json(self.analysis, out)?,
+        }
+        Ok(super::Rendered::default())
+    }
+}

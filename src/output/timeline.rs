@@ -285,3 +285,25 @@ fn json_line(
     out.push(b'\n');
     Ok(())
 }
+
+/// `pvelog timeline`: the merged records that pass a filter.
+#[derive(Clone, Copy, Debug)]
+pub struct TimelineView<'a, 'b> {
+    /// The analysis.
+    pub analysis: &'a Analysis<'b>,
+    /// Which records to show.
+    pub filter: &'a Filter,
+}
+
+impl super::Render for TimelineView<'_, '_> {
+    fn render(&self, format: super::Format, out: &mut dyn Write) -> io::Result<super::Rendered> {
+        let printed = match format {
+            super::Format::Text { color } => write_text(self.analysis, self.filter, color, out)?,
+            super::Format::Json => write_jsonl(self.analysis, self.filter, out)?,
+        };
+        Ok(super::Rendered {
+            records: printed.events,
+            undated_left_out: printed.undated_left_out,
+        })
+    }
+}

@@ -18,11 +18,11 @@ use crate::analysis::{self, Options};
 use crate::bundle::{Bundle, Limits};
 use crate::clock::{ClockOptions, Zone};
 use crate::correlate::AlignOptions;
-use crate::diagnose::{self, ALL_FAMILIES, Family};
 use crate::error::Error;
 use crate::formats::FormatKind;
-use crate::output::{self, ColorWhen, timeline::Filter};
-use crate::timeline::Window;
+use crate::output::boots::BootsView;
+use crate::output::sources::SourcesView;
+use crate::output::{self, ColorWhen, Format, Render};
 
 /// Success.
 pub const EXIT_OK: u8 = 0;
@@ -41,6 +41,16 @@ pub struct Cli {
     command: Command,
 }
 
+mod boots;
+mod diagnose;
+mod sources;
+mod timeline;
+
+use boots::BootsArgs;
+use diagnose::DiagnoseArgs;
+use sources::SourcesArgs;
+use timeline::TimelineArgs;
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Print one time-ordered timeline of every source in the bundle.
@@ -53,102 +63,9 @@ enum Command {
     Boots(BootsArgs),
 }
 
-#[derive(Debug, Args)]
-struct DiagnoseArgs {
-    #[command(flatten)]
-    common: Common,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = SourcesFormat::Text)]
-    format: SourcesFormat,
-    /// Exit with 1 when the verdict is FAMILY (or, with `any`, one of the four root-cause
-    /// families): for scripts.
-    #[arg(long, value_name = "FAMILY|any", value_parser = parse_fail_on)]
-    fail_on: Option<FailOn>,
-    /// Only the incident of this VM.
-    #[arg(long, value_name = "VMID")]
-    vm: Option<u32>,
-}
-
-/// What `--fail-on` matches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum FailOn {
-    Any,
-    Family(Family),
-}
-
-fn parse_fail_on(text: &str) -> Result<FailOn, String> {
-    if text == "any" {
-        return Ok(FailOn::Any);
-    }
-    Family::from_name(text).map(FailOn::Family).ok_or_else(|| {
-        let names: Vec<&str> = ALL_FAMILIES.iter().map(|f| f.as_str()).collect();
-        format!(
-            "expected any or one of {}, but found '{text}'",
-            names.join(", ")
-        )
-    })
-}
-
-#[derive(Debug, Args)]
-struct TimelineArgs {
-    #[command(flatten)]
-    common: Common,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = TimelineFormat::Text)]
-    format: TimelineFormat,
-    /// Only events at or after TIME (RFC 3339, or `YYYY-MM-DD[ HH:MM[:SS]]` read as UTC).
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    since: Option<DateTime<Utc>>,
-    /// Only events at or before TIME.
-    #[arg(long, value_name = "TIME", value_parser = parse_time)]
-    until: Option<DateTime<Utc>>,
-    /// Only events within --window of TIME.
-    #[arg(long, value_name = "TIME", value_parser = parse_time, conflicts_with_all = ["since", "until"])]
-    around: Option<DateTime<Utc>>,
-    /// Only the window around incident N (a VM stop found in the bundle; 1 is the first), host
-    /// and guest together. `pvelog diagnose` lists the incidents.
-    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "1", conflicts_with_all = ["since", "until", "around"])]
-    incident: Option<usize>,
-    /// Half-width of the --around and --incident window (`90s`, `15m`, `2h`, `1d`).
-    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "15m")]
-    window: Duration,
-    /// Only events of this machine (repeatable).
-    #[arg(long = "machine", value_name = "NAME")]
-    machines: Vec<String>,
-    /// Only events at this syslog priority or more severe (0–7 or a name: err, warning…).
-    #[arg(long, value_name = "PRIORITY", value_parser = parse_priority)]
-    priority: Option<u8>,
-    /// When to colour text output.
-    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
-    color: ColorWhen,
-}
-
-#[derive(Debug, Args)]
-struct SourcesArgs {
-    #[command(flatten)]
-    common: Common,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = SourcesFormat::Text)]
-    format: SourcesFormat,
-}
-
-#[derive(Debug, Args)]
-struct BootsArgs {
-    #[command(flatten)]
-    common: Common,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = SourcesFormat::Text)]
-    format: SourcesFormat,
-}
-
+/// The output format of `diagnose`, `sources` and `boots`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum TimelineFormat {
-    Text,
-    Jsonl,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum SourcesFormat {
+enum OutputFormat {
     Text,
     Json,
 }
@@ -345,45 +262,6 @@ fn parse_override(text: &str) -> Result<(String, FormatKind), String> {
     Ok((suffix.to_string(), kind))
 }
 
-/// The time of incident `n` (1-based) of the bundle.
-fn incident_time(
-    analysis: &analysis::Analysis<'_>,
-    n: usize,
-    quiet: bool,
-) -> Result<DateTime<Utc>, Error> {
-    let diagnosis = diagnose::diagnose(analysis, None);
-    let incidents = &diagnosis.incidents;
-    let pick = n
-        .checked_sub(1)
-        .and_then(|i| incidents.get(i))
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "--incident {n}: the bundle shows {} incident(s) (VM stops); `pvelog diagnose` lists them",
-                incidents.len()
-            ))
-        })?;
-    let time = pick
-        .time
-        .as_deref()
-        .and_then(|t| parse_time(t).ok())
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "--incident {n}: the incident has no wall-clock time"
-            ))
-        })?;
-    if !quiet {
-        eprintln!(
-            "pvelog: incident {n} of {}: VM {} at {} ({}, {:.2})",
-            incidents.len(),
-            pick.vmid.map_or("?".to_string(), |v| v.to_string()),
-            pick.time.as_deref().unwrap_or_default(),
-            pick.family.as_str(),
-            pick.confidence
-        );
-    }
-    Ok(time)
-}
-
 /// Parses the process arguments and runs the command.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
@@ -454,73 +332,37 @@ fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, 
     };
     let is_terminal = common.output.is_none() && io::stdout().is_terminal();
     let mut out = io::BufWriter::with_capacity(1 << 16, &mut sink);
+    let format = |json: bool, color: ColorWhen| {
+        if json {
+            Format::Json
+        } else {
+            Format::Text {
+                color: color.enabled(is_terminal),
+            }
+        }
+    };
     match &cli.command {
         Command::Timeline(args) => {
-            let around = match args.incident {
-                Some(n) => Some(incident_time(&analysis, n, common.quiet)?),
-                None => args.around,
-            };
-            let window = match around {
-                Some(t) => Window {
-                    since: Some(t - args.window),
-                    until: Some(t + args.window),
-                },
-                None => Window {
-                    since: args.since,
-                    until: args.until,
-                },
-            };
-            let filter = Filter {
-                window,
-                machines: args.machines.clone(),
-                max_priority: args.priority,
-            };
-            let printed = match args.format {
-                TimelineFormat::Text => output::timeline::write_text(
-                    &analysis,
-                    &filter,
-                    args.color.enabled(is_terminal),
-                    &mut out,
-                )?,
-                TimelineFormat::Jsonl => {
-                    output::timeline::write_jsonl(&analysis, &filter, &mut out)?
-                }
-            };
-            if printed.undated_left_out > 0 && !common.quiet {
-                eprintln!(
-                    "pvelog: note: {} records without a wall-clock time were left out by the time window",
-                    printed.undated_left_out
-                );
-            }
+            timeline::run(args, &analysis, common.quiet, format, &mut out)?;
         }
-        Command::Diagnose(args) => {
-            let diagnosis = diagnose::diagnose(&analysis, args.vm);
-            match args.format {
-                SourcesFormat::Text => output::diagnose::write_text(&diagnosis, &mut out)?,
-                SourcesFormat::Json => {
-                    output::diagnose::write_json(&diagnosis, &analysis, &mut out)?
-                }
-            }
-            let family = diagnosis.verdict.family;
-            let hit = match args.fail_on {
-                Some(FailOn::Any) => family.is_root_cause(),
-                Some(FailOn::Family(f)) => f == family,
-                None => false,
+        Command::Diagnose(args) => code = diagnose::run(args, &analysis, format, &mut out)?,
+        Command::Sources(args) => {
+            let view = SourcesView {
+                analysis: &analysis,
             };
-            if hit {
-                code = EXIT_FAIL_ON;
-            }
+            view.render(
+                format(args.format == OutputFormat::Json, ColorWhen::Never),
+                &mut out,
+            )?;
         }
-        Command::Sources(args) => match args.format {
-            SourcesFormat::Text => output::sources::write_text(&analysis, &mut out)?,
-            SourcesFormat::Json => output::sources::write_json(&analysis, &mut out)?,
-        },
         Command::Boots(args) => {
-            let machines = analysis.boots();
-            match args.format {
-                SourcesFormat::Text => output::boots::write_text(&analysis, machines, &mut out)?,
-                SourcesFormat::Json => output::boots::write_json(&analysis, machines, &mut out)?,
-            }
+            let view = BootsView {
+                analysis: &analysis,
+            };
+            view.render(
+                format(args.format == OutputFormat::Json, ColorWhen::Never),
+                &mut out,
+            )?;
         }
     }
     out.flush()?;

@@ -1,0 +1,73 @@
+//! `pvelog diagnose`: why did the VM stop? The verdict is computed once from the analysis and
+//! rendered by [`crate::output::diagnose`]; `--fail-on` turns it into an exit code for scripts.
+
+use std::io::{self, Write};
+
+use clap::Args;
+
+use super::{Common, EXIT_FAIL_ON, EXIT_OK, OutputFormat};
+use crate::analysis::Analysis;
+use crate::diagnose::{self, ALL_FAMILIES, Family};
+use crate::output::diagnose::DiagnosisView;
+use crate::output::{ColorWhen, Format, Render};
+
+#[derive(Debug, Args)]
+pub(super) struct DiagnoseArgs {
+    #[command(flatten)]
+    pub(super) common: Common,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    format: OutputFormat,
+    /// Exit with 1 when the verdict is FAMILY (or, with `any`, one of the four root-cause
+    /// families): for scripts.
+    #[arg(long, value_name = "FAMILY|any", value_parser = parse_fail_on)]
+    fail_on: Option<FailOn>,
+    /// Only the incident of this VM.
+    #[arg(long, value_name = "VMID")]
+    vm: Option<u32>,
+}
+
+/// What `--fail-on` matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum FailOn {
+    Any,
+    Family(Family),
+}
+
+fn parse_fail_on(text: &str) -> Result<FailOn, String> {
+    if text == "any" {
+        return Ok(FailOn::Any);
+    }
+    Family::from_name(text).map(FailOn::Family).ok_or_else(|| {
+        let names: Vec<&str> = ALL_FAMILIES.iter().map(|f| f.as_str()).collect();
+        format!(
+            "expected any or one of {}, but found '{text}'",
+            names.join(", ")
+        )
+    })
+}
+
+/// Runs `diagnose` over the analysis; returns the exit code `--fail-on` asks for.
+pub(super) fn run(
+    args: &DiagnoseArgs,
+    analysis: &Analysis<'_>,
+    format: impl Fn(bool, ColorWhen) -> Format,
+    out: &mut dyn Write,
+) -> io::Result<u8> {
+    let diagnosis = diagnose::diagnose(analysis, args.vm);
+    let view = DiagnosisView {
+        analysis,
+        diagnosis: &diagnosis,
+    };
+    view.render(
+        format(args.format == OutputFormat::Json, ColorWhen::Never),
+        out,
+    )?;
+    let family = diagnosis.verdict.family;
+    let hit = match args.fail_on {
+        Some(FailOn::Any) => family.is_root_cause(),
+        Some(FailOn::Family(f)) => f == family,
+        None => false,
+    };
+    Ok(if hit { EXIT_FAIL_ON } else { EXIT_OK })
+}

@@ -1,0 +1,136 @@
+//! `pvelog timeline`: the merged records, filtered by time window, machine and priority;
+//! `--incident N` centres the window on a VM stop the diagnosis found.
+
+use std::io::Write;
+
+use chrono::{DateTime, Duration, Utc};
+use clap::{Args, ValueEnum};
+
+use super::{Common, parse_duration, parse_priority, parse_time};
+use crate::analysis::Analysis;
+use crate::diagnose;
+use crate::error::Error;
+use crate::output::timeline::{Filter, TimelineView};
+use crate::output::{ColorWhen, Format, Render};
+use crate::timeline::Window;
+
+#[derive(Debug, Args)]
+pub(super) struct TimelineArgs {
+    #[command(flatten)]
+    pub(super) common: Common,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TimelineFormat::Text)]
+    format: TimelineFormat,
+    /// Only events at or after TIME (RFC 3339, or `YYYY-MM-DD[ HH:MM[:SS]]` read as UTC).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    since: Option<DateTime<Utc>>,
+    /// Only events at or before TIME.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    until: Option<DateTime<Utc>>,
+    /// Only events within --window of TIME.
+    #[arg(long, value_name = "TIME", value_parser = parse_time, conflicts_with_all = ["since", "until"])]
+    around: Option<DateTime<Utc>>,
+    /// Only the window around incident N (a VM stop found in the bundle; 1 is the first), host
+    /// and guest together. `pvelog diagnose` lists the incidents.
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "1", conflicts_with_all = ["since", "until", "around"])]
+    incident: Option<usize>,
+    /// Half-width of the --around and --incident window (`90s`, `15m`, `2h`, `1d`).
+    #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "15m")]
+    window: Duration,
+    /// Only events of this machine (repeatable).
+    #[arg(long = "machine", value_name = "NAME")]
+    machines: Vec<String>,
+    /// Only events at this syslog priority or more severe (0–7 or a name: err, warning…).
+    #[arg(long, value_name = "PRIORITY", value_parser = parse_priority)]
+    priority: Option<u8>,
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    color: ColorWhen,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum TimelineFormat {
+    Text,
+    Jsonl,
+}
+
+/// Runs `timeline` over the analysis.
+pub(super) fn run(
+    args: &TimelineArgs,
+    analysis: &Analysis<'_>,
+    quiet: bool,
+    format: impl Fn(bool, ColorWhen) -> Format,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let around = match args.incident {
+        Some(n) => Some(incident_time(analysis, n, quiet)?),
+        None => args.around,
+    };
+    let window = match around {
+        Some(t) => Window {
+            since: Some(t - args.window),
+            until: Some(t + args.window),
+        },
+        None => Window {
+            since: args.since,
+            until: args.until,
+        },
+    };
+    let filter = Filter {
+        window,
+        machines: args.machines.clone(),
+        max_priority: args.priority,
+    };
+    let view = TimelineView {
+        analysis,
+        filter: &filter,
+    };
+    let rendered = view
+        .render(
+            format(args.format == TimelineFormat::Jsonl, args.color),
+            out,
+        )
+        .map_err(Error::Output)?;
+    if rendered.undated_left_out > 0 && !quiet {
+        eprintln!(
+            "pvelog: note: {} records without a wall-clock time were left out by the time window",
+            rendered.undated_left_out
+        );
+    }
+    Ok(())
+}
+
+/// The time of incident `n` (1-based) of the bundle.
+fn incident_time(analysis: &Analysis<'_>, n: usize, quiet: bool) -> Result<DateTime<Utc>, Error> {
+    let diagnosis = diagnose::diagnose(analysis, None);
+    let incidents = &diagnosis.incidents;
+    let pick = n
+        .checked_sub(1)
+        .and_then(|i| incidents.get(i))
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--incident {n}: the bundle shows {} incident(s) (VM stops); `pvelog diagnose` lists them",
+                incidents.len()
+            ))
+        })?;
+    let time = pick
+        .time
+        .as_deref()
+        .and_then(|t| parse_time(t).ok())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--incident {n}: the incident has no wall-clock time"
+            ))
+        })?;
+    if !quiet {
+        eprintln!(
+            "pvelog: incident {n} of {}: VM {} at {} ({}, {:.2})",
+            incidents.len(),
+            pick.vmid.map_or("?".to_string(), |v| v.to_string()),
+            pick.time.as_deref().unwrap_or_default(),
+            pick.family.as_str(),
+            pick.confidence
+        );
+    }
+    Ok(time)
+}
