@@ -3,24 +3,27 @@
 //! # Brief overview
 //!
 //! An SRE collects logs from a Proxmox VE host and its guests into a bundle (a directory, a
-//! tarball, a single file). pvelog reads it in one pipeline, one module per stage:
+//! tarball, a single file). pvelog reads it once, into one [`analysis::Analysis`], and every
+//! command renders a view of it. Modules depend strictly downward (ARCHITECTURE.md; enforced by
+//! `tests/architecture.rs`):
 //!
-//! 1. [`bundle`] opens every INPUT, walks directories and archives (nested, compressed members
-//!    included) and yields [`bundle::Member`]s: a path and its bytes, memory-mapped or
-//!    decompressed once, never extracted to disk.
-//! 2. [`formats`] detects each member's format from its content and parses it line by line
-//!    ([`framing`]) into borrowed [`event::Event`]s, counting every line it could not parse.
-//! 3. [`source`] gives each member a role (host/guest) and a machine name.
-//! 4. [`clock`] puts every event on the UTC time line: missing years, missing zones and
-//!    seconds-since-boot are resolved from what the bundle itself says, never from the analyst's
-//!    clock, and every fix is recorded.
-//! 5. [`correlate`] links each guest to its VMID and host and aligns its clock to the host's.
-//! 6. [`timeline`] merges the sources into one total order and applies the time filters.
-//! 7. [`output`] renders the timeline and the source inventory as text or JSON; [`boots`]
-//!    builds each machine's boot history for `pvelog boots`, and [`diagnose`] weighs the
-//!    signals ([`signals`]) into a verdict for `pvelog diagnose`.
+//! 1. The model: [`limits`], [`error`], [`event`] (records borrowed from the bundle's bytes),
+//!    [`facts`] (typed snapshot facts).
+//! 2. [`bundle`] opens every INPUT, walks directories and archives (nested, compressed members
+//!    included) and yields [`bundle::Member`]s, never extracted to disk; [`framing`] splits bytes
+//!    into lines.
+//! 3. [`formats`] detects each member's format from its content (the registry,
+//!    [`formats::REGISTRY`]) and parses it into [`event::Event`]s and facts, counting every line
+//!    it could not parse; [`source`] gives each member a role, a machine and its bytes.
+//! 4. [`signals`] matches every record once against the signal table.
+//! 5. [`clock`] puts every event on the UTC time line, recording every fix; [`correlate`] links
+//!    guests to VMIDs and hosts and aligns guest clocks; [`timeline`] merges the sources into one
+//!    order; [`index`] orders the signals in time for the rules; [`boots`] builds each machine's
+//!    boot history; [`analysis`] runs these stages once.
+//! 6. [`evidence`] quotes cited records, [`diagnose`] weighs the signals into a verdict, and
+//!    [`output`] renders every view; [`cli`] ties them to the command line.
 //!
-//! [`run`] ties the stages together for the command line ([`cli`]).
+//! [`run`] is the command line's entry point.
 
 pub mod analysis;
 pub mod boots;
