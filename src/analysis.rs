@@ -121,13 +121,13 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
     source::assign_identities(&mut sources);
     sources.sort_by(|a, b| (a.role, &a.path).cmp(&(b.role, &b.path)));
     // The one signal pass: every record matched once, before any time is resolved or aligned.
-    let signals = signals::match_sources(&sources, |s| &s.parsed.events);
+    let mut signals = signals::match_sources(&sources, |s| &s.parsed.events);
     for (source, matched) in sources.iter_mut().zip(&signals) {
         record_unclean_evidence(source, matched);
     }
     let clock = clock::resolve(&mut sources, &opts.clock, &manifests);
     let machines = correlate::correlate(&mut sources, &signals, &opts.align);
-    let order = timeline::merge(&mut sources);
+    let order = timeline::merge(&mut sources, &mut signals);
     let dup_groups = timeline::duplicate_groups(&sources, &order);
     Analysis {
         bundle,

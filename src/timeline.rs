@@ -14,6 +14,7 @@ use std::collections::BinaryHeap;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::event::Event;
+use crate::signals::Matched;
 use crate::source::Source;
 
 /// A reference to one event: the source index and the event index within it.
@@ -58,15 +59,34 @@ fn key(event: &Event<'_>) -> (bool, Option<DateTime<Utc>>, u64) {
 }
 
 /// Sorts every source's events by time (stable, so records with the same time keep their order
-/// in the source) and returns the merged order.
-pub fn merge(sources: &mut [Source<'_>]) -> Vec<EventRef> {
+/// in the source) and returns the merged order. `signals` is parallel to `sources`: the event
+/// indexes of each source's signals follow their events to their sorted places.
+pub fn merge(sources: &mut [Source<'_>], signals: &mut [Vec<Matched>]) -> Vec<EventRef> {
     use rayon::prelude::*;
-    sources.par_iter_mut().for_each(|s| {
-        let events = &mut s.parsed.events;
-        if !events.is_sorted_by(|a, b| key(a) <= key(b)) {
-            events.sort_by_key(key);
-        }
-    });
+    sources
+        .par_iter_mut()
+        .zip(signals.par_iter_mut())
+        .for_each(|(s, matched)| {
+            let events = &mut s.parsed.events;
+            if events.is_sorted_by(|a, b| key(a) <= key(b)) {
+                return;
+            }
+            let mut order: Vec<usize> = (0..events.len()).collect();
+            order.sort_by_key(|&i| key(&events[i]));
+            let mut new_index = vec![0u32; events.len()];
+            for (new, &old) in order.iter().enumerate() {
+                new_index[old] = u32::try_from(new).unwrap_or(u32::MAX);
+            }
+            let mut old: Vec<Option<Event<'_>>> = events.drain(..).map(Some).collect();
+            events.extend(order.iter().filter_map(|&i| old[i].take()));
+            for m in matched.iter_mut() {
+                if let Some(&n) = new_index.get(m.event as usize) {
+                    m.event = n;
+                }
+            }
+            // Stable: the signals of one event keep their table order.
+            matched.sort_by_key(|m| m.event);
+        });
 
     /// A heap entry: the next unmerged event of one source.
     struct Head<'a, 'b> {
@@ -347,5 +367,44 @@ mod tests {
         assert!(w.admits(t(10)) && w.admits(t(20)));
         assert!(!w.admits(t(9)) && !w.admits(t(21)) && !w.admits(None));
         assert!(Window::default().admits(None));
+    }
+
+    #[test]
+    fn signals_follow_their_events_when_a_source_is_sorted() {
+        use crate::event::{RecordedTime, Role};
+        let data = b"2025-05-28T16:00:00+00:00 pve1 lvm[900]: Logical volume pve/data extended.\n\
+2025-05-28T14:21:30+00:00 pve1 pvestatd[1100]: could not write x: No space left on device\n";
+        let mut parsed = crate::formats::parse(
+            crate::formats::FormatKind::Syslog,
+            data,
+            &crate::limits::Limits::default(),
+        );
+        for e in &mut parsed.events {
+            if let RecordedTime::Absolute(t) = e.recorded {
+                e.time = Some(t);
+            }
+        }
+        let mut sources = vec![Source {
+            path: "syslog".into(),
+            data,
+            mtime: None,
+            role: Role::Host,
+            machine: "pve1".into(),
+            machine_from: "path",
+            role_from: "path",
+            vmid: None,
+            prompt_host: None,
+            parsed,
+            time_notes: Vec::new(),
+        }];
+        let mut signals =
+            vec![crate::signals::Matcher::new().match_events(&sources[0].parsed.events)];
+        assert_eq!(signals[0][0].event, 1);
+        let order = merge(&mut sources, &mut signals);
+        assert_eq!(order.len(), 2);
+        let m = &signals[0][0];
+        assert_eq!(m.kind, crate::signals::SignalKind::NoSpace);
+        let cited = &sources[0].parsed.events[m.event as usize];
+        assert!(cited.message.ends_with(b"No space left on device"));
     }
 }

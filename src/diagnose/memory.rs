@@ -16,17 +16,18 @@ use crate::index::Entry;
 use crate::signals::SignalKind;
 
 /// The VMID of a host OOM kill: from the `oom-kill:` line just before it (same source, same pid),
-/// else from a systemd scope OOM line within a minute.
+/// else from the systemd scope OOM line nearest to it within a minute.
 pub fn kill_vmid(f: &Context<'_>, kill: &Entry, pid: Option<u32>) -> Option<u32> {
-    // The first `oom-kill:` line of the same source and pid, at or before the kill, that names
-    // a VMID: looked up by (source, pid), not by scanning every signal.
+    // The nearest `oom-kill:` line of the same source and pid at or before the kill that names a
+    // VMID (a reused pid must not take an older kill's VM): looked up by (source, pid), not by
+    // scanning every signal. Within one source, timeline order is event order.
     let constraint = pid.and_then(|pid| {
-        f.index
-            .with_pid(kill.source, pid)
-            .find_map(|s| match &s.kind {
-                SignalKind::OomConstraint { vmid, .. } if s.event <= kill.event => *vmid,
-                _ => None,
-            })
+        let same: Vec<&Entry> = f.index.with_pid(kill.source, pid).collect();
+        let upto = same.partition_point(|s| s.event <= kill.event);
+        same[..upto].iter().rev().find_map(|s| match &s.kind {
+            SignalKind::OomConstraint { vmid, .. } => *vmid,
+            _ => None,
+        })
     });
     constraint.or_else(|| f.nearest_scope_oom(f.time(kill)?, SCOPE_WINDOW_MS))
 }
@@ -261,6 +262,23 @@ mod tests {
         let f = far.context(&index);
         let k = f.signals().next().unwrap();
         assert_eq!(kill_vmid(&f, k, Some(7)), None);
+    }
+
+    #[test]
+    fn a_reused_pid_takes_the_vm_of_its_own_kill() {
+        let mut kit = Kit::new();
+        kit.host(0, constraint(Some(101), 7))
+            .host(0, kill(7, "kvm"))
+            .host(60, constraint(Some(102), 7))
+            .host(60, kill(7, "kvm"));
+        let index = kit.index();
+        let f = kit.context(&index);
+        let kills: Vec<&Entry> = f
+            .signals()
+            .filter(|s| s.kind.name() == "oom_killed")
+            .collect();
+        assert_eq!(kill_vmid(&f, kills[0], Some(7)), Some(101));
+        assert_eq!(kill_vmid(&f, kills[1], Some(7)), Some(102));
     }
 
     #[test]
