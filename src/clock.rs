@@ -22,7 +22,7 @@
 //! ([`Source::time_notes`]), so `pvelog sources` shows where each time came from.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
 
 use chrono::{
     DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc,
@@ -256,9 +256,17 @@ pub fn resolve(
         summary.reference = Some((t, "--reference-time".to_string()));
     }
 
-    // Pass 2: offsets derived from dated sources of the same machine, else UTC assumed.
-    for i in pending {
-        let derived = derive_offset(sources, i);
+    // Pass 2: offsets derived from dated sources of the same machine, else UTC assumed. The
+    // derivation only reads recorded times, which applying a zone leaves alone, so every
+    // pending source is derived first, from one index of each machine's dated records.
+    let derived: Vec<Option<Derived>> = {
+        let dated = DatedRecords::of(sources, &pending);
+        pending
+            .iter()
+            .map(|&i| derive_offset(sources, &dated, i))
+            .collect()
+    };
+    for (i, derived) in pending.into_iter().zip(derived) {
         let source = &mut sources[i];
         let (zones, quality) = match derived {
             Some(d) => {
@@ -513,47 +521,107 @@ type RecordKey<'a> = (&'a [u8], &'a [u8]);
 /// How many records of a source the derivation compares.
 const DERIVE_SAMPLE: usize = 50_000;
 
+/// Dated copies of a record kept per source: the derivation compares at most this many.
+const DERIVE_TWINS: usize = 4;
+
+/// The fully dated records of each machine that has sources waiting for a zone, indexed once
+/// so that deriving the zone of every source costs one pass over the machine's records, not
+/// one per source ([`derive_offset`] reads it with the source's own records left out).
+struct DatedRecords<'a> {
+    machines: HashMap<&'a str, MachineDated<'a>>,
+}
+
+/// One machine's dated records.
+#[derive(Default)]
+struct MachineDated<'a> {
+    /// Per record key, its first dated copies in source order, as (source, time): at most
+    /// [`DERIVE_TWINS`] from each source and twice that in all, which still holds the first
+    /// [`DERIVE_TWINS`] copies outside any one source.
+    twins: HashMap<RecordKey<'a>, Vec<(usize, DateTime<Utc>)>>,
+    /// The sources that are first to hold some key, in source order.
+    firsts: BTreeSet<usize>,
+    /// Per source, the next source holding a key this source is first to hold: left out of its
+    /// own derivation, the source hands those keys to them.
+    seconds: HashMap<usize, BTreeSet<usize>>,
+}
+
+impl<'a> DatedRecords<'a> {
+    /// Indexes the machines of the `pending` sources (never `unknown`).
+    fn of(sources: &'a [Source<'_>], pending: &[usize]) -> Self {
+        let mut machines: HashMap<&'a str, MachineDated<'a>> = pending
+            .iter()
+            .map(|&i| sources[i].machine.as_str())
+            .filter(|m| *m != "unknown")
+            .map(|m| (m, MachineDated::default()))
+            .collect();
+        for (j, source) in sources.iter().enumerate() {
+            let Some(machine) = machines.get_mut(source.machine.as_str()) else {
+                continue;
+            };
+            for event in &source.parsed.events {
+                if let RecordedTime::Absolute(t) = event.recorded {
+                    let twins = machine
+                        .twins
+                        .entry((event.ident.unwrap_or_default(), &event.message[..]))
+                        .or_default();
+                    let own = twins.iter().rev().take_while(|(s, _)| *s == j).count();
+                    if twins.len() < 2 * DERIVE_TWINS && own < DERIVE_TWINS {
+                        twins.push((j, t));
+                    }
+                }
+            }
+        }
+        for machine in machines.values_mut() {
+            for twins in machine.twins.values() {
+                // The first source holds at most DERIVE_TWINS copies, so the next one is kept.
+                let first = twins[0].0;
+                machine.firsts.insert(first);
+                if let Some(&(second, _)) = twins.iter().find(|(s, _)| *s != first) {
+                    machine.seconds.entry(first).or_default().insert(second);
+                }
+            }
+        }
+        DatedRecords { machines }
+    }
+}
+
 /// Derives the offset of source `i` (whose records have no offset) from the dated sources of the
 /// same machine: the same record (identifier and message) appears in both, and the difference
 /// between its local wall time and its UTC time, rounded to a quarter hour, is the offset. When
 /// the matches show more than one offset (a daylight-saving change inside the file), each record
 /// takes the offset of the nearest matched record.
-fn derive_offset(sources: &[Source<'_>], i: usize) -> Option<Derived> {
+fn derive_offset(sources: &[Source<'_>], dated: &DatedRecords<'_>, i: usize) -> Option<Derived> {
     let target = &sources[i];
-    let mut dated: HashMap<RecordKey<'_>, Vec<DateTime<Utc>>> = HashMap::new();
-    let mut from: Vec<&str> = Vec::new();
-    for (j, other) in sources.iter().enumerate() {
-        if j == i || other.machine != target.machine || other.machine == "unknown" {
-            continue;
-        }
-        let before = dated.len();
-        for event in &other.parsed.events {
-            if let RecordedTime::Absolute(t) = event.recorded {
-                let slot = dated
-                    .entry((event.ident.unwrap_or_default(), &event.message[..]))
-                    .or_default();
-                if slot.len() < 4 {
-                    slot.push(t);
-                }
-            }
-        }
-        if dated.len() > before {
-            from.push(&other.path);
-        }
-    }
-    if dated.is_empty() {
+    let machine = dated.machines.get(target.machine.as_str())?;
+    // The other sources that bring a record no earlier other source holds: those first to
+    // hold a key, and, for the keys this source is first to hold, the next source holding them.
+    let from: BTreeSet<usize> = machine
+        .firsts
+        .iter()
+        .copied()
+        .filter(|&j| j != i)
+        .chain(machine.seconds.get(&i).into_iter().flatten().copied())
+        .collect();
+    if from.is_empty() {
         return None;
     }
+    let from: Vec<&str> = from.iter().map(|&j| sources[j].path.as_str()).collect();
     let mut anchors: Vec<(usize, i64)> = Vec::new();
     for (index, event) in target.parsed.events.iter().enumerate().take(DERIVE_SAMPLE) {
-        let Some(times) = dated.get(&(event.ident.unwrap_or_default(), &event.message[..])) else {
+        let Some(twins) = machine
+            .twins
+            .get(&(event.ident.unwrap_or_default(), &event.message[..]))
+        else {
             continue;
         };
-        // The offset that explains this record best, over its (few) dated twins and, for a
-        // yearless record, the years around the twin's (New Year's Eve in UTC is not in local).
-        let best = times
+        // The offset that explains this record best, over its (few) dated twins in the other
+        // sources and, for a yearless record, the years around the twin's (New Year's Eve in
+        // UTC is not in local).
+        let best = twins
             .iter()
-            .flat_map(|t| {
+            .filter(|(s, _)| *s != i)
+            .take(DERIVE_TWINS)
+            .flat_map(|(_, t)| {
                 let local = match event.recorded {
                     RecordedTime::Local(n) => vec![n],
                     RecordedTime::Yearless { month, day, time } => (t.year() - 1..=t.year() + 1)

@@ -208,13 +208,70 @@ pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Optio
         })
         .collect();
     let slack = Duration::microseconds(DUPLICATE_WINDOW_US);
-    let covered_elsewhere = |source: u32, t: DateTime<Utc>| {
-        let machine = &sources[source as usize].machine;
-        sources.iter().enumerate().any(|(i, other)| {
-            i != source as usize
-                && &other.machine == machine
-                && spans[i].is_some_and(|(lo, hi)| t >= lo - slack && t <= hi + slack)
+    /// One machine's spans (widened by the window), by start, and over each prefix of them the
+    /// two latest ends with their sources: whether a source other than `s` covers a time is a
+    /// binary search, not a pass over every source.
+    #[derive(Default)]
+    struct Cover {
+        starts: Vec<DateTime<Utc>>,
+        latest: Vec<(End, Option<End>)>,
+    }
+    /// A span's end and its source.
+    type End = (DateTime<Utc>, u32);
+    let mut machine_index: HashMap<&str, usize> = HashMap::new();
+    let mut covers: Vec<Cover> = Vec::new();
+    let mut spans_of: Vec<Vec<(DateTime<Utc>, DateTime<Utc>, u32)>> = Vec::new();
+    let cover_of: Vec<usize> = sources
+        .iter()
+        .zip(&spans)
+        .enumerate()
+        .map(|(i, (source, span))| {
+            let next = machine_index.len();
+            let m = *machine_index.entry(source.machine.as_str()).or_insert(next);
+            if m == spans_of.len() {
+                spans_of.push(Vec::new());
+            }
+            if let Some((lo, hi)) = span {
+                let lo = lo
+                    .checked_sub_signed(slack)
+                    .unwrap_or(DateTime::<Utc>::MIN_UTC);
+                let hi = hi
+                    .checked_add_signed(slack)
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC);
+                spans_of[m].push((lo, hi, i as u32));
+            }
+            m
         })
+        .collect();
+    for mut list in spans_of {
+        list.sort_by_key(|&(lo, _, _)| lo);
+        let mut cover = Cover::default();
+        let mut best: Option<(End, Option<End>)> = None;
+        for (lo, hi, i) in list {
+            best = Some(match best {
+                None => ((hi, i), None),
+                Some((first, _)) if hi > first.0 => ((hi, i), Some(first)),
+                Some((first, second)) if second.is_none_or(|(end, _)| hi > end) => {
+                    (first, Some((hi, i)))
+                }
+                Some(kept) => kept,
+            });
+            cover.starts.push(lo);
+            cover.latest.extend(best);
+        }
+        covers.push(cover);
+    }
+    let covered_elsewhere = |source: u32, t: DateTime<Utc>| {
+        let cover = &covers[cover_of[source as usize]];
+        let before = cover.starts.partition_point(|&lo| lo <= t);
+        let Some(&(first, second)) = before.checked_sub(1).and_then(|p| cover.latest.get(p)) else {
+            return false;
+        };
+        if first.1 != source {
+            first.0 >= t
+        } else {
+            second.is_some_and(|(end, _)| end >= t)
+        }
     };
     for (pos, r) in order.iter().enumerate() {
         let source = &sources[r.source as usize];
