@@ -5,6 +5,7 @@
 
 use rayon::prelude::*;
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::boots::{self, MachineBoots};
@@ -53,10 +54,20 @@ pub struct Analysis<'b> {
     index: OnceLock<SignalIndex>,
     /// The boot history, built on first use ([`Analysis::boots`]).
     boots: OnceLock<Vec<MachineBoots>>,
+    /// Each duplicate group's copies in timeline order, and each grouped record's group, built
+    /// on first use ([`Analysis::copies`]).
+    groups: OnceLock<Groups>,
     /// The paths of the manifests read (one per INPUT at most).
     pub manifests: Vec<String>,
     /// Manifests that could not be read.
     pub manifest_problems: Vec<String>,
+}
+
+/// The copies of records seen through several sources.
+#[derive(Debug, Default)]
+struct Groups {
+    copies: HashMap<u32, Vec<EventRef>>,
+    group_of: HashMap<(u32, u32), u32>,
 }
 
 /// Whether a member is an INPUT's manifest (`manifest.json` at the top of the INPUT); returns
@@ -139,6 +150,7 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
         signals,
         index: OnceLock::new(),
         boots: OnceLock::new(),
+        groups: OnceLock::new(),
         manifests: manifest_paths,
         manifest_problems,
     }
@@ -190,5 +202,23 @@ impl<'b> Analysis<'b> {
     pub fn boots(&self) -> &[MachineBoots] {
         self.boots
             .get_or_init(|| boots::history(&self.sources, &self.signals))
+    }
+
+    /// Every copy of the record `r` when several sources saw it: the primary copy (the most
+    /// direct and precise time, then the richest source: [`timeline::primary_copy`]) and the
+    /// others, in timeline order. `None` for a record seen once.
+    pub fn copies(&self, r: EventRef) -> Option<(EventRef, Vec<EventRef>)> {
+        let groups = self.groups.get_or_init(|| {
+            let mut g = Groups::default();
+            for (pos, group) in self.dup_groups.iter().enumerate() {
+                if let (Some(group), Some(r)) = (group, self.order.get(pos)) {
+                    g.copies.entry(*group).or_default().push(*r);
+                    g.group_of.insert((r.source, r.event), *group);
+                }
+            }
+            g
+        });
+        let group = groups.group_of.get(&(r.source, r.event))?;
+        timeline::primary_copy(&self.sources, groups.copies.get(group)?)
     }
 }

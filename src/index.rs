@@ -71,6 +71,8 @@ pub struct SignalIndex {
     by_vmid: BTreeMap<u32, Vec<u32>>,
     /// Positions of the signals of each (source, pid), in timeline order.
     by_pid: HashMap<(u32, u32), Vec<u32>>,
+    /// Positions of each machine's signals, in timeline order.
+    by_machine: Vec<Vec<u32>>,
 }
 
 /// The VMID a signal's own text names.
@@ -179,8 +181,12 @@ impl SignalIndex {
         let mut by_kind: HashMap<&'static str, Vec<u32>> = HashMap::new();
         let mut by_vmid: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
         let mut by_pid: HashMap<(u32, u32), Vec<u32>> = HashMap::new();
+        let mut by_machine: Vec<Vec<u32>> = vec![Vec::new(); machines.len()];
         for (i, e) in entries.iter().enumerate() {
             let Ok(i) = u32::try_from(i) else { break };
+            if let Some(list) = by_machine.get_mut(e.machine as usize) {
+                list.push(i);
+            }
             by_kind.entry(e.kind.name()).or_default().push(i);
             if let Some(v) = named_vmid(&e.kind) {
                 by_vmid.entry(v).or_default().push(i);
@@ -195,6 +201,7 @@ impl SignalIndex {
             by_kind,
             by_vmid,
             by_pid,
+            by_machine,
         }
     }
 
@@ -231,6 +238,12 @@ impl SignalIndex {
         pos.into_iter()
             .filter_map(|p| self.entries.get(p as usize))
             .collect()
+    }
+
+    /// The signals of machine `machine` (an index into [`SignalIndex::machines`]), in timeline
+    /// order.
+    pub fn on_machine(&self, machine: u32) -> impl Iterator<Item = &Entry> + '_ {
+        self.positions(self.by_machine.get(machine as usize))
     }
 
     /// The signals whose text names VM `vmid`, in timeline order.
@@ -323,6 +336,8 @@ mod tests {
             vec![IndexMachine::default()],
         );
         assert_eq!(index.of("machine_check").count(), 1);
+        assert_eq!(index.on_machine(0).count(), 4);
+        assert_eq!(index.on_machine(1).count(), 0);
         assert_eq!(index.naming_vm(101).count(), 2);
         assert_eq!(index.with_pid(0, 7).count(), 2);
         assert_eq!(index.with_pid(1, 7).count(), 0);

@@ -409,6 +409,78 @@ pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Optio
     groups
 }
 
+/// How good one copy of a record is, larger being better: first how directly its time was
+/// written (each inferred part — a year, a zone, a boot anchor — counts against it), then how
+/// precisely (fractional digits: the journal's µs over kern.log's whole seconds), then how much
+/// its source says of it (journal fields, then priority and identifier).
+pub fn copy_rank(source: &Source<'_>, event: &Event<'_>) -> (u8, u8, u8) {
+    use crate::event::{RecordedTime, TimeFix};
+    let guessed = [
+        TimeFix::YearInferred,
+        TimeFix::TzAssumed,
+        TimeFix::TzDerived,
+        TimeFix::BootAnchored,
+        TimeFix::BootRelative,
+    ]
+    .into_iter()
+    .filter(|f| event.quality.contains(*f))
+    .count();
+    let directness = 5u8.saturating_sub(u8::try_from(guessed).unwrap_or(5));
+    // Journal entries and printk times are kept in µs.
+    let digits = if event.journal.is_some()
+        || source.parsed.binary
+        || matches!(event.recorded, RecordedTime::Monotonic { .. })
+    {
+        6
+    } else {
+        // Digits after the seconds' `.` or `,` in the time as written.
+        let text = event.time_text;
+        let frac = text
+            .iter()
+            .rposition(|&b| b == b'.' || b == b',')
+            .map_or(0, |p| {
+                text[p + 1..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count()
+            });
+        u8::try_from(frac.min(9)).unwrap_or(9)
+    };
+    let richness = if event.journal.is_some() {
+        3
+    } else {
+        u8::from(event.priority.is_some()) + u8::from(event.ident.is_some())
+    };
+    (directness, digits, richness)
+}
+
+/// The primary copy of a record seen through several sources (`copies`, in timeline order): the
+/// best by [`copy_rank`], the earliest in timeline order on a tie; the others, in timeline order,
+/// are where else it was seen. `None` for no copies.
+pub fn primary_copy(
+    sources: &[Source<'_>],
+    copies: &[EventRef],
+) -> Option<(EventRef, Vec<EventRef>)> {
+    let rank = |r: &EventRef| {
+        sources
+            .get(r.source as usize)
+            .and_then(|s| Some(copy_rank(s, s.parsed.events.get(r.event as usize)?)))
+    };
+    let best = copies
+        .iter()
+        .enumerate()
+        .max_by(|(i, a), (j, b)| rank(a).cmp(&rank(b)).then(j.cmp(i)))
+        .map(|(i, _)| i)?;
+    let primary = copies[best];
+    let others = copies
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != best)
+        .map(|(_, r)| *r)
+        .collect();
+    Some((primary, others))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -463,5 +535,67 @@ mod tests {
         assert_eq!(m.kind, crate::signals::SignalKind::NoSpace);
         let cited = &sources[0].parsed.events[m.event as usize];
         assert!(cited.message.ends_with(b"No space left on device"));
+    }
+
+    #[test]
+    fn the_primary_copy_is_the_most_direct_and_precise_time() {
+        use crate::event::{RecordedTime, Role, TimeFix};
+        let data = b"Jul 29 11:56:40 pve1 kernel: Out of memory: Killed process 7 (kvm)\n\
+2025-07-29T09:56:40.123456+00:00 pve1 kernel: Out of memory: Killed process 7 (kvm)\n";
+        let source = |path: &str, body: &'static [u8]| {
+            let mut parsed = crate::formats::parse(
+                crate::formats::FormatKind::Syslog,
+                body,
+                &crate::limits::Limits::default(),
+            );
+            for e in &mut parsed.events {
+                if let RecordedTime::Absolute(t) = e.recorded {
+                    e.time = Some(t);
+                } else {
+                    e.quality.insert(TimeFix::YearInferred);
+                    e.quality.insert(TimeFix::TzDerived);
+                }
+            }
+            Source {
+                path: path.into(),
+                data: body,
+                mtime: None,
+                role: Role::Host,
+                machine: "pve1".into(),
+                machine_from: "path",
+                role_from: "path",
+                vmid: None,
+                prompt_host: None,
+                parsed,
+                time_notes: Vec::new(),
+            }
+        };
+        let (kern, precise) = data.split_at(data.iter().position(|&b| b == b'\n').unwrap() + 1);
+        let sources = vec![source("kern.log", kern), source("syslog", precise)];
+        assert_eq!(
+            copy_rank(&sources[1], &sources[1].parsed.events[0]),
+            (5, 6, 1)
+        );
+        assert_eq!(
+            copy_rank(&sources[0], &sources[0].parsed.events[0]),
+            (3, 0, 1)
+        );
+        let copies = [
+            EventRef {
+                source: 0,
+                event: 0,
+            },
+            EventRef {
+                source: 1,
+                event: 0,
+            },
+        ];
+        let (primary, also) = primary_copy(&sources, &copies).unwrap();
+        assert_eq!(primary, copies[1]);
+        assert_eq!(also, vec![copies[0]]);
+        // A tie keeps the earliest copy in timeline order.
+        let (primary, _) = primary_copy(&sources, &[copies[0], copies[0]]).unwrap();
+        assert_eq!(primary, copies[0]);
+        assert!(primary_copy(&sources, &[]).is_none());
     }
 }

@@ -80,3 +80,33 @@ fn every_corpus_line_is_accounted_for() {
         assert_eq!(parsed_members, bundle.members.len(), "{}", dir.display());
     }
 }
+
+/// The OOM kill of the pve-oom bundle is in the host's kern.log (local time, no year) and its
+/// journal (an offset written): the journal's copy is the primary one, the kern.log's is seen
+/// elsewhere, whichever copy one asks from.
+#[test]
+fn the_primary_copy_of_a_record_seen_twice_is_the_journals() {
+    let dir = support::corpora().join("bundles/pve-oom");
+    let bundle = Bundle::open(&[dir.to_str().unwrap().to_string()], &Limits::default());
+    let analysis = analysis::analyze(&bundle, &Options::default());
+    let kill = analysis
+        .order
+        .iter()
+        .find(|r| {
+            let s = &analysis.sources[r.source as usize];
+            s.path.ends_with("kern.log")
+                && s.parsed.events[r.event as usize]
+                    .message
+                    .starts_with(b"Out of memory: Killed process")
+        })
+        .copied()
+        .expect("the kill in kern.log");
+    let (primary, also) = analysis.copies(kill).expect("seen twice");
+    assert!(
+        analysis.sources[primary.source as usize]
+            .path
+            .ends_with("journal.txt")
+    );
+    assert_eq!(also, vec![kill]);
+    assert_eq!(analysis.copies(primary).map(|(p, _)| p), Some(primary));
+}
