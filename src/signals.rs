@@ -22,10 +22,10 @@ use crate::event::Event;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SignalKind {
-    /// `kvm invoked oom-killer: gfp_mask=…`.
+    /// `kvm invoked oom-killer: gfp_mask=…` (kernels before 2.6.30 without the colon).
     OomInvoked {
-        /// Whether the OOM is inside a memory cgroup (`Memory cgroup out of memory`).
-        memcg: bool,
+        /// The task that asked for memory when it ran out (`CPU 2/KVM`, `mysqld`).
+        invoker: String,
     },
     /// `oom-kill:constraint=…,task_memcg=/qemu.slice/101.scope,task=kvm,pid=32969,uid=0`.
     OomConstraint {
@@ -124,8 +124,12 @@ pub enum SignalKind {
     ThinPoolFull,
     /// A ZFS pool or vdev in a bad state, or a zio error.
     ZfsError,
-    /// `mce: [Hardware Error]` / machine check.
+    /// A machine check the CPU could not correct: `Machine Check Exception`, `Processor context
+    /// corrupt`, `Fatal machine check`, an uncorrectable MCE in the BMC's event log.
     MachineCheck,
+    /// A machine check notice: `mce: [Hardware Error]: Machine check events logged`, a CMCI storm
+    /// — corrected errors the kernel logged, not a fault by themselves.
+    MachineCheckNotice,
     /// `EDAC … CE` (corrected) memory error.
     EdacCorrected,
     /// `EDAC … UE` (uncorrected) memory error.
@@ -186,6 +190,7 @@ impl SignalKind {
             SignalKind::ThinPoolFull => "thin_pool_full",
             SignalKind::ZfsError => "zfs_error",
             SignalKind::MachineCheck => "machine_check",
+            SignalKind::MachineCheckNotice => "machine_check_notice",
             SignalKind::EdacCorrected => "edac_corrected",
             SignalKind::EdacUncorrected => "edac_uncorrected",
             SignalKind::ThermalThrottle => "thermal_throttle",
@@ -231,6 +236,8 @@ enum Pat {
     ThinFull,
     Zfs,
     Mce,
+    MceBank,
+    MceNotice,
     EdacCe,
     EdacUe,
     ThermalThrottle,
@@ -261,7 +268,7 @@ struct Row {
 const TABLE: &[Row] = &[
     Row {
         pat: Pat::OomInvoked,
-        regex: r"invoked oom-killer: ",
+        regex: r"invoked oom-killer(?::|,|$)",
         literals: &["invoked oom-killer"],
     },
     Row {
@@ -271,13 +278,13 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::OomKilled,
-        regex: r"(?:Out of memory|Memory cgroup out of memory|Out of memory \(oom_kill_allocating_task\)): Killed process \d+ \(",
-        literals: &["Killed process "],
+        regex: r"(?:Out of memory|Memory cgroup out of memory|Out of memory \(oom_kill_allocating_task\)): (?:Killed process (?:\d+ )?\(|Kill process \d+ \()",
+        literals: &["Killed process ", "Kill process "],
     },
     // Kernels ≤ 5.0: "Out of memory: Kill process N (comm) score …", then "Killed process N (comm) total-vm:…".
     Row {
         pat: Pat::OomKillOld,
-        regex: r"^Killed process \d+ \(.*\) total-vm:",
+        regex: r"^Killed process (?:\d+ )?\(.*\) total-vm:",
         literals: &["Killed process "],
     },
     Row {
@@ -404,8 +411,30 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::Mce,
-        regex: r"(?:mce: \[Hardware Error\]|Machine check events logged|\[Hardware Error\]: )",
-        literals: &["[Hardware Error]", "Machine check events logged"],
+        regex: r"(?:Machine Check Exception|[Pp]rocessor context corrupt|CPU context corrupt|Fatal [Mm]achine check|Uncorrectable Machine Check|\[Hardware Error\]: .*[Uu]ncorrected)",
+        literals: &[
+            "Machine Check Exception",
+            "rocessor context corrupt",
+            "CPU context corrupt",
+            "Fatal machine check",
+            "Fatal Machine check",
+            "Uncorrectable Machine Check",
+            "ncorrected",
+        ],
+    },
+    Row {
+        pat: Pat::MceBank,
+        regex: r"Bank \d+: [0-9a-fA-F]{16}",
+        literals: &["Bank "],
+    },
+    Row {
+        pat: Pat::MceNotice,
+        regex: r"(?:Machine check events logged|CMCI storm detected|\[Hardware Error\]: )",
+        literals: &[
+            "Machine check events logged",
+            "CMCI storm detected",
+            "[Hardware Error]: ",
+        ],
     },
     Row {
         pat: Pat::EdacCe,
@@ -585,10 +614,15 @@ impl Matcher {
     /// Compiles every pattern into one matcher.
     pub fn new() -> Matcher {
         let pats: Vec<&str> = TABLE.iter().map(|r| r.regex).collect();
-        let regex = Regex::new_many(&pats).unwrap_or_else(|e| {
-            // The patterns are constants; a failure is a bug caught by the unit tests.
-            panic!("signal patterns do not compile: {e}")
-        });
+        // MatchKind::All: every pattern that matches is reported, not only the leftmost-first
+        // one (a line can carry two signals).
+        let regex = Regex::builder()
+            .configure(Regex::config().match_kind(regex_automata::MatchKind::All))
+            .build_many(&pats)
+            .unwrap_or_else(|e| {
+                // The patterns are constants; a failure is a bug caught by the unit tests.
+                panic!("signal patterns do not compile: {e}")
+            });
         let literals: Vec<String> = required_literals()
             .into_iter()
             .map(regex_syntax_escape)
@@ -702,7 +736,12 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
     let text = String::from_utf8_lossy(msg);
     let text = text.as_ref();
     Some(match pat {
-        Pat::OomInvoked => SignalKind::OomInvoked { memcg: false },
+        Pat::OomInvoked => SignalKind::OomInvoked {
+            invoker: text
+                .split_once(" invoked oom-killer")
+                .map_or("", |(who, _)| who)
+                .to_string(),
+        },
         Pat::OomConstraint => SignalKind::OomConstraint {
             vmid: vmid_in_scope_path(text),
             task: kv(text, "task=").map(str::to_string),
@@ -710,11 +749,20 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             global: text.contains("global_oom"),
         },
         Pat::OomKilled | Pat::OomKillOld => {
-            let after = text.split_once("Killed process ")?.1;
-            let (pid, rest) = after.split_once(" (")?;
+            let after = text
+                .split_once("Killed process ")
+                .or_else(|| text.split_once("Kill process "))?
+                .1;
+            // `Killed process (comm)`: some kernels and pastes give no pid.
+            let (pid, rest) = match after.strip_prefix('(') {
+                Some(rest) => ("", rest),
+                None => after.split_once(" (")?,
+            };
             let comm = rest.rsplit_once(")").map_or(rest, |(c, _)| c);
-            // The comm ends at the `)` before ` total-vm` (a comm may hold parentheses).
-            let comm = match rest.find(") total-vm") {
+            // The comm ends at the `)` before ` total-vm` or ` score` (a comm may hold
+            // parentheses).
+            let end = rest.find(") total-vm").or_else(|| rest.find(") score "));
+            let comm = match end {
                 Some(end) => rest.get(..end).unwrap_or(comm),
                 None => comm,
             };
@@ -810,6 +858,19 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
         Pat::ThinFull => SignalKind::ThinPoolFull,
         Pat::Zfs => SignalKind::ZfsError,
         Pat::Mce => SignalKind::MachineCheck,
+        Pat::MceNotice => SignalKind::MachineCheckNotice,
+        // The bank's status register says whether the error was corrected: bit 61 (UC) set is
+        // an uncorrected error, whatever the surrounding words.
+        Pat::MceBank => {
+            let (_, rest) = text.split_once("Bank ")?;
+            let (_, hex) = rest.split_once(": ")?;
+            let status = u64::from_str_radix(hex.get(..16)?, 16).ok()?;
+            if status & (1 << 61) != 0 {
+                SignalKind::MachineCheck
+            } else {
+                SignalKind::MachineCheckNotice
+            }
+        }
         Pat::EdacCe => SignalKind::EdacCorrected,
         Pat::EdacUe => SignalKind::EdacUncorrected,
         Pat::ThermalThrottle => SignalKind::ThermalThrottle,
@@ -881,8 +942,16 @@ fn kv<'a>(text: &'a str, key: &str) -> Option<&'a str> {
     Some(rest.split([',', ' ']).next().unwrap_or(rest))
 }
 
-/// `…/qemu.slice/101.scope…` → 101.
+/// `…/qemu.slice/101.scope…` → 101; a Proxmox container's cgroup `/lxc/101/…` or
+/// `/lxc/101,` → 101 (the CTID counts as the guest's id).
 pub fn vmid_in_scope_path(text: &str) -> Option<u32> {
+    if let Some((_, rest)) = text.split_once("task_memcg=/lxc/") {
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let after = rest.get(digits.len()..)?;
+        if after.is_empty() || after.starts_with(['/', ',', ' ']) {
+            return digits.parse().ok();
+        }
+    }
     let rest = text.split_once("qemu.slice/")?.1;
     let digits = rest.strip_suffix(".scope").unwrap_or(rest);
     let digits: String = digits.chars().take_while(char::is_ascii_digit).collect();
@@ -957,7 +1026,9 @@ mod tests {
     fn oom_report_of_a_pve_host() {
         assert_eq!(
             one(b"kernel", b"kvm invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=0"),
-            SignalKind::OomInvoked { memcg: false }
+            SignalKind::OomInvoked {
+                invoker: "kvm".into()
+            }
         );
         assert_eq!(
             one(b"kernel", b"oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=ns,mems_allowed=0,global_oom,task_memcg=/qemu.slice/101.scope,task=kvm,pid=32969,uid=0"),
@@ -1086,13 +1157,13 @@ mod tests {
             one(b"kernel", b"I/O error, dev sda, sector 123456 op 0x1:(WRITE) flags 0x800 phys_seg 1 prio class 2"),
             SignalKind::BlockIoError { device: Some("sda".into()) }
         );
+        // One line, two signals: QEMU paused the VM, and the disk is full.
         assert_eq!(
-            one(
+            kinds(
                 b"QEMU",
                 b"kvm: block I/O error in device 'drive-scsi0': No space left on device (28)"
-            )
-            .name(),
-            "io_error_pause"
+            ),
+            vec![SignalKind::IoErrorPause, SignalKind::NoSpace]
         );
         assert!(
             kinds(
@@ -1106,7 +1177,15 @@ mod tests {
     #[test]
     fn hardware_and_shutdown_wordings() {
         for (ident, msg, want) in [
-            (&b"kernel"[..], &b"mce: [Hardware Error]: Machine check events logged"[..], "machine_check"),
+            (&b"kernel"[..], &b"mce: [Hardware Error]: Machine check events logged"[..], "machine_check_notice"),
+            (b"kernel", b"mce: [Hardware Error]: CPU 1: Machine Check Exception: 4 Bank 0: b200000080060001", "machine_check"),
+            (b"kernel", b"mce: [Hardware Error]: Machine check: Processor context corrupt", "machine_check"),
+            (b"kernel", b"Kernel panic - not syncing: Fatal machine check", "machine_check"),
+            (b"kernel", b"Kernel panic: CPU context corrupt", "machine_check"),
+            (b"", b"LOG: Uncorrectable Machine Check Exception (Board 0, Processor 1, APIC ID 0x00000010, Bank 0x00000005)", "machine_check"),
+            (b"kernel", b"CMCI storm detected: switching to poll mode", "machine_check_notice"),
+            (b"kernel", b"mce: [Hardware Error]: CPU 3: Machine Check: 0 Bank 8: cc00008000010090", "machine_check_notice"),
+            (b"kernel", b"mce: [Hardware Error]: CPU 0: Machine Check: 0 Bank 4: be00000000800400", "machine_check"),
             (b"kernel", b"EDAC MC0: 1 CE memory read error on CPU_SrcID#0_Ha#0_Chan#1_DIMM#0 (channel:1 slot:0 page:0x1 offset:0x0 grain:32 syndrome:0x0)", "edac_corrected"),
             (b"kernel", b"EDAC MC0: 1 UE memory read error on CPU_SrcID#0_Ha#0_Chan#1_DIMM#0", "edac_uncorrected"),
             (b"kernel", b"CPU0: Core temperature above threshold, cpu clock throttled (total events = 1)", "thermal_throttle"),
@@ -1308,5 +1387,48 @@ mod tests {
             assert!(!row.literals.is_empty(), "{:?}", row.pat);
             assert!(row.literals.iter().all(|l| all.contains(l)));
         }
+    }
+
+    #[test]
+    fn oom_wordings_of_old_kernels_containers_and_other_vmms() {
+        assert_eq!(
+            one(b"kernel", b"CPU 2/KVM invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=872"),
+            SignalKind::OomInvoked { invoker: "CPU 2/KVM".into() }
+        );
+        // 2.6 kernels: no colon after the word.
+        assert_eq!(
+            one(
+                b"kernel",
+                b"mysqld invoked oom-killer, gfp_mask=0x201da, order=0, oomkilladj=0"
+            ),
+            SignalKind::OomInvoked {
+                invoker: "mysqld".into()
+            }
+        );
+        assert_eq!(
+            one(
+                b"kernel",
+                b"Out of memory: Kill process 6643 (mysqld) score 375 or sacrifice child"
+            ),
+            SignalKind::OomKilled {
+                pid: Some(6643),
+                comm: "mysqld".into(),
+                anon_rss_kb: None,
+                memcg: false
+            }
+        );
+        assert!(matches!(
+            one(b"kernel", b"Memory cgroup out of memory: Killed process (php-fpm) total-vm:912340kB, anon-rss:501234kB, file-rss:0kB"),
+            SignalKind::OomKilled { pid: None, memcg: true, .. }
+        ));
+        // A Proxmox container's cgroup names its CTID.
+        assert_eq!(
+            one(b"kernel", b"oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=pulse.service,mems_allowed=0,oom_memcg=/lxc/703/ns/system.slice/pulse.service,task_memcg=/lxc/703/ns/system.slice/pulse.service,task=pulse,pid=3783517,uid=100999"),
+            SignalKind::OomConstraint { vmid: Some(703), task: Some("pulse".into()), pid: Some(3_783_517), global: false }
+        );
+        assert!(matches!(
+            one(b"kernel", b"Out of memory: Killed process 3120 (firecracker) total-vm:4202960kB, anon-rss:4175940kB, file-rss:0kB, shmem-rss:4kB, UID:0 pgtables:8240kB oom_score_adj:0"),
+            SignalKind::OomKilled { pid: Some(3120), .. }
+        ));
     }
 }

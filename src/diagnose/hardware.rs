@@ -25,7 +25,7 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
     let indirect = |k: &SignalKind| -> Option<f64> {
         Some(match k {
             SignalKind::ThermalThrottle => 0.4,
-            SignalKind::EdacCorrected => 0.35,
+            SignalKind::EdacCorrected | SignalKind::MachineCheckNotice => 0.35,
             _ => return None,
         })
     };

@@ -221,9 +221,14 @@ mod tests {
     #[test]
     fn a_kvm_kill_with_its_constraint_line_names_the_vm() {
         let mut kit = Kit::new();
-        kit.host(0, SignalKind::OomInvoked { memcg: false })
-            .host(0, constraint(Some(101), 4242))
-            .host(0, kill(4242, "kvm"));
+        kit.host(
+            0,
+            SignalKind::OomInvoked {
+                invoker: "kvm".into(),
+            },
+        )
+        .host(0, constraint(Some(101), 4242))
+        .host(0, kill(4242, "kvm"));
         let index = kit.index();
         let f = kit.context(&index);
         let x = memory(&f).unwrap();

@@ -208,9 +208,12 @@ pub fn diagnose(analysis: &Analysis<'_>, only_vm: Option<u32>) -> Diagnosis {
     let context = Context::from_analysis(analysis, only_vm);
     let mut diagnosis = verdict::run(&context);
     for finding in &mut diagnosis.findings {
+        // A record carrying two signals (QEMU's pause on a full disk) is cited once.
+        let mut seen = std::collections::BTreeSet::new();
         finding.evidence = finding
             .cites
             .iter()
+            .filter(|c| seen.insert(c.cite))
             .map(|c| {
                 let mut e = evidence::cite(&analysis.sources, c.cite, c.time)
                     .unwrap_or_else(Evidence::empty);
