@@ -103,6 +103,11 @@ pub enum SignalKind {
     GuestAgentFreeze,
     /// A guest agent froze the guest's file systems (`guest-fsfreeze called`).
     GuestFsFreeze,
+    /// A VM's QEMU process crashed: the kernel's `qemu-system-x86[pid]: segfault at …`,
+    /// libvirt's `shutting down, reason=crashed`, Xen's toolstack losing the domain's QMP socket.
+    QemuCrashed,
+    /// QEMU ended on a signal someone sent it: `terminating on signal 15 from pid …`.
+    QemuTerminated,
     /// `VM 101 qmp command failed - VM 101 not running`.
     VmNotRunning {
         /// The VM.
@@ -182,6 +187,8 @@ impl SignalKind {
             SignalKind::VmNic { .. } => "vm_nic",
             SignalKind::GuestAgentFreeze => "guest_agent_freeze",
             SignalKind::GuestFsFreeze => "guest_fs_freeze",
+            SignalKind::QemuCrashed => "qemu_crashed",
+            SignalKind::QemuTerminated => "qemu_terminated",
             SignalKind::VmNotRunning { .. } => "vm_not_running",
             SignalKind::IoErrorPause => "io_error_pause",
             SignalKind::BlockIoError { .. } => "block_io_error",
@@ -225,6 +232,8 @@ enum Pat {
     VmNic,
     AgentFreeze,
     GuestFreeze,
+    QemuCrash,
+    QemuTerm,
     VmNotRunning,
     IoErrorPause,
     BlockIo,
@@ -278,7 +287,7 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::OomKilled,
-        regex: r"(?:Out of memory|Memory cgroup out of memory|Out of memory \(oom_kill_allocating_task\)): (?:Killed process (?:\d+ )?\(|Kill process \d+ \()",
+        regex: r"(?:[Oo]ut of memory|Memory cgroup out of memory|Out of memory \(oom_kill_allocating_task\)): (?:Killed process (?:\d+ )?\(|Kill process \d+ \()",
         literals: &["Killed process ", "Kill process "],
     },
     // Kernels ≤ 5.0: "Out of memory: Kill process N (comm) score …", then "Killed process N (comm) total-vm:…".
@@ -331,6 +340,16 @@ const TABLE: &[Row] = &[
         pat: Pat::GuestFreeze,
         regex: r"guest-fsfreeze called",
         literals: &["guest-fsfreeze called"],
+    },
+    Row {
+        pat: Pat::QemuCrash,
+        regex: r"(?:^(?:qemu[\w.-]*|kvm)\[\d+\]: segfault at |shutting down, reason=crashed|EPOLL error on domain-\d+, close QMP socket)",
+        literals: &["segfault at ", "reason=crashed", "close QMP socket"],
+    },
+    Row {
+        pat: Pat::QemuTerm,
+        regex: r"terminating on signal \d+ from pid \d+",
+        literals: &["terminating on signal "],
     },
     Row {
         pat: Pat::VmNotRunning,
@@ -393,8 +412,13 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::ThinFull,
-        regex: r"(?:switching pool to out-of-data-space|thin: .*out-of-data-space|Thin pool .* is full|thin pool .* 100\.00%)",
-        literals: &["out-of-data-space", "Thin pool ", "thin pool "],
+        regex: r"(?:switching pool to out-of-data-space|thin: .*out-of-data-space|Thin pool .* is full|thin pool .* 100\.00%|free space in thin pool \S+ reached threshold|Insufficient free space: \d+ extents needed)",
+        literals: &[
+            "out-of-data-space",
+            "Thin pool ",
+            "thin pool ",
+            "Insufficient free space: ",
+        ],
     },
     Row {
         pat: Pat::Zfs,
@@ -463,7 +487,7 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::Shutdown,
-        regex: r"^(?:System is powering down|System is rebooting|Powering off\.\.\.|reboot: (?:Power down|Restarting system)|Reached target (?:[\w-]+\.target - )?(?:Power-Off|System Power Off|Reboot|System Reboot|Shutdown|System Shutdown)|Shutting down\.$|Powering off\.$|Rebooting\.$|Journal stopped$|Received SIGTERM from PID 1 \(systemd\))",
+        regex: r"^(?:System is powering down|System is rebooting|Powering off\.\.\.|reboot: (?:Power down|Restarting system)|Reached target (?:[\w-]+\.target - )?(?:Power-Off|System Power Off|Reboot|System Reboot|Shutdown|System Shutdown)|Shutting down\.$|Powering off\.$|Rebooting\.$|Journal stopped$|Received SIGTERM from PID 1 \(systemd\)|Stopped target (?:Multi-User System|Graphical Interface|Basic System|Local File Systems|Remote File Systems|Cloud-init target|System Initialization)\.)",
         literals: &[
             "System is powering down",
             "System is rebooting",
@@ -474,6 +498,7 @@ const TABLE: &[Row] = &[
             "Rebooting.",
             "Journal stopped",
             "Received SIGTERM from PID 1",
+            "Stopped target ",
         ],
     },
     Row {
@@ -509,8 +534,11 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::Fencing,
-        regex: r"(?:watchdog expired|watchdog is about to expire|node needs to be fenced|FENCE: Try to fence|fencing: acknowledged|state changed from '[a-z]+' (?:to|=>) 'fence')",
+        regex: r"(?:watchdog expired|watchdog is about to expire|node needs to be fenced|FENCE: Try to fence|fencing: acknowledged|state changed from '[a-z]+' (?:to|=>) 'fence'|Cluster node \S+ will be fenced|Scheduling Node \S+ for STONITH|Lost connection to cluster layer)",
         literals: &[
+            "will be fenced",
+            "for STONITH",
+            "Lost connection to cluster layer",
             "watchdog expired",
             "watchdog is about to expire",
             "node needs to be fenced",
@@ -761,7 +789,10 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             let comm = rest.rsplit_once(")").map_or(rest, |(c, _)| c);
             // The comm ends at the `)` before ` total-vm` or ` score` (a comm may hold
             // parentheses).
-            let end = rest.find(") total-vm").or_else(|| rest.find(") score "));
+            let end = rest
+                .find(") total-vm")
+                .or_else(|| rest.find(")total-vm"))
+                .or_else(|| rest.find(") score "));
             let comm = match end {
                 Some(end) => rest.get(..end).unwrap_or(comm),
                 None => comm,
@@ -832,6 +863,8 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             })?,
         },
         Pat::AgentFreeze => SignalKind::GuestAgentFreeze,
+        Pat::QemuCrash => SignalKind::QemuCrashed,
+        Pat::QemuTerm => SignalKind::QemuTerminated,
         Pat::GuestFreeze => SignalKind::GuestFsFreeze,
         Pat::VmNotRunning => SignalKind::VmNotRunning {
             vmid: text.strip_prefix("VM ")?.split(' ').next()?.parse().ok()?,
@@ -1184,6 +1217,15 @@ mod tests {
             (b"kernel", b"Kernel panic: CPU context corrupt", "machine_check"),
             (b"", b"LOG: Uncorrectable Machine Check Exception (Board 0, Processor 1, APIC ID 0x00000010, Bank 0x00000005)", "machine_check"),
             (b"kernel", b"CMCI storm detected: switching to poll mode", "machine_check_notice"),
+            (b"pengine", b"warning: Cluster node node5.domian will be fenced: mode1:3 failed there", "fencing"),
+            (b"pengine", b"warning: Scheduling Node node5.domian for STONITH", "fencing"),
+            (b"pacemaker-controld", b"crit: Lost connection to cluster layer, shutting down", "fencing"),
+            (b"qubesd", b"vm.Vault: Start failed:   Cannot create new thin volume, free space in thin pool qubes_dom0/vm-pool reached threshold.", "thin_pool_full"),
+            (b"lvm", b"Insufficient free space: 41183 extents needed, but only 24498 available", "thin_pool_full"),
+            (b"systemd", b"Stopped target Multi-User System.", "shutdown_sequence"),
+            (b"kernel", b"qemu-system-x86[74541]: segfault at 0 ip 000055aec7deca87 sp 00007ffed953e900 error 4 in qemu-system-x86_64[55aec79c7000+5de000] likely on CPU 1 (core 1, socket 0)", "qemu_crashed"),
+            (b"", b"2025-11-18 12:31:50.336+0000: shutting down, reason=crashed", "qemu_crashed"),
+            (b"", b"qemu-system-x86_64: terminating on signal 15 from pid 4242 (/usr/sbin/libvirtd)", "qemu_terminated"),
             (b"kernel", b"mce: [Hardware Error]: CPU 3: Machine Check: 0 Bank 8: cc00008000010090", "machine_check_notice"),
             (b"kernel", b"mce: [Hardware Error]: CPU 0: Machine Check: 0 Bank 4: be00000000800400", "machine_check"),
             (b"kernel", b"EDAC MC0: 1 CE memory read error on CPU_SrcID#0_Ha#0_Chan#1_DIMM#0 (channel:1 slot:0 page:0x1 offset:0x0 grain:32 syndrome:0x0)", "edac_corrected"),

@@ -61,6 +61,14 @@ fn every_scenario_gets_its_expected_verdict() {
             ));
             continue;
         }
+        if let Some(outcome) = expected.get("outcome")
+            && verdict["outcome"] != *outcome
+        {
+            wrong.push(format!(
+                "{name}: expected outcome {outcome}, got {}",
+                verdict["outcome"]
+            ));
+        }
         if let Some(vms) = expected["affected_vms"].as_array() {
             for vm in vms {
                 if !verdict["affected_vms"].as_array().unwrap().contains(vm) {

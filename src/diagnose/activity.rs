@@ -13,15 +13,94 @@ use crate::signals::SignalKind;
 /// How far before a kill an activity counts as running.
 const ACTIVITY_WINDOW_H: i64 = 2;
 
-/// resource_intensive_operation: memory ran out while a named activity was running.
+/// What activity a process name is, when it is one: the OOM killer's victim or the task that
+/// invoked it being a dump, a backup, an import, a copy, an upgrade or a build says what drove
+/// memory out.
+pub fn activity_of_process(name: &str) -> Option<&'static str> {
+    let n = name.to_ascii_lowercase();
+    let n = n.rsplit('/').next().unwrap_or(&n);
+    let is = |names: &[&str]| names.contains(&n);
+    let starts = |prefixes: &[&str]| prefixes.iter().any(|x| n.starts_with(x));
+    Some(
+        if is(&[
+            "mysqldump",
+            "mariadb-dump",
+            "mydumper",
+            "myloader",
+            "pg_dump",
+            "pg_dumpall",
+            "pg_restore",
+            "pg_basebackup",
+            "xtrabackup",
+            "mariabackup",
+            "restic",
+            "borg",
+            "vzdump",
+            "duplicity",
+            "rsnapshot",
+            "mongodump",
+            "mongorestore",
+        ]) || starts(&["clickhouse-back", "proxmox-backup", "pbs-", "vma"])
+        {
+            "a backup or dump"
+        } else if is(&[
+            "qemu-img", "rsync", "dd", "cp", "scp", "rclone", "wget", "curl", "skopeo",
+        ]) {
+            "an import, copy or transfer"
+        } else if is(&[
+            "apt",
+            "apt-get",
+            "aptitude",
+            "dpkg",
+            "unattended-upgr",
+            "dnf",
+            "yum",
+            "zypper",
+            "packagekitd",
+            "rpm",
+        ]) || starts(&["qubes-dom0-upd"])
+        {
+            "a package upgrade"
+        } else if is(&[
+            "cc1", "cc1plus", "ld", "rustc", "cargo", "gradle", "mvn", "npm", "yarn", "grunt",
+            "webpack", "bundle", "pip", "go", "javac",
+        ]) {
+            "a build"
+        } else {
+            return None;
+        },
+    )
+}
+
+/// The processes the OOM killer killed, and those that invoked it, that are activities.
+fn oom_processes<'a>(f: &Context<'a>) -> Vec<(&'a Entry, String)> {
+    f.signals()
+        .filter_map(|s| {
+            let (name, role) = match &s.kind {
+                SignalKind::OomKilled { comm, .. } => (comm.as_str(), "killed"),
+                SignalKind::OomInvoked { invoker } => (invoker.as_str(), "ran out of memory"),
+                _ => return None,
+            };
+            let what = activity_of_process(name)?;
+            Some((s, format!("{what} ({name} {role})")))
+        })
+        .collect()
+}
+
+/// resource_intensive_operation: memory ran out while a named activity was running: the
+/// OOM killer's victim or invoker is the activity, or an activity was logged before the kill
+/// (within the window when both are dated; anywhere in a fragment without times).
 pub fn activity(f: &Context<'_>, memory: &Finding) -> Option<Finding> {
     if memory.indirect_only {
         return None;
     }
-    let kill = memory.time?;
-    let from = kill - Duration::hours(ACTIVITY_WINDOW_H);
-    let in_window = |s: &Entry| f.time(s).is_some_and(|t| t >= from && t <= kill);
-    let mut running: Vec<(&Entry, String)> = Vec::new();
+    let mut running: Vec<(&Entry, String)> = oom_processes(f);
+    let kill = memory.time;
+    let in_window = |s: &Entry| match (f.time(s), kill) {
+        (Some(t), Some(kill)) => t >= kill - Duration::hours(ACTIVITY_WINDOW_H) && t <= kill,
+        // Undated: a pasted fragment, read as one episode.
+        _ => true,
+    };
     for s in f.signals().filter(|s| in_window(s)) {
         let what = match &s.kind {
             SignalKind::Backup {
@@ -31,7 +110,8 @@ pub fn activity(f: &Context<'_>, memory: &Finding) -> Option<Finding> {
                 // Still running at the kill: no end of the same backup before it.
                 let ended = f
                     .time(s)
-                    .is_some_and(|start| f.backup_ended_between(*vmid, start, kill));
+                    .zip(kill)
+                    .is_some_and(|(start, kill)| f.backup_ended_between(*vmid, start, kill));
                 if ended {
                     continue;
                 }
@@ -51,7 +131,7 @@ pub fn activity(f: &Context<'_>, memory: &Finding) -> Option<Finding> {
                 };
                 // The same task (its whole UPID) ended before the kill.
                 let started = f.time(s);
-                let ended = f.task_ended_between(upid, started, kill);
+                let ended = kill.is_some_and(|kill| f.task_ended_between(upid, started, kill));
                 if ended {
                     continue;
                 }
@@ -60,7 +140,10 @@ pub fn activity(f: &Context<'_>, memory: &Finding) -> Option<Finding> {
             // Upgrades and transfers have no end line: they count in the hour before the kill,
             // on the host or inside the VM that was killed.
             SignalKind::PackageUpgrade | SignalKind::LargeTransfer => {
-                let near = f.time(s).is_some_and(|t| t >= kill - Duration::hours(1));
+                let near = match (f.time(s), kill) {
+                    (Some(t), Some(kill)) => t >= kill - Duration::hours(1),
+                    _ => true,
+                };
                 let here = f.role(s) != Role::Guest
                     || f.source_vmid(s).is_some_and(|v| memory.vmids.contains(&v));
                 if !(near && here) {
@@ -77,14 +160,16 @@ pub fn activity(f: &Context<'_>, memory: &Finding) -> Option<Finding> {
         running.push((s, what));
     }
     let (first, what) = running.first()?;
+    let started = f
+        .time(first)
+        .map(|t| format!(" (started {})", crate::event::rfc3339(t)))
+        .unwrap_or_default();
     let mut x = finding(
         Family::ResourceIntensiveOperation,
         (memory.confidence + 0.02).min(0.95),
-        format!(
-            "memory ran out while {what} was running (started {})",
-            f.time(first).map(crate::event::rfc3339).unwrap_or_default()
-        ),
+        format!("memory ran out while {what} was running{started}"),
     );
+    x.outcome = memory.outcome;
     x.vmids = memory.vmids.clone();
     x.time = memory.time;
     x.cites = running.iter().map(|(s, _)| f.cite(s)).collect();

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::context::{Context, find, finding};
-use super::{Family, Finding};
+use super::{Family, Finding, Outcome};
 use crate::event::Role;
 use crate::index::Entry;
 use crate::signals::SignalKind;
@@ -23,7 +23,8 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
                 && matches!(s.kind, SignalKind::PowerKey | SignalKind::ShutdownSequence)
         })
         .collect();
-    let deactivated = find(f, |k| matches!(k, SignalKind::ScopeDeactivated { .. }));
+    let mut deactivated = find(f, |k| matches!(k, SignalKind::ScopeDeactivated { .. }));
+    let terminated = find(f, |k| matches!(k, SignalKind::QemuTerminated));
     let (confidence, title, indirect) = if !tasks.is_empty() {
         let vm = tasks.iter().find_map(|s| match &s.kind {
             SignalKind::TaskStart { task, vmid, .. } | SignalKind::TaskEnd { task, vmid, .. } => {
@@ -57,6 +58,12 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
             "the guest went through systemd's shutdown sequence".to_string(),
             false,
         )
+    } else if !terminated.is_empty() {
+        (
+            0.7,
+            "QEMU ended on a signal another process sent it (the host's toolstack or an operator stopping the VM)".to_string(),
+            false,
+        )
     } else if !deactivated.is_empty() {
         (
             0.6,
@@ -66,7 +73,9 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
     } else {
         return None;
     };
+    deactivated.extend(terminated);
     let mut x = finding(Family::CleanShutdown, confidence, title);
+    x.outcome = Outcome::VmStopped;
     x.indirect_only = indirect;
     // A later unclean restart of the guest is the incident, not this orderly stop.
     let latest_clean = tasks

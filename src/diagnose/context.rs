@@ -332,6 +332,7 @@ pub fn finding(family: Family, confidence: f64, title: String) -> Finding {
         indirect_only: false,
         vmids: Vec::new(),
         time: None,
+        outcome: super::Outcome::Unknown,
     }
 }
 

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::context::{Cited, Context, finding};
 use super::stops::Stops;
-use super::{Family, Finding};
+use super::{Family, Finding, Outcome};
 use crate::event::Role;
 use crate::index::Entry;
 use crate::signals::SignalKind;
@@ -62,6 +62,18 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
             ),
         );
         x.time = strong.first().and_then(|s| f.time(s));
+        // The node went down when the kernel panicked or shut itself down over the fault.
+        x.outcome = if f.signals().any(|s| {
+            s.role != Role::Guest
+                && matches!(
+                    s.kind,
+                    SignalKind::KernelPanic | SignalKind::ThermalShutdown
+                )
+        }) {
+            Outcome::HostReset
+        } else {
+            Outcome::Unknown
+        };
         x.cites = strong
             .iter()
             .chain(weak.iter())
@@ -76,6 +88,7 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
             "the host stopped without a shutdown and no software cause was logged (power loss or reset?)".to_string(),
         );
         x.indirect_only = true;
+        x.outcome = Outcome::HostReset;
         x.time = time;
         x.cites = evidence;
         return Some(x);

@@ -7,9 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::Family;
-use super::Finding;
-use super::context::{Cited, Context, find, finding};
+use super::context::{Cited, Context, find, finding, vm_of_guest_signals};
+use super::{Family, Finding, Outcome};
 use crate::event::Role;
 use crate::facts::FactKind;
 use crate::index::Entry;
@@ -38,36 +37,20 @@ const SCOPE_WINDOW_MS: i64 = 60_000;
 /// memory_overcommit: the host killed a VM's kvm process.
 pub fn memory(f: &Context<'_>) -> Option<Finding> {
     let mut vm_kills: Vec<(&Entry, Option<u32>)> = Vec::new();
-    let mut other_kills = Vec::new();
+    let mut service_kills = Vec::new();
     for s in f.signals() {
         if let SignalKind::OomKilled { comm, pid, .. } = &s.kind {
-            if f.role(s) == Role::Guest {
-                continue;
-            }
-            if comm == "kvm" || comm.starts_with("qemu") {
+            // A VM's process killed by its host (a guest's own kills are of its services).
+            if f.role(s) != Role::Guest && is_vm_process(comm) {
                 vm_kills.push((s, kill_vmid(f, s, *pid)));
             } else {
-                other_kills.push(s);
+                service_kills.push(s);
             }
         }
     }
     let scope = find(f, |k| matches!(k, SignalKind::ScopeOomKilled { .. }));
     if vm_kills.is_empty() && scope.is_empty() {
-        if other_kills.is_empty() {
-            return None;
-        }
-        let mut x = finding(
-            Family::MemoryOvercommit,
-            0.45,
-            format!(
-                "the host's OOM killer killed {} process(es), but no VM process",
-                other_kills.len()
-            ),
-        );
-        x.indirect_only = true;
-        x.time = other_kills.first().and_then(|s| f.time(s));
-        x.cites = other_kills.iter().map(|s| f.cite(s)).collect();
-        return Some(x);
+        return service_or_header(f, &service_kills);
     }
     let mut vmids: BTreeSet<u32> = vm_kills.iter().filter_map(|(_, v)| *v).collect();
     for s in &scope {
@@ -119,6 +102,7 @@ pub fn memory(f: &Context<'_>) -> Option<Finding> {
             .unwrap_or_default()
     );
     let mut x = finding(Family::MemoryOvercommit, confidence.min(0.95), title);
+    x.outcome = Outcome::VmStopped;
     x.vmids = vmids.into_iter().collect();
     x.time = time;
     // The kill, the constraint line, the scope lines, then the invocation.
@@ -154,6 +138,100 @@ pub fn memory(f: &Context<'_>) -> Option<Finding> {
     }
     Some(x)
 }
+
+/// Whether a process name is a VM's: QEMU/KVM (`kvm`, `qemu-system-x86_64`, a vCPU thread `CPU 2/KVM`)
+/// or another VMM (firecracker, cloud-hypervisor, crosvm).
+pub fn is_vm_process(comm: &str) -> bool {
+    comm == "kvm"
+        || comm.starts_with("qemu")
+        || comm.ends_with("/KVM")
+        || matches!(comm, "firecracker" | "cloud-hypervisor" | "crosvm")
+}
+
+/// Memory ran out, but no VM process was killed: the OOM killer killed services (on the host,
+/// inside a VM that kept running, or in a pasted fragment of either), or only its header was
+/// logged. Both are direct evidence that memory ran out (DESIGN.md §1: the family names the
+/// cause; the outcome says what stopped).
+fn service_or_header(f: &Context<'_>, kills: &[&Entry]) -> Option<Finding> {
+    let invoked = find(f, |k| matches!(k, SignalKind::OomInvoked { .. }));
+    if kills.is_empty() {
+        let first = invoked.first()?;
+        let invoker = match &first.kind {
+            SignalKind::OomInvoked { invoker } => invoker.as_str(),
+            _ => "",
+        };
+        let vm = is_vm_process(invoker);
+        let mut x = finding(
+            Family::MemoryOvercommit,
+            if vm { 0.7 } else { 0.65 },
+            format!(
+                "memory ran out: the OOM killer was invoked by {}{} (the victim is not in the logs)",
+                if vm { "the VM's process " } else { "" },
+                if invoker.is_empty() {
+                    "a task"
+                } else {
+                    invoker
+                }
+            ),
+        );
+        x.outcome = Outcome::Unknown;
+        x.time = first.time;
+        x.vmids = vm_of_guest_signals(f, &invoked);
+        x.cites = invoked
+            .iter()
+            .take(MAX_HEADERS)
+            .map(|s| f.cite(s))
+            .collect();
+        return Some(x);
+    }
+    let names: BTreeSet<&str> = kills
+        .iter()
+        .filter_map(|s| match &s.kind {
+            SignalKind::OomKilled { comm, .. } => Some(comm.as_str()),
+            _ => None,
+        })
+        .collect();
+    let memcg = kills
+        .iter()
+        .any(|s| matches!(s.kind, SignalKind::OomKilled { memcg: true, .. }));
+    let vmids = vm_of_guest_signals(f, kills);
+    let guest_only = kills.iter().all(|s| f.role(s) == Role::Guest);
+    let whose = if guest_only {
+        match vmids.as_slice() {
+            [v] => format!("inside VM {v}"),
+            _ => "inside the guest".to_string(),
+        }
+    } else if kills.iter().all(|s| f.role(s) == Role::Host) {
+        "on the host".to_string()
+    } else {
+        String::new()
+    };
+    let mut x = finding(
+        Family::MemoryOvercommit,
+        0.75,
+        format!(
+            "memory ran out{}{}: the OOM killer killed {} ({} kill{}); no VM process was killed",
+            if whose.is_empty() { "" } else { " " },
+            whose,
+            names.into_iter().collect::<Vec<_>>().join(", "),
+            kills.len(),
+            if kills.len() == 1 { "" } else { "s" },
+        ),
+    );
+    if memcg {
+        x.title
+            .push_str("; a memory cgroup's limit was reached (a container's or a service's)");
+    }
+    x.outcome = Outcome::ServiceKilled;
+    x.time = kills.first().and_then(|s| f.time(s));
+    x.vmids = vmids;
+    x.cites = kills.iter().map(|s| f.cite(s)).collect();
+    x.cites.extend(invoked.iter().take(1).map(|s| f.cite(s)));
+    Some(x)
+}
+
+/// OOM headers cited at most when no victim was logged.
+const MAX_HEADERS: usize = 3;
 
 /// The runbook's arithmetic: configured VM memory against the host's MemTotal.
 pub struct MemoryArithmetic {
@@ -287,17 +365,46 @@ mod tests {
     }
 
     #[test]
-    fn other_host_processes_killed_are_indirect_and_guest_kills_are_not_host_memory() {
+    fn a_service_killed_by_the_oom_killer_is_memory_evidence_of_its_own() {
+        // On the host: no VM process was killed, the service was.
         let mut kit = Kit::new();
         kit.host(0, kill(10, "pmxcfs"));
         let index = kit.index();
         let x = memory(&kit.context(&index)).unwrap();
-        assert!(x.indirect_only);
-        assert!((x.confidence - 0.45).abs() < 1e-9);
+        assert!(!x.indirect_only);
+        assert!((x.confidence - 0.75).abs() < 1e-9);
+        assert_eq!(x.outcome, Outcome::ServiceKilled);
+        assert!(x.title.contains("on the host"), "{}", x.title);
 
+        // Inside a VM that kept running: the guest's own OOM killer names its cause.
         let mut guest = Kit::new();
         guest.guest(101, 0, kill(10, "mysqld"));
         let index = guest.index();
-        assert!(memory(&guest.context(&index)).is_none());
+        let x = memory(&guest.context(&index)).unwrap();
+        assert_eq!(x.vmids, vec![101]);
+        assert_eq!(x.outcome, Outcome::ServiceKilled);
+        assert!(x.title.contains("inside VM 101"), "{}", x.title);
+    }
+
+    #[test]
+    fn an_oom_header_alone_is_memory_evidence() {
+        let mut kit = Kit::new();
+        kit.host(
+            0,
+            SignalKind::OomInvoked {
+                invoker: "CPU 0/KVM".into(),
+            },
+        );
+        let index = kit.index();
+        let x = memory(&kit.context(&index)).unwrap();
+        assert!((x.confidence - 0.7).abs() < 1e-9);
+        assert_eq!(x.outcome, Outcome::Unknown);
+        assert!(
+            x.title.contains("the VM's process CPU 0/KVM"),
+            "{}",
+            x.title
+        );
+        assert!(is_vm_process("qemu-system-x86_64") && is_vm_process("firecracker"));
+        assert!(!is_vm_process("mysqld"));
     }
 }

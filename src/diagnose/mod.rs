@@ -116,6 +116,26 @@ pub const ALL_FAMILIES: [Family; 7] = [
     Family::Inconclusive,
 ];
 
+/// What stopped (DESIGN.md §1 `verdict.outcome`): the family names the cause, the outcome what
+/// it did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The VM's process ended.
+    VmStopped,
+    /// QEMU paused the VM on an I/O error.
+    VmPaused,
+    /// The whole node went down.
+    HostReset,
+    /// A process inside a VM that kept running (or on the host) was killed.
+    ServiceKilled,
+    /// Nothing stopped.
+    None,
+    /// The logs do not say.
+    #[default]
+    Unknown,
+}
+
 /// One supported hypothesis.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Finding {
@@ -145,6 +165,9 @@ pub struct Finding {
     /// When it happened (the strongest evidence).
     #[serde(skip)]
     pub time: Option<DateTime<Utc>>,
+    /// What stopped, if this finding is the verdict.
+    #[serde(skip)]
+    pub outcome: Outcome,
 }
 
 /// The verdict: the strongest finding.
@@ -156,6 +179,8 @@ pub struct Verdict {
     pub confidence: f64,
     /// One paragraph for the postmortem.
     pub summary: String,
+    /// What stopped.
+    pub outcome: Outcome,
     /// When the incident happened, RFC 3339 UTC.
     pub incident_time: Option<String>,
     /// The VMs affected.

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use super::context::{Cited, Context, finding, vm_of_guest_signals};
 use super::stops::Stops;
-use super::{Family, Finding};
+use super::{Family, Finding, Outcome};
 use crate::event::Role;
 use crate::facts::FactKind;
 use crate::index::Entry;
@@ -90,6 +90,13 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
         title
     };
     let mut x = finding(Family::StorageExhaustion, confidence.min(0.95), title);
+    x.outcome = if basis.iter().any(|s| s.kind == SignalKind::IoErrorPause) {
+        Outcome::VmPaused
+    } else if f.signals().any(super::stops::is_stop) {
+        Outcome::VmStopped
+    } else {
+        Outcome::Unknown
+    };
     x.indirect_only = guest_only || historical;
     x.time = basis.first().and_then(|s| f.time(s));
     x.vmids = vm_of_guest_signals(f, &basis);

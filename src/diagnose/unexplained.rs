@@ -6,7 +6,7 @@ use chrono::Duration;
 
 use super::context::{Context, finding, vm_of_guest_signals};
 use super::verdict::VERDICT_FLOOR;
-use super::{Family, Finding};
+use super::{Family, Finding, Outcome};
 use crate::event::Role;
 use crate::index::Entry;
 use crate::signals::SignalKind;
@@ -59,6 +59,7 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
             "the VM stopped or restarted uncleanly, and nothing in the bundle says why".to_string(),
         );
         x.indirect_only = true;
+        x.outcome = Outcome::VmStopped;
         // The unclean signs first, the latest one dating the incident; then the restarts.
         let (mut cited, rest): (Vec<&Entry>, Vec<&Entry>) = stop_signals.iter().partition(|s| {
             matches!(
@@ -89,8 +90,18 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
         .signals()
         .filter(|s| f.role(s) == Role::Guest && matches!(s.kind, SignalKind::OomKilled { .. }))
         .collect();
-    // The guest's own logs running on without a restart are the best sign it never stopped.
-    let confidence = if f.coverage.has_guest { 0.65 } else { 0.5 };
+    // The guest's own logs running on without a restart are the best sign it never stopped; the
+    // host's logs without a stop, kill or pause of a VM are the next best (DESIGN.md §1: the
+    // runbook's first decision point). A fragment of unknown origin shows too little. Absence is
+    // indirect evidence: it is capped, never raised to the floor.
+    let c = f.coverage;
+    let confidence = if c.has_guest {
+        0.65
+    } else if c.has_host {
+        0.6
+    } else {
+        0.45
+    };
     let title = if guest_ooms.is_empty() {
         "no stop, restart or kill of a VM in the logs: the VM kept running (a service-level problem?)".to_string()
     } else {
@@ -98,6 +109,8 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
             .to_string()
     };
     let mut x = finding(Family::NotAShutdown, confidence, title);
+    x.outcome = Outcome::None;
+    x.indirect_only = true;
     x.cites = guest_ooms.iter().map(|s| f.cite(s)).collect();
     x.time = guest_ooms.first().and_then(|s| f.time(s));
     x.vmids = vm_of_guest_signals(f, &guest_ooms);

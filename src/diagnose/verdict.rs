@@ -14,7 +14,7 @@ use super::memory::{memory, memory_arithmetic};
 use super::named::named_causes;
 use super::storage::storage;
 use super::unexplained::not_a_shutdown;
-use super::{Diagnosis, Family, Finding, RunnerUp, Verdict};
+use super::{Diagnosis, Family, Finding, Outcome, RunnerUp, Verdict};
 
 /// Evidence that is indirect never reaches this.
 pub const INDIRECT_CAP: f64 = 0.75;
@@ -55,9 +55,14 @@ pub fn run(f: &Context<'_>) -> Diagnosis {
     let scale = f.coverage();
     let has_arithmetic = memory_arithmetic(f).is_some();
     for finding in &mut findings {
-        let mut c = finding.confidence * scale;
+        let raw = finding.confidence;
+        let mut c = raw * scale;
         if finding.indirect_only {
             c = c.min(INDIRECT_CAP);
+        } else if raw >= VERDICT_FLOOR {
+            // A bundle that shows little lowers confidence, but never pushes a direct signal
+            // (a kill, a pause, a fatal machine check) below the floor into `inconclusive`.
+            c = c.max(VERDICT_FLOOR);
         }
         finding.confidence = round2(c.clamp(0.0, 1.0));
         finding.cites.truncate(MAX_EVIDENCE);
@@ -212,6 +217,7 @@ fn verdict(f: &Context<'_>, findings: &[Finding]) -> Verdict {
         family,
         confidence,
         summary,
+        outcome: chosen.map_or(Outcome::Unknown, |x| x.outcome),
         incident_time: chosen.and_then(|x| x.time).map(crate::event::rfc3339),
         affected_vms: affected.into_iter().collect(),
     }
