@@ -13,6 +13,7 @@
 
 pub mod common;
 pub mod dmesg;
+pub mod fragment;
 pub mod journal;
 pub mod journal_export;
 pub mod journal_file;
@@ -53,6 +54,9 @@ pub enum FormatKind {
     /// Snapshot command outputs (`qm list`, `/proc/meminfo`, `df`, `zpool status`…); the
     /// variant names the command.
     Snapshot,
+    /// Pasted log lines without timestamps (bare kernel lines, `ident[pid]: msg`, `(XEN) …`):
+    /// undated events in file order.
+    Fragment,
     /// Content pvelog does not recognize (yet); every line is counted as unparsed.
     Unrecognized,
 }
@@ -373,6 +377,19 @@ pub const REGISTRY: &[FormatSpec] = &[
         name: "snapshot",
         detect: Detect::Fallback(snapshot::recognizes),
         parse: snapshot::parse,
+    },
+    FormatSpec {
+        kind: FormatKind::Fragment,
+        name: "fragment",
+        detect: Detect::Fallback(fragment::recognizes),
+        parse: |data, limits| {
+            drive(
+                FormatKind::Fragment,
+                data,
+                limits,
+                fragment::Parser::default(),
+            )
+        },
     },
     FormatSpec {
         kind: FormatKind::Unrecognized,
