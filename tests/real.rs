@@ -1,0 +1,306 @@
+//! Diagnosis accuracy on `corpora/real/`: log text from public incident reports, kept as it was
+//! posted, each case labelled from its thread before pvelog was run on it (`CASE.toml`; see
+//! `corpora/README.md`).
+//!
+//! The test prints the score per family, the held-out fifth apart, the outcome agreement and a
+//! calibration table (confidence bins against the share right), then checks:
+//! - the corpus itself: ≥ 60 cases, every case with an `https://` URL, a known label and a `why`,
+//!   every family labelled at least five times, `HELDOUT` naming existing cases (about a fifth);
+//! - the score never falls below the ratchet [`FLOOR`] (the issue's target is 90 %; the floor is
+//!   raised with every rule that moves a case, never lowered to make a change pass);
+//! - calibration: fewer than one in twenty verdicts at confidence ≥ 0.8 is wrong.
+//!
+//! Every case is diagnosed as `pvelog diagnose --format json FILES…` with a fixed reference time
+//! (a date after every post), so logs without a year resolve the same way whatever day the test
+//! runs.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions fail loudly on purpose"
+)]
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use support::{corpora, pvelog};
+
+/// The least share of cases (held-out included) that must get a right verdict. Raised as rules
+/// move cases; the target is 0.90.
+const FLOOR: f64 = 0.60;
+
+const FAMILIES: [&str; 7] = [
+    "memory_overcommit",
+    "resource_intensive_operation",
+    "storage_exhaustion",
+    "hardware",
+    "clean_shutdown",
+    "not_a_shutdown",
+    "inconclusive",
+];
+
+const OUTCOMES: [&str; 6] = [
+    "vm_stopped",
+    "vm_paused",
+    "host_reset",
+    "service_killed",
+    "none",
+    "unknown",
+];
+
+/// One case's `CASE.toml`, read with a line parser: the file holds only `key = "string"` and
+/// `key = ["string", …]` lines.
+#[derive(Debug, Default)]
+struct Case {
+    name: String,
+    dir: PathBuf,
+    url: String,
+    label: String,
+    outcome: String,
+    why: String,
+    alternatives: Vec<String>,
+    heldout: bool,
+}
+
+fn strings(value: &str) -> Vec<String> {
+    // Between quotes are the odd pieces; the corpus's strings hold no escaped quote.
+    value
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+fn read_case(dir: &Path, heldout: &[String]) -> Case {
+    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let text = std::fs::read_to_string(dir.join("CASE.toml")).unwrap();
+    let mut case = Case {
+        heldout: heldout.contains(&name),
+        name,
+        dir: dir.to_owned(),
+        ..Case::default()
+    };
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let first = strings(value).into_iter().next().unwrap_or_default();
+        match key.trim() {
+            "url" => case.url = first,
+            "label" => case.label = first,
+            "outcome" => case.outcome = first,
+            "why" => case.why = first,
+            "alternatives" => case.alternatives = strings(value),
+            _ => {}
+        }
+    }
+    case
+}
+
+fn cases() -> Vec<Case> {
+    let root = corpora().join("real");
+    let heldout: Vec<String> = std::fs::read_to_string(root.join("HELDOUT"))
+        .unwrap()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("CASE.toml").is_file())
+        .collect();
+    dirs.sort();
+    dirs.iter().map(|d| read_case(d, &heldout)).collect()
+}
+
+/// The verdict's family, confidence and outcome for one case.
+fn diagnose(case: &Case) -> (String, f64, String) {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&case.dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().is_some_and(|n| n != "CASE.toml"))
+        .collect();
+    files.sort();
+    let out = pvelog()
+        .args([
+            "diagnose",
+            "--format",
+            "json",
+            "--quiet",
+            "--reference-time",
+            "2030-01-01T00:00:00Z",
+        ])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}: exit {:?}: {}",
+        case.name,
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{}: not JSON: {e}", case.name));
+    let verdict = &json["verdict"];
+    (
+        verdict["family"].as_str().unwrap_or_default().to_owned(),
+        verdict["confidence"].as_f64().unwrap_or_default(),
+        verdict["outcome"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+#[test]
+fn the_corpus_is_well_formed() {
+    let all = cases();
+    assert!(all.len() >= 60, "{} cases, want ≥ 60", all.len());
+    for case in &all {
+        assert!(case.url.starts_with("https://"), "{}: url", case.name);
+        assert!(
+            FAMILIES.contains(&case.label.as_str()),
+            "{}: label",
+            case.name
+        );
+        assert!(
+            OUTCOMES.contains(&case.outcome.as_str()),
+            "{}: outcome {:?}",
+            case.name,
+            case.outcome
+        );
+        assert!(!case.why.is_empty(), "{}: why", case.name);
+        for alt in &case.alternatives {
+            assert!(FAMILIES.contains(&alt.as_str()), "{}: {alt}", case.name);
+        }
+        let logs = std::fs::read_dir(&case.dir).unwrap().count() - 1;
+        assert!(logs >= 1, "{}: no log file", case.name);
+    }
+    for family in FAMILIES {
+        let n = all.iter().filter(|c| c.label == family).count();
+        assert!(n >= 5, "{family}: {n} cases, want ≥ 5");
+    }
+    for outcome in &OUTCOMES[..5] {
+        assert!(
+            all.iter().any(|c| c.outcome == *outcome),
+            "no case with outcome {outcome}"
+        );
+    }
+    let held = all.iter().filter(|c| c.heldout).count();
+    let listed = std::fs::read_to_string(corpora().join("real/HELDOUT"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .count();
+    assert_eq!(held, listed, "HELDOUT names a case that does not exist");
+    assert!(
+        held * 6 >= all.len() && held * 4 <= all.len(),
+        "held out {held} of {}",
+        all.len()
+    );
+}
+
+#[derive(Default)]
+struct Tally {
+    right: usize,
+    total: usize,
+}
+
+impl Tally {
+    fn add(&mut self, right: bool) {
+        self.total += 1;
+        self.right += usize::from(right);
+    }
+    fn show(&self) -> String {
+        if self.total == 0 {
+            return "-".into();
+        }
+        format!(
+            "{:>2}/{:<2} {:>4.0} %",
+            self.right,
+            self.total,
+            100.0 * self.right as f64 / self.total as f64
+        )
+    }
+}
+
+#[test]
+fn real_incidents_get_a_right_verdict() {
+    let all = cases();
+    let mut per_family: BTreeMap<&str, (Tally, Tally)> = BTreeMap::new();
+    let (mut dev, mut held, mut outcome) = (Tally::default(), Tally::default(), Tally::default());
+    // Bins: [0, 0.5), [0.5, 0.6), [0.6, 0.7), [0.7, 0.8), [0.8, 1].
+    let mut bins: [Tally; 5] = Default::default();
+    let mut wrong = Vec::new();
+    for case in &all {
+        let (family, confidence, got_outcome) = diagnose(case);
+        let right = family == case.label || case.alternatives.contains(&family);
+        let entry = per_family.entry(case.label.as_str()).or_default();
+        if case.heldout {
+            held.add(right);
+            entry.1.add(right);
+        } else {
+            dev.add(right);
+            entry.0.add(right);
+        }
+        if right && case.outcome != "unknown" {
+            outcome.add(got_outcome == case.outcome);
+        }
+        let bin = match confidence {
+            c if c < 0.5 => 0,
+            c if c < 0.6 => 1,
+            c if c < 0.7 => 2,
+            c if c < 0.8 => 3,
+            _ => 4,
+        };
+        bins[bin].add(right);
+        if !right {
+            wrong.push(format!(
+                "{}{}: labelled {}, got {family} ({confidence:.2})",
+                case.name,
+                if case.heldout { " [held out]" } else { "" },
+                case.label
+            ));
+        }
+    }
+    let mut table = String::from("family                        developed  held out\n");
+    for family in FAMILIES {
+        let (d, h) = per_family.remove(family).unwrap_or_default();
+        table += &format!("{family:<29} {:<10} {}\n", d.show(), h.show());
+    }
+    let total = Tally {
+        right: dev.right + held.right,
+        total: dev.total + held.total,
+    };
+    table += &format!(
+        "{:<29} {:<10} {}\nall: {}   outcome where the family is right: {}\n",
+        "overall",
+        dev.show(),
+        held.show(),
+        total.show(),
+        outcome.show()
+    );
+    table += "confidence  right\n";
+    for (name, bin) in ["< 0.5", "0.5-0.6", "0.6-0.7", "0.7-0.8", ">= 0.8"]
+        .iter()
+        .zip(&bins)
+    {
+        table += &format!("{name:<11} {}\n", bin.show());
+    }
+    eprintln!("{table}\nwrong:\n  {}", wrong.join("\n  "));
+    let share = total.right as f64 / total.total as f64;
+    assert!(
+        share >= FLOOR,
+        "score {share:.2} below the floor {FLOOR}\n{table}"
+    );
+    let high = &bins[4];
+    assert!(
+        (high.total - high.right) * 20 < high.total.max(1),
+        "{} of {} verdicts at ≥ 0.8 are wrong",
+        high.total - high.right,
+        high.total
+    );
+}
