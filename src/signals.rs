@@ -158,6 +158,9 @@ pub enum SignalKind {
     HungTask,
     /// Watchdog expiry or HA fencing.
     Fencing,
+    /// Trouble a machine runs through without stopping: a failed service, a lost cluster link
+    /// or quorum, a lost power-supply redundancy, a network link down.
+    Degraded,
     /// A package upgrade (apt, dpkg, unattended-upgrades, dnf, yum).
     PackageUpgrade,
     /// A backup job (vzdump, Proxmox Backup Server client, restic, borg, mysqldump).
@@ -209,6 +212,7 @@ impl SignalKind {
             SignalKind::KernelPanic => "kernel_panic",
             SignalKind::HungTask => "hung_task",
             SignalKind::Fencing => "fencing",
+            SignalKind::Degraded => "degraded",
             SignalKind::PackageUpgrade => "package_upgrade",
             SignalKind::Backup { .. } => "backup",
             SignalKind::LargeTransfer => "large_transfer",
@@ -258,6 +262,7 @@ enum Pat {
     Panic,
     HungTask,
     Fencing,
+    Degraded,
     Upgrade,
     Backup,
     Transfer,
@@ -545,6 +550,22 @@ const TABLE: &[Row] = &[
             "FENCE: Try to fence",
             "fencing: acknowledged",
             "'fence'",
+        ],
+    },
+    // Trouble that stops nothing by itself (REFERENCE.md §7): systemd's verdict on a failed
+    // unit, corosync losing a link or quorum, PVE HA without its watchdog, a BMC's lost PSU
+    // redundancy, a NIC's link going down.
+    Row {
+        pat: Pat::Degraded,
+        regex: r"(?:\.service: Failed with result '|within the non-primary component|link: host: \d+ link: \d+ is down|unable to open watchdog socket|Redundancy Lost|Redundancy Degraded|NIC Link is Down|\bLink is Down\b)",
+        literals: &[
+            ".service: Failed with result '",
+            "within the non-primary component",
+            " is down",
+            "unable to open watchdog socket",
+            "Redundancy Lost",
+            "Redundancy Degraded",
+            "Link is Down",
         ],
     },
     Row {
@@ -930,6 +951,7 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
         Pat::Panic => SignalKind::KernelPanic,
         Pat::HungTask => SignalKind::HungTask,
         Pat::Fencing => SignalKind::Fencing,
+        Pat::Degraded => SignalKind::Degraded,
         Pat::Upgrade => SignalKind::PackageUpgrade,
         Pat::Backup => SignalKind::Backup {
             phase: if text.contains("Starting Backup")
@@ -1297,6 +1319,16 @@ mod tests {
             ),
             SignalKind::Fencing
         );
+        for (ident, msg) in [
+            (&b"corosync"[..], &b"  [QUORUM] This node is within the non-primary component and will NOT provide any services."[..]),
+            (b"corosync", b"  [KNET  ] link: host: 3 link: 0 is down"),
+            (b"pve-ha-crm", b"ERROR: unable to open watchdog socket - No such file or directory"),
+            (b"systemd", b"pve-ha-crm.service: Failed with result 'exit-code'."),
+            (b"kernel", b"e1000e: eno1 NIC Link is Down"),
+            (b"kernel", b"ixgbe 0000:01:00.0 enp1s0f0: NIC Link is Down"),
+        ] {
+            assert_eq!(one(ident, msg), SignalKind::Degraded, "{}", String::from_utf8_lossy(msg));
+        }
         assert_eq!(
             one(
                 b"kernel",

@@ -148,6 +148,12 @@ const HOST_MARKERS: &[&[u8]] = &[
     b"pmxcfs",
     b"qmeventd",
     b"qemu.slice",
+    b"pve-ha-crm",
+    b"pve-ha-lrm",
+    b"pvescheduler",
+    b"pve-firewall",
+    b"pve-guests",
+    b"watchdog-mux",
 ];
 
 /// Markers of a QEMU/KVM guest in message text.

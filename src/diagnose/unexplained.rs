@@ -90,30 +90,70 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
         .signals()
         .filter(|s| f.role(s) == Role::Guest && matches!(s.kind, SignalKind::OomKilled { .. }))
         .collect();
+    // Trouble the machine ran through: a corrected error, a notice, a failed service, a lost
+    // link, quorum or PSU redundancy. Seen with no stop anywhere, it is the reason the logs
+    // were pulled and it stopped nothing: direct evidence that the machine kept running.
+    let trouble: Vec<&Entry> = f
+        .signals()
+        .filter(|s| {
+            matches!(
+                s.kind,
+                SignalKind::Degraded
+                    | SignalKind::EdacCorrected
+                    | SignalKind::MachineCheckNotice
+                    | SignalKind::ThermalThrottle
+            )
+        })
+        .collect();
     // The guest's own logs running on without a restart are the best sign it never stopped; the
     // host's logs without a stop, kill or pause of a VM are the next best (DESIGN.md §1: the
-    // runbook's first decision point). A fragment of unknown origin shows too little. Absence is
-    // indirect evidence: it is capped, never raised to the floor.
+    // runbook's first decision point). A fragment of unknown origin shows too little, unless it
+    // shows the trouble itself. Absence alone is indirect evidence: capped, never raised to the
+    // floor.
     let c = f.coverage;
-    let confidence = if c.has_guest {
+    let by_coverage = if c.has_guest {
         0.65
     } else if c.has_host {
         0.6
     } else {
         0.45
     };
-    let title = if guest_ooms.is_empty() {
-        "no stop, restart or kill of a VM in the logs: the VM kept running (a service-level problem?)".to_string()
+    let mut x = if !guest_ooms.is_empty() {
+        let mut x = finding(
+            Family::NotAShutdown,
+            by_coverage,
+            "the guest's own OOM killer killed a process inside the VM, but the VM kept running"
+                .to_string(),
+        );
+        x.indirect_only = true;
+        x.cites = guest_ooms.iter().map(|s| f.cite(s)).collect();
+        x.time = guest_ooms.first().and_then(|s| f.time(s));
+        x.vmids = vm_of_guest_signals(f, &guest_ooms);
+        x
+    } else if !trouble.is_empty() {
+        let kinds: std::collections::BTreeSet<&str> =
+            trouble.iter().map(|s| s.kind.name()).collect();
+        let mut x = finding(
+            Family::NotAShutdown,
+            f64::max(by_coverage, 0.55),
+            format!(
+                "trouble that stopped nothing ({}): no stop, restart or kill of a VM or the host in the logs",
+                kinds.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+        );
+        x.cites = trouble.iter().map(|s| f.cite(s)).collect();
+        x.time = trouble.first().and_then(|s| f.time(s));
+        x
     } else {
-        "the guest's own OOM killer killed a process inside the VM, but the VM kept running"
-            .to_string()
+        let mut x = finding(
+            Family::NotAShutdown,
+            by_coverage,
+            "no stop, restart or kill of a VM in the logs: the VM kept running (a service-level problem?)".to_string(),
+        );
+        x.indirect_only = true;
+        x
     };
-    let mut x = finding(Family::NotAShutdown, confidence, title);
     x.outcome = Outcome::None;
-    x.indirect_only = true;
-    x.cites = guest_ooms.iter().map(|s| f.cite(s)).collect();
-    x.time = guest_ooms.first().and_then(|s| f.time(s));
-    x.vmids = vm_of_guest_signals(f, &guest_ooms);
     Some(x)
 }
 
@@ -130,7 +170,8 @@ fn earlier_records(f: &Context<'_>, s: &Entry) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnose::context::testkit::Kit;
+    use crate::diagnose::context::Coverage;
+    use crate::diagnose::context::testkit::{Kit, at};
 
     #[test]
     fn an_unclean_restart_nothing_explains_is_an_indirect_inconclusive() {
@@ -164,5 +205,49 @@ mod tests {
         kit.coverage.no_events = true;
         let index = kit.index();
         assert!(not_a_shutdown(&kit.context(&index), &[]).is_none());
+    }
+
+    #[test]
+    fn trouble_that_stopped_nothing_is_direct_even_in_a_fragment_of_unknown_origin() {
+        let mut kit = Kit::new();
+        kit.coverage = Coverage {
+            has_host: false,
+            has_guest: false,
+            fragment: true,
+            no_events: false,
+        };
+        kit.push(
+            0,
+            Role::Unknown,
+            None,
+            Some(at(0)),
+            SignalKind::MachineCheckNotice,
+            None,
+        )
+        .push(
+            0,
+            Role::Unknown,
+            None,
+            Some(at(0)),
+            SignalKind::EdacCorrected,
+            None,
+        );
+        let index = kit.index();
+        let x = not_a_shutdown(&kit.context(&index), &[]).unwrap();
+        assert_eq!(x.family, Family::NotAShutdown);
+        assert_eq!(x.outcome, Outcome::None);
+        assert!(!x.indirect_only);
+        assert!((x.confidence - 0.55).abs() < 1e-9);
+        assert_eq!(x.cites.len(), 2);
+    }
+
+    #[test]
+    fn trouble_beside_a_stop_is_no_sign_of_running_on() {
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::Degraded)
+            .host(1, SignalKind::VmNotRunning { vmid: 101 });
+        let index = kit.index();
+        let x = not_a_shutdown(&kit.context(&index), &[]).unwrap();
+        assert_eq!(x.family, Family::Inconclusive);
     }
 }
