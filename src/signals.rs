@@ -154,6 +154,13 @@ pub enum SignalKind {
     UncleanJournal,
     /// A kernel panic or oops.
     KernelPanic,
+    /// A shell reporting that a job died of SIGKILL (`line 82:    48 Killed    bundle install`,
+    /// or a bare `Killed`): the OOM killer's usual trace in a build or job log.
+    ShellKilled {
+        /// The job's program (`bundle`), else the script that ran it (`/usr/bin/fakeroot`);
+        /// empty for a bare `Killed`.
+        program: String,
+    },
     /// A task blocked for more than 120 seconds.
     HungTask,
     /// Watchdog expiry or HA fencing.
@@ -210,6 +217,7 @@ impl SignalKind {
             SignalKind::KernelBoot => "kernel_boot",
             SignalKind::UncleanJournal => "unclean_journal",
             SignalKind::KernelPanic => "kernel_panic",
+            SignalKind::ShellKilled { .. } => "shell_killed",
             SignalKind::HungTask => "hung_task",
             SignalKind::Fencing => "fencing",
             SignalKind::Degraded => "degraded",
@@ -260,12 +268,24 @@ enum Pat {
     KernelBoot,
     UncleanJournal,
     Panic,
+    ShellKilled,
     HungTask,
     Fencing,
     Degraded,
     Upgrade,
     Backup,
     Transfer,
+}
+
+/// The program a shell's job report names: the job's first word that is not an environment
+/// assignment or a quoted argument, else the script that ran the job
+/// (`/usr/bin/fakeroot: line 181:  9686 Killed  FAKEROOTKEY=… "$@"`).
+fn job_program(text: &str) -> &str {
+    let job = text.split_once(" Killed ").map_or("", |(_, job)| job);
+    job.split_ascii_whitespace()
+        .find(|w| !w.contains('=') && !w.starts_with(['"', '\'', '$']))
+        .or_else(|| text.split_once(": line ").map(|(script, _)| script.trim()))
+        .unwrap_or_default()
 }
 
 /// One row of the signal table: a pattern, what it signals, and the literals one of which every
@@ -353,7 +373,9 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::QemuTerm,
-        regex: r"terminating on signal \d+ from pid \d+",
+        // Without `from pid N` when the sender's pid is 0 or outside QEMU's pid namespace (a
+        // container's `docker stop`): REFERENCE.md §10.3.
+        regex: r"terminating on signal \d+(?: from pid \d+|$)",
         literals: &["terminating on signal "],
     },
     Row {
@@ -412,8 +434,9 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::NoSpace,
-        regex: r"No space left on device",
-        literals: &["No space left on device"],
+        // Go programs (LXD, containerd, Docker) spell errno 28 in lower case.
+        regex: r"(?:No|no) space left on device",
+        literals: &["No space left on device", "no space left on device"],
     },
     Row {
         pat: Pat::ThinFull,
@@ -515,6 +538,14 @@ const TABLE: &[Row] = &[
         pat: Pat::UncleanJournal,
         regex: r"corrupted or uncleanly shut down, renaming and replacing",
         literals: &["corrupted or uncleanly shut down"],
+    },
+    // bash's job report (`jobs.c`: `%5d %s  %s` with the signal's description, `Killed` for
+    // SIGKILL), after the script's `NAME: line N: ` when a script ran the job; a bare `Killed`
+    // when the killed job was the foreground command.
+    Row {
+        pat: Pat::ShellKilled,
+        regex: r"(?:^Killed$|line \d+: +\d+ Killed +\S)",
+        literals: &["Killed"],
     },
     Row {
         pat: Pat::Panic,
@@ -949,6 +980,9 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
         Pat::KernelBoot => SignalKind::KernelBoot,
         Pat::UncleanJournal => SignalKind::UncleanJournal,
         Pat::Panic => SignalKind::KernelPanic,
+        Pat::ShellKilled => SignalKind::ShellKilled {
+            program: job_program(text).to_owned(),
+        },
         Pat::HungTask => SignalKind::HungTask,
         Pat::Fencing => SignalKind::Fencing,
         Pat::Degraded => SignalKind::Degraded,
@@ -1204,6 +1238,8 @@ mod tests {
             (b"XFS (dm-0): metadata I/O error in \"xfs_buf_ioend+0x1a0/0x3c0 [xfs]\" at daddr 0x1 len 8 error 5", "fs_error"),
             (b"device-mapper: thin: 253:4: switching pool to out-of-data-space (queue IO) mode", "thin_pool_full"),
             (b"WARNING: Pool zpool 'rpool' has encountered an uncorrectable I/O failure and has been suspended.", "zfs_error"),
+            (b"error: chmod /var/lib/lxd/containers/my-container/backup.yaml: no space left on device", "no_space"),
+            (b"block I/O error in device 'drive-virtio-disk0': No space left on device (28)", "no_space"),
         ] {
             let k = kinds(b"kernel", Box::leak(msg.to_vec().into_boxed_slice()));
             assert!(k.iter().any(|k| k.name() == want), "{}: {k:?}", String::from_utf8_lossy(msg));
@@ -1248,6 +1284,9 @@ mod tests {
             (b"kernel", b"qemu-system-x86[74541]: segfault at 0 ip 000055aec7deca87 sp 00007ffed953e900 error 4 in qemu-system-x86_64[55aec79c7000+5de000] likely on CPU 1 (core 1, socket 0)", "qemu_crashed"),
             (b"", b"2025-11-18 12:31:50.336+0000: shutting down, reason=crashed", "qemu_crashed"),
             (b"", b"qemu-system-x86_64: terminating on signal 15 from pid 4242 (/usr/sbin/libvirtd)", "qemu_terminated"),
+            (b"", b"qemu-system-x86_64: terminating on signal 15", "qemu_terminated"),
+            (b"", b"/usr/local/bin/drone: line 82:    48 Killed                  bundle install", "shell_killed"),
+            (b"", b"Killed", "shell_killed"),
             (b"kernel", b"mce: [Hardware Error]: CPU 3: Machine Check: 0 Bank 8: cc00008000010090", "machine_check_notice"),
             (b"kernel", b"mce: [Hardware Error]: CPU 0: Machine Check: 0 Bank 4: be00000000800400", "machine_check"),
             (b"kernel", b"EDAC MC0: 1 CE memory read error on CPU_SrcID#0_Ha#0_Chan#1_DIMM#0 (channel:1 slot:0 page:0x1 offset:0x0 grain:32 syndrome:0x0)", "edac_corrected"),

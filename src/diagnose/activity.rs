@@ -63,7 +63,7 @@ pub fn activity_of_process(name: &str) -> Option<&'static str> {
             "a package upgrade"
         } else if is(&[
             "cc1", "cc1plus", "ld", "rustc", "cargo", "gradle", "mvn", "npm", "yarn", "grunt",
-            "webpack", "bundle", "pip", "go", "javac",
+            "webpack", "bundle", "pip", "go", "javac", "fakeroot",
         ]) {
             "a build"
         } else {
@@ -79,6 +79,7 @@ fn oom_processes<'a>(f: &Context<'a>) -> Vec<(&'a Entry, String)> {
             let (name, role) = match &s.kind {
                 SignalKind::OomKilled { comm, .. } => (comm.as_str(), "killed"),
                 SignalKind::OomInvoked { invoker } => (invoker.as_str(), "ran out of memory"),
+                SignalKind::ShellKilled { program } => (program.as_str(), "killed"),
                 _ => return None,
             };
             let what = activity_of_process(name)?;

@@ -154,6 +154,9 @@ pub fn is_vm_process(comm: &str) -> bool {
 /// cause; the outcome says what stopped).
 fn service_or_header(f: &Context<'_>, kills: &[&Entry]) -> Option<Finding> {
     let invoked = find(f, |k| matches!(k, SignalKind::OomInvoked { .. }));
+    if kills.is_empty() && invoked.is_empty() {
+        return shell_killed(f);
+    }
     if kills.is_empty() {
         let first = invoked.first()?;
         let invoker = match &first.kind {
@@ -229,6 +232,33 @@ fn service_or_header(f: &Context<'_>, kills: &[&Entry]) -> Option<Finding> {
     x.cites.extend(invoked.iter().take(1).map(|s| f.cite(s)));
     Some(x)
 }
+
+/// A job a shell reported `Killed` (SIGKILL), with no kernel OOM report in the bundle: on Linux
+/// an unexplained SIGKILL of a job is the OOM killer's usual trace (the kernel's report is in a
+/// log the poster did not include), so it is memory evidence, weaker than the kernel's own line.
+fn shell_killed(f: &Context<'_>) -> Option<Finding> {
+    let killed = find(f, |k| matches!(k, SignalKind::ShellKilled { .. }));
+    let first = killed.first()?;
+    let program = match &first.kind {
+        SignalKind::ShellKilled { program } if !program.is_empty() => program.as_str(),
+        _ => "a job",
+    };
+    let mut x = finding(
+        Family::MemoryOvercommit,
+        SHELL_KILLED,
+        format!(
+            "a shell reported {program} killed with SIGKILL, the OOM killer's usual trace (the kernel's OOM report is not in the logs)"
+        ),
+    );
+    x.outcome = Outcome::ServiceKilled;
+    x.time = f.time(first);
+    x.vmids = vm_of_guest_signals(f, &killed);
+    x.cites = killed.iter().take(MAX_HEADERS).map(|s| f.cite(s)).collect();
+    Some(x)
+}
+
+/// A shell's `Killed` without the kernel's report: memory evidence, the weakest of its kind.
+const SHELL_KILLED: f64 = 0.6;
 
 /// OOM headers cited at most when no victim was logged.
 const MAX_HEADERS: usize = 3;
@@ -406,5 +436,23 @@ mod tests {
         );
         assert!(is_vm_process("qemu-system-x86_64") && is_vm_process("firecracker"));
         assert!(!is_vm_process("mysqld"));
+    }
+
+    #[test]
+    fn a_job_a_shell_reports_killed_is_weak_memory_evidence() {
+        let mut kit = Kit::new();
+        kit.guest(
+            101,
+            0,
+            SignalKind::ShellKilled {
+                program: "bundle".into(),
+            },
+        );
+        let index = kit.index();
+        let x = memory(&kit.context(&index)).unwrap();
+        assert_eq!(x.family, Family::MemoryOvercommit);
+        assert_eq!(x.outcome, Outcome::ServiceKilled);
+        assert!((x.confidence - SHELL_KILLED).abs() < 1e-9);
+        assert!(x.title.contains("bundle"));
     }
 }

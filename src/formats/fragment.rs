@@ -22,11 +22,20 @@ pub struct Parser {
     bare: u64,
 }
 
-/// What a line holds once its quote marker is removed.
+/// What a line holds once its quote marker, or the backticks of a line pasted as inline code
+/// (`` `qemu-system-x86_64: terminating on signal 15` ``), are removed.
 fn unquoted(text: &[u8]) -> &[u8] {
     let t = text.strip_prefix(b"> ").unwrap_or(text);
-    t.strip_prefix(b">").filter(|r| r.is_empty()).unwrap_or(t)
+    let t = t.strip_prefix(b">").filter(|r| r.is_empty()).unwrap_or(t);
+    match t.strip_prefix(b"`").and_then(|r| r.strip_suffix(b"`")) {
+        Some(inner) if !inner.is_empty() && !inner.contains(&b'`') => inner,
+        _ => t,
+    }
 }
+
+/// QEMU's stderr lines that carry no program name (REFERENCE.md §10.3): a per-domain log's
+/// lines between the libvirt headers.
+const QEMU_BARE: &[&[u8]] = &[b"block I/O error in device ", b"char device redirected to "];
 
 /// `[ 12345.678901] ` at the start of a kernel line (a dmesg paste stripped of nothing else).
 fn uptime_prefix(text: &[u8]) -> Option<(u64, &[u8])> {
@@ -50,6 +59,16 @@ fn uptime_prefix(text: &[u8]) -> Option<(u64, &[u8])> {
         .saturating_add(super::common::frac_micros(frac));
     let after = &rest[close + 1..];
     Some((micros, after.strip_prefix(b" ").unwrap_or(after)))
+}
+
+/// `/usr/bin/fakeroot: line 181: …`: bash's message about a line of a script.
+fn bash_error(text: &[u8]) -> bool {
+    let Some(at) = text.windows(7).position(|w| w == b": line ") else {
+        return false;
+    };
+    let rest = &text[at + 7..];
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    digits > 0 && rest[digits..].starts_with(b": ") && !text[..at].contains(&b' ')
 }
 
 /// Whether an identifier looks like a program's name rather than the first word of prose or
@@ -136,6 +155,8 @@ pub fn recognizes(head: &[u8]) -> bool {
         lines += 1;
         let t = tagged(uptime_prefix(text).map_or(text, |(_, rest)| rest));
         let has_shape = text.starts_with(b"(XEN) ")
+            || bash_error(text)
+            || QEMU_BARE.iter().any(|p| text.starts_with(p))
             || uptime_prefix(text).is_some()
             || t.ident.is_some_and(plausible_ident) && !t.message.is_empty();
         if has_shape {
@@ -181,6 +202,14 @@ mod tests {
         );
         assert_eq!(p.events[3].ident, Some(&b"xen"[..]));
         assert_eq!(p.events[0].line, 2);
+    }
+
+    #[test]
+    fn a_line_pasted_as_inline_code_is_the_line() {
+        let p = parse("`qemu-system-x86_64: terminating on signal 15`\n");
+        assert_eq!(p.events.len(), 1);
+        assert_eq!(p.events[0].ident, Some(&b"qemu-system-x86_64"[..]));
+        assert_eq!(&p.events[0].message[..], b"terminating on signal 15");
     }
 
     #[test]
