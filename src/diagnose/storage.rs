@@ -34,7 +34,7 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
             best,
             format!("storage snapshot shows {what}"),
         );
-        x.indirect_only = true;
+        x.indirect_only = best < FULL_ROOT;
         x.cites = evidence;
         return Some(x);
     }
@@ -116,6 +116,21 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
     Some(x)
 }
 
+/// A full root file system in `df`: direct evidence.
+const FULL_ROOT: f64 = 0.6;
+
+/// Whether a `df` row is the root file system with no space left.
+fn full_root(d: &crate::facts::Df) -> bool {
+    d.mounted_on == "/" && (d.use_percent == Some(100) || d.avail_bytes == 0 && d.size_bytes > 0)
+}
+
+/// Mounts that are full by construction: loop devices, squashfs images, snaps.
+fn always_full(d: &crate::facts::Df) -> bool {
+    d.filesystem.starts_with("/dev/loop")
+        || d.fs_type.as_deref() == Some("squashfs")
+        || d.mounted_on.starts_with("/snap/")
+}
+
 /// What host storage snapshots show: file systems at 95 % or more (`df`), pools or vdevs not
 /// ONLINE (`zpool status`). Returns (weight, evidence, description).
 fn storage_snapshots(f: &Context<'_>) -> Option<(f64, Vec<Cited>, String)> {
@@ -123,12 +138,20 @@ fn storage_snapshots(f: &Context<'_>) -> Option<(f64, Vec<Cited>, String)> {
     let mut evidence = Vec::new();
     let mut what = Vec::new();
     for fact in f.facts() {
-        if fact.role == Role::Guest {
-            continue;
-        }
         match &fact.fact.kind {
+            // A full root file system stops every writer on its machine, guest or host: direct
+            // evidence of exhaustion. Loop, squashfs and snap mounts are always full.
+            FactKind::Df(d) if full_root(d) => {
+                best = best.max(FULL_ROOT);
+                what.push(format!(
+                    "the root file system {}% full",
+                    d.use_percent.unwrap_or(100)
+                ));
+                evidence.push(fact.cited());
+            }
+            _ if fact.role == Role::Guest => {}
             // A full file system alone may be an unrelated mount (a backup share): weak.
-            FactKind::Df(d) if d.use_percent.is_some_and(|p| p >= 95) => {
+            FactKind::Df(d) if d.use_percent.is_some_and(|p| p >= 95) && !always_full(d) => {
                 best = best.max(0.45);
                 what.push(format!(
                     "{} {}% full",
@@ -161,6 +184,7 @@ fn storage_snapshots(f: &Context<'_>) -> Option<(f64, Vec<Cited>, String)> {
 mod tests {
     use super::*;
     use crate::diagnose::context::testkit::{Kit, constraint, kill};
+    use crate::facts::Df;
 
     #[test]
     fn an_io_error_pause_near_the_stop_is_direct() {
@@ -205,5 +229,37 @@ mod tests {
         assert!(x.confidence <= 0.6);
         assert!(x.indirect_only);
         assert_eq!(x.vmids, vec![101]);
+    }
+
+    fn df(filesystem: &str, fs_type: Option<&str>, use_percent: u8, mounted_on: &str) -> Df {
+        Df {
+            filesystem: filesystem.into(),
+            fs_type: fs_type.map(str::to_owned),
+            size_bytes: 100,
+            used_bytes: u64::from(use_percent),
+            avail_bytes: 100 - u64::from(use_percent),
+            use_percent: Some(use_percent),
+            mounted_on: mounted_on.into(),
+        }
+    }
+
+    #[test]
+    fn a_full_root_is_direct_and_images_are_always_full() {
+        assert!(full_root(&df("/dev/sda1", None, 100, "/")));
+        assert!(!full_root(&df("/dev/sda1", None, 97, "/")));
+        assert!(!full_root(&df("/dev/sdb1", None, 100, "/mnt/backup")));
+        assert!(always_full(&df("/dev/loop3", None, 100, "/snap/core/1")));
+        assert!(always_full(&df(
+            "/dev/sr0",
+            Some("squashfs"),
+            100,
+            "/media/cd"
+        )));
+        assert!(!always_full(&df(
+            "/dev/sdb1",
+            Some("ext4"),
+            100,
+            "/mnt/backup"
+        )));
     }
 }

@@ -27,6 +27,26 @@ pub(super) fn starts(text: &[u8]) -> bool {
         && !w.iter().any(|x| x.starts_with(b"Inodes") || *x == b"IUsed")
 }
 
+/// Whether a line is a `df -h` row pasted without its header
+/// (`/dev/sda1       119G  116G     0 100% /`): six words or more, the fifth a percentage, the
+/// sixth an absolute mount point, and a size with a unit suffix among the three before (bare
+/// numbers without a header have no known unit).
+pub(super) fn headerless_row(text: &[u8]) -> bool {
+    let w = words(text);
+    if w.len() < 6 || text.first().is_some_and(u8::is_ascii_whitespace) {
+        return false;
+    }
+    let percent = w[4]
+        .strip_suffix(b"%")
+        .and_then(super::number)
+        .is_some_and(|n| n <= 100);
+    let sizes = w[1..4].iter().all(|v| size_bytes(v, 1024, 1).is_some());
+    let suffixed = w[1..4]
+        .iter()
+        .any(|v| v.last().is_some_and(u8::is_ascii_alphabetic));
+    percent && sizes && suffixed && w[5].starts_with(b"/")
+}
+
 /// Reads a `df` section.
 #[derive(Debug, Default)]
 pub(super) struct State {
@@ -43,6 +63,14 @@ impl State {
     pub(super) fn new(si: bool) -> State {
         State {
             si,
+            ..State::default()
+        }
+    }
+
+    /// A section of `df -h` rows without their header.
+    pub(super) fn headerless() -> State {
+        State {
+            header: true,
             ..State::default()
         }
     }

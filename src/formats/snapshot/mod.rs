@@ -283,6 +283,8 @@ impl Section {
             Section::QmConfig(qm_config::State::new(None))
         } else if date_output(text).is_some() {
             Section::Date
+        } else if df::headerless_row(text) {
+            Section::Df(df::State::headerless())
         } else {
             Section::None
         }
@@ -820,6 +822,20 @@ mod tests {
         assert!(p.stats.balanced());
         assert_eq!(p.stats.unparsed_lines, 0, "{:?}", p.unparsed_examples);
         assert_eq!(kinds(&p), ["meminfo", "df", "zpool"]);
+    }
+
+    #[test]
+    fn df_rows_pasted_without_their_header() {
+        let p = parse_str("```\n/dev/sda1       119G  116G     0 100% /\n```\n");
+        assert_eq!(kinds(&p), ["df"]);
+        let FactKind::Df(d) = &p.facts[0].kind else {
+            panic!("{:?}", p.facts)
+        };
+        assert_eq!((d.mounted_on.as_str(), d.use_percent), ("/", Some(100)));
+        assert_eq!(d.avail_bytes, 0);
+        // Bare numbers without a header have no unit; prose is no df row.
+        assert!(!recognizes(b"/dev/sda1 1000 900 100 90% /\n"));
+        assert!(!recognizes(b"the disk is 100% full on / now\n"));
     }
 
     #[test]
