@@ -463,7 +463,7 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::Mce,
-        regex: r"(?:Machine Check Exception|[Pp]rocessor context corrupt|CPU context corrupt|Fatal [Mm]achine check|Uncorrectable Machine Check|\[Hardware Error\]: .*[Uu]ncorrected)",
+        regex: r"(?:Machine Check Exception|[Pp]rocessor context corrupt|CPU context corrupt|Fatal [Mm]achine check|Uncorrectable [Mm]achine [Cc]heck|\[Hardware Error\]: .*[Uu]ncorrected|\| IERR \| Asserted)",
         literals: &[
             "Machine Check Exception",
             "rocessor context corrupt",
@@ -471,8 +471,27 @@ const TABLE: &[Row] = &[
             "Fatal machine check",
             "Fatal Machine check",
             "Uncorrectable Machine Check",
+            "Uncorrectable machine check",
             "ncorrected",
+            "| IERR |",
         ],
+    },
+    // A BMC's SEL (REFERENCE.md §10.7): the memory controller's ECC events and a CPU's thermal
+    // trip, while asserted.
+    Row {
+        pat: Pat::EdacUe,
+        regex: r"\| Uncorrectable ECC[^|]*\| Asserted",
+        literals: &["| Uncorrectable ECC"],
+    },
+    Row {
+        pat: Pat::EdacCe,
+        regex: r"\| Correctable ECC[^|]*\| Asserted",
+        literals: &["| Correctable ECC"],
+    },
+    Row {
+        pat: Pat::ThermalShutdown,
+        regex: r"\| Thermal Trip \| Asserted",
+        literals: &["| Thermal Trip |"],
     },
     Row {
         pat: Pat::MceBank,
@@ -1287,6 +1306,12 @@ mod tests {
             (b"", b"qemu-system-x86_64: terminating on signal 15", "qemu_terminated"),
             (b"", b"/usr/local/bin/drone: line 82:    48 Killed                  bundle install", "shell_killed"),
             (b"", b"Killed", "shell_killed"),
+            (b"sel", b"Memory #0x88 | Uncorrectable ECC (CPU0_G1) | Asserted", "edac_uncorrected"),
+            (b"sel", b"Memory #0x88 | Correctable ECC logging limit reached | Asserted", "edac_corrected"),
+            (b"sel", b"Processor #0x04 | IERR | Asserted", "machine_check"),
+            (b"sel", b"Processor #0x04 | Thermal Trip | Asserted", "thermal_shutdown"),
+            (b"sel", b"Power Unit #0x44 | Redundancy Lost | Asserted", "degraded"),
+            (b"", b"LOG: Uncorrectable machine check exception (Board 0, Processor 1)", "machine_check"),
             (b"kernel", b"mce: [Hardware Error]: CPU 3: Machine Check: 0 Bank 8: cc00008000010090", "machine_check_notice"),
             (b"kernel", b"mce: [Hardware Error]: CPU 0: Machine Check: 0 Bank 4: be00000000800400", "machine_check"),
             (b"kernel", b"EDAC MC0: 1 CE memory read error on CPU_SrcID#0_Ha#0_Chan#1_DIMM#0 (channel:1 slot:0 page:0x1 offset:0x0 grain:32 syndrome:0x0)", "edac_corrected"),

@@ -14,6 +14,8 @@ fn kinds() -> impl Strategy<Value = FormatKind> {
         Just(FormatKind::Syslog),
         Just(FormatKind::Dmesg),
         Just(FormatKind::JournalText),
+        Just(FormatKind::Sel),
+        Just(FormatKind::Fragment),
         Just(FormatKind::Unrecognized),
     ]
 }
@@ -37,6 +39,13 @@ fn line() -> impl Strategy<Value = Vec<u8>> {
             )
             .into_bytes()
         }),
+        (0u32..0xffff, 1u32..13, 1u32..29, 0u32..100, "[A-Za-z #]{0,20}").prop_map(
+            |(id, mo, d, y, ev)| {
+                format!("{id:4x} | {mo:02}/{d:02}/{y:02} | 12:00:00 CET | Memory #0x88 | {ev} | Asserted")
+                    .into_bytes()
+            }
+        ),
+        "[a-z-]{1,12}\\[[0-9]{1,5}\\]: [a-z ]{0,20}".prop_map(String::into_bytes),
         Just(b"-- Boot 7a8b9c0d1e2f40516273849506a7b8c9 --".to_vec()),
         Just(b"    continuation".to_vec()),
         proptest::collection::vec(any::<u8>(), 0..40),

@@ -20,6 +20,7 @@ pub mod journal_file;
 pub mod journal_json;
 pub mod journal_text;
 pub mod last;
+pub mod sel;
 pub mod snapshot;
 pub mod syslog;
 pub mod wtmp;
@@ -54,6 +55,8 @@ pub enum FormatKind {
     /// Snapshot command outputs (`qm list`, `/proc/meminfo`, `df`, `zpool status`…); the
     /// variant names the command.
     Snapshot,
+    /// A BMC's system event log as `ipmitool sel list`/`elist` prints it.
+    Sel,
     /// Pasted log lines without timestamps (bare kernel lines, `ident[pid]: msg`, `(XEN) …`):
     /// undated events in file order.
     Fragment,
@@ -377,6 +380,12 @@ pub const REGISTRY: &[FormatSpec] = &[
         name: "snapshot",
         detect: Detect::Fallback(snapshot::recognizes),
         parse: snapshot::parse,
+    },
+    FormatSpec {
+        kind: FormatKind::Sel,
+        name: "sel",
+        detect: Detect::Fallback(sel::recognizes),
+        parse: |data, limits| drive(FormatKind::Sel, data, limits, sel::Parser::default()),
     },
     FormatSpec {
         kind: FormatKind::Fragment,
