@@ -532,6 +532,13 @@ const TABLE: &[Row] = &[
         regex: r"^Power key pressed",
         literals: &["Power key pressed"],
     },
+    // KubeVirt's virt-launcher asking the guest to shut down through ACPI (REFERENCE.md §10.5):
+    // the power button pressed from outside.
+    Row {
+        pat: Pat::PowerKey,
+        regex: r"^Signaled graceful shutdown(?: for |$)",
+        literals: &["Signaled graceful shutdown"],
+    },
     Row {
         pat: Pat::Shutdown,
         regex: r"^(?:System is powering down|System is rebooting|Powering off\.\.\.|reboot: (?:Power down|Restarting system)|Reached target (?:[\w-]+\.target - )?(?:Power-Off|System Power Off|Reboot|System Reboot|Shutdown|System Shutdown)|Shutting down\.$|Powering off\.$|Rebooting\.$|Journal stopped$|Received SIGTERM from PID 1 \(systemd\)|Stopped target (?:Multi-User System|Graphical Interface|Basic System|Local File Systems|Remote File Systems|Cloud-init target|System Initialization)\.)",
@@ -1306,6 +1313,7 @@ mod tests {
             (b"", b"qemu-system-x86_64: terminating on signal 15", "qemu_terminated"),
             (b"", b"/usr/local/bin/drone: line 82:    48 Killed                  bundle install", "shell_killed"),
             (b"", b"Killed", "shell_killed"),
+            (b"virt-launcher", b"Signaled graceful shutdown for testvmi-txhzt", "power_key"),
             (b"sel", b"Memory #0x88 | Uncorrectable ECC (CPU0_G1) | Asserted", "edac_uncorrected"),
             (b"sel", b"Memory #0x88 | Correctable ECC logging limit reached | Asserted", "edac_corrected"),
             (b"sel", b"Processor #0x04 | IERR | Asserted", "machine_check"),

@@ -15,6 +15,7 @@ fn kinds() -> impl Strategy<Value = FormatKind> {
         Just(FormatKind::Dmesg),
         Just(FormatKind::JournalText),
         Just(FormatKind::Sel),
+        Just(FormatKind::KubeVirt),
         Just(FormatKind::Fragment),
         Just(FormatKind::Unrecognized),
     ]
@@ -46,6 +47,12 @@ fn line() -> impl Strategy<Value = Vec<u8>> {
             }
         ),
         "[a-z-]{1,12}\\[[0-9]{1,5}\\]: [a-z ]{0,20}".prop_map(String::into_bytes),
+        ("[a-z ]{0,20}", 0u32..60).prop_map(|(msg, s)| {
+            format!(
+                r#"{{"component":"virt-launcher","level":"info","msg":"{msg}"","timestamp":"2023-07-17T09:12:{s:02}.351046Z"}}"#
+            )
+            .into_bytes()
+        }),
         Just(b"-- Boot 7a8b9c0d1e2f40516273849506a7b8c9 --".to_vec()),
         Just(b"    continuation".to_vec()),
         proptest::collection::vec(any::<u8>(), 0..40),

@@ -19,6 +19,7 @@ pub mod journal_export;
 pub mod journal_file;
 pub mod journal_json;
 pub mod journal_text;
+pub mod kubevirt;
 pub mod last;
 pub mod sel;
 pub mod snapshot;
@@ -55,6 +56,8 @@ pub enum FormatKind {
     /// Snapshot command outputs (`qm list`, `/proc/meminfo`, `df`, `zpool status`…); the
     /// variant names the command.
     Snapshot,
+    /// KubeVirt component logs (virt-launcher, virt-handler…): JSON lines.
+    KubeVirt,
     /// A BMC's system event log as `ipmitool sel list`/`elist` prints it.
     Sel,
     /// Pasted log lines without timestamps (bare kernel lines, `ident[pid]: msg`, `(XEN) …`):
@@ -380,6 +383,12 @@ pub const REGISTRY: &[FormatSpec] = &[
         name: "snapshot",
         detect: Detect::Fallback(snapshot::recognizes),
         parse: snapshot::parse,
+    },
+    FormatSpec {
+        kind: FormatKind::KubeVirt,
+        name: "kubevirt",
+        detect: Detect::Fallback(kubevirt::recognizes),
+        parse: |data, limits| drive(FormatKind::KubeVirt, data, limits, kubevirt::Parser),
     },
     FormatSpec {
         kind: FormatKind::Sel,
