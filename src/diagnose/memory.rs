@@ -177,7 +177,14 @@ fn service_or_header(f: &Context<'_>, kills: &[&Entry]) -> Option<Finding> {
                 }
             ),
         );
-        x.outcome = Outcome::Unknown;
+        // The OOM killer always kills something. Invoked by a service, with no VM stop, kill,
+        // pause or unclean restart anywhere in the logs, what it killed was a service; invoked
+        // by a VM's own process, the victim may well be the VM: unknown.
+        x.outcome = if vm || f.signals().any(super::stops::is_stop) {
+            Outcome::Unknown
+        } else {
+            Outcome::ServiceKilled
+        };
         x.time = first.time;
         x.vmids = vm_of_guest_signals(f, &invoked);
         x.cites = invoked
@@ -454,5 +461,24 @@ mod tests {
         assert_eq!(x.outcome, Outcome::ServiceKilled);
         assert!((x.confidence - SHELL_KILLED).abs() < 1e-9);
         assert!(x.title.contains("bundle"));
+    }
+
+    #[test]
+    fn a_service_that_ran_out_of_memory_with_no_stop_anywhere_lost_a_service() {
+        let invoked = || SignalKind::OomInvoked {
+            invoker: "mysqld".into(),
+        };
+        let mut kit = Kit::new();
+        kit.guest(101, 0, invoked());
+        let index = kit.index();
+        let x = memory(&kit.context(&index)).unwrap();
+        assert_eq!(x.outcome, Outcome::ServiceKilled);
+        // A stop elsewhere in the logs leaves the victim open.
+        kit.host(1, SignalKind::VmNotRunning { vmid: 101 });
+        let index = kit.index();
+        assert_eq!(
+            memory(&kit.context(&index)).unwrap().outcome,
+            Outcome::Unknown
+        );
     }
 }

@@ -54,8 +54,13 @@ pub fn run(f: &Context<'_>) -> Diagnosis {
 
     let scale = f.coverage();
     let has_arithmetic = memory_arithmetic(f).is_some();
+    // The rules' own confidences break ties the coverage floor creates (two direct findings
+    // both scaled below the floor and raised to it keep the order their evidence gave them).
+    let mut raw_of: BTreeMap<Family, f64> = BTreeMap::new();
     for finding in &mut findings {
         let raw = finding.confidence;
+        let slot = raw_of.entry(finding.family).or_insert(raw);
+        *slot = slot.max(raw);
         let mut c = raw * scale;
         if finding.indirect_only {
             c = c.min(INDIRECT_CAP);
@@ -72,9 +77,11 @@ pub fn run(f: &Context<'_>) -> Diagnosis {
         findings.retain(|x| x.vmids.is_empty() || x.vmids.contains(&vm));
     }
     // Strongest first; ties in a fixed family order.
+    let raw = |x: &Finding| raw_of.get(&x.family).copied().unwrap_or(0.0);
     findings.sort_by(|a, b| {
         b.confidence
             .total_cmp(&a.confidence)
+            .then(raw(b).total_cmp(&raw(a)))
             .then(a.family.cmp(&b.family))
     });
     add_against(&mut findings);
@@ -226,7 +233,8 @@ fn verdict(f: &Context<'_>, findings: &[Finding]) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnose::context::testkit::{Kit, constraint, kill};
+    use crate::diagnose::context::Coverage;
+    use crate::diagnose::context::testkit::{Kit, at, constraint, kill};
     use crate::signals::SignalKind;
 
     #[test]
@@ -252,6 +260,37 @@ mod tests {
                 .missing
                 .iter()
                 .any(|m| m.contains("no guest logs"))
+        );
+    }
+
+    #[test]
+    fn findings_the_coverage_floor_ties_keep_the_order_of_their_evidence() {
+        // A pasted fragment: a backup tool ran out of memory. The activity finding (0.67) and
+        // the demoted memory finding (0.5) both scale below the floor and are raised to it.
+        let mut kit = Kit::new();
+        kit.coverage = Coverage {
+            has_host: false,
+            has_guest: false,
+            fragment: true,
+            no_events: false,
+        };
+        kit.push(
+            0,
+            crate::event::Role::Unknown,
+            None,
+            Some(at(0)),
+            SignalKind::OomInvoked {
+                invoker: "clickhouse-back".into(),
+            },
+            None,
+        );
+        let index = kit.index();
+        let d = run(&kit.context(&index));
+        assert_eq!(d.verdict.family, Family::ResourceIntensiveOperation);
+        assert_eq!(d.verdict.confidence, 0.5);
+        assert_eq!(
+            d.runner_up.map(|r| (r.family, r.confidence)),
+            Some((Family::MemoryOvercommit, 0.5))
         );
     }
 
