@@ -106,6 +106,9 @@ pub enum SignalKind {
     /// A VM's QEMU process crashed: the kernel's `qemu-system-x86[pid]: segfault at …`,
     /// libvirt's `shutting down, reason=crashed`, Xen's toolstack losing the domain's QMP socket.
     QemuCrashed,
+    /// QEMU could not get memory for the guest: at start (`cannot set up guest memory 'pc.ram':
+    /// Cannot allocate memory`) or while running (`Failed to allocate memory: …`, its abort).
+    QemuNoMemory,
     /// QEMU ended on a signal someone sent it: `terminating on signal 15 from pid …`.
     QemuTerminated,
     /// `VM 101 qmp command failed - VM 101 not running`.
@@ -199,6 +202,7 @@ impl SignalKind {
             SignalKind::GuestFsFreeze => "guest_fs_freeze",
             SignalKind::QemuCrashed => "qemu_crashed",
             SignalKind::QemuTerminated => "qemu_terminated",
+            SignalKind::QemuNoMemory => "qemu_no_memory",
             SignalKind::VmNotRunning { .. } => "vm_not_running",
             SignalKind::IoErrorPause => "io_error_pause",
             SignalKind::BlockIoError { .. } => "block_io_error",
@@ -245,6 +249,7 @@ enum Pat {
     AgentFreeze,
     GuestFreeze,
     QemuCrash,
+    QemuNoMemory,
     QemuTerm,
     VmNotRunning,
     IoErrorPause,
@@ -370,6 +375,18 @@ const TABLE: &[Row] = &[
         pat: Pat::QemuCrash,
         regex: r"(?:^(?:qemu[\w.-]*|kvm)\[\d+\]: segfault at |shutting down, reason=crashed|EPOLL error on domain-\d+, close QMP socket)",
         literals: &["segfault at ", "reason=crashed", "close QMP socket"],
+    },
+    // QEMU's own words when the host cannot give it memory: `qemu_ram_alloc`'s error at start
+    // (PVE task logs and per-domain logs: `kvm: cannot set up guest memory 'pc.ram': Cannot
+    // allocate memory`), and `qemu_oom_check`'s before it aborts a running VM.
+    Row {
+        pat: Pat::QemuNoMemory,
+        regex: r"(?:cannot set up guest memory '[^']*': Cannot allocate memory|Failed to allocate memory: |qemu_oom_check)",
+        literals: &[
+            "cannot set up guest memory",
+            "Failed to allocate memory: ",
+            "qemu_oom_check",
+        ],
     },
     Row {
         pat: Pat::QemuTerm,
@@ -942,6 +959,7 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
         },
         Pat::AgentFreeze => SignalKind::GuestAgentFreeze,
         Pat::QemuCrash => SignalKind::QemuCrashed,
+        Pat::QemuNoMemory => SignalKind::QemuNoMemory,
         Pat::QemuTerm => SignalKind::QemuTerminated,
         Pat::GuestFreeze => SignalKind::GuestFsFreeze,
         Pat::VmNotRunning => SignalKind::VmNotRunning {
@@ -1313,6 +1331,8 @@ mod tests {
             (b"", b"qemu-system-x86_64: terminating on signal 15", "qemu_terminated"),
             (b"", b"/usr/local/bin/drone: line 82:    48 Killed                  bundle install", "shell_killed"),
             (b"", b"Killed", "shell_killed"),
+            (b"", b"kvm: cannot set up guest memory 'pc.ram': Cannot allocate memory", "qemu_no_memory"),
+            (b"", b"Failed to allocate memory: Resource temporarily unavailable", "qemu_no_memory"),
             (b"virt-launcher", b"Signaled graceful shutdown for testvmi-txhzt", "power_key"),
             (b"sel", b"Memory #0x88 | Uncorrectable ECC (CPU0_G1) | Asserted", "edac_uncorrected"),
             (b"sel", b"Memory #0x88 | Correctable ECC logging limit reached | Asserted", "edac_corrected"),

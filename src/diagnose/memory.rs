@@ -50,7 +50,7 @@ pub fn memory(f: &Context<'_>) -> Option<Finding> {
     }
     let scope = find(f, |k| matches!(k, SignalKind::ScopeOomKilled { .. }));
     if vm_kills.is_empty() && scope.is_empty() {
-        return service_or_header(f, &service_kills);
+        return no_memory_for_qemu(f).or_else(|| service_or_header(f, &service_kills));
     }
     let mut vmids: BTreeSet<u32> = vm_kills.iter().filter_map(|(_, v)| *v).collect();
     for s in &scope {
@@ -240,6 +240,29 @@ fn service_or_header(f: &Context<'_>, kills: &[&Entry]) -> Option<Finding> {
     Some(x)
 }
 
+/// QEMU could not get memory from its host: the VM did not start, or aborted. Direct evidence
+/// that the host's memory (or its overcommit limit) was exhausted, without the OOM killer.
+fn no_memory_for_qemu(f: &Context<'_>) -> Option<Finding> {
+    let failed = find(f, |k| matches!(k, SignalKind::QemuNoMemory));
+    let first = failed.first()?;
+    let mut x = finding(
+        Family::MemoryOvercommit,
+        QEMU_NO_MEMORY,
+        "QEMU could not allocate the VM's memory from the host: the VM did not start or aborted"
+            .to_string(),
+    );
+    x.outcome = Outcome::VmStopped;
+    x.time = f.time(first);
+    x.vmids = failed.iter().filter_map(|s| s.vmid).collect();
+    x.vmids.sort_unstable();
+    x.vmids.dedup();
+    x.cites = failed.iter().take(MAX_HEADERS).map(|s| f.cite(s)).collect();
+    Some(x)
+}
+
+/// QEMU's own allocation failure.
+const QEMU_NO_MEMORY: f64 = 0.75;
+
 /// A job a shell reported `Killed` (SIGKILL), with no kernel OOM report in the bundle: on Linux
 /// an unexplained SIGKILL of a job is the OOM killer's usual trace (the kernel's report is in a
 /// log the poster did not include), so it is memory evidence, weaker than the kernel's own line.
@@ -331,7 +354,7 @@ fn vmid_from_config_path(path: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnose::context::testkit::{Kit, constraint, kill};
+    use crate::diagnose::context::testkit::{Kit, at, constraint, kill};
 
     #[test]
     fn a_kvm_kill_with_its_constraint_line_names_the_vm() {
@@ -480,5 +503,23 @@ mod tests {
             memory(&kit.context(&index)).unwrap().outcome,
             Outcome::Unknown
         );
+    }
+
+    #[test]
+    fn qemu_without_memory_for_its_guest_stopped_the_vm() {
+        let mut kit = Kit::new();
+        kit.push(
+            0,
+            Role::Host,
+            Some(101),
+            Some(at(0)),
+            SignalKind::QemuNoMemory,
+            None,
+        );
+        let index = kit.index();
+        let x = memory(&kit.context(&index)).unwrap();
+        assert_eq!(x.outcome, Outcome::VmStopped);
+        assert_eq!(x.vmids, vec![101]);
+        assert!((x.confidence - QEMU_NO_MEMORY).abs() < 1e-9);
     }
 }

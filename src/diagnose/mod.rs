@@ -25,7 +25,7 @@
 //!
 //! | family | direct evidence | corroboration | indirect only (capped below 0.8) |
 //! |---|---|---|---|
-//! | memory_overcommit | host OOM kill of `kvm` 0.85, systemd `<vmid>.scope` OOM line 0.85 | `global_oom` with the VMID +0.05, the guest's unclean restart +0.03, Σ configured VM memory (configs, `qm list`) ≥ MemTotal +0.05 | OOM kills of other host processes 0.45 |
+//! | memory_overcommit | host OOM kill of `kvm` 0.85, systemd `<vmid>.scope` OOM line 0.85, QEMU unable to allocate the guest's memory 0.75, a service killed by the OOM killer 0.75, an OOM header alone 0.7 (a VM's process) or 0.65, a job a shell reported `Killed` 0.6 | `global_oom` with the VMID +0.05, the guest's unclean restart +0.03, Σ configured VM memory (configs, `qm list`) ≥ MemTotal +0.05 | OOM kills of other host processes 0.45 |
 //! | resource_intensive_operation | memory evidence above, plus an activity running before the kill (backup started and not finished, upgrade, transfer, migration in the 2 h before): memory + 0.02; memory then drops 0.15 | | |
 //! | storage_exhaustion | QEMU I/O-error pause 0.9, thin pool full 0.85, `No space left` on the host 0.8, ZFS errors 0.75, block or file-system errors 0.7, a SUSPENDED pool snapshot 0.85, a full root file system in `df` (guest included) 0.6 | +0.05 per further kind, +0.05 for a snapshot showing it | guest-only storage errors 0.6; snapshots alone: pool DEGRADED 0.55, df ≥ 95 % 0.45 (loop, squashfs and snap mounts excluded) |
 //! | hardware | thermal shutdown 0.9, machine check 0.85, uncorrected memory error 0.85 | +0.05 per further kind | corrected memory errors 0.35, throttling 0.4, host reboot without a shutdown 0.55 |
