@@ -386,6 +386,24 @@ pub mod testkit {
             }
         }
 
+        /// A kit for a single pasted fragment of unknown origin.
+        pub fn fragment() -> Kit {
+            Kit {
+                coverage: Coverage {
+                    has_host: false,
+                    has_guest: false,
+                    fragment: true,
+                    no_events: false,
+                },
+                ..Kit::default()
+            }
+        }
+
+        /// A signal of a machine of unknown role (source 0), at `minutes`.
+        pub fn unknown(&mut self, minutes: i64, kind: SignalKind) -> &mut Kit {
+            self.push(0, Role::Unknown, None, Some(at(minutes)), kind, None)
+        }
+
         /// A host signal at `minutes`, in source 0.
         pub fn host(&mut self, minutes: i64, kind: SignalKind) -> &mut Kit {
             self.push(0, Role::Host, None, Some(at(minutes)), kind, None)

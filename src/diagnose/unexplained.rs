@@ -170,8 +170,7 @@ fn earlier_records(f: &Context<'_>, s: &Entry) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnose::context::Coverage;
-    use crate::diagnose::context::testkit::{Kit, at};
+    use crate::diagnose::context::testkit::Kit;
 
     #[test]
     fn an_unclean_restart_nothing_explains_is_an_indirect_inconclusive() {
@@ -209,29 +208,9 @@ mod tests {
 
     #[test]
     fn trouble_that_stopped_nothing_is_direct_even_in_a_fragment_of_unknown_origin() {
-        let mut kit = Kit::new();
-        kit.coverage = Coverage {
-            has_host: false,
-            has_guest: false,
-            fragment: true,
-            no_events: false,
-        };
-        kit.push(
-            0,
-            Role::Unknown,
-            None,
-            Some(at(0)),
-            SignalKind::MachineCheckNotice,
-            None,
-        )
-        .push(
-            0,
-            Role::Unknown,
-            None,
-            Some(at(0)),
-            SignalKind::EdacCorrected,
-            None,
-        );
+        let mut kit = Kit::fragment();
+        kit.unknown(0, SignalKind::MachineCheckNotice)
+            .unknown(0, SignalKind::EdacCorrected);
         let index = kit.index();
         let x = not_a_shutdown(&kit.context(&index), &[]).unwrap();
         assert_eq!(x.family, Family::NotAShutdown);

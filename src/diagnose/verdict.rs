@@ -233,8 +233,7 @@ fn verdict(f: &Context<'_>, findings: &[Finding]) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnose::context::Coverage;
-    use crate::diagnose::context::testkit::{Kit, at, constraint, kill};
+    use crate::diagnose::context::testkit::{Kit, constraint, kill};
     use crate::signals::SignalKind;
 
     #[test]
@@ -267,22 +266,12 @@ mod tests {
     fn findings_the_coverage_floor_ties_keep_the_order_of_their_evidence() {
         // A pasted fragment: a backup tool ran out of memory. The activity finding (0.67) and
         // the demoted memory finding (0.5) both scale below the floor and are raised to it.
-        let mut kit = Kit::new();
-        kit.coverage = Coverage {
-            has_host: false,
-            has_guest: false,
-            fragment: true,
-            no_events: false,
-        };
-        kit.push(
+        let mut kit = Kit::fragment();
+        kit.unknown(
             0,
-            crate::event::Role::Unknown,
-            None,
-            Some(at(0)),
             SignalKind::OomInvoked {
                 invoker: "clickhouse-back".into(),
             },
-            None,
         );
         let index = kit.index();
         let d = run(&kit.context(&index));

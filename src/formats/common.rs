@@ -304,6 +304,24 @@ pub fn is_paste_artifact(text: &[u8]) -> bool {
         || is_prompt(t)
 }
 
+/// How many of a member's first 200 non-blank lines are records, and how many are weighed at
+/// all: `classify` says `Some(true)` for a record, `Some(false)` for a line that is none, and
+/// `None` for a line not to weigh (a paste artifact: fence, elision, prompt). The two numbers
+/// the fallback detectors compare.
+pub fn record_share(head: &[u8], classify: impl Fn(&[u8]) -> Option<bool>) -> (u32, u32) {
+    let (mut records, mut lines) = (0u32, 0u32);
+    for line in crate::framing::Lines::new(head)
+        .filter(|l| !crate::framing::is_blank(l.text))
+        .take(200)
+    {
+        if let Some(record) = classify(line.text) {
+            lines += 1;
+            records += u32::from(record);
+        }
+    }
+    (records, lines)
+}
+
 /// `root@pve:~# cmd`, `user@host:/var/log$ cmd`.
 fn is_prompt(t: &[u8]) -> bool {
     let Some(at) = t.iter().position(|&b| b == b'@') else {

@@ -9,10 +9,10 @@
 //! a fragment only when no dated format recognized its lines and at least one of them has a log
 //! line's shape ([`recognizes`]); anything else stays unrecognized.
 
-use super::common::{is_paste_artifact, tagged};
+use super::common::{is_paste_artifact, record_share, tagged};
 use super::{LineParser, Parsed};
 use crate::event::{Event, RecordedTime};
-use crate::framing::{Line, Lines, is_blank};
+use crate::framing::Line;
 
 /// The parser.
 #[derive(Debug, Default)]
@@ -146,24 +146,22 @@ impl<'b> LineParser<'b> for Parser {
 /// log line's shape (`ident[pid]: …`, `kernel: …`, `(XEN) …`, a kernel `[uptime]` prefix), and
 /// at least a third of the lines that are not paste artifacts with one.
 pub fn recognizes(head: &[u8]) -> bool {
-    let (mut shaped, mut lines) = (0u32, 0u32);
-    for line in Lines::new(head).filter(|l| !is_blank(l.text)).take(200) {
-        let text = unquoted(line.text.trim_ascii_start());
-        if is_paste_artifact(text) {
-            continue;
-        }
-        lines += 1;
-        let t = tagged(uptime_prefix(text).map_or(text, |(_, rest)| rest));
-        let has_shape = text.starts_with(b"(XEN) ")
-            || bash_error(text)
-            || QEMU_BARE.iter().any(|p| text.starts_with(p))
-            || uptime_prefix(text).is_some()
-            || t.ident.is_some_and(plausible_ident) && !t.message.is_empty();
-        if has_shape {
-            shaped += 1;
-        }
-    }
+    let (shaped, lines) = record_share(head, |line| {
+        let text = unquoted(line.trim_ascii_start());
+        (!is_paste_artifact(text)).then(|| has_shape(text))
+    });
     shaped > 0 && shaped * 3 >= lines
+}
+
+/// Whether a line has a log line's shape: a tag, a kernel uptime, a Xen console prefix, one
+/// of QEMU's bare stderr lines or bash's message about a script.
+fn has_shape(text: &[u8]) -> bool {
+    let t = tagged(uptime_prefix(text).map_or(text, |(_, rest)| rest));
+    text.starts_with(b"(XEN) ")
+        || bash_error(text)
+        || QEMU_BARE.iter().any(|p| text.starts_with(p))
+        || uptime_prefix(text).is_some()
+        || t.ident.is_some_and(plausible_ident) && !t.message.is_empty()
 }
 
 #[cfg(test)]

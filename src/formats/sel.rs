@@ -21,10 +21,10 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
-use super::common::is_paste_artifact;
+use super::common::{is_paste_artifact, record_share};
 use super::{LineParser, Parsed};
 use crate::event::{Event, RecordedTime};
-use crate::framing::{Line, Lines, is_blank};
+use crate::framing::Line;
 
 /// The parser.
 #[derive(Debug, Default)]
@@ -134,17 +134,10 @@ impl<'b> LineParser<'b> for Parser {
 /// Whether a member's head is an `ipmitool sel` listing: records make up at least half of the
 /// lines that are not paste artifacts.
 pub fn recognizes(head: &[u8]) -> bool {
-    let (mut records, mut lines) = (0u32, 0u32);
-    for line in Lines::new(head).filter(|l| !is_blank(l.text)).take(200) {
-        let text = line.text.trim_ascii_start();
-        if is_paste_artifact(text) {
-            continue;
-        }
-        lines += 1;
-        if record(text).is_some() {
-            records += 1;
-        }
-    }
+    let (records, lines) = record_share(head, |t| {
+        let t = t.trim_ascii_start();
+        (!is_paste_artifact(t)).then(|| record(t).is_some())
+    });
     records > 0 && records * 2 >= lines
 }
 
