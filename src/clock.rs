@@ -197,8 +197,7 @@ pub fn resolve(
     let mut references: Vec<Option<Reference>> = Vec::with_capacity(sources.len());
     for (i, source) in sources.iter_mut().enumerate() {
         let manifest = manifest_for(manifests, &source.path);
-        let reference =
-            reference_time(source, opts, manifest, &newest, bundle_newest, &mut summary);
+        let reference = reference_time(source, opts, manifest, &newest, bundle_newest);
         for event in &mut source.parsed.events {
             if let RecordedTime::Absolute(t) = event.recorded {
                 event.time = Some(t);
@@ -238,7 +237,9 @@ pub fn resolve(
                     .time_notes
                     .push(format!("zone {} from {origin}", zone.label()));
                 let zones = Zones::One(zone);
-                apply_zone(source, &zones, TimeQuality::default(), reference.as_ref());
+                let inferred =
+                    apply_zone(source, &zones, TimeQuality::default(), reference.as_ref());
+                summary.reference_from_mtime |= inferred && from_mtime(reference.as_ref());
             }
             None => pending.push(i),
         }
@@ -266,8 +267,36 @@ pub fn resolve(
             .map(|&i| derive_offset(sources, &dated, i))
             .collect()
     };
+    // One zone per machine: a source with no record of its own to derive from (a `last -x`, a
+    // snapshot, a log whose lines the other files do not share) takes the offset derived for
+    // another file of its machine. A piecewise derivation (a daylight-saving change) is tied to
+    // its own file's records and is not handed on.
+    let mut machine_zone: BTreeMap<String, (Zone, String)> = BTreeMap::new();
+    for (&i, d) in pending.iter().zip(&derived) {
+        if let Some(Derived {
+            zones: Zones::One(zone),
+            ..
+        }) = d
+            && sources[i].machine != "unknown"
+        {
+            machine_zone
+                .entry(sources[i].machine.clone())
+                .or_insert_with(|| (zone.clone(), sources[i].path.clone()));
+        }
+    }
     for (i, derived) in pending.into_iter().zip(derived) {
         let source = &mut sources[i];
+        let derived = derived.or_else(|| {
+            let (zone, from) = machine_zone.get(&source.machine)?;
+            Some(Derived {
+                zones: Zones::One(zone.clone()),
+                note: format!(
+                    "offset {} of machine {}, as derived for {from}",
+                    zone.label(),
+                    source.machine
+                ),
+            })
+        });
         let (zones, quality) = match derived {
             Some(d) => {
                 source.time_notes.push(d.note);
@@ -281,7 +310,8 @@ pub fn resolve(
                 (Zones::One(Zone::utc()), quality_of(TimeFix::TzAssumed))
             }
         };
-        apply_zone(source, &zones, quality, references[i].as_ref());
+        let inferred = apply_zone(source, &zones, quality, references[i].as_ref());
+        summary.reference_from_mtime |= inferred && from_mtime(references[i].as_ref());
     }
 
     // Pass 3: seconds since boot.
@@ -358,7 +388,6 @@ fn reference_time(
     manifest: Option<&Manifest>,
     newest: &BTreeMap<String, Vec<DateTime<Utc>>>,
     bundle_newest: Option<DateTime<Utc>>,
-    summary: &mut ClockSummary,
 ) -> Option<Reference> {
     if let Some(t) = opts.reference_time {
         return Some((t, "--reference-time".to_string()));
@@ -379,12 +408,11 @@ fn reference_time(
         return Some((t, "newest dated record of the bundle".to_string()));
     }
     let t = DateTime::from_timestamp(source.mtime?, 0)?;
-    summary.reference_from_mtime = true;
-    Some((
-        t,
-        "file modification time (pin it with --reference-time)".to_string(),
-    ))
+    Some((t, MTIME_ORIGIN.to_string()))
 }
+
+/// Where a reference time taken from a file's modification time came from.
+const MTIME_ORIGIN: &str = "file modification time (pin it with --reference-time)";
 
 /// The zone of an offset-less source: one zone, or offsets derived piecewise (a daylight-saving
 /// change inside the file) as `(event index, offset)` pairs in source order.
@@ -416,19 +444,26 @@ impl Zones {
     }
 }
 
-/// Converts the Local and Yearless times of a source, inferring years.
+/// Whether a reference time came from a file's modification time.
+fn from_mtime(reference: Option<&Reference>) -> bool {
+    reference.is_some_and(|(_, origin)| origin == MTIME_ORIGIN)
+}
+
+/// Converts the Local and Yearless times of a source, inferring years; `true` when some year
+/// was inferred from the reference.
 fn apply_zone(
     source: &mut Source<'_>,
     zones: &Zones,
     base: TimeQuality,
     reference: Option<&Reference>,
-) {
+) -> bool {
     let n = source.parsed.events.len();
     // `last` prints the newest record first; every other text log, the oldest.
     let newest_first = source.parsed.kind == FormatKind::Last;
     let newest = if newest_first { 0 } else { n.saturating_sub(1) };
     let reference_local = reference.map(|(t, _)| zones.at(newest).to_local(*t));
     let mut year_notes = false;
+    let mut inferred = false;
     let mut unplaced = 0u64;
     // Walk from the newest record back in time: year inference needs the *next* record's date,
     // and a daylight-saving fold is resolved by the next record's UTC time.
@@ -447,8 +482,12 @@ fn apply_zone(
             RecordedTime::Yearless { month, day, time } => {
                 year_notes = true;
                 match reference_local {
-                    Some(r) => infer_year(month, day, time, next.map_or(r, |n| n.0))
-                        .inspect(|_| event.quality.insert(TimeFix::YearInferred)),
+                    Some(r) => {
+                        infer_year(month, day, time, next.map_or(r, |n| n.0)).inspect(|_| {
+                            event.quality.insert(TimeFix::YearInferred);
+                            inferred = true;
+                        })
+                    }
                     None => None,
                 }
             }
@@ -483,6 +522,7 @@ fn apply_zone(
             "{unplaced} records with impossible dates left undated"
         ));
     }
+    inferred
 }
 
 /// The year for a yearless date, given the (local) time of the record that follows it, or the

@@ -1,0 +1,122 @@
+//! Time truth across a machine's files: one zone per machine (a `last -x` output, which shares
+//! no record with the logs, takes the offset derived for its machine's other files), and notes
+//! that say only what happened (the note about years inferred from file modification times
+//! appears only when a year was).
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions fail loudly on purpose"
+)]
+
+mod support;
+
+use std::path::Path;
+
+use serde_json::Value;
+use support::pvelog;
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// The JSON Lines events of a bundle, keyed by source.
+fn events(input: &Path) -> Vec<Value> {
+    let out = pvelog()
+        .args(["timeline", "--format", "jsonl", "--quiet"])
+        .arg(input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_last_output_takes_the_zone_of_its_machine() {
+    let tmp = tempfile::tempdir().unwrap();
+    let host = tmp.path().join("host/pve1");
+    // rsyslog's RFC 3339 copy dates the traditional kern.log (+02:00); last -x shares no record.
+    write(
+        &host,
+        "syslog",
+        "2025-07-29T10:00:00.123456+02:00 pve1 pvedaemon[1200]: <root@pam> starting task UPID:pve1:00001234:00000001:6888A0A0:qmstart:101:root@pam:\n\
+         2025-07-29T10:00:05.000000+02:00 pve1 kernel: device tap101i0 entered promiscuous mode\n",
+    );
+    write(
+        &host,
+        "kern.log",
+        "Jul 29 10:00:05 pve1 kernel: device tap101i0 entered promiscuous mode\n\
+         Jul 29 10:00:06 pve1 kernel: vmbr0: port 2(tap101i0) entered forwarding state\n",
+    );
+    write(
+        &host,
+        "last.txt",
+        "reboot   system boot  6.8.12-4-pve     Tue Jul 29 09:58   still running\n",
+    );
+    let all = events(&tmp.path().join("host"));
+    let time_of = |source: &str| {
+        all.iter()
+            .find(|e| e["source"] == source)
+            .map(|e| (e["time"].clone(), e["time_quality"].clone()))
+            .unwrap()
+    };
+    let (kern, _) = time_of("pve1/kern.log");
+    assert_eq!(kern, "2025-07-29T08:00:05.000000Z");
+    let (boot, quality) = time_of("pve1/last.txt");
+    assert_eq!(boot, "2025-07-29T07:58:00.000000Z");
+    assert!(
+        quality
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|q| q == "tz_derived"),
+        "{quality}"
+    );
+    let out = pvelog()
+        .args(["sources", "--quiet"])
+        .arg(tmp.path().join("host"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("offset +02:00 of machine pve1, as derived for pve1/kern.log"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_modification_time_note_appears_only_when_a_year_came_from_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Seconds since boot need no year: no note.
+    write(
+        tmp.path(),
+        "dmesg.txt",
+        "[    0.000000] Linux version 6.8.12-4-pve (build@proxmox) #1 SMP PREEMPT_DYNAMIC\n\
+         [    5.123456] EXT4-fs (dm-1): mounted filesystem with ordered data mode\n",
+    );
+    let out = pvelog()
+        .arg("timeline")
+        .arg(tmp.path().join("dmesg.txt"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains("modification times"), "{stderr}");
+    // A yearless syslog alone takes its year from the file's modification time: the note.
+    write(
+        tmp.path(),
+        "syslog",
+        "Jul 29 10:00:05 pve1 kernel: device tap101i0 entered promiscuous mode\n",
+    );
+    let out = pvelog()
+        .arg("timeline")
+        .arg(tmp.path().join("syslog"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("modification times"), "{stderr}");
+}
