@@ -41,6 +41,7 @@ pub mod hardware;
 pub mod incidents;
 pub mod memory;
 pub mod named;
+pub mod reconstruction;
 pub mod runbook;
 pub mod stops;
 pub mod storage;
@@ -210,6 +211,9 @@ pub struct Diagnosis {
     pub verdict: Verdict,
     /// The second strongest family, if any.
     pub runner_up: Option<RunnerUp>,
+    /// The runbook's reconstruction of the verdict's incident (what ran, pressure, trigger,
+    /// recovery).
+    pub reconstruction: reconstruction::Reconstruction,
     /// Every finding, strongest first.
     pub findings: Vec<Finding>,
     /// Each VM stop found.
@@ -247,6 +251,7 @@ pub fn diagnose(analysis: &Analysis<'_>, only_vm: Option<u32>) -> Diagnosis {
             })
             .collect();
     }
+    diagnosis.reconstruction = reconstruction::reconstruct(analysis, context.index, &diagnosis);
     diagnosis
 }
 

@@ -1,7 +1,9 @@
 //! `pvelog diagnose` renderers.
 //!
 //! JSON (DESIGN.md §2): `{"schema_version": 1, "verdict": {"family", "confidence", "summary",
-//! "incident_time", "affected_vms"}, "runner_up", "findings": [{"family", "confidence", "title",
+//! "outcome", "incident_time", "affected_vms"}, "runner_up", "reconstruction": {"activities",
+//! "pressure_start", "pressure", "trigger", "recovery", "recovered_at", "recovered_by",
+//! "downtime_s"}, "findings": [{"family", "confidence", "title",
 //! "evidence": [{"time", "source", "line", "offset", "text"}], "against", "missing",
 //! "recommendations"}], "incidents", "escalate", "sources": [...]}`.
 //!
@@ -14,6 +16,7 @@ use serde::Serialize;
 
 use crate::analysis::Analysis;
 use crate::diagnose::Diagnosis;
+use crate::diagnose::reconstruction::{Reconstruction, Recovery, Step};
 use crate::output::escape;
 
 #[derive(Serialize)]
@@ -85,6 +88,7 @@ pub fn write_text(d: &Diagnosis, out: &mut dyn Write) -> io::Result<()> {
     for e in &d.escalate {
         writeln!(out, "ESCALATE    {}", t(e))?;
     }
+    write_reconstruction(&d.reconstruction, out)?;
     for (i, x) in d.findings.iter().enumerate() {
         writeln!(out)?;
         writeln!(
@@ -96,10 +100,7 @@ pub fn write_text(d: &Diagnosis, out: &mut dyn Write) -> io::Result<()> {
             t(&x.title)
         )?;
         for e in &x.evidence {
-            let place = match e.line {
-                Some(line) => format!("{}:{line}", e.source),
-                None => format!("{}@{}", e.source, e.offset),
-            };
+            let place = place(e);
             writeln!(
                 out,
                 "  evidence  {} {}\n            {}",
@@ -131,6 +132,56 @@ pub fn write_text(d: &Diagnosis, out: &mut dyn Write) -> io::Result<()> {
                 i.what
             )?;
         }
+    }
+    Ok(())
+}
+
+/// Where a record stands: `path:line`, or `path@offset` for binary sources.
+fn place(e: &crate::evidence::Evidence) -> String {
+    match e.line {
+        Some(line) => format!("{}:{line}", e.source),
+        None => format!("{}@{}", e.source, e.offset),
+    }
+}
+
+/// The runbook's reconstruction as text: what ran, when pressure started, the trigger, the
+/// recovery.
+fn write_reconstruction(r: &Reconstruction, out: &mut dyn Write) -> io::Result<()> {
+    let t = |s: &str| escape::terminal(s.as_bytes());
+    if r.trigger.is_none() && r.activities.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nreconstruction")?;
+    let step = |out: &mut dyn Write, label: &str, s: &Step| {
+        writeln!(
+            out,
+            "  {label:<10}{} {} {} {}\n            {}",
+            s.evidence.time.as_deref().unwrap_or("(no time)"),
+            t(&s.machine),
+            s.kind,
+            t(&place(&s.evidence)),
+            t(&s.evidence.text)
+        )
+    };
+    for a in &r.activities {
+        step(out, "running", a)?;
+    }
+    if let Some(p) = &r.pressure {
+        step(out, "pressure", p)?;
+    }
+    if let Some(x) = &r.trigger {
+        step(out, "trigger", x)?;
+    }
+    match (&r.recovery, &r.recovered_by) {
+        (Recovery::Recovered, Some(by)) => {
+            if let Some(d) = r.downtime_s {
+                writeln!(out, "  downtime  {d:.0} s")?;
+            }
+            step(out, "recovered", by)?;
+        }
+        (Recovery::NotRecovered, _) => writeln!(out, "  recovery  none within the logs")?,
+        (Recovery::NotApplicable, _) => writeln!(out, "  recovery  not needed: nothing stopped")?,
+        _ => writeln!(out, "  recovery  unknown")?,
     }
     Ok(())
 }
