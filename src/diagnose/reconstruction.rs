@@ -236,7 +236,7 @@ pub fn reconstruct(analysis: &Analysis<'_>, index: &SignalIndex, d: &Diagnosis) 
     );
     let step = |i: usize| -> Option<Step> {
         let e = index.entries().get(i)?;
-        let evidence = evidence::cite(&analysis.sources, e.cite(), e.time)?;
+        let evidence = evidence::cite_primary(analysis, e.cite(), e.time)?;
         Some(Step {
             kind: e.kind.name(),
             role: e.role,
@@ -247,15 +247,15 @@ pub fn reconstruct(analysis: &Analysis<'_>, index: &SignalIndex, d: &Diagnosis) 
     // The trigger is the verdict's own record at the incident's time (its first otherwise).
     let trigger = chosen.and_then(|x| {
         let at = trigger_time.map(rfc3339);
-        let (k, ev) = x
+        let ev = x
             .evidence
             .iter()
-            .enumerate()
-            .find(|(_, e)| at.is_some() && e.time == at)
-            .or_else(|| x.evidence.first().map(|e| (0, e)))?;
-        let cite = x.cites.get(k).map(|c| c.cite);
-        let (role, machine) = cite
-            .and_then(|c| analysis.sources.get(c.source()))
+            .find(|e| at.is_some() && e.time == at)
+            .or_else(|| x.evidence.first())?;
+        let (role, machine) = analysis
+            .sources
+            .iter()
+            .find(|s| s.path == ev.source)
             .map_or((Role::Unknown, String::new()), |s| {
                 (s.role, s.machine.clone())
             });

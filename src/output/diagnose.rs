@@ -4,7 +4,8 @@
 //! "outcome", "incident_time", "affected_vms"}, "runner_up", "reconstruction": {"activities",
 //! "pressure_start", "pressure", "trigger", "recovery", "recovered_at", "recovered_by",
 //! "downtime_s"}, "findings": [{"family", "confidence", "title",
-//! "evidence": [{"time", "source", "line", "offset", "text"}], "against", "missing",
+//! "evidence": [{"time", "source", "line", "offset", "text",
+//! "also_seen": [{"source", "line", "offset"}]}], "against", "missing",
 //! "recommendations"}], "incidents", "escalate", "sources": [...]}`.
 //!
 //! Text: the verdict first, then each finding with its evidence, so that the first screen
@@ -108,6 +109,9 @@ pub fn write_text(d: &Diagnosis, out: &mut dyn Write) -> io::Result<()> {
                 t(&place),
                 t(&e.text)
             )?;
+            for seen in &e.also_seen {
+                writeln!(out, "  also seen {}", t(&seen_place(seen)))?;
+            }
         }
         for a in &x.against {
             writeln!(out, "  against   {}", t(a))?;
@@ -141,6 +145,14 @@ fn place(e: &crate::evidence::Evidence) -> String {
     match e.line {
         Some(line) => format!("{}:{line}", e.source),
         None => format!("{}@{}", e.source, e.offset),
+    }
+}
+
+/// Where another copy of a record stands.
+fn seen_place(s: &crate::evidence::Seen) -> String {
+    match s.line {
+        Some(line) => format!("{}:{line}", s.source),
+        None => format!("{}@{}", s.source, s.offset),
     }
 }
 
