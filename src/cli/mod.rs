@@ -43,11 +43,13 @@ pub struct Cli {
 
 mod boots;
 mod diagnose;
+mod report;
 mod sources;
 mod timeline;
 
 use boots::BootsArgs;
 use diagnose::DiagnoseArgs;
+use report::ReportArgs;
 use sources::SourcesArgs;
 use timeline::TimelineArgs;
 
@@ -57,6 +59,9 @@ enum Command {
     Timeline(TimelineArgs),
     /// Say why the VM stopped: verdict, findings and the evidence lines that prove them.
     Diagnose(DiagnoseArgs),
+    /// Write a postmortem report (Markdown, HTML or JSON): verdict, reconstruction, timeline,
+    /// evidence, resources, boots, clocks, coverage, actions and provenance.
+    Report(ReportArgs),
     /// Say what was found: each source, its format, role, machine, time span, counts, clock fixes.
     Sources(SourcesArgs),
     /// Show each machine's boots and how each ended (clean, unclean, running), with evidence.
@@ -280,6 +285,7 @@ pub fn execute(cli: &Cli) -> Result<u8, Error> {
     let common = match &cli.command {
         Command::Timeline(a) => &a.common,
         Command::Diagnose(a) => &a.common,
+        Command::Report(a) => &a.common,
         Command::Sources(a) => &a.common,
         Command::Boots(a) => &a.common,
     };
@@ -346,6 +352,13 @@ fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, 
             timeline::run(args, &analysis, common.quiet, format, &mut out)?;
         }
         Command::Diagnose(args) => code = diagnose::run(args, &analysis, format, &mut out)?,
+        Command::Report(args) => {
+            let arguments = std::env::args_os()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            report::run(args, &analysis, arguments, &mut out)?;
+        }
         Command::Sources(args) => {
             let view = SourcesView {
                 analysis: &analysis,

@@ -212,6 +212,7 @@ impl super::Render for DiagnosisView<'_, '_> {
         match format {
             super::Format::Text { .. } => write_text(self.diagnosis, out)?,
             super::Format::Json => write_json(self.diagnosis, self.analysis, out)?,
+            other => return Err(super::unsupported(other)),
         }
         Ok(super::Rendered::default())
     }

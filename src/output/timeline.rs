@@ -300,6 +300,7 @@ impl super::Render for TimelineView<'_, '_> {
         let printed = match format {
             super::Format::Text { color } => write_text(self.analysis, self.filter, color, out)?,
             super::Format::Json => write_jsonl(self.analysis, self.filter, out)?,
+            other => return Err(super::unsupported(other)),
         };
         Ok(super::Rendered {
             records: printed.events,
