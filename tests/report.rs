@@ -71,7 +71,11 @@ fn the_format_follows_the_output_files_extension() {
             &["pve-oom", "-o", path.to_str().expect("UTF-8 path")],
         );
         let text = std::fs::read_to_string(&path).expect("report written");
-        assert!(text.starts_with(starts), "{name}: {}", text.get(..40).unwrap_or(&text));
+        assert!(
+            text.starts_with(starts),
+            "{name}: {}",
+            text.get(..40).unwrap_or(&text)
+        );
     }
 }
 

@@ -50,8 +50,14 @@ pub(super) struct TimelineArgs {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum TimelineFormat {
+    /// One record per line, for a person.
     Text,
+    /// JSON Lines, one object per record.
     Jsonl,
+    /// CSV (RFC 4180) with the JSON Lines keys as header, for spreadsheets.
+    Csv,
+    /// JSON Lines that Timesketch and OpenSearch import (dated records only).
+    Timesketch,
 }
 
 /// Runs `timeline` over the analysis.
@@ -85,12 +91,18 @@ pub(super) fn run(
         analysis,
         filter: &filter,
     };
-    let rendered = view
-        .render(
-            format(args.format == TimelineFormat::Jsonl, args.color),
-            out,
-        )
-        .map_err(Error::Output)?;
+    let format = match args.format {
+        TimelineFormat::Csv => Format::Csv,
+        TimelineFormat::Timesketch => Format::Timesketch,
+        f => format(f == TimelineFormat::Jsonl, args.color),
+    };
+    let rendered = view.render(format, out).map_err(Error::Output)?;
+    if rendered.undated_not_exported > 0 && !quiet {
+        eprintln!(
+            "pvelog: note: {} records without a wall-clock time were left out: Timesketch needs a time",
+            rendered.undated_not_exported
+        );
+    }
     if rendered.undated_left_out > 0 && !quiet {
         eprintln!(
             "pvelog: note: {} records without a wall-clock time were left out by the time window",

@@ -12,6 +12,7 @@
 pub mod boots;
 pub mod diagnose;
 pub mod escape;
+pub mod export;
 pub mod report;
 pub mod sources;
 pub mod timeline;
@@ -53,6 +54,8 @@ pub struct Rendered {
     pub records: u64,
     /// Records without a wall-clock time that an active time window left out.
     pub undated_left_out: u64,
+    /// Records without a wall-clock time that the format cannot hold (Timesketch).
+    pub undated_not_exported: u64,
 }
 
 /// A view of the analysis that can be written.
