@@ -15,6 +15,14 @@ use crate::output::{ColorWhen, Format, Render};
 use crate::timeline::Window;
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  pvelog timeline bundle.tgz
+  pvelog timeline --incident bundle.tgz                 # the verdict's incident, ±15 min
+  pvelog timeline --incident=2 --window 5m bundle.tgz   # the second VM stop found
+  pvelog timeline --since '2025-07-29 09:50' --until '2025-07-29 10:05' --machine pve1 bundle.tgz
+  pvelog timeline --vm 101 --priority warning bundle.tgz
+  pvelog timeline --unit pvedaemon --format jsonl bundle.tgz
+  pvelog timeline --format csv bundle.tgz > timeline.csv")]
 pub(super) struct TimelineArgs {
     #[command(flatten)]
     pub(super) common: Common,
@@ -30,9 +38,11 @@ pub(super) struct TimelineArgs {
     /// Only events within --window of TIME.
     #[arg(long, value_name = "TIME", value_parser = parse_time, conflicts_with_all = ["since", "until"])]
     around: Option<DateTime<Utc>>,
-    /// Only the window around incident N (a VM stop found in the bundle; 1 is the first), host
-    /// and guest together. `pvelog diagnose` lists the incidents.
-    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "1", conflicts_with_all = ["since", "until", "around"])]
+    /// Only the window around an incident, host and guest together: without N the verdict's
+    /// incident, with `--incident=N` the Nth VM stop found (1-based, in time order; `pvelog
+    /// diagnose` lists them). A bare `--incident` never takes the next argument, so it cannot
+    /// swallow an INPUT.
+    #[arg(long, value_name = "N", num_args = 0..=1, require_equals = true, default_missing_value = "0", conflicts_with_all = ["since", "until", "around"])]
     incident: Option<usize>,
     /// Half-width of the --around and --incident window (`90s`, `15m`, `2h`, `1d`).
     #[arg(long, value_name = "DUR", value_parser = parse_duration, default_value = "15m")]
@@ -43,6 +53,13 @@ pub(super) struct TimelineArgs {
     /// Only events at this syslog priority or more severe (0–7 or a name: err, warning…).
     #[arg(long, value_name = "PRIORITY", value_parser = parse_priority)]
     priority: Option<u8>,
+    /// Only events of this guest, by VMID or CTID (repeatable).
+    #[arg(long = "vm", value_name = "VMID")]
+    vms: Vec<u32>,
+    /// Only events of this systemd unit or syslog identifier (`pvedaemon`,
+    /// `qemu-server@101.service`; repeatable).
+    #[arg(long = "unit", value_name = "UNIT")]
+    units: Vec<String>,
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
@@ -86,6 +103,8 @@ pub(super) fn run(
         window,
         machines: args.machines.clone(),
         max_priority: args.priority,
+        vms: args.vms.clone(),
+        units: args.units.clone(),
     };
     let view = TimelineView {
         analysis,
@@ -112,16 +131,52 @@ pub(super) fn run(
     Ok(())
 }
 
-/// The time of incident `n` (1-based) of the bundle.
+/// The time of incident `n` (1-based, in time order) of the bundle, or of the verdict's
+/// incident for 0 (the first incident when the verdict has no time).
 fn incident_time(analysis: &Analysis<'_>, n: usize, quiet: bool) -> Result<DateTime<Utc>, Error> {
     let diagnosis = diagnose::diagnose(analysis, None);
+    // A verdict without a time (inconclusive) falls back to the first VM stop found.
+    let n =
+        if n == 0 && diagnosis.verdict.incident_time.is_none() && !diagnosis.incidents.is_empty() {
+            1
+        } else {
+            n
+        };
+    if n == 0 {
+        let v = &diagnosis.verdict;
+        let time = v
+            .incident_time
+            .as_deref()
+            .and_then(|t| parse_time(t).ok())
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "--incident: the verdict ({}) has no incident time; `pvelog diagnose` lists the incidents, `--incident=N` picks one",
+                    v.family.as_str()
+                ))
+            })?;
+        if !quiet {
+            let vms: Vec<String> = v.affected_vms.iter().map(u32::to_string).collect();
+            eprintln!(
+                "pvelog: the verdict's incident: VM {} at {} ({}, {:.2})",
+                if vms.is_empty() {
+                    "?".to_string()
+                } else {
+                    vms.join(", ")
+                },
+                v.incident_time.as_deref().unwrap_or_default(),
+                v.family.as_str(),
+                v.confidence
+            );
+        }
+        return Ok(time);
+    }
     let incidents = &diagnosis.incidents;
     let pick = n
         .checked_sub(1)
         .and_then(|i| incidents.get(i))
         .ok_or_else(|| {
             Error::Usage(format!(
-                "--incident {n}: the bundle shows {} incident(s) (VM stops); `pvelog diagnose` lists them",
+                "--incident={n}: the bundle shows {} incident(s) (VM stops); `pvelog diagnose` lists them",
                 incidents.len()
             ))
         })?;
@@ -131,7 +186,7 @@ fn incident_time(analysis: &Analysis<'_>, n: usize, quiet: bool) -> Result<DateT
         .and_then(|t| parse_time(t).ok())
         .ok_or_else(|| {
             Error::Usage(format!(
-                "--incident {n}: the incident has no wall-clock time"
+                "--incident={n}: the incident has no wall-clock time"
             ))
         })?;
     if !quiet {

@@ -41,16 +41,38 @@ pub struct Filter {
     pub machines: Vec<String>,
     /// Only records at this syslog priority or more severe (records without one pass).
     pub max_priority: Option<u8>,
+    /// Only records of these guests, by VMID (empty: all).
+    pub vms: Vec<u32>,
+    /// Only records of these systemd units or identifiers (`pvedaemon`, `qemu-server@101`;
+    /// a unit matches with or without its `.service` suffix; empty: all).
+    pub units: Vec<String>,
 }
 
 impl Filter {
     fn admits(&self, source: &Source<'_>, event: &Event<'_>) -> bool {
         self.window.admits(event.time)
             && (self.machines.is_empty() || self.machines.contains(&source.machine))
+            && (self.vms.is_empty() || source.vmid.is_some_and(|v| self.vms.contains(&v)))
+            && (self.units.is_empty() || self.units.iter().any(|u| unit_matches(u, event)))
             && self
                 .max_priority
                 .is_none_or(|max| event.priority.is_none_or(|p| p <= max))
     }
+}
+
+/// Whether a record comes from `unit`: its journal `_SYSTEMD_UNIT` or `UNIT` field (with or
+/// without the `.service` suffix), or its syslog identifier.
+fn unit_matches(unit: &str, event: &Event<'_>) -> bool {
+    let bare = unit.strip_suffix(".service").unwrap_or(unit).as_bytes();
+    let same = |value: &[u8]| value == bare || value.strip_suffix(b".service") == Some(bare);
+    if let Some(j) = &event.journal
+        && [b"_SYSTEMD_UNIT".as_slice(), b"UNIT".as_slice()]
+            .iter()
+            .any(|f| j.value(f).is_some_and(|v| same(&v)))
+    {
+        return true;
+    }
+    event.ident.is_some_and(same)
 }
 
 /// Counts of what a render printed and left out.
