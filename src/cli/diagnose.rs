@@ -12,6 +12,10 @@ use crate::output::diagnose::DiagnosisView;
 use crate::output::{ColorWhen, Format, Render};
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  pvelog diagnose bundle.tgz
+  pvelog diagnose --vm 101 host.tgz guest-101.tgz
+  pvelog diagnose --format json --fail-on any bundle.tgz   # exit 1 on a root cause")]
 pub(super) struct DiagnoseArgs {
     #[command(flatten)]
     pub(super) common: Common,

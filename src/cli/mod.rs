@@ -42,6 +42,7 @@ pub struct Cli {
 }
 
 mod boots;
+mod completions;
 mod diagnose;
 mod report;
 mod sources;
@@ -66,6 +67,11 @@ enum Command {
     Sources(SourcesArgs),
     /// Show each machine's boots and how each ended (clean, unclean, running), with evidence.
     Boots(BootsArgs),
+    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff), the command and every subcommand.
+    #[command(after_help = "Examples:\n  pvelog man > pvelog.1 && man ./pvelog.1")]
+    Man,
 }
 
 /// The output format of `diagnose`, `sources` and `boots`.
@@ -280,9 +286,38 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// A spinner on stderr naming the stage of a long read, shown only when stderr is a terminal
+/// and `--quiet` is off (never in pipes, logs or CI): the bundle's size is not known before it
+/// is read, so it says what is happening rather than a percentage.
+fn progress(quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
 /// Runs a parsed command line and returns the exit code.
 pub fn execute(cli: &Cli) -> Result<u8, Error> {
     let common = match &cli.command {
+        Command::Completions(a) => {
+            let mut out = io::stdout().lock();
+            let code = completions::completions(a, &mut out)?;
+            out.flush()?;
+            return Ok(code);
+        }
+        Command::Man => {
+            let mut out = io::stdout().lock();
+            let code = completions::man(&mut out)?;
+            out.flush()?;
+            return Ok(code);
+        }
         Command::Timeline(a) => &a.common,
         Command::Diagnose(a) => &a.common,
         Command::Report(a) => &a.common,
@@ -308,11 +343,25 @@ fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, 
             }
         }
     }
+    let progress = progress(common.quiet);
+    progress.set_message("reading the bundle");
     let bundle = Bundle::open(&common.inputs, &options.limits);
     if bundle.members.is_empty() {
+        progress.finish_and_clear();
         return Err(Error::NothingReadable(bundle.problems));
     }
+    progress.set_message(format!(
+        "analysing {} members ({} MiB)",
+        bundle.members.len(),
+        bundle
+            .members
+            .iter()
+            .map(|m| m.bytes().len() as u64)
+            .sum::<u64>()
+            >> 20
+    ));
     let analysis = analysis::analyze(&bundle, options);
+    progress.finish_and_clear();
     if !common.quiet {
         for machine in options.clock.tz_machine.keys() {
             if !analysis.sources.iter().any(|s| &s.machine == machine) {
@@ -368,6 +417,8 @@ fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, 
                 &mut out,
             )?;
         }
+        // Written before any input is read (`execute`).
+        Command::Completions(_) | Command::Man => {}
         Command::Boots(args) => {
             let view = BootsView {
                 analysis: &analysis,
