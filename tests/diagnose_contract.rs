@@ -84,3 +84,26 @@ fn a_record_in_the_journal_and_kern_log_is_cited_once_with_also_seen() {
         assert!(e["also_seen"].is_array(), "{e}");
     }
 }
+
+#[test]
+fn incident_n_narrows_the_diagnosis_to_that_vm_and_never_eats_the_input() {
+    let dir = corpora().join("bundles/pve-oom");
+    let run = |args: &[&str]| {
+        pvelog()
+            .arg("diagnose")
+            .args(args)
+            .arg(&dir)
+            .output()
+            .expect("run pvelog")
+    };
+    let by_incident = run(&["--format", "json", "--incident=1"]);
+    let by_vm = run(&["--format", "json", "--vm", "101"]);
+    assert_eq!(by_incident.status.code(), Some(0));
+    assert_eq!(by_incident.stdout, by_vm.stdout);
+    let bare = run(&["--incident"]);
+    assert_eq!(bare.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&bare.stdout).starts_with("verdict     memory_overcommit"));
+    let missing = run(&["--incident=2"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("shows 1 incident(s)"));
+}

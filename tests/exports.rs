@@ -126,3 +126,47 @@ fn timesketch_round_trips_to_the_dated_jsonl_events() {
         }
     }
 }
+
+#[test]
+fn redacted_exports_keep_their_shape_and_name_no_host() {
+    let dir = support::corpora().join("bundles/pve-oom");
+    let path = dir.to_str().expect("UTF-8 path");
+    let events = jsonl(path);
+    for format in ["jsonl", "csv", "timesketch", "text"] {
+        let (out, stderr) = run(&["timeline", "--format", format, "--redact", path]);
+        let text = String::from_utf8(out).expect("UTF-8");
+        for secret in ["pve1", "root@pam", "101-web"] {
+            assert!(!text.contains(secret), "{format}: {secret} left");
+        }
+        assert!(text.contains("host-1"), "{format}");
+        assert!(
+            stderr.contains("pvelog: redacted: host-1 (host, "),
+            "{format}: {stderr}"
+        );
+        match format {
+            "csv" => {
+                let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes())
+                    .records()
+                    .map(|r| r.expect("RFC 4180"))
+                    .collect();
+                assert_eq!(rows.len(), events.len());
+            }
+            "jsonl" => {
+                let redacted: Vec<Value> = text
+                    .lines()
+                    .map(|l| serde_json::from_str(l).expect("JSON"))
+                    .collect();
+                assert_eq!(redacted.len(), events.len());
+                // Keys, times and numbers are untouched; the host is host-1 everywhere.
+                for (r, e) in redacted.iter().zip(&events) {
+                    assert_eq!(r["time"], e["time"]);
+                    assert_eq!(r["offset"], e["offset"]);
+                    if e["machine"] == "pve1" {
+                        assert_eq!(r["machine"], "host-1");
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}

@@ -273,6 +273,29 @@ fn parse_override(text: &str) -> Result<(String, FormatKind), String> {
     Ok((suffix.to_string(), kind))
 }
 
+/// The VM that `--incident[=N]` and `--vm` narrow `diagnose` and `report` to: incident N's (N
+/// 1-based, in time order), or `--vm`'s; none for a bare `--incident` (the verdict's incident is
+/// the whole diagnosis's).
+fn incident_vm(
+    analysis: &crate::analysis::Analysis<'_>,
+    incident: Option<usize>,
+    vm: Option<u32>,
+) -> Result<Option<u32>, Error> {
+    match incident {
+        Some(n) if n > 0 => {
+            let all = crate::diagnose::diagnose(analysis, vm);
+            let pick = all.incidents.get(n - 1).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--incident={n}: the bundle shows {} incident(s) (VM stops); `pvelog diagnose` lists them",
+                    all.incidents.len()
+                ))
+            })?;
+            Ok(pick.vmid.or(vm))
+        }
+        _ => Ok(vm),
+    }
+}
+
 /// Parses the process arguments and runs the command.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();

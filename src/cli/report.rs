@@ -185,19 +185,7 @@ pub(super) fn run(
                 .and_then(ReportFormat::from_path)
         })
         .unwrap_or(ReportFormat::Markdown);
-    let only_vm = match args.incident {
-        Some(n) if n > 0 => {
-            let all = diagnose::diagnose(analysis, args.vm);
-            let pick = all.incidents.get(n - 1).ok_or_else(|| {
-                Error::Usage(format!(
-                    "--incident={n}: the bundle shows {} incident(s) (VM stops); `pvelog diagnose` lists them",
-                    all.incidents.len()
-                ))
-            })?;
-            pick.vmid.or(args.vm)
-        }
-        _ => args.vm,
-    };
+    let only_vm = super::incident_vm(analysis, args.incident, args.vm)?;
     let diagnosis = diagnose::diagnose(analysis, only_vm);
     let provenance = Provenance {
         pvelog_version: format!("pvelog {}", env!("CARGO_PKG_VERSION")),

@@ -10,6 +10,7 @@ use super::{Common, parse_duration, parse_priority, parse_time};
 use crate::analysis::Analysis;
 use crate::diagnose;
 use crate::error::Error;
+use crate::output::report::redact::Redactor;
 use crate::output::timeline::{Filter, TimelineView};
 use crate::output::{ColorWhen, Format, Render};
 use crate::timeline::Window;
@@ -60,6 +61,10 @@ pub(super) struct TimelineArgs {
     /// `qemu-server@101.service`; repeatable).
     #[arg(long = "unit", value_name = "UNIT")]
     units: Vec<String>,
+    /// Replace IP and MAC addresses, host, user and e-mail names with pseudonyms (host-1,
+    /// ip-1…, in order of first appearance); the pseudonyms are listed on stderr.
+    #[arg(long)]
+    redact: bool,
     /// When to colour text output.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
@@ -115,7 +120,15 @@ pub(super) fn run(
         TimelineFormat::Timesketch => Format::Timesketch,
         f => format(f == TimelineFormat::Jsonl, args.color),
     };
-    let rendered = view.render(format, out).map_err(Error::Output)?;
+    let rendered = if args.redact {
+        // Rendered whole, then redacted line by line: one set of pseudonyms for the output.
+        let mut buf = Vec::new();
+        let rendered = view.render(format, &mut buf).map_err(Error::Output)?;
+        redact(analysis, format, &buf, out)?;
+        rendered
+    } else {
+        view.render(format, out).map_err(Error::Output)?
+    };
     if rendered.undated_not_exported > 0 && !quiet {
         eprintln!(
             "pvelog: note: {} records without a wall-clock time were left out: Timesketch needs a time",
@@ -128,6 +141,53 @@ pub(super) fn run(
             rendered.undated_left_out
         );
     }
+    Ok(())
+}
+
+/// Writes `rendered` with its names and addresses replaced, and lists the pseudonyms on
+/// stderr.
+fn redact(
+    analysis: &Analysis<'_>,
+    format: Format,
+    rendered: &[u8],
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let mut r = Redactor::new(
+        analysis
+            .machines
+            .iter()
+            .flat_map(|m| std::iter::once(m.name.clone()).chain(m.host.clone()))
+            .chain(analysis.sources.iter().map(|s| s.machine.clone()))
+            .collect::<Vec<_>>(),
+    );
+    let text = String::from_utf8_lossy(rendered);
+    for line in text.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        let redacted = match format {
+            Format::Json | Format::Timesketch if !body.is_empty() => r
+                .json(body)
+                .map_err(|e| Error::Usage(format!("cannot redact a JSON line: {e}")))?,
+            _ => r.text(body),
+        };
+        out.write_all(redacted.as_bytes())?;
+        out.write_all(end.as_bytes())?;
+    }
+    let names: Vec<String> = r
+        .summary()
+        .iter()
+        .map(|p| format!("{} ({}, {}×)", p.name, p.kind, p.count))
+        .collect();
+    eprintln!(
+        "pvelog: redacted: {}",
+        if names.is_empty() {
+            "nothing to replace".to_string()
+        } else {
+            names.join(", ")
+        }
+    );
     Ok(())
 }
 

@@ -10,7 +10,9 @@
 //! replace.
 //!
 //! The report is redacted as its JSON text, string values only (keys are left alone), and read
-//! back, so every format renders the redacted tree and no field can be forgotten.
+//! back, so every format renders the redacted tree and no field can be forgotten. Timeline
+//! exports are redacted line by line with the same [`Redactor`] (JSON Lines: string values;
+//! CSV and text: the whole line), their summary going to stderr.
 
 use std::collections::BTreeMap;
 
@@ -49,7 +51,8 @@ struct Hit {
     kind: &'static str,
 }
 
-struct Redactor {
+/// Pseudonyms for one output: the same value gets the same name throughout.
+pub struct Redactor {
     patterns: Vec<(&'static str, Regex)>,
     hosts: Vec<String>,
     names: BTreeMap<(&'static str, String), String>,
@@ -178,46 +181,71 @@ fn map_string_values(json: &str, mut f: impl FnMut(&str) -> String) -> serde_jso
     Ok(out)
 }
 
-/// Redacts the report in place and adds the redaction summary.
-pub fn redact(report: &mut Report) -> serde_json::Result<()> {
-    let mut hosts: Vec<String> = report
-        .clock
-        .machines
-        .iter()
-        .map(|m| m.machine.clone())
-        .chain(report.sources.iter().map(|s| s.machine.clone()))
-        .chain(report.boots.iter().map(|b| b.machine.clone()))
-        .chain(report.clock.machines.iter().filter_map(|m| m.host.clone()))
-        // A number is a VMID, not a name; very short names would hit ordinary words.
-        .filter(|h| h.len() >= 3 && !h.bytes().all(|b| b.is_ascii_digit()) && h != "unknown")
-        .collect();
-    hosts.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-    hosts.dedup();
-    let mut r = Redactor {
-        patterns: PATTERNS
-            .iter()
-            .filter_map(|(kind, p)| Regex::new(p).ok().map(|re| (*kind, re)))
-            .collect(),
-        hosts,
-        names: BTreeMap::new(),
-        counts: BTreeMap::new(),
-        order: Vec::new(),
-        next: BTreeMap::new(),
-    };
-    // The provenance's version and the schema stay as they are; the rest is text.
-    let json = serde_json::to_string(report)?;
-    let redacted = map_string_values(&json, |s| r.redact(s))?;
-    *report = serde_json::from_str(&redacted)?;
-    report.redaction = Some(Redaction {
-        pseudonyms: r
-            .order
+impl Redactor {
+    /// A redactor that also replaces the machine names given (the bundle's hosts and guests).
+    pub fn new(machines: impl IntoIterator<Item = String>) -> Redactor {
+        let mut hosts: Vec<String> = machines
+            .into_iter()
+            // A number is a VMID, not a name; very short names would hit ordinary words.
+            .filter(|h| h.len() >= 3 && !h.bytes().all(|b| b.is_ascii_digit()) && h != "unknown")
+            .collect();
+        // Longest first, so `pve10` is not taken for `pve1`.
+        hosts.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        hosts.dedup();
+        Redactor {
+            patterns: PATTERNS
+                .iter()
+                .filter_map(|(kind, p)| Regex::new(p).ok().map(|re| (*kind, re)))
+                .collect(),
+            hosts,
+            names: BTreeMap::new(),
+            counts: BTreeMap::new(),
+            order: Vec::new(),
+            next: BTreeMap::new(),
+        }
+    }
+
+    /// Redacts a piece of text (a CSV or text line).
+    pub fn text(&mut self, text: &str) -> String {
+        self.redact(text)
+    }
+
+    /// Redacts the string values of one JSON text, keys left alone.
+    pub fn json(&mut self, json: &str) -> serde_json::Result<String> {
+        map_string_values(json, |s| self.redact(s))
+    }
+
+    /// The pseudonyms used so far, in order of first appearance, with their counts.
+    pub fn summary(&self) -> Vec<Pseudonym> {
+        self.order
             .iter()
             .map(|(name, kind)| Pseudonym {
                 name: name.clone(),
                 kind: kind.to_string(),
-                count: r.counts.get(name).copied().unwrap_or(0),
+                count: self.counts.get(name).copied().unwrap_or(0),
             })
-            .collect(),
+            .collect()
+    }
+}
+
+/// Redacts the report in place and adds the redaction summary.
+pub fn redact(report: &mut Report) -> serde_json::Result<()> {
+    let mut r = Redactor::new(
+        report
+            .clock
+            .machines
+            .iter()
+            .map(|m| m.machine.clone())
+            .chain(report.sources.iter().map(|s| s.machine.clone()))
+            .chain(report.boots.iter().map(|b| b.machine.clone()))
+            .chain(report.clock.machines.iter().filter_map(|m| m.host.clone()))
+            .collect::<Vec<_>>(),
+    );
+    let json = serde_json::to_string(report)?;
+    let redacted = r.json(&json)?;
+    *report = serde_json::from_str(&redacted)?;
+    report.redaction = Some(Redaction {
+        pseudonyms: r.summary(),
     });
     Ok(())
 }
@@ -227,17 +255,7 @@ mod tests {
     use super::*;
 
     fn redactor(hosts: &[&str]) -> Redactor {
-        Redactor {
-            patterns: PATTERNS
-                .iter()
-                .filter_map(|(kind, p)| Regex::new(p).ok().map(|re| (*kind, re)))
-                .collect(),
-            hosts: hosts.iter().map(|h| h.to_string()).collect(),
-            names: BTreeMap::new(),
-            counts: BTreeMap::new(),
-            order: Vec::new(),
-            next: BTreeMap::new(),
-        }
+        Redactor::new(hosts.iter().map(|h| h.to_string()))
     }
 
     #[test]
