@@ -509,4 +509,29 @@ mod tests {
         assert_eq!(parse_priority("warning"), Ok(4));
         assert_eq!(parse_priority("3"), Ok(3));
     }
+
+    #[test]
+    fn quiet_hides_the_progress_spinner() {
+        assert!(progress(true).is_hidden());
+        // Off a terminal (a pipe, a log, CI) it hides itself too.
+        if !io::stderr().is_terminal() {
+            assert!(progress(false).is_hidden());
+        }
+    }
+
+    #[test]
+    fn a_bare_incident_flag_takes_no_value() {
+        let cli = Cli::try_parse_from(["pvelog", "timeline", "--incident", "bundle.tgz"]);
+        let Ok(Cli {
+            command: Command::Timeline(args),
+        }) = cli
+        else {
+            panic!("timeline --incident bundle.tgz does not parse");
+        };
+        assert_eq!(args.common.inputs, ["bundle.tgz"]);
+        let cli = Cli::try_parse_from(["pvelog", "report", "--incident", "b.tgz", "-o", "r.md"]);
+        assert!(
+            matches!(cli, Ok(Cli { command: Command::Report(a) }) if a.common.inputs == ["b.tgz"])
+        );
+    }
 }
