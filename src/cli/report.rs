@@ -194,7 +194,8 @@ pub(super) fn run(
     };
     let mut report = model::build(analysis, &diagnosis, provenance);
     if args.redact {
-        crate::output::report::redact::redact(&mut report)
+        let names = crate::output::report::redact::machine_names(analysis);
+        crate::output::report::redact::redact(&mut report, names)
             .map_err(|e| Error::Usage(format!("cannot redact the report: {e}")))?;
     }
     let view = ReportView { report: &report };

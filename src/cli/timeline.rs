@@ -10,7 +10,7 @@ use super::{Common, parse_duration, parse_priority, parse_time};
 use crate::analysis::Analysis;
 use crate::diagnose;
 use crate::error::Error;
-use crate::output::report::redact::Redactor;
+use crate::output::report::redact::{Redactor, machine_names};
 use crate::output::timeline::{Filter, TimelineView};
 use crate::output::{ColorWhen, Format, Render};
 use crate::timeline::Window;
@@ -152,14 +152,7 @@ fn redact(
     rendered: &[u8],
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let mut r = Redactor::new(
-        analysis
-            .machines
-            .iter()
-            .flat_map(|m| std::iter::once(m.name.clone()).chain(m.host.clone()))
-            .chain(analysis.sources.iter().map(|s| s.machine.clone()))
-            .collect::<Vec<_>>(),
-    );
+    let mut r = Redactor::new(machine_names(analysis));
     let text = String::from_utf8_lossy(rendered);
     for line in text.split_inclusive('\n') {
         let (body, end) = match line.strip_suffix('\n') {

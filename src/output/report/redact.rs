@@ -33,6 +33,11 @@ const PATTERNS: &[(&str, &str)] = &[
         r"(?:\bfor user|\bby user|\buser=|\bUSER=|\bruser=|\blogname=|\bacct=)\s?([A-Za-z_][A-Za-z0-9_.-]*)",
     ),
     ("user", r"CRON\[[0-9]+\]: \(([A-Za-z_][A-Za-z0-9_.-]*)\)"),
+    (
+        "user",
+        r"\b(?:Accepted|Failed) [a-z-]+ for (?:invalid user )?([A-Za-z_][A-Za-z0-9_.-]*) from",
+    ),
+    ("user", r"\bInvalid user ([A-Za-z_][A-Za-z0-9_.-]*) from"),
     ("mac", r"\b[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}\b"),
     (
         "ip",
@@ -228,17 +233,50 @@ impl Redactor {
     }
 }
 
-/// Redacts the report in place and adds the redaction summary.
-pub fn redact(report: &mut Report) -> serde_json::Result<()> {
+/// The names a bundle gives its machines: each machine's, its host's, and every host name its
+/// records carry (a syslog line's `pve1.example.org`), for [`Redactor::new`].
+pub fn machine_names(analysis: &crate::analysis::Analysis<'_>) -> Vec<String> {
+    let mut names: std::collections::BTreeSet<String> = analysis
+        .machines
+        .iter()
+        .flat_map(|m| std::iter::once(m.name.clone()).chain(m.host.clone()))
+        .chain(analysis.sources.iter().map(|s| s.machine.clone()))
+        .chain(
+            analysis
+                .sources
+                .iter()
+                .filter_map(|s| s.prompt_host.clone()),
+        )
+        .collect();
+    for s in &analysis.sources {
+        for e in &s.parsed.events {
+            if let Some(h) = e.hostname
+                && let Ok(h) = std::str::from_utf8(h)
+                && !names.contains(h)
+            {
+                names.insert(h.to_string());
+            }
+        }
+    }
+    names.into_iter().collect()
+}
+
+/// Redacts the report in place and adds the redaction summary; `names` are the bundle's
+/// machine and host names ([`machine_names`]), the report's own machines are added.
+pub fn redact(report: &mut Report, names: Vec<String>) -> serde_json::Result<()> {
     let mut r = Redactor::new(
-        report
-            .clock
-            .machines
-            .iter()
-            .map(|m| m.machine.clone())
-            .chain(report.sources.iter().map(|s| s.machine.clone()))
-            .chain(report.boots.iter().map(|b| b.machine.clone()))
-            .chain(report.clock.machines.iter().filter_map(|m| m.host.clone()))
+        names
+            .into_iter()
+            .chain(
+                report
+                    .clock
+                    .machines
+                    .iter()
+                    .map(|m| m.machine.clone())
+                    .chain(report.sources.iter().map(|s| s.machine.clone()))
+                    .chain(report.boots.iter().map(|b| b.machine.clone()))
+                    .chain(report.clock.machines.iter().filter_map(|m| m.host.clone())),
+            )
             .collect::<Vec<_>>(),
     );
     let json = serde_json::to_string(report)?;
@@ -265,17 +303,17 @@ mod tests {
             r.redact(
                 "Jul 29 11:56:40 pve1 sshd[1]: Accepted publickey for alice from 10.0.0.7 port 22"
             ),
-            "Jul 29 11:56:40 host-1 sshd[1]: Accepted publickey for alice from ip-1 port 22"
+            "Jul 29 11:56:40 host-1 sshd[1]: Accepted publickey for user-1 from ip-1 port 22"
         );
         assert_eq!(
             r.redact(
                 "pvedaemon[2211]: <root@pam> starting task UPID:pve1:0000:qmstart:101:root@pam:"
             ),
-            "pvedaemon[2211]: <user-1@pam> starting task UPID:host-1:0000:qmstart:101:user-1@pam:"
+            "pvedaemon[2211]: <user-2@pam> starting task UPID:host-1:0000:qmstart:101:user-2@pam:"
         );
         assert_eq!(
             r.redact("tap101i0 52:54:00:12:34:56 to 10.0.0.9, 10.0.0.7; mail ops@example.com; pam_unix(sshd:session): session opened for user bob"),
-            "tap101i0 mac-1 to ip-2, ip-1; mail email-1; pam_unix(sshd:session): session opened for user user-2"
+            "tap101i0 mac-1 to ip-2, ip-1; mail email-1; pam_unix(sshd:session): session opened for user user-3"
         );
         assert_eq!(
             r.redact("fe80::1 and 2001:db8:0:0:0:0:0:1"),
@@ -288,9 +326,16 @@ mod tests {
         );
         assert_eq!(
             r.redact("CRON[40212]: (root) CMD (true)"),
-            "CRON[40212]: (user-1) CMD (true)"
+            "CRON[40212]: (user-2) CMD (true)"
         );
         assert_eq!(r.counts.get("host-1"), Some(&3));
+        assert_eq!(
+            r.redact("sshd[9]: Failed password for invalid user admin from 10.0.0.7 port 2"),
+            "sshd[9]: Failed password for invalid user user-4 from ip-1 port 2"
+        );
+        // A longer host name is taken whole, before the short one it contains.
+        let mut r = redactor(&["pve1", "pve1.example.org"]);
+        assert_eq!(r.redact("pve1.example.org pve1"), "host-1 host-2");
     }
 
     #[test]
