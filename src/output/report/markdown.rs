@@ -22,12 +22,8 @@ fn opt(text: Option<&str>) -> String {
 }
 
 fn record(out: &mut dyn Write, r: &Record) -> io::Result<()> {
-    writeln!(
-        out,
-        "- {} — `{}`",
-        opt(r.time.as_deref()),
-        e(&r.place()).replace('`', "")
-    )?;
+    // Plain escaped text, not a code span: backslash escapes do not work inside one.
+    writeln!(out, "- {} — {}", opt(r.time.as_deref()), e(&r.place()))?;
     for s in &r.also_seen {
         writeln!(
             out,
