@@ -153,6 +153,21 @@ fn the_report_renders_the_diagnosis_and_hashes_its_inputs() {
             .any(|e| e.evidence && e.role == "host")
     );
     assert!(r.timeline.events.iter().any(|e| e.role == "guest"));
+    assert_eq!(
+        r.timeline.since.as_deref(),
+        Some("2025-07-29T09:41:40.000000Z")
+    );
+    // --window narrows the excerpt, never the diagnosis.
+    let narrow = parse(&report_in(
+        &bundles(),
+        &["pve-oom", "--format", "json", "--window", "10s"],
+    ));
+    assert_eq!(
+        narrow.timeline.since.as_deref(),
+        Some("2025-07-29T09:56:30.000000Z")
+    );
+    assert!(narrow.timeline.events.len() < r.timeline.events.len());
+    assert_eq!(narrow.findings, r.findings);
 }
 
 #[test]

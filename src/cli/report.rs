@@ -20,7 +20,7 @@ use crate::output::{Format, Render};
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   pvelog report bundle.tgz -o incident.html
-  pvelog report bundle.tgz -o incident.md --incident=2
+  pvelog report bundle.tgz -o incident.md --incident=2 --window 5m
   pvelog report host.tgz guest.tgz --format json --redact > incident.json")]
 pub(super) struct ReportArgs {
     #[command(flatten)]
@@ -36,6 +36,9 @@ pub(super) struct ReportArgs {
     /// argument, so it cannot swallow an INPUT.
     #[arg(long, value_name = "N", num_args = 0..=1, require_equals = true, default_missing_value = "0")]
     incident: Option<usize>,
+    /// Half-width of the timeline excerpt around the incident (`90s`, `15m`, `2h`).
+    #[arg(long, value_name = "DUR", value_parser = super::parse_duration, default_value = "15m")]
+    window: chrono::Duration,
     /// Replace IP and MAC addresses, host, user and e-mail names with pseudonyms (host-1,
     /// ip-1…, in order of first appearance), listed in a redaction summary.
     #[arg(long)]
@@ -192,7 +195,7 @@ pub(super) fn run(
         arguments,
         inputs: input_hashes(&args.common.inputs, analysis)?,
     };
-    let mut report = model::build(analysis, &diagnosis, provenance);
+    let mut report = model::build(analysis, &diagnosis, provenance, args.window);
     if args.redact {
         let names = crate::output::report::redact::machine_names(analysis);
         crate::output::report::redact::redact(&mut report, names)

@@ -22,7 +22,7 @@ use crate::facts::FactKind;
 /// The version of the report JSON's layout.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// Half-width of the timeline excerpt around the incident.
+/// Half-width of the timeline excerpt around the incident, unless `--window` says otherwise.
 pub const EXCERPT_HALF_WIDTH: Duration = Duration::minutes(15);
 
 /// Most records in the timeline excerpt.
@@ -523,8 +523,14 @@ fn step(s: &crate::diagnose::reconstruction::Step) -> Step {
     }
 }
 
-/// Builds the report from the analysis, its diagnosis and the provenance.
-pub fn build(analysis: &Analysis<'_>, d: &Diagnosis, provenance: Provenance) -> Report {
+/// Builds the report from the analysis, its diagnosis and the provenance; the timeline excerpt
+/// spans `half_width` either side of the incident.
+pub fn build(
+    analysis: &Analysis<'_>,
+    d: &Diagnosis,
+    provenance: Provenance,
+    half_width: Duration,
+) -> Report {
     let v = &d.verdict;
     let r = &d.reconstruction;
     let chosen = d.findings.first().filter(|x| x.family == v.family);
@@ -561,7 +567,7 @@ pub fn build(analysis: &Analysis<'_>, d: &Diagnosis, provenance: Provenance) -> 
             recovered_by: r.recovered_by.as_ref().map(step),
             downtime_s: r.downtime_s,
         },
-        timeline: excerpt(analysis, d),
+        timeline: excerpt(analysis, d, half_width),
         findings: d
             .findings
             .iter()
@@ -639,9 +645,9 @@ fn enum_name<T: Serialize>(value: &T) -> String {
     }
 }
 
-/// The records within [`EXCERPT_HALF_WIDTH`] of the incident (every record when the verdict has
-/// no time and the bundle is small), each once, by its primary copy.
-fn excerpt(analysis: &Analysis<'_>, d: &Diagnosis) -> Excerpt {
+/// The records within `half_width` of the incident (the first [`EXCERPT_MAX`] when the verdict
+/// has no time), each once, by its primary copy.
+fn excerpt(analysis: &Analysis<'_>, d: &Diagnosis, half_width: Duration) -> Excerpt {
     let at = d
         .verdict
         .incident_time
@@ -649,7 +655,7 @@ fn excerpt(analysis: &Analysis<'_>, d: &Diagnosis) -> Excerpt {
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
         .map(|t| t.with_timezone(&Utc));
     let (since, until) = match at {
-        Some(t) => (Some(t - EXCERPT_HALF_WIDTH), Some(t + EXCERPT_HALF_WIDTH)),
+        Some(t) => (Some(t - half_width), Some(t + half_width)),
         None => (None, None),
     };
     let cited: BTreeSet<(String, u64)> = d
