@@ -6,13 +6,19 @@
 //! the line (none for binary sources), the byte offset and the record's text exactly as it stands
 //! in the file, so an SRE can find it with `sed -n Np` (DESIGN.md §2). A [`Source`] holds its
 //! bytes, so quoting needs nothing but the sources.
+//!
+//! A record seen through several sources (the same kernel line in kern.log, the journal and
+//! dmesg) is cited once, by its primary copy (the most direct and precise time:
+//! [`Analysis::copies`]), with the other places in [`Evidence::also_seen`] ([`cite_primary`]).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::analysis::Analysis;
 pub use crate::event::Cite;
 use crate::event::rfc3339;
 use crate::source::Source;
+use crate::timeline::EventRef;
 
 /// One cited record.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -28,9 +34,22 @@ pub struct Evidence {
     /// The record as it stands in the source: the whole line(s) for line formats, the MESSAGE
     /// for journal entries.
     pub text: String,
+    /// The other places the same record was seen (its copies in other sources).
+    pub also_seen: Vec<Seen>,
     /// The signal it carries.
     #[serde(skip)]
     pub signal: &'static str,
+}
+
+/// Another place a record was seen: a copy in another source.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Seen {
+    /// The source path.
+    pub source: String,
+    /// 1-based line (`None` for binary sources).
+    pub line: Option<u32>,
+    /// Byte offset of the copy in the (decompressed) member.
+    pub offset: u64,
 }
 
 impl Evidence {
@@ -42,6 +61,7 @@ impl Evidence {
             line: None,
             offset: 0,
             text: String::new(),
+            also_seen: Vec::new(),
             signal: "",
         }
     }
@@ -64,6 +84,7 @@ pub fn event(sources: &[Source<'_>], source: usize, event: usize) -> Option<Evid
         line: (!src.parsed.binary).then_some(ev.line),
         offset: ev.offset,
         text,
+        also_seen: Vec::new(),
         signal: "",
     })
 }
@@ -89,6 +110,7 @@ pub fn cite(sources: &[Source<'_>], cite: Cite, time: Option<DateTime<Utc>>) -> 
                 line: (!src.parsed.binary).then_some(f.line),
                 offset: f.offset,
                 text: quote_lines(src.data, f.offset, 1),
+                also_seen: Vec::new(),
                 signal: "",
             })
         }
@@ -113,10 +135,55 @@ pub fn cite(sources: &[Source<'_>], cite: Cite, time: Option<DateTime<Utc>>) -> 
                 line,
                 offset: u.offset.unwrap_or(0),
                 text: u.reason.clone(),
+                also_seen: Vec::new(),
                 signal: "",
             })
         }
     }
+}
+
+/// The primary copy of a cited record and the other copies, when several sources saw it; the
+/// cite itself and no copies otherwise (a snapshot fact, a record seen once).
+pub fn primary(analysis: &Analysis<'_>, at: Cite) -> (Cite, Vec<EventRef>) {
+    let Cite::Event { source, event } = at else {
+        return (at, Vec::new());
+    };
+    let (Ok(source), Ok(event)) = (u32::try_from(source), u32::try_from(event)) else {
+        return (at, Vec::new());
+    };
+    match analysis.copies(EventRef { source, event }) {
+        Some((p, others)) => (
+            Cite::Event {
+                source: p.source as usize,
+                event: p.event as usize,
+            },
+            others,
+        ),
+        None => (at, Vec::new()),
+    }
+}
+
+/// A cited record as evidence, by its primary copy, listing where else it was seen.
+pub fn cite_primary(
+    analysis: &Analysis<'_>,
+    at: Cite,
+    time: Option<DateTime<Utc>>,
+) -> Option<Evidence> {
+    let (at, others) = primary(analysis, at);
+    let mut evidence = cite(&analysis.sources, at, time)?;
+    evidence.also_seen = others
+        .iter()
+        .filter_map(|r| {
+            let src = analysis.sources.get(r.source as usize)?;
+            let ev = src.parsed.events.get(r.event as usize)?;
+            Some(Seen {
+                source: src.path.clone(),
+                line: (!src.parsed.binary).then_some(ev.line),
+                offset: ev.offset,
+            })
+        })
+        .collect();
+    Some(evidence)
 }
 
 /// A cited record as evidence for a signal of kind `signal`; an empty record when the cite names

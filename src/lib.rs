@@ -20,8 +20,11 @@
 //!    guests to VMIDs and hosts and aligns guest clocks; [`timeline`] merges the sources into one
 //!    order; [`index`] orders the signals in time for the rules; [`boots`] builds each machine's
 //!    boot history; [`analysis`] runs these stages once.
-//! 6. [`evidence`] quotes cited records, [`diagnose`] weighs the signals into a verdict, and
-//!    [`output`] renders every view; [`cli`] ties them to the command line.
+//! 6. [`evidence`] quotes cited records (each by its primary copy, with where else it was
+//!    seen), [`diagnose`] weighs the signals into a verdict and reconstructs the incident, and
+//!    [`output`] renders every view — the timeline and its CSV and Timesketch exports, the
+//!    diagnosis, and the postmortem report as Markdown, HTML or JSON; [`cli`] ties them to the
+//!    command line.
 //!
 //! [`run`] is the command line's entry point.
 

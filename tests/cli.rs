@@ -489,7 +489,7 @@ fn incident_window_shows_host_and_guest_around_the_stop() {
     assert_eq!(out.status.code(), Some(0));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("incident 1 of 1: VM 101 at 2025-07-29T09:56:40"),
+        stderr.contains("the verdict's incident: VM 101 at 2025-07-29T09:56:40"),
         "{stderr}"
     );
     let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
@@ -508,11 +508,69 @@ fn incident_window_shows_host_and_guest_around_the_stop() {
         );
     }
     let out = pvelog()
-        .args(["timeline", "--incident", "2"])
+        .args(["timeline", "--incident=2"])
         .arg(&dir)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shows 1 incident(s)"));
+    let out = pvelog()
+        .args(["timeline", "--incident=1", "--window", "10s"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("incident 1 of 1: VM 101"));
+}
+
+/// The README's `pvelog timeline --incident bundle.tgz`: a bare `--incident` never takes the
+/// path as its N.
+#[test]
+fn a_bare_incident_flag_never_eats_the_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let tgz = dir.path().join("bundle.tgz");
+    std::fs::write(&tgz, tgz_of(&corpora().join("bundles/pve-oom"))).unwrap();
+    let out = pvelog()
+        .current_dir(dir.path())
+        .args(["timeline", "--incident", "bundle.tgz"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Out of memory: Killed process 32969"));
+}
+
+#[test]
+fn vm_and_unit_filters_narrow_the_timeline() {
+    let dir = corpora().join("bundles/pve-oom");
+    let lines = |args: &[&str]| -> Vec<serde_json::Value> {
+        let out = pvelog()
+            .args(["timeline", "--format", "jsonl"])
+            .args(args)
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let vm = lines(&["--vm", "101"]);
+    assert!(!vm.is_empty());
+    assert!(
+        vm.iter()
+            .all(|e| e["role"] == "guest" && e["machine"] == "web")
+    );
+    let unit = lines(&["--unit", "pvedaemon.service"]);
+    assert!(!unit.is_empty());
+    assert!(unit.iter().all(|e| e["ident"] == "pvedaemon"));
+    assert!(lines(&["--vm", "999"]).is_empty());
 }
 
 #[test]

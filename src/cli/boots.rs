@@ -6,6 +6,9 @@ use clap::Args;
 use super::{Common, OutputFormat};
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  pvelog boots bundle.tgz
+  pvelog boots --format json bundle.tgz")]
 pub(super) struct BootsArgs {
     #[command(flatten)]
     pub(super) common: Common,

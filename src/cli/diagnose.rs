@@ -1,17 +1,23 @@
 //! `pvelog diagnose`: why did the VM stop? The verdict is computed once from the analysis and
 //! rendered by [`crate::output::diagnose`]; `--fail-on` turns it into an exit code for scripts.
 
-use std::io::{self, Write};
+use std::io::Write;
 
 use clap::Args;
 
 use super::{Common, EXIT_FAIL_ON, EXIT_OK, OutputFormat};
 use crate::analysis::Analysis;
 use crate::diagnose::{self, ALL_FAMILIES, Family};
+use crate::error::Error;
 use crate::output::diagnose::DiagnosisView;
 use crate::output::{ColorWhen, Format, Render};
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  pvelog diagnose bundle.tgz
+  pvelog diagnose --vm 101 host.tgz guest-101.tgz
+  pvelog diagnose --incident=2 bundle.tgz
+  pvelog diagnose --format json --fail-on any bundle.tgz   # exit 1 on a root cause")]
 pub(super) struct DiagnoseArgs {
     #[command(flatten)]
     pub(super) common: Common,
@@ -25,6 +31,10 @@ pub(super) struct DiagnoseArgs {
     /// Only the incident of this VM.
     #[arg(long, value_name = "VMID")]
     vm: Option<u32>,
+    /// Diagnose incident N only (1-based, in time order, as listed under `incidents`); a bare
+    /// `--incident` is the verdict's. Write `--incident=N`: it never takes the next argument.
+    #[arg(long, value_name = "N", num_args = 0..=1, require_equals = true, default_missing_value = "0")]
+    incident: Option<usize>,
 }
 
 /// What `--fail-on` matches.
@@ -53,8 +63,9 @@ pub(super) fn run(
     analysis: &Analysis<'_>,
     format: impl Fn(bool, ColorWhen) -> Format,
     out: &mut dyn Write,
-) -> io::Result<u8> {
-    let diagnosis = diagnose::diagnose(analysis, args.vm);
+) -> Result<u8, Error> {
+    let only_vm = super::incident_vm(analysis, args.incident, args.vm)?;
+    let diagnosis = diagnose::diagnose(analysis, only_vm);
     let view = DiagnosisView {
         analysis,
         diagnosis: &diagnosis,

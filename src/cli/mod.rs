@@ -42,12 +42,15 @@ pub struct Cli {
 }
 
 mod boots;
+mod completions;
 mod diagnose;
+mod report;
 mod sources;
 mod timeline;
 
 use boots::BootsArgs;
 use diagnose::DiagnoseArgs;
+use report::ReportArgs;
 use sources::SourcesArgs;
 use timeline::TimelineArgs;
 
@@ -57,10 +60,18 @@ enum Command {
     Timeline(TimelineArgs),
     /// Say why the VM stopped: verdict, findings and the evidence lines that prove them.
     Diagnose(DiagnoseArgs),
+    /// Write a postmortem report (Markdown, HTML or JSON): verdict, reconstruction, timeline,
+    /// evidence, resources, boots, clocks, coverage, actions and provenance.
+    Report(ReportArgs),
     /// Say what was found: each source, its format, role, machine, time span, counts, clock fixes.
     Sources(SourcesArgs),
     /// Show each machine's boots and how each ended (clean, unclean, running), with evidence.
     Boots(BootsArgs),
+    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff), the command and every subcommand.
+    #[command(after_help = "Examples:\n  pvelog man > pvelog.1 && man ./pvelog.1")]
+    Man,
 }
 
 /// The output format of `diagnose`, `sources` and `boots`.
@@ -262,6 +273,29 @@ fn parse_override(text: &str) -> Result<(String, FormatKind), String> {
     Ok((suffix.to_string(), kind))
 }
 
+/// The VM that `--incident[=N]` and `--vm` narrow `diagnose` and `report` to: incident N's (N
+/// 1-based, in time order), or `--vm`'s; none for a bare `--incident` (the verdict's incident is
+/// the whole diagnosis's).
+fn incident_vm(
+    analysis: &crate::analysis::Analysis<'_>,
+    incident: Option<usize>,
+    vm: Option<u32>,
+) -> Result<Option<u32>, Error> {
+    match incident {
+        Some(n) if n > 0 => {
+            let all = crate::diagnose::diagnose(analysis, vm);
+            let pick = all.incidents.get(n - 1).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--incident={n}: the bundle shows {} incident(s) (VM stops); `pvelog diagnose` lists them",
+                    all.incidents.len()
+                ))
+            })?;
+            Ok(pick.vmid.or(vm))
+        }
+        _ => Ok(vm),
+    }
+}
+
 /// Parses the process arguments and runs the command.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
@@ -275,11 +309,41 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// A spinner on stderr naming the stage of a long read, shown only when stderr is a terminal
+/// and `--quiet` is off (never in pipes, logs or CI): the bundle's size is not known before it
+/// is read, so it says what is happening rather than a percentage.
+fn progress(quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
 /// Runs a parsed command line and returns the exit code.
 pub fn execute(cli: &Cli) -> Result<u8, Error> {
     let common = match &cli.command {
+        Command::Completions(a) => {
+            let mut out = io::stdout().lock();
+            let code = completions::completions(a, &mut out)?;
+            out.flush()?;
+            return Ok(code);
+        }
+        Command::Man => {
+            let mut out = io::stdout().lock();
+            let code = completions::man(&mut out)?;
+            out.flush()?;
+            return Ok(code);
+        }
         Command::Timeline(a) => &a.common,
         Command::Diagnose(a) => &a.common,
+        Command::Report(a) => &a.common,
         Command::Sources(a) => &a.common,
         Command::Boots(a) => &a.common,
     };
@@ -302,11 +366,25 @@ fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, 
             }
         }
     }
+    let progress = progress(common.quiet);
+    progress.set_message("reading the bundle");
     let bundle = Bundle::open(&common.inputs, &options.limits);
     if bundle.members.is_empty() {
+        progress.finish_and_clear();
         return Err(Error::NothingReadable(bundle.problems));
     }
+    progress.set_message(format!(
+        "analysing {} members ({} MiB)",
+        bundle.members.len(),
+        bundle
+            .members
+            .iter()
+            .map(|m| m.bytes().len() as u64)
+            .sum::<u64>()
+            >> 20
+    ));
     let analysis = analysis::analyze(&bundle, options);
+    progress.finish_and_clear();
     if !common.quiet {
         for machine in options.clock.tz_machine.keys() {
             if !analysis.sources.iter().any(|s| &s.machine == machine) {
@@ -346,6 +424,13 @@ fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, 
             timeline::run(args, &analysis, common.quiet, format, &mut out)?;
         }
         Command::Diagnose(args) => code = diagnose::run(args, &analysis, format, &mut out)?,
+        Command::Report(args) => {
+            let arguments = std::env::args_os()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            report::run(args, &analysis, arguments, &mut out)?;
+        }
         Command::Sources(args) => {
             let view = SourcesView {
                 analysis: &analysis,
@@ -355,6 +440,8 @@ fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, 
                 &mut out,
             )?;
         }
+        // Written before any input is read (`execute`).
+        Command::Completions(_) | Command::Man => {}
         Command::Boots(args) => {
             let view = BootsView {
                 analysis: &analysis,
@@ -421,5 +508,30 @@ mod tests {
         assert!(parse_duration("5y").is_err());
         assert_eq!(parse_priority("warning"), Ok(4));
         assert_eq!(parse_priority("3"), Ok(3));
+    }
+
+    #[test]
+    fn quiet_hides_the_progress_spinner() {
+        assert!(progress(true).is_hidden());
+        // Off a terminal (a pipe, a log, CI) it hides itself too.
+        if !io::stderr().is_terminal() {
+            assert!(progress(false).is_hidden());
+        }
+    }
+
+    #[test]
+    fn a_bare_incident_flag_takes_no_value() {
+        let cli = Cli::try_parse_from(["pvelog", "timeline", "--incident", "bundle.tgz"]);
+        let Ok(Cli {
+            command: Command::Timeline(args),
+        }) = cli
+        else {
+            panic!("timeline --incident bundle.tgz does not parse");
+        };
+        assert_eq!(args.common.inputs, ["bundle.tgz"]);
+        let cli = Cli::try_parse_from(["pvelog", "report", "--incident", "b.tgz", "-o", "r.md"]);
+        assert!(
+            matches!(cli, Ok(Cli { command: Command::Report(a) }) if a.common.inputs == ["b.tgz"])
+        );
     }
 }

@@ -5,6 +5,10 @@ use clap::Args;
 use super::{Common, OutputFormat};
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  pvelog sources bundle.tgz
+  pvelog sources --format json bundle.tgz
+  pvelog sources --tz pve1=Europe/Berlin --reference-time 2025-07-30 bundle.tgz")]
 pub(super) struct SourcesArgs {
     #[command(flatten)]
     pub(super) common: Common,

@@ -41,6 +41,7 @@ pub mod hardware;
 pub mod incidents;
 pub mod memory;
 pub mod named;
+pub mod reconstruction;
 pub mod runbook;
 pub mod stops;
 pub mod storage;
@@ -210,6 +211,9 @@ pub struct Diagnosis {
     pub verdict: Verdict,
     /// The second strongest family, if any.
     pub runner_up: Option<RunnerUp>,
+    /// The runbook's reconstruction of the verdict's incident (what ran, pressure, trigger,
+    /// recovery).
+    pub reconstruction: reconstruction::Reconstruction,
     /// Every finding, strongest first.
     pub findings: Vec<Finding>,
     /// Each VM stop found.
@@ -233,20 +237,22 @@ pub fn diagnose(analysis: &Analysis<'_>, only_vm: Option<u32>) -> Diagnosis {
     let context = Context::from_analysis(analysis, only_vm);
     let mut diagnosis = verdict::run(&context);
     for finding in &mut diagnosis.findings {
-        // A record carrying two signals (QEMU's pause on a full disk) is cited once.
+        // A record carrying two signals (QEMU's pause on a full disk), or seen through several
+        // sources, is cited once: by its primary copy, with the other places in `also_seen`.
         let mut seen = std::collections::BTreeSet::new();
         finding.evidence = finding
             .cites
             .iter()
-            .filter(|c| seen.insert(c.cite))
+            .filter(|c| seen.insert(evidence::primary(analysis, c.cite).0))
             .map(|c| {
-                let mut e = evidence::cite(&analysis.sources, c.cite, c.time)
+                let mut e = evidence::cite_primary(analysis, c.cite, c.time)
                     .unwrap_or_else(Evidence::empty);
                 e.signal = c.signal;
                 e
             })
             .collect();
     }
+    diagnosis.reconstruction = reconstruction::reconstruct(analysis, context.index, &diagnosis);
     diagnosis
 }
 

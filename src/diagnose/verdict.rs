@@ -99,6 +99,7 @@ pub fn run(f: &Context<'_>) -> Diagnosis {
     Diagnosis {
         verdict,
         runner_up,
+        reconstruction: Default::default(),
         findings,
         incidents,
         escalate,

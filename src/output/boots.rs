@@ -185,6 +185,7 @@ impl super::Render for BootsView<'_, '_> {
         match format {
             super::Format::Text { .. } => write_text(self.analysis, machines, out)?,
             super::Format::Json => write_json(self.analysis, machines, out)?,
+            other => return Err(super::unsupported(other)),
         }
         Ok(super::Rendered::default())
     }

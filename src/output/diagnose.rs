@@ -1,8 +1,11 @@
 //! `pvelog diagnose` renderers.
 //!
 //! JSON (DESIGN.md §2): `{"schema_version": 1, "verdict": {"family", "confidence", "summary",
-//! "incident_time", "affected_vms"}, "runner_up", "findings": [{"family", "confidence", "title",
-//! "evidence": [{"time", "source", "line", "offset", "text"}], "against", "missing",
+//! "outcome", "incident_time", "affected_vms"}, "runner_up", "reconstruction": {"activities",
+//! "pressure_start", "pressure", "trigger", "recovery", "recovered_at", "recovered_by",
+//! "downtime_s"}, "findings": [{"family", "confidence", "title",
+//! "evidence": [{"time", "source", "line", "offset", "text",
+//! "also_seen": [{"source", "line", "offset"}]}], "against", "missing",
 //! "recommendations"}], "incidents", "escalate", "sources": [...]}`.
 //!
 //! Text: the verdict first, then each finding with its evidence, so that the first screen
@@ -14,6 +17,7 @@ use serde::Serialize;
 
 use crate::analysis::Analysis;
 use crate::diagnose::Diagnosis;
+use crate::diagnose::reconstruction::{Reconstruction, Recovery, Step};
 use crate::output::escape;
 
 #[derive(Serialize)]
@@ -85,6 +89,7 @@ pub fn write_text(d: &Diagnosis, out: &mut dyn Write) -> io::Result<()> {
     for e in &d.escalate {
         writeln!(out, "ESCALATE    {}", t(e))?;
     }
+    write_reconstruction(&d.reconstruction, out)?;
     for (i, x) in d.findings.iter().enumerate() {
         writeln!(out)?;
         writeln!(
@@ -96,10 +101,7 @@ pub fn write_text(d: &Diagnosis, out: &mut dyn Write) -> io::Result<()> {
             t(&x.title)
         )?;
         for e in &x.evidence {
-            let place = match e.line {
-                Some(line) => format!("{}:{line}", e.source),
-                None => format!("{}@{}", e.source, e.offset),
-            };
+            let place = place(e);
             writeln!(
                 out,
                 "  evidence  {} {}\n            {}",
@@ -107,6 +109,9 @@ pub fn write_text(d: &Diagnosis, out: &mut dyn Write) -> io::Result<()> {
                 t(&place),
                 t(&e.text)
             )?;
+            for seen in &e.also_seen {
+                writeln!(out, "  also seen {}", t(&seen_place(seen)))?;
+            }
         }
         for a in &x.against {
             writeln!(out, "  against   {}", t(a))?;
@@ -135,6 +140,64 @@ pub fn write_text(d: &Diagnosis, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// Where a record stands: `path:line`, or `path@offset` for binary sources.
+fn place(e: &crate::evidence::Evidence) -> String {
+    match e.line {
+        Some(line) => format!("{}:{line}", e.source),
+        None => format!("{}@{}", e.source, e.offset),
+    }
+}
+
+/// Where another copy of a record stands.
+fn seen_place(s: &crate::evidence::Seen) -> String {
+    match s.line {
+        Some(line) => format!("{}:{line}", s.source),
+        None => format!("{}@{}", s.source, s.offset),
+    }
+}
+
+/// The runbook's reconstruction as text: what ran, when pressure started, the trigger, the
+/// recovery.
+fn write_reconstruction(r: &Reconstruction, out: &mut dyn Write) -> io::Result<()> {
+    let t = |s: &str| escape::terminal(s.as_bytes());
+    if r.trigger.is_none() && r.activities.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nreconstruction")?;
+    let step = |out: &mut dyn Write, label: &str, s: &Step| {
+        writeln!(
+            out,
+            "  {label:<10}{} {} {} {}\n            {}",
+            s.evidence.time.as_deref().unwrap_or("(no time)"),
+            t(&s.machine),
+            s.kind,
+            t(&place(&s.evidence)),
+            t(&s.evidence.text)
+        )
+    };
+    for a in &r.activities {
+        step(out, "running", a)?;
+    }
+    if let Some(p) = &r.pressure {
+        step(out, "pressure", p)?;
+    }
+    if let Some(x) = &r.trigger {
+        step(out, "trigger", x)?;
+    }
+    match (&r.recovery, &r.recovered_by) {
+        (Recovery::Recovered, Some(by)) => {
+            if let Some(d) = r.downtime_s {
+                writeln!(out, "  downtime  {d:.0} s")?;
+            }
+            step(out, "recovered", by)?;
+        }
+        (Recovery::NotRecovered, _) => writeln!(out, "  recovery  none within the logs")?,
+        (Recovery::NotApplicable, _) => writeln!(out, "  recovery  not needed: nothing stopped")?,
+        _ => writeln!(out, "  recovery  unknown")?,
+    }
+    Ok(())
+}
+
 /// `pvelog diagnose`: the verdict computed from the analysis, and the sources it read.
 #[derive(Clone, Copy, Debug)]
 pub struct DiagnosisView<'a, 'b> {
@@ -149,6 +212,7 @@ impl super::Render for DiagnosisView<'_, '_> {
         match format {
             super::Format::Text { .. } => write_text(self.diagnosis, out)?,
             super::Format::Json => write_json(self.diagnosis, self.analysis, out)?,
+            other => return Err(super::unsupported(other)),
         }
         Ok(super::Rendered::default())
     }

@@ -1,5 +1,6 @@
-//! Renderers: the timeline as text or JSON Lines, the source inventory, the boot history and the
-//! diagnosis as text or JSON.
+//! Renderers: the timeline as text, JSON Lines, CSV or Timesketch JSON Lines, the source
+//! inventory, the boot history and the diagnosis as text or JSON, and the postmortem report as
+//! Markdown, HTML or JSON.
 //!
 //! Every renderer is a view of the [`Analysis`](crate::analysis::Analysis) (and, for the
 //! diagnosis, of the verdict computed from it) behind one interface, [`Render`]: it writes to a
@@ -11,6 +12,8 @@
 pub mod boots;
 pub mod diagnose;
 pub mod escape;
+pub mod export;
+pub mod report;
 pub mod sources;
 pub mod timeline;
 
@@ -26,6 +29,22 @@ pub enum Format {
     },
     /// JSON for scripts (JSON Lines for the timeline).
     Json,
+    /// Markdown (the report).
+    Markdown,
+    /// One self-contained HTML page (the report).
+    Html,
+    /// CSV, RFC 4180 (the timeline).
+    Csv,
+    /// Timesketch JSON Lines (the timeline).
+    Timesketch,
+}
+
+/// The error of a view asked for a format it does not have.
+pub fn unsupported(format: Format) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("this view cannot be written as {format:?}"),
+    )
 }
 
 /// What a renderer reports besides the bytes it wrote.
@@ -35,6 +54,8 @@ pub struct Rendered {
     pub records: u64,
     /// Records without a wall-clock time that an active time window left out.
     pub undated_left_out: u64,
+    /// Records without a wall-clock time that the format cannot hold (Timesketch).
+    pub undated_not_exported: u64,
 }
 
 /// A view of the analysis that can be written.

@@ -399,6 +399,7 @@ impl super::Render for SourcesView<'_, '_> {
         match format {
             super::Format::Text { .. } => write_text(self.analysis, out)?,
             super::Format::Json => write_json(self.analysis, out)?,
+            other => return Err(super::unsupported(other)),
         }
         Ok(super::Rendered::default())
     }

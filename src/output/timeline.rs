@@ -15,7 +15,7 @@
 //! `dup_group` (records sharing it are one record seen through several sources; null otherwise).
 //!
 //! In text, such a record is one row that lists every place it was seen; JSON Lines keeps every
-//! copy.
+//! copy. The CSV and Timesketch exports ([`super::export`]) write the same records.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -41,16 +41,38 @@ pub struct Filter {
     pub machines: Vec<String>,
     /// Only records at this syslog priority or more severe (records without one pass).
     pub max_priority: Option<u8>,
+    /// Only records of these guests, by VMID (empty: all).
+    pub vms: Vec<u32>,
+    /// Only records of these systemd units or identifiers (`pvedaemon`, `qemu-server@101`;
+    /// a unit matches with or without its `.service` suffix; empty: all).
+    pub units: Vec<String>,
 }
 
 impl Filter {
     fn admits(&self, source: &Source<'_>, event: &Event<'_>) -> bool {
         self.window.admits(event.time)
             && (self.machines.is_empty() || self.machines.contains(&source.machine))
+            && (self.vms.is_empty() || source.vmid.is_some_and(|v| self.vms.contains(&v)))
+            && (self.units.is_empty() || self.units.iter().any(|u| unit_matches(u, event)))
             && self
                 .max_priority
                 .is_none_or(|max| event.priority.is_none_or(|p| p <= max))
     }
+}
+
+/// Whether a record comes from `unit`: its journal `_SYSTEMD_UNIT` or `UNIT` field (with or
+/// without the `.service` suffix), or its syslog identifier.
+fn unit_matches(unit: &str, event: &Event<'_>) -> bool {
+    let bare = unit.strip_suffix(".service").unwrap_or(unit).as_bytes();
+    let same = |value: &[u8]| value == bare || value.strip_suffix(b".service") == Some(bare);
+    if let Some(j) = &event.journal
+        && [b"_SYSTEMD_UNIT".as_slice(), b"UNIT".as_slice()]
+            .iter()
+            .any(|f| j.value(f).is_some_and(|v| same(&v)))
+    {
+        return true;
+    }
+    event.ident.is_some_and(same)
 }
 
 /// Counts of what a render printed and left out.
@@ -60,9 +82,13 @@ pub struct Printed {
     pub events: u64,
     /// Events without a wall-clock time that an active time window left out.
     pub undated_left_out: u64,
+    /// Events without a wall-clock time that the format cannot hold (Timesketch).
+    pub undated_not_exported: u64,
 }
 
-fn each<'a, 'b>(
+/// The events that pass `filter`, in timeline order, with their duplicate group; counts what
+/// it passes and what an active window leaves out.
+pub(super) fn each<'a, 'b>(
     analysis: &'a Analysis<'b>,
     filter: &'a Filter,
     printed: &'a mut Printed,
@@ -183,32 +209,54 @@ pub fn write_text(
     Ok(printed)
 }
 
-/// One JSON Lines record.
+/// One JSON Lines record (also the fields of the CSV and Timesketch exports).
 #[derive(Serialize)]
-struct JsonEvent<'a> {
-    time: Option<&'a str>,
-    time_quality: Vec<&'static str>,
-    role: &'static str,
-    machine: &'a str,
-    source: &'a str,
-    line: Option<u32>,
-    offset: u64,
-    format: &'static str,
-    priority: Option<u8>,
-    facility: Option<u8>,
-    hostname: Option<Cow<'a, str>>,
-    ident: Option<Cow<'a, str>>,
-    pid: Option<u32>,
+pub(super) struct JsonEvent<'a> {
+    pub(super) time: Option<&'a str>,
+    pub(super) time_quality: Vec<&'static str>,
+    pub(super) role: &'static str,
+    pub(super) machine: &'a str,
+    pub(super) source: &'a str,
+    pub(super) line: Option<u32>,
+    pub(super) offset: u64,
+    pub(super) format: &'static str,
+    pub(super) priority: Option<u8>,
+    pub(super) facility: Option<u8>,
+    pub(super) hostname: Option<Cow<'a, str>>,
+    pub(super) ident: Option<Cow<'a, str>>,
+    pub(super) pid: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    time_recorded: Option<Cow<'a, str>>,
+    pub(super) time_recorded: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    monotonic_s: Option<f64>,
-    message: Cow<'a, str>,
+    pub(super) monotonic_s: Option<f64>,
+    pub(super) message: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    message_bytes: Option<String>,
+    pub(super) message_bytes: Option<String>,
     /// Records with the same group id are one record seen through several sources.
-    dup_group: Option<u32>,
+    pub(super) dup_group: Option<u32>,
 }
+
+/// The JSON Lines keys, in their order.
+pub const JSONL_KEYS: [&str; 18] = [
+    "time",
+    "time_quality",
+    "role",
+    "machine",
+    "source",
+    "line",
+    "offset",
+    "format",
+    "priority",
+    "facility",
+    "hostname",
+    "ident",
+    "pid",
+    "time_recorded",
+    "monotonic_s",
+    "message",
+    "message_bytes",
+    "dup_group",
+];
 
 /// Writes the timeline as JSON Lines.
 pub fn write_jsonl(
@@ -242,14 +290,13 @@ pub fn write_jsonl(
     Ok(printed)
 }
 
-/// Appends one event as a JSON line.
-fn json_line(
-    source: &Source<'_>,
-    event: &Event<'_>,
+/// One event as its JSON Lines record; `time_buf` holds the time's text.
+pub(super) fn json_event<'a>(
+    source: &'a Source<'_>,
+    event: &'a Event<'_>,
     dup_group: Option<u32>,
-    out: &mut Vec<u8>,
-) -> io::Result<()> {
-    let mut time_buf = [0u8; crate::event::RFC3339_LEN];
+    time_buf: &'a mut [u8; crate::event::RFC3339_LEN],
+) -> JsonEvent<'a> {
     let (message, message_bytes) = match std::str::from_utf8(&event.message) {
         Ok(s) => (Cow::Borrowed(s), None),
         Err(_) => (
@@ -257,10 +304,10 @@ fn json_line(
             Some(base64::engine::general_purpose::STANDARD.encode(&event.message)),
         ),
     };
-    let record = JsonEvent {
+    JsonEvent {
         time: event
             .time
-            .and_then(|t| crate::event::write_rfc3339(t, &mut time_buf)),
+            .and_then(|t| crate::event::write_rfc3339(t, time_buf)),
         time_quality: event.quality.iter().map(|f| f.as_str()).collect(),
         role: source.role.as_str(),
         machine: &source.machine,
@@ -280,7 +327,18 @@ fn json_line(
         message,
         message_bytes,
         dup_group,
-    };
+    }
+}
+
+/// Appends one event as a JSON line.
+fn json_line(
+    source: &Source<'_>,
+    event: &Event<'_>,
+    dup_group: Option<u32>,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    let mut time_buf = [0u8; crate::event::RFC3339_LEN];
+    let record = json_event(source, event, dup_group, &mut time_buf);
     serde_json::to_writer(&mut *out, &record).map_err(io::Error::from)?;
     out.push(b'\n');
     Ok(())
@@ -300,10 +358,16 @@ impl super::Render for TimelineView<'_, '_> {
         let printed = match format {
             super::Format::Text { color } => write_text(self.analysis, self.filter, color, out)?,
             super::Format::Json => write_jsonl(self.analysis, self.filter, out)?,
+            super::Format::Csv => super::export::write_csv(self.analysis, self.filter, out)?,
+            super::Format::Timesketch => {
+                super::export::write_timesketch(self.analysis, self.filter, out)?
+            }
+            other => return Err(super::unsupported(other)),
         };
         Ok(super::Rendered {
             records: printed.events,
             undated_left_out: printed.undated_left_out,
+            undated_not_exported: printed.undated_not_exported,
         })
     }
 }
