@@ -1,5 +1,5 @@
-//! Every command runs the signal pass once: `timeline`, `diagnose`, `boots`, `sources` and
-//! `timeline --incident` each match every record against the signal table exactly once
+//! Every command runs the signal pass once: `timeline`, `diagnose`, `boots`, `sources`,
+//! `report` and `timeline --incident` each match every record against the signal table exactly once
 //! (ARCHITECTURE.md, "one analysis"). The counter is process-wide, so this file holds a single
 //! test that runs the commands one after another.
 
@@ -22,6 +22,8 @@ fn each_command_matches_the_records_once() {
             &["diagnose", "--format", "json"],
             &["boots"],
             &["sources", "--format", "json"],
+            &["report", "--format", "json"],
+            &["report", "--format", "html"],
         ] {
             let mut argv = vec!["pvelog"];
             argv.extend_from_slice(args);
