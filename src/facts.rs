@@ -54,6 +54,8 @@ pub enum FactKind {
     Uptime(Uptime),
     /// One row of `journalctl --list-boots`.
     ListBoot(ListBoot),
+    /// One VM of another stack's listing (`virsh list`, `kubectl get vmi`, `limactl ls`).
+    VmListed(VmListed),
     /// When the snapshot was taken, as a prompt or a `date` output shows it.
     #[serde(serialize_with = "ser_time_newtype")]
     SnapshotTakenAt(RecordedTime),
@@ -315,6 +317,26 @@ pub struct Uptime {
     /// `uptime -s`: when the machine booted, local time.
     #[serde(serialize_with = "ser_opt_time")]
     pub since: Option<RecordedTime>,
+}
+
+/// One VM of a listing: `virsh list`, `kubectl get vmi`/`vm`/`pod`, `limactl ls`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VmListed {
+    /// The tool that printed it: `virsh`, `kubectl-vmi`, `kubectl-vm`, `kubectl-pod`, `limactl`.
+    pub tool: String,
+    /// The VM's (or pod's) name.
+    pub name: String,
+    /// Its id, where the tool prints one (virsh's domain id; `-` when not running is `None`).
+    pub id: Option<String>,
+    /// Its state as written: `running`, `paused`, `shut off`, `Running`, `OOMKilled`…
+    pub state: String,
+}
+
+impl VmListed {
+    /// Whether the listing shows it running.
+    pub fn running(&self) -> bool {
+        self.state.eq_ignore_ascii_case("running")
+    }
 }
 
 /// One row of `journalctl --list-boots`.

@@ -8,6 +8,7 @@ use super::context::{Context, finding, vm_of_guest_signals};
 use super::verdict::VERDICT_FLOOR;
 use super::{Family, Finding, Outcome};
 use crate::event::Role;
+use crate::facts::FactKind;
 use crate::index::Entry;
 use crate::signals::SignalKind;
 
@@ -83,7 +84,13 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
         x.cites = cited.iter().map(|s| f.cite(s)).collect();
         return Some(x);
     }
-    if explained || cleanly_explained || f.coverage.no_events {
+    // A listing (virsh, kubectl, limactl) that shows a VM running: seen with no stop, the VM
+    // kept running.
+    let running: Vec<_> = f
+        .facts()
+        .filter(|fact| matches!(&fact.fact.kind, FactKind::VmListed(v) if v.running()))
+        .collect();
+    if explained || cleanly_explained || f.coverage.no_events && running.is_empty() {
         return None;
     }
     let guest_ooms: Vec<&Entry> = f
@@ -130,18 +137,25 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
         x.time = guest_ooms.first().and_then(|s| f.time(s));
         x.vmids = vm_of_guest_signals(f, &guest_ooms);
         x
-    } else if !trouble.is_empty() {
+    } else if !trouble.is_empty() || !running.is_empty() {
         let kinds: std::collections::BTreeSet<&str> =
             trouble.iter().map(|s| s.kind.name()).collect();
-        let mut x = finding(
-            Family::NotAShutdown,
-            f64::max(by_coverage, 0.55),
+        let title = if kinds.is_empty() {
+            "a VM listing shows the VM running, and nothing in the logs stopped it".to_string()
+        } else {
             format!(
-                "trouble that stopped nothing ({}): no stop, restart or kill of a VM or the host in the logs",
-                kinds.into_iter().collect::<Vec<_>>().join(", ")
-            ),
-        );
+                "trouble that stopped nothing ({}): no stop, restart or kill of a VM or the host in the logs{}",
+                kinds.into_iter().collect::<Vec<_>>().join(", "),
+                if running.is_empty() {
+                    ""
+                } else {
+                    "; a VM listing shows the VM running"
+                }
+            )
+        };
+        let mut x = finding(Family::NotAShutdown, f64::max(by_coverage, 0.55), title);
         x.cites = trouble.iter().map(|s| f.cite(s)).collect();
+        x.cites.extend(running.iter().map(|fact| fact.cited()));
         x.time = trouble.first().and_then(|s| f.time(s));
         x
     } else {

@@ -81,6 +81,71 @@ fn plausible_ident(ident: &[u8]) -> bool {
         && ident.first().is_some_and(u8::is_ascii_alphabetic)
 }
 
+/// What kind of line an undated event came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    Xen,
+    Tagged,
+    Bare,
+}
+
+/// The undated event of a line (`text` is the line without indentation and quote marker).
+fn event_of<'b>(line: &Line<'b>, text: &'b [u8]) -> (Event<'b>, Shape) {
+    let shape;
+    let mut event = Event::new(RecordedTime::Missing, b"", line.number, line.offset, text);
+    if let Some(rest) = text.strip_prefix(b"(XEN) ") {
+        shape = Shape::Xen;
+        event.ident = Some(b"xen");
+        event.message = std::borrow::Cow::Borrowed(rest);
+    } else {
+        let (uptime, rest) = match uptime_prefix(text) {
+            Some((us, rest)) => (Some(us), rest),
+            None => (None, text),
+        };
+        let t = tagged(rest);
+        match t.ident {
+            Some(ident) if plausible_ident(ident) => {
+                shape = Shape::Tagged;
+                event.ident = Some(ident);
+                event.pid = t.pid;
+                let (uptime, message) = match (uptime, uptime_prefix(t.message)) {
+                    (None, Some((us, m))) => (Some(us), m),
+                    (u, _) => (u, t.message),
+                };
+                event.uptime_us = uptime;
+                event.message = std::borrow::Cow::Borrowed(message);
+            }
+            _ => {
+                shape = Shape::Bare;
+                event.uptime_us = uptime;
+                event.message = std::borrow::Cow::Borrowed(rest);
+            }
+        }
+    }
+    (event, shape)
+}
+
+/// An undated event for a line of another format's member that is unmistakably a log line (a
+/// kernel uptime, a Xen console, QEMU's bare stderr, bash's script error, `ident[pid]: …`,
+/// `kernel: …`): a paste that mixes command output with log lines keeps both.
+pub(crate) fn mixed_in_event<'b>(line: &Line<'b>) -> Option<Event<'b>> {
+    let text = unquoted(line.text.trim_ascii_start());
+    if is_paste_artifact(text) {
+        return None;
+    }
+    let strong = text.starts_with(b"(XEN) ")
+        || bash_error(text)
+        || QEMU_BARE.iter().any(|p| text.starts_with(p))
+        || uptime_prefix(text).is_some()
+        || {
+            let t = tagged(text);
+            t.ident.is_some_and(plausible_ident)
+                && (t.pid.is_some() || t.ident == Some(b"kernel"))
+                && !t.message.is_empty()
+        };
+    strong.then(|| event_of(line, text).0)
+}
+
 impl<'b> LineParser<'b> for Parser {
     fn line(&mut self, line: Line<'b>, out: &mut Parsed<'b>) {
         let text = line.text;
@@ -98,35 +163,11 @@ impl<'b> LineParser<'b> for Parser {
             out.push_unparsed(&line);
             return;
         }
-        let mut event = Event::new(RecordedTime::Missing, b"", line.number, line.offset, text);
-        if let Some(rest) = text.strip_prefix(b"(XEN) ") {
-            self.xen += 1;
-            event.ident = Some(b"xen");
-            event.message = std::borrow::Cow::Borrowed(rest);
-        } else {
-            let (uptime, rest) = match uptime_prefix(text) {
-                Some((us, rest)) => (Some(us), rest),
-                None => (None, text),
-            };
-            let t = tagged(rest);
-            match t.ident {
-                Some(ident) if plausible_ident(ident) => {
-                    self.tagged += 1;
-                    event.ident = Some(ident);
-                    event.pid = t.pid;
-                    let (uptime, message) = match (uptime, uptime_prefix(t.message)) {
-                        (None, Some((us, m))) => (Some(us), m),
-                        (u, _) => (u, t.message),
-                    };
-                    event.uptime_us = uptime;
-                    event.message = std::borrow::Cow::Borrowed(message);
-                }
-                _ => {
-                    self.bare += 1;
-                    event.uptime_us = uptime;
-                    event.message = std::borrow::Cow::Borrowed(rest);
-                }
-            }
+        let (event, shape) = event_of(&line, text);
+        match shape {
+            Shape::Xen => self.xen += 1,
+            Shape::Tagged => self.tagged += 1,
+            Shape::Bare => self.bare += 1,
         }
         out.push_event(event);
     }

@@ -47,6 +47,7 @@ mod qm_config;
 mod qm_list;
 mod sensors;
 mod uptime;
+mod vm_table;
 mod zpool;
 
 use chrono::NaiveDateTime;
@@ -71,10 +72,11 @@ enum Kind {
     ListBoots = 8,
     Date = 9,
     Last = 10,
+    VmTable = 11,
 }
 
 /// The variant names `pvelog sources` shows.
-const KIND_NAMES: [&str; 11] = [
+const KIND_NAMES: [&str; 12] = [
     "snapshot-qm-list",
     "snapshot-qm-config",
     "snapshot-meminfo",
@@ -86,6 +88,7 @@ const KIND_NAMES: [&str; 11] = [
     "snapshot-list-boots",
     "snapshot-date",
     "snapshot-last",
+    "snapshot-vm-list",
 ];
 
 /// Where facts go, with the position of the line being read.
@@ -161,6 +164,7 @@ enum Section {
     Sensors(sensors::State),
     Uptime(uptime::State),
     ListBoots(list_boots::State),
+    VmTable(vm_table::State),
     Date,
     /// `last` output among the snapshots: the indexes of its first and last lines, read by the
     /// `last` parser when the section ends.
@@ -180,6 +184,7 @@ impl Section {
             Section::Sensors(_) => Kind::Sensors,
             Section::Uptime(_) => Kind::Uptime,
             Section::ListBoots(_) => Kind::ListBoots,
+            Section::VmTable(_) => Kind::VmTable,
             Section::Date => Kind::Date,
             Section::Last(_) => Kind::Last,
         })
@@ -198,6 +203,7 @@ impl Section {
             Section::Sensors(s) => s.line(text, sink),
             Section::Uptime(s) => s.line(text, sink),
             Section::ListBoots(s) => s.line(text, sink),
+            Section::VmTable(s) => s.line(text, sink),
             Section::Date => match date_output(text) {
                 Some(t) => {
                     sink.push(FactKind::SnapshotTakenAt(t));
@@ -254,6 +260,11 @@ impl Section {
             b"uptime" => Section::Uptime(uptime::State::new(flags(&[b"-s", b"--since"]))),
             b"journalctl" if has(b"--list-boots") => Section::ListBoots(Default::default()),
             b"date" => Section::Date,
+            b"virsh" if has(b"list") => Section::VmTable(vm_table::State::new()),
+            b"kubectl" if has(b"get") => Section::VmTable(vm_table::State::new()),
+            b"limactl" if matches!(words.get(1), Some(&b"ls" | &b"list")) => {
+                Section::VmTable(vm_table::State::new())
+            }
             b"last" | b"lastb" | b"wtmpdb" => Section::Last(None),
             _ => Section::None,
         }
@@ -283,6 +294,8 @@ impl Section {
             Section::QmConfig(qm_config::State::new(None))
         } else if date_output(text).is_some() {
             Section::Date
+        } else if vm_table::header(text).is_some() {
+            Section::VmTable(vm_table::State::new())
         } else if df::headerless_row(text) {
             Section::Df(df::State::headerless())
         } else {
@@ -383,6 +396,9 @@ pub fn parse<'b>(data: &'b [u8], limits: &Limits) -> Parsed<'b> {
                 seen[k as usize] += 1;
             }
             out.stats.fact_lines += 1;
+        } else if let Some(event) = crate::formats::fragment::mixed_in_event(line) {
+            // A paste that mixes command output with log lines keeps the log lines, undated.
+            out.push_event(event);
         } else {
             out.push_unparsed(line);
         }
@@ -665,6 +681,7 @@ mod tests {
                 FactKind::Sensor(_) => "sensor",
                 FactKind::Uptime(_) => "uptime",
                 FactKind::ListBoot(_) => "list_boot",
+                FactKind::VmListed(_) => "vm_listed",
                 FactKind::SnapshotTakenAt(_) => "taken_at",
             })
             .collect()
@@ -822,6 +839,33 @@ mod tests {
         assert!(p.stats.balanced());
         assert_eq!(p.stats.unparsed_lines, 0, "{:?}", p.unparsed_examples);
         assert_eq!(kinds(&p), ["meminfo", "df", "zpool"]);
+    }
+
+    #[test]
+    fn a_paste_of_command_output_and_log_lines_keeps_both() {
+        let p = parse_str(
+            "virsh list\n\
+             \x20Id    Name                           State\n\
+             ----------------------------------------------------\n\
+             \x20249   ocp-master01                   paused\n\
+             \n\
+             [root@rhel ~]# tail /var/log/libvirt/qemu/ocp-master01.log\n\
+             block I/O error in device 'drive-virtio-disk0': No space left on device (28)\n\
+             kernel: Out of memory: Killed process 6643 (mysqld)\n\
+             just some words: here\n",
+        );
+        assert!(p.stats.balanced(), "{:?}", p.stats);
+        assert_eq!(kinds(&p), ["vm_listed"]);
+        assert_eq!(p.events.len(), 2);
+        assert_eq!(p.events[0].recorded, RecordedTime::Missing);
+        assert!(
+            p.events[0]
+                .message
+                .starts_with(b"block I/O error in device")
+        );
+        assert_eq!(p.events[1].ident, Some(&b"kernel"[..]));
+        // A line with a tag but no pid is prose, not a log line.
+        assert_eq!(p.stats.unparsed_lines, 3, "{:?}", p.unparsed_examples);
     }
 
     #[test]
