@@ -74,6 +74,10 @@ pub struct Coverage {
     pub fragment: bool,
     /// No source has a single record.
     pub no_events: bool,
+    /// How many records the bundle holds.
+    pub records: usize,
+    /// Seconds from its first dated record to its last (0 when undated).
+    pub span_secs: i64,
 }
 
 /// Everything a rule reads.
@@ -137,6 +141,15 @@ impl<'a> Context<'a> {
             has_guest: log_sources().any(|s| s.role == Role::Guest),
             fragment: log_sources().count() <= 1,
             no_events: log_sources().next().is_none(),
+            records: log_sources().map(|s| s.parsed.events.len()).sum(),
+            span_secs: {
+                let times =
+                    || log_sources().flat_map(|s| s.parsed.events.iter().filter_map(|e| e.time));
+                match (times().min(), times().max()) {
+                    (Some(first), Some(last)) => (last - first).num_seconds(),
+                    _ => 0,
+                }
+            },
         };
         let facts = analysis
             .sources
@@ -381,6 +394,8 @@ pub mod testkit {
                     has_guest: true,
                     fragment: false,
                     no_events: false,
+                    records: 1000,
+                    span_secs: 86_400,
                 },
                 ..Kit::default()
             }
@@ -394,6 +409,8 @@ pub mod testkit {
                     has_guest: false,
                     fragment: true,
                     no_events: false,
+                    records: 1000,
+                    span_secs: 86_400,
                 },
                 ..Kit::default()
             }

@@ -118,7 +118,10 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
     // shows the trouble itself. Absence alone is indirect evidence: capped, never raised to the
     // floor.
     let c = f.coverage;
-    let by_coverage = if c.has_guest {
+    let by_coverage = if c.records < FEW_RECORDS && c.span_secs < FEW_SECONDS {
+        // A few pasted lines of one moment say nothing about what came after them.
+        0.45
+    } else if c.has_guest {
         0.65
     } else if c.has_host {
         0.6
@@ -170,6 +173,12 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
     x.outcome = Outcome::None;
     Some(x)
 }
+
+/// Fewer records than this, within less than [`FEW_SECONDS`], cannot show that nothing stopped.
+const FEW_RECORDS: usize = 5;
+
+/// See [`FEW_RECORDS`].
+const FEW_SECONDS: i64 = 600;
 
 /// Whether the machine of `s` logged anything more than a second before it: a guest's kernel
 /// boot is a restart only then (the first lines of a dmesg, or of a log that begins at boot,
@@ -242,5 +251,17 @@ mod tests {
         let index = kit.index();
         let x = not_a_shutdown(&kit.context(&index), &[]).unwrap();
         assert_eq!(x.family, Family::Inconclusive);
+    }
+
+    #[test]
+    fn a_few_pasted_lines_cannot_show_that_nothing_stopped() {
+        let mut kit = Kit::new();
+        kit.coverage.records = 1;
+        kit.coverage.span_secs = 0;
+        kit.host(0, SignalKind::PackageUpgrade);
+        let index = kit.index();
+        let x = not_a_shutdown(&kit.context(&index), &[]).unwrap();
+        assert!((x.confidence - 0.45).abs() < 1e-9);
+        assert!(x.indirect_only);
     }
 }
