@@ -298,6 +298,8 @@ pub fn is_paste_artifact(text: &[u8]) -> bool {
     t.starts_with(b"```")
         || t.starts_with(b"~~~")
         || matches!(t, b"..." | b"[...]" | b"(...)")
+        // Markdown's horizontal rules and empty headings: `---`, `***`, `###`.
+        || t.len() >= 3 && t.iter().all(|b| matches!(b, b'#' | b'-' | b'=' | b'*' | b'_'))
         || t == "…".as_bytes()
         || t.starts_with(b"$ ")
         || t.starts_with(b"# ")

@@ -35,7 +35,11 @@ fn unquoted(text: &[u8]) -> &[u8] {
 
 /// QEMU's stderr lines that carry no program name (REFERENCE.md §10.3): a per-domain log's
 /// lines between the libvirt headers.
-const QEMU_BARE: &[&[u8]] = &[b"block I/O error in device ", b"char device redirected to "];
+const QEMU_BARE: &[&[u8]] = &[
+    b"block I/O error in device ",
+    b"char device redirected to ",
+    b"Failed to allocate memory: ",
+];
 
 /// `[ 12345.678901] ` at the start of a kernel line (a dmesg paste stripped of nothing else).
 fn uptime_prefix(text: &[u8]) -> Option<(u64, &[u8])> {
@@ -187,9 +191,13 @@ impl<'b> LineParser<'b> for Parser {
 /// log line's shape (`ident[pid]: …`, `kernel: …`, `(XEN) …`, a kernel `[uptime]` prefix), and
 /// at least a third of the lines that are not paste artifacts with one.
 pub fn recognizes(head: &[u8]) -> bool {
+    // Indented lines without a shape of their own continue a record (a call trace, an OOM
+    // task table): not weighed.
     let (shaped, lines) = record_share(head, |line| {
+        let indented = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
         let text = unquoted(line.trim_ascii_start());
-        (!is_paste_artifact(text)).then(|| has_shape(text))
+        let shape = has_shape(text);
+        (!is_paste_artifact(text) && (shape || !indented)).then_some(shape)
     });
     shaped > 0 && shaped * 3 >= lines
 }
@@ -279,6 +287,25 @@ mod tests {
         ));
         assert!(!recognizes(
             b"url = \"https://example.org\"\nlabel = \"x\"\n"
+        ));
+        assert!(recognizes(
+            b"`qemu-system-x86_64: terminating on signal 15`\n"
+        ));
+        assert!(recognizes(
+            b" 249   ocp-master01                   paused\n\
+              block I/O error in device 'drive-virtio-disk0': No space left on device (28)\n"
+        ));
+        assert!(recognizes(
+            b"    /usr/local/bin/drone: line 82:    48 Killed                  bundle install\n"
+        ));
+        // A call trace's frames neither count for nor against a fragment; Markdown rules are
+        // paste artifacts.
+        assert!(recognizes(
+            b"###\nFailed to allocate memory: Resource temporarily unavailable\n###\n\
+              The core dump shows:\n\
+              \x20ffffdf7fff29f0ea _lwp_kill () + a\n\
+              \x20ffffdf7fff2338f0 raise (6) + 20\n\
+              \x20000000000054b172 qemu_oom_check (0) + 49\n"
         ));
     }
 }
