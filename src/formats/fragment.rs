@@ -1,15 +1,20 @@
-//! Fragments: log lines as people paste them, without any timestamp — bare kernel messages
+//! Fragments: log lines as people paste them, mostly without a timestamp — bare kernel messages
 //! (`Out of memory: Killed process …`), `kernel: msg`, `ident[pid]: msg`, a serial console's
-//! tail, a Xen hypervisor console (`(XEN) …`), a QEMU or libvirt per-domain log line.
+//! tail, a Xen hypervisor console (`(XEN) …`), a QEMU or libvirt per-domain log line, bash's
+//! job reports — and the lines of application logs that start with an ISO date and time
+//! (`2022-07-19 20:02:12 [INFO] …`, `2022-07-19 20:02:12.345 host ident[pid]: …`).
 //!
-//! Each line that is not a paste artifact (a Markdown fence, a `...` elision, a shell prompt)
-//! becomes an event with no time (`RecordedTime::Missing`), in file order, so the signal table
-//! still reads it; a line continues the previous record only when it is indented (a call trace,
-//! an OOM task table). A `> ` quote marker is not part of the record. Detection takes a member as
-//! a fragment only when no dated format recognized its lines and at least one of them has a log
-//! line's shape ([`recognizes`]); anything else stays unrecognized.
+//! Each line that is not a paste artifact (a Markdown fence or rule, a `...` elision, a shell
+//! prompt) becomes an event in file order, so the signal table still reads it: with no time
+//! (`RecordedTime::Missing`), or the local (or, with an offset, absolute) time its ISO prefix
+//! gives. A line continues the previous record only when it is indented (a call trace, an OOM
+//! task table). A `> ` quote marker and the backticks of a line pasted as inline code are not
+//! part of the record. Detection takes a member as a fragment only when no other format
+//! recognized its lines and a third of the lines it weighs have a log line's shape
+//! ([`recognizes`]); anything else stays unrecognized. Other formats' pastes keep their
+//! unmistakable log lines through [`mixed_in_event`].
 
-use super::common::{is_paste_artifact, record_share, tagged};
+use super::common::{self, is_paste_artifact, record_share, tagged};
 use super::{LineParser, Parsed};
 use crate::event::{Event, RecordedTime};
 use crate::framing::Line;
@@ -17,6 +22,7 @@ use crate::framing::Line;
 /// The parser.
 #[derive(Debug, Default)]
 pub struct Parser {
+    dated: u64,
     xen: u64,
     tagged: u64,
     bare: u64,
@@ -40,6 +46,31 @@ const QEMU_BARE: &[&[u8]] = &[
     b"char device redirected to ",
     b"Failed to allocate memory: ",
 ];
+
+/// `2022-07-19 20:02:12 `, `2022-07-19T20:02:12.345Z `, `2022-07-19 20:02:12,345+02:00 `: the ISO
+/// date and time an application log (a dump tool, a script, a Java or Python logger) starts its
+/// lines with. Without an offset the time is local.
+fn iso_prefix(text: &[u8]) -> Option<(RecordedTime, &[u8], &[u8])> {
+    let (rest, day) = common::date(text).ok()?;
+    let rest = rest
+        .strip_prefix(b"T")
+        .or_else(|| rest.strip_prefix(b" "))?;
+    let comma = rest.get(8) == Some(&b',');
+    let (rest, time) = common::time_of_day(rest, comma).ok()?;
+    let local = day.and_time(time);
+    let (rest, recorded) = match common::utc_offset(rest) {
+        Ok((rest, offset)) => (
+            rest,
+            RecordedTime::Absolute(common::absolute(local, offset)?),
+        ),
+        Err(_) => (rest, RecordedTime::Local(local)),
+    };
+    let stamp = &text[..text.len() - rest.len()];
+    let message = rest
+        .strip_prefix(b" ")
+        .or_else(|| rest.strip_prefix(b"\t"))?;
+    Some((recorded, stamp, message))
+}
 
 /// `[ 12345.678901] ` at the start of a kernel line (a dmesg paste stripped of nothing else).
 fn uptime_prefix(text: &[u8]) -> Option<(u64, &[u8])> {
@@ -88,6 +119,7 @@ fn plausible_ident(ident: &[u8]) -> bool {
 /// What kind of line an undated event came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Shape {
+    Dated,
     Xen,
     Tagged,
     Bare,
@@ -96,7 +128,25 @@ enum Shape {
 /// The undated event of a line (`text` is the line without indentation and quote marker).
 fn event_of<'b>(line: &Line<'b>, text: &'b [u8]) -> (Event<'b>, Shape) {
     let shape;
-    let mut event = Event::new(RecordedTime::Missing, b"", line.number, line.offset, text);
+    let (recorded, stamp, text_after) =
+        iso_prefix(text).unwrap_or((RecordedTime::Missing, b"", text));
+    let mut event = Event::new(recorded, stamp, line.number, line.offset, text);
+    let dated = !stamp.is_empty();
+    // After a date, `host ident[pid]: msg` as a syslog daemon writes it.
+    let text = match text_after.iter().position(|&b| b == b' ') {
+        Some(sp) if dated && plausible_ident(&text_after[..sp]) => {
+            let after = &text_after[sp + 1..];
+            let t = tagged(after);
+            let syslog_tag = t.pid.is_some() || t.ident == Some(b"kernel");
+            if syslog_tag && t.ident.is_some_and(plausible_ident) && !t.message.is_empty() {
+                event.hostname = Some(&text_after[..sp]);
+                after
+            } else {
+                text_after
+            }
+        }
+        _ => text_after,
+    };
     if let Some(rest) = text.strip_prefix(b"(XEN) ") {
         shape = Shape::Xen;
         event.ident = Some(b"xen");
@@ -126,7 +176,7 @@ fn event_of<'b>(line: &Line<'b>, text: &'b [u8]) -> (Event<'b>, Shape) {
             }
         }
     }
-    (event, shape)
+    (event, if dated { Shape::Dated } else { shape })
 }
 
 /// An undated event for a line of another format's member that is unmistakably a log line (a
@@ -169,6 +219,7 @@ impl<'b> LineParser<'b> for Parser {
         }
         let (event, shape) = event_of(&line, text);
         match shape {
+            Shape::Dated => self.dated += 1,
             Shape::Xen => self.xen += 1,
             Shape::Tagged => self.tagged += 1,
             Shape::Bare => self.bare += 1,
@@ -177,7 +228,9 @@ impl<'b> LineParser<'b> for Parser {
     }
 
     fn variant(&self) -> &'static str {
-        if self.xen > self.tagged && self.xen > self.bare {
+        if self.dated > self.xen && self.dated > self.tagged && self.dated > self.bare {
+            "fragment-dated"
+        } else if self.xen > self.tagged && self.xen > self.bare {
             "fragment-xen-console"
         } else if self.tagged >= self.bare {
             "fragment-tagged"
@@ -207,6 +260,7 @@ pub fn recognizes(head: &[u8]) -> bool {
 fn has_shape(text: &[u8]) -> bool {
     let t = tagged(uptime_prefix(text).map_or(text, |(_, rest)| rest));
     text.starts_with(b"(XEN) ")
+        || iso_prefix(text).is_some()
         || bash_error(text)
         || QEMU_BARE.iter().any(|p| text.starts_with(p))
         || uptime_prefix(text).is_some()
@@ -249,6 +303,27 @@ mod tests {
         );
         assert_eq!(p.events[3].ident, Some(&b"xen"[..]));
         assert_eq!(p.events[0].line, 2);
+    }
+
+    #[test]
+    fn lines_with_an_iso_date_are_dated() {
+        let p = parse(
+            "2022-07-19 20:02:12.345 pve1 pvedaemon[1234]: VM 101 qmp command failed - VM 101 not running\n\
+             2022-07-19T20:02:13Z [INFO] - Thread 4 dumping data\n\
+             2022-07-19 20:02:14 Starting backup: job 3\n\
+             Killed\n",
+        );
+        assert_eq!(p.events.len(), 4);
+        let e = &p.events[0];
+        assert!(matches!(e.recorded, RecordedTime::Local(_)));
+        assert_eq!(e.hostname, Some(&b"pve1"[..]));
+        assert_eq!((e.ident, e.pid), (Some(&b"pvedaemon"[..]), Some(1234)));
+        assert!(matches!(p.events[1].recorded, RecordedTime::Absolute(_)));
+        assert_eq!(&p.events[1].message[..], b"[INFO] - Thread 4 dumping data");
+        // A word and a colon after the date is no host and tag.
+        assert_eq!(p.events[2].hostname, None);
+        assert_eq!(p.events[3].recorded, RecordedTime::Missing);
+        assert_eq!(p.variant, "fragment-dated");
     }
 
     #[test]
