@@ -83,7 +83,7 @@ impl<'b> LineParser<'b> for Parser {
         if let Some(rest) = text.strip_prefix(b"(XEN) ") {
             self.xen += 1;
             event.ident = Some(b"xen");
-            event.message = std::borrow::Cow::Borrowed(rest);
+            event.message = crate::event::Bytes::Borrowed(rest);
         } else {
             let (uptime, rest) = match uptime_prefix(text) {
                 Some((us, rest)) => (Some(us), rest),
@@ -100,12 +100,12 @@ impl<'b> LineParser<'b> for Parser {
                         (u, _) => (u, t.message),
                     };
                     event.uptime_us = uptime;
-                    event.message = std::borrow::Cow::Borrowed(message);
+                    event.message = crate::event::Bytes::Borrowed(message);
                 }
                 _ => {
                     self.bare += 1;
                     event.uptime_us = uptime;
-                    event.message = std::borrow::Cow::Borrowed(rest);
+                    event.message = crate::event::Bytes::Borrowed(rest);
                 }
             }
         }

@@ -321,25 +321,33 @@ pub const REGISTRY: &[FormatSpec] = &[
         kind: FormatKind::JournalFile,
         name: "journal-file",
         detect: Detect::Signature(|_, head, _| journal_file::recognizes(head)),
-        parse: |data, _| whole(FormatKind::JournalFile, data, journal_file::parse),
+        parse: |data, limits| whole(FormatKind::JournalFile, data, limits, journal_file::parse),
     },
     FormatSpec {
         kind: FormatKind::JournalJson,
         name: "journal-json",
         detect: Detect::Signature(|_, head, _| journal_json::recognizes(head)),
-        parse: |data, _| whole(FormatKind::JournalJson, data, journal_json::parse),
+        parse: |data, limits| {
+            whole(FormatKind::JournalJson, data, limits, |d, _, o| {
+                journal_json::parse(d, o)
+            })
+        },
     },
     FormatSpec {
         kind: FormatKind::JournalExport,
         name: "journal-export",
         detect: Detect::Signature(|_, head, _| journal_export::recognizes(head)),
-        parse: |data, _| whole(FormatKind::JournalExport, data, journal_export::parse),
+        parse: |data, limits| {
+            whole(FormatKind::JournalExport, data, limits, |d, _, o| {
+                journal_export::parse(d, o)
+            })
+        },
     },
     FormatSpec {
         kind: FormatKind::Wtmp,
         name: "wtmp",
         detect: Detect::Signature(|path, _, data| wtmp::recognizes(path, data)),
-        parse: |data, _| whole(FormatKind::Wtmp, data, wtmp::parse),
+        parse: |data, limits| whole(FormatKind::Wtmp, data, limits, |d, _, o| wtmp::parse(d, o)),
     },
     FormatSpec {
         kind: FormatKind::Syslog,
@@ -417,10 +425,11 @@ pub fn parse<'b>(kind: FormatKind, data: &'b [u8], limits: &Limits) -> Parsed<'b
 fn whole<'b>(
     kind: FormatKind,
     data: &'b [u8],
-    parser: fn(&'b [u8], &mut Parsed<'b>),
+    limits: &Limits,
+    parser: fn(&'b [u8], &Limits, &mut Parsed<'b>),
 ) -> Parsed<'b> {
     let mut out = Parsed::new(kind);
-    parser(data, &mut out);
+    parser(data, limits, &mut out);
     debug_assert!(out.stats.balanced(), "{:?}", out.stats);
     out
 }
