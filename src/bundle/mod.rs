@@ -112,6 +112,18 @@ impl Bundle {
         }
     }
 
+    /// Reads one in-memory INPUT named `name` the way a file INPUT is read (gzip, tar, nesting,
+    /// every limit): for tests and the fuzz targets, which have bytes rather than files.
+    pub fn from_bytes(name: &str, data: Vec<u8>, limits: &Limits) -> Bundle {
+        let mut bundle = Bundle {
+            heap_bytes: data.len() as u64,
+            ..Bundle::default()
+        };
+        bundle.add_blob(Blob::owned(name, data, None), Nesting::Input(""), 0, limits);
+        bundle.prefixes.push(String::new());
+        bundle
+    }
+
     /// Reads every INPUT. `-` is stdin. Problems are collected, never fatal.
     ///
     /// With several INPUTs, each member path is prefixed by its INPUT's file name; two INPUTs
