@@ -270,5 +270,5 @@ libfuzzer_sys::fuzz_target!(|input: Input| {
             vec![(String::new(), spec.kind)]
         })
         .unwrap_or_default();
-    common::check_bundle("input", data, overrides, input.analyze % 8 == 0);
+    common::check_bundle("input", data, overrides, input.analyze.is_multiple_of(8));
 });
