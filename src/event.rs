@@ -13,7 +13,7 @@
 //! does not have.
 
 use std::borrow::Cow;
-use std::ops::{Deref, Range};
+use std::ops::Deref;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc};
@@ -219,28 +219,57 @@ pub struct Event<'b> {
 ///
 /// Sharing is for decoded data that several records hold: a compressed journal DATA object is
 /// decoded once and every entry that references it holds the same buffer, so a file whose
-/// entries all point at one large field costs that field once, not once per entry.
+/// entries all point at one large field costs that field once, not once per entry. The shared
+/// variants are one pointer, so `Bytes` is no larger than a `Cow<[u8]>` (journal entries hold
+/// millions of fields).
 #[derive(Clone)]
 pub enum Bytes<'b> {
     /// Borrowed from the bundle's bytes.
     Borrowed(&'b [u8]),
     /// Owned by this record.
     Owned(Vec<u8>),
-    /// A range of a buffer shared with other records.
-    Shared(Arc<[u8]>, Range<usize>),
+    /// The name of a field shared with other records.
+    SharedName(Arc<SharedField>),
+    /// The value of a field shared with other records.
+    SharedValue(Arc<SharedField>),
+}
+
+/// A decoded `NAME=value` journal field that several entries share.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SharedField {
+    payload: Vec<u8>,
+    eq: usize,
+}
+
+impl SharedField {
+    /// The field in `payload`; `None` when it has no `=`.
+    pub fn new(payload: Vec<u8>) -> Option<Self> {
+        let eq = payload.iter().position(|&b| b == b'=')?;
+        Some(SharedField { payload, eq })
+    }
+
+    /// The part before the first `=`.
+    pub fn name(&self) -> &[u8] {
+        self.payload.get(..self.eq).unwrap_or_default()
+    }
+
+    /// The part after the first `=`.
+    pub fn value(&self) -> &[u8] {
+        self.payload.get(self.eq + 1..).unwrap_or_default()
+    }
+
+    /// The decoded payload's length.
+    pub fn len(&self) -> usize {
+        self.payload.len()
+    }
+
+    /// Whether the payload is empty (never: it holds a `=`).
+    pub fn is_empty(&self) -> bool {
+        self.payload.is_empty()
+    }
 }
 
 impl<'b> Bytes<'b> {
-    /// A range of a shared buffer (an empty slice when the range is outside it).
-    pub fn shared(all: &Arc<[u8]>, range: Range<usize>) -> Self {
-        let range = if all.get(range.clone()).is_some() {
-            range
-        } else {
-            0..0
-        };
-        Bytes::Shared(Arc::clone(all), range)
-    }
-
     /// The bytes, made owned (and copied) if they are not already; for appending.
     pub fn to_mut(&mut self) -> &mut Vec<u8> {
         if !matches!(self, Bytes::Owned(_)) {
@@ -248,8 +277,9 @@ impl<'b> Bytes<'b> {
         }
         match self {
             Bytes::Owned(v) => v,
-            // Just made owned above.
-            Bytes::Borrowed(_) | Bytes::Shared(..) => unreachable!("made owned above"),
+            Bytes::Borrowed(_) | Bytes::SharedName(_) | Bytes::SharedValue(_) => {
+                unreachable!("made owned above")
+            }
         }
     }
 
@@ -266,7 +296,8 @@ impl Deref for Bytes<'_> {
         match self {
             Bytes::Borrowed(b) => b,
             Bytes::Owned(v) => v,
-            Bytes::Shared(all, range) => all.get(range.clone()).unwrap_or_default(),
+            Bytes::SharedName(f) => f.name(),
+            Bytes::SharedValue(f) => f.value(),
         }
     }
 }
@@ -542,6 +573,22 @@ pub fn write_rfc3339(time: DateTime<Utc>, buf: &mut [u8; RFC3339_LEN]) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_are_no_larger_than_a_cow_and_share_one_field() {
+        assert_eq!(
+            std::mem::size_of::<Bytes<'_>>(),
+            std::mem::size_of::<Cow<'_, [u8]>>()
+        );
+        let field = Arc::new(SharedField::new(b"MESSAGE=a=b".to_vec()).unwrap());
+        let (name, value) = (
+            Bytes::SharedName(Arc::clone(&field)),
+            Bytes::SharedValue(Arc::clone(&field)),
+        );
+        assert_eq!((&*name, &*value), (&b"MESSAGE"[..], &b"a=b"[..]));
+        assert_eq!(value.clone().to_mut(), b"a=b");
+        assert!(SharedField::new(b"no equals".to_vec()).is_none());
+    }
 
     #[test]
     fn rfc3339_has_six_digits_and_z() {

@@ -43,7 +43,7 @@ use std::sync::Arc;
 
 use super::journal::entry_event;
 use super::{LineProblem, Parsed, UncleanEvidence};
-use crate::event::{Bytes, EntryHeader, JournalFields, LazyFields};
+use crate::event::{Bytes, EntryHeader, JournalFields, LazyFields, SharedField};
 use crate::limits::{LimitKind, Limits};
 
 #[cfg(test)]
@@ -338,15 +338,6 @@ struct Scan {
     objects: u64,
 }
 
-/// A compressed DATA payload, decoded once and shared by every entry that references it.
-#[derive(Clone)]
-struct Decoded {
-    /// `NAME=value`, whole.
-    payload: Arc<[u8]>,
-    /// Where the `=` is.
-    eq: usize,
-}
-
 /// The first time a cap stopped the reader: where, and the report that names the flag.
 #[derive(Clone, Debug, Default)]
 struct CapHit {
@@ -371,7 +362,7 @@ struct Reader<'b> {
     min_offset: u64,
     /// Decoded payloads of compressed DATA objects, by object offset: each object is decoded
     /// once (a failure too is remembered), whatever number of entries reference it.
-    decoded: HashMap<u64, Result<Decoded, String>>,
+    decoded: HashMap<u64, Result<Arc<SharedField>, String>>,
     /// The most bytes one payload may decode to ([`LimitKind::ObjectBytes`]).
     max_object: u64,
     /// Decoded bytes left in the file's budget ([`LimitKind::DecodedBytes`]).
@@ -682,17 +673,21 @@ impl<'b> Reader<'b> {
                 d
             }
         }?;
-        let len = decoded.payload.len();
         Ok((
-            Bytes::shared(&decoded.payload, 0..decoded.eq),
-            Bytes::shared(&decoded.payload, decoded.eq.saturating_add(1).min(len)..len),
+            Bytes::SharedName(Arc::clone(&decoded)),
+            Bytes::SharedValue(decoded),
         ))
     }
 
     /// Decodes the payload of the DATA object at `offset`, within the object cap and what is
     /// left of the file's decoded-bytes budget; what a decode produced counts against the budget
     /// even when it fails, so that failing bombs cannot be retried for free.
-    fn decode(&mut self, offset: u64, compression: u8, payload: &[u8]) -> Result<Decoded, String> {
+    fn decode(
+        &mut self,
+        offset: u64,
+        compression: u8,
+        payload: &[u8],
+    ) -> Result<Arc<SharedField>, String> {
         let (cap, kind) = if self.decoded_left < self.max_object {
             (self.decoded_left, LimitKind::DecodedBytes)
         } else {
@@ -726,14 +721,9 @@ impl<'b> Reader<'b> {
                 return Err(reason);
             }
         };
-        let eq = decoded
-            .iter()
-            .position(|&c| c == b'=')
-            .ok_or_else(|| format!("DATA object at offset {offset} has no '=' in it"))?;
-        Ok(Decoded {
-            payload: Arc::from(decoded),
-            eq,
-        })
+        SharedField::new(decoded)
+            .map(Arc::new)
+            .ok_or_else(|| format!("DATA object at offset {offset} has no '=' in it"))
     }
 }
 

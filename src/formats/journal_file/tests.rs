@@ -251,7 +251,7 @@ fn compressed_payloads_are_decoded_and_shared() {
             assert!(p.problems.is_empty(), "{flag}: {}", reasons(&p));
             assert_eq!(p.events.len(), 1);
             assert_eq!(&p.events[0].message[..], &message[8..], "flag {flag}");
-            assert!(matches!(p.events[0].message, Bytes::Shared(..)));
+            assert!(matches!(p.events[0].message, Bytes::SharedValue(_)));
         }
     }
 }
