@@ -660,13 +660,18 @@ fn trailing_garbage_after_gzip_is_not_called_truncation() {
     let end = z.len();
     z.extend_from_slice(b"GARBAGE AFTER THE LAST MEMBER");
     std::fs::write(dir.join("tail.log.gz"), z).unwrap();
+    let mut tar = tar_of(&[("in.log", &syslog_lines(2, "kept"))]);
+    let tar_end = tar.len();
+    tar.extend_from_slice(b"GARBAGE");
+    std::fs::write(dir.join("tail.tar"), tar).unwrap();
     let r = check(
         &dir,
         &Expect {
             code: 3,
-            stderr: &[&format!(
-                "tail.log.gz: at byte {end}: 29 bytes after the last gzip member"
-            )],
+            stderr: &[
+                &format!("tail.log.gz: at byte {end}: 29 bytes after the last gzip member"),
+                &format!("tail.tar: at byte {tar_end}: 7 bytes after the end of the tar archive"),
+            ],
             flags: &[],
         },
     );

@@ -283,7 +283,23 @@ pub fn list_tar(data: &[u8]) -> TarListing {
             truncated,
         });
         if available_end < last_end {
-            break;
+            return listing;
+        }
+    }
+    if listing.error.is_none() {
+        // The archive ended (a zero block): anything but zeros after it is not read, and says so.
+        let end = last_end.div_ceil(512).saturating_mul(512);
+        let rest = data.get(end..).unwrap_or_default();
+        if let Some(at) = rest.iter().position(|&b| b != 0) {
+            let at = end + at;
+            listing.error = Some(Damage {
+                offset: at as u64,
+                reason: format!(
+                    "{} bytes after the end of the tar archive (trailing garbage or a second \
+                     archive): not read",
+                    data.len() - at
+                ),
+            });
         }
     }
     listing
@@ -450,6 +466,25 @@ mod tests {
         let passed: Vec<_> = listing.passed_over.iter().map(|p| p.0.as_str()).collect();
         assert_eq!(passed, ["link", "hard", "fifo", "dev"]);
         assert!(listing.passed_over[0].1.contains("not followed"));
+    }
+
+    #[test]
+    fn bytes_after_the_end_of_a_tar_are_reported() {
+        let mut data = tar_of(&[("a.log", b"abc\n")]);
+        assert!(
+            list_tar(&data).error.is_none(),
+            "zero padding is not garbage"
+        );
+        let end = data.len();
+        data.extend_from_slice(b"GARBAGE");
+        let listing = list_tar(&data);
+        assert_eq!(listing.entries.len(), 1);
+        let err = listing.error.expect("trailing bytes reported");
+        assert_eq!(err.offset, end as u64);
+        assert!(
+            err.reason
+                .contains("7 bytes after the end of the tar archive")
+        );
     }
 
     #[test]
