@@ -20,7 +20,8 @@ struct Input {
     members: Vec<MemberSpec>,
     /// Force a registry format on every member (by row), as `--format-override` does.
     force: Option<u8>,
-    /// Run the whole analysis when this is a multiple of 8.
+    /// Run the whole analysis when this is 7 modulo 8 (not 0: `arbitrary` fills an input that
+    /// ran out with zeros, and the short inputs would all pay for it).
     analyze: u8,
 }
 
@@ -270,5 +271,5 @@ libfuzzer_sys::fuzz_target!(|input: Input| {
             vec![(String::new(), spec.kind)]
         })
         .unwrap_or_default();
-    common::check_bundle("input", data, overrides, input.analyze.is_multiple_of(8));
+    common::check_bundle("input", data, overrides, input.analyze % 8 == 7);
 });
