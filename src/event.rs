@@ -13,6 +13,8 @@
 //! does not have.
 
 use std::borrow::Cow;
+use std::ops::Deref;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc};
 use serde::Serialize;
@@ -206,17 +208,152 @@ pub struct Event<'b> {
     /// Index of the boot segment within its source (journal text boot banners split a source).
     pub boot: u32,
     /// The message bytes, lossless.
-    pub message: Cow<'b, [u8]>,
+    pub message: Bytes<'b>,
     /// Every field of a systemd journal entry (export, JSON or journal file); `None` for the
     /// line formats.
     pub journal: Option<Box<JournalFields<'b>>>,
+}
+
+/// Bytes of a record: borrowed from the bundle (the common case), owned (a joined multi-line
+/// message, an unescaped JSON string), or shared among records.
+///
+/// Sharing is for decoded data that several records hold: a compressed journal DATA object is
+/// decoded once and every entry that references it holds the same buffer, so a file whose
+/// entries all point at one large field costs that field once, not once per entry. The shared
+/// variants are one pointer, so `Bytes` is no larger than a `Cow<[u8]>` (journal entries hold
+/// millions of fields).
+#[derive(Clone)]
+pub enum Bytes<'b> {
+    /// Borrowed from the bundle's bytes.
+    Borrowed(&'b [u8]),
+    /// Owned by this record.
+    Owned(Vec<u8>),
+    /// The name of a field shared with other records.
+    SharedName(Arc<SharedField>),
+    /// The value of a field shared with other records.
+    SharedValue(Arc<SharedField>),
+}
+
+/// A decoded `NAME=value` journal field that several entries share.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SharedField {
+    payload: Vec<u8>,
+    eq: usize,
+}
+
+impl SharedField {
+    /// The field in `payload`; `None` when it has no `=`.
+    pub fn new(payload: Vec<u8>) -> Option<Self> {
+        let eq = payload.iter().position(|&b| b == b'=')?;
+        Some(SharedField { payload, eq })
+    }
+
+    /// The part before the first `=`.
+    pub fn name(&self) -> &[u8] {
+        self.payload.get(..self.eq).unwrap_or_default()
+    }
+
+    /// The part after the first `=`.
+    pub fn value(&self) -> &[u8] {
+        self.payload.get(self.eq + 1..).unwrap_or_default()
+    }
+
+    /// The decoded payload's length.
+    pub fn len(&self) -> usize {
+        self.payload.len()
+    }
+
+    /// Whether the payload is empty (never: it holds a `=`).
+    pub fn is_empty(&self) -> bool {
+        self.payload.is_empty()
+    }
+}
+
+impl<'b> Bytes<'b> {
+    /// The bytes, made owned (and copied) if they are not already; for appending.
+    pub fn to_mut(&mut self) -> &mut Vec<u8> {
+        if !matches!(self, Bytes::Owned(_)) {
+            *self = Bytes::Owned(self.to_vec());
+        }
+        match self {
+            Bytes::Owned(v) => v,
+            Bytes::Borrowed(_) | Bytes::SharedName(_) | Bytes::SharedValue(_) => {
+                unreachable!("made owned above")
+            }
+        }
+    }
+
+    /// Whether the bytes are borrowed from the bundle.
+    pub fn is_borrowed(&self) -> bool {
+        matches!(self, Bytes::Borrowed(_))
+    }
+}
+
+impl Deref for Bytes<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Borrowed(b) => b,
+            Bytes::Owned(v) => v,
+            Bytes::SharedName(f) => f.name(),
+            Bytes::SharedValue(f) => f.value(),
+        }
+    }
+}
+
+impl AsRef<[u8]> for Bytes<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl Default for Bytes<'_> {
+    fn default() -> Self {
+        Bytes::Borrowed(b"")
+    }
+}
+
+impl PartialEq for Bytes<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Bytes<'_> {}
+
+impl std::fmt::Debug for Bytes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<'b> From<&'b [u8]> for Bytes<'b> {
+    fn from(b: &'b [u8]) -> Self {
+        Bytes::Borrowed(b)
+    }
+}
+
+impl From<Vec<u8>> for Bytes<'_> {
+    fn from(v: Vec<u8>) -> Self {
+        Bytes::Owned(v)
+    }
+}
+
+impl<'b> From<Cow<'b, [u8]>> for Bytes<'b> {
+    fn from(c: Cow<'b, [u8]>) -> Self {
+        match c {
+            Cow::Borrowed(b) => Bytes::Borrowed(b),
+            Cow::Owned(v) => Bytes::Owned(v),
+        }
+    }
 }
 
 /// The fields of one journal entry, in the order they were stored; a name may repeat.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct JournalFields<'b> {
     /// `(name, value)` pairs, values lossless.
-    pub fields: Vec<(Cow<'b, [u8]>, Cow<'b, [u8]>)>,
+    pub fields: Vec<(Bytes<'b>, Bytes<'b>)>,
     /// The clocks and boot of a journal file's ENTRY object, which are binary in the file: kept
     /// as numbers rather than as three formatted fields per entry (millions of entries).
     pub entry: Option<EntryHeader>,
@@ -234,7 +371,7 @@ pub struct LazyFields<'b> {
     /// The offset of the entry's ENTRY object.
     pub entry_offset: u64,
     /// Reads the fields of the entry at `entry_offset` of `file`.
-    pub read: fn(&'b [u8], u64) -> Vec<(Cow<'b, [u8]>, Cow<'b, [u8]>)>,
+    pub read: fn(&'b [u8], u64) -> Vec<(Bytes<'b>, Bytes<'b>)>,
 }
 
 impl PartialEq for LazyFields<'_> {
@@ -268,7 +405,7 @@ impl<'b> JournalFields<'b> {
 
     /// The first value of field `name`, including fields left in a journal file (read again from
     /// the file, so prefer it for rare look-ups, not for every event).
-    pub fn value(&self, name: &[u8]) -> Option<Cow<'b, [u8]>> {
+    pub fn value(&self, name: &[u8]) -> Option<Bytes<'b>> {
         if let Some(v) = self.fields.iter().find(|(n, _)| n.as_ref() == name) {
             return Some(v.1.clone());
         }
@@ -284,20 +421,20 @@ impl<'b> JournalFields<'b> {
     /// For a journal file entry the clocks and boot of its ENTRY header come first, as
     /// `journalctl -o export` shows them; the other fields are read again from the file at every
     /// call, so this is for occasional look-ups.
-    pub fn all(&self) -> Vec<(Cow<'b, [u8]>, Cow<'b, [u8]>)> {
+    pub fn all(&self) -> Vec<(Bytes<'b>, Bytes<'b>)> {
         let mut out = Vec::with_capacity(self.fields.len() + 3);
         if let Some(h) = &self.entry {
             out.push((
-                Cow::Borrowed(&b"__REALTIME_TIMESTAMP"[..]),
-                Cow::Owned(h.realtime_us.to_string().into_bytes()),
+                Bytes::Borrowed(&b"__REALTIME_TIMESTAMP"[..]),
+                Bytes::Owned(h.realtime_us.to_string().into_bytes()),
             ));
             out.push((
-                Cow::Borrowed(&b"__MONOTONIC_TIMESTAMP"[..]),
-                Cow::Owned(h.monotonic_us.to_string().into_bytes()),
+                Bytes::Borrowed(&b"__MONOTONIC_TIMESTAMP"[..]),
+                Bytes::Owned(h.monotonic_us.to_string().into_bytes()),
             ));
             out.push((
-                Cow::Borrowed(&b"_BOOT_ID"[..]),
-                Cow::Owned(h.boot_id.to_vec()),
+                Bytes::Borrowed(&b"_BOOT_ID"[..]),
+                Bytes::Owned(h.boot_id.to_vec()),
             ));
         }
         out.extend(self.fields.iter().cloned());
@@ -367,7 +504,7 @@ impl<'b> Event<'b> {
             pid: None,
             uptime_us: None,
             boot: 0,
-            message: Cow::Borrowed(message),
+            message: Bytes::Borrowed(message),
             journal: None,
         }
     }
@@ -436,6 +573,22 @@ pub fn write_rfc3339(time: DateTime<Utc>, buf: &mut [u8; RFC3339_LEN]) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_are_no_larger_than_a_cow_and_share_one_field() {
+        assert_eq!(
+            std::mem::size_of::<Bytes<'_>>(),
+            std::mem::size_of::<Cow<'_, [u8]>>()
+        );
+        let field = Arc::new(SharedField::new(b"MESSAGE=a=b".to_vec()).unwrap());
+        let (name, value) = (
+            Bytes::SharedName(Arc::clone(&field)),
+            Bytes::SharedValue(Arc::clone(&field)),
+        );
+        assert_eq!((&*name, &*value), (&b"MESSAGE"[..], &b"a=b"[..]));
+        assert_eq!(value.clone().to_mut(), b"a=b");
+        assert!(SharedField::new(b"no equals".to_vec()).is_none());
+    }
 
     #[test]
     fn rfc3339_has_six_digits_and_z() {

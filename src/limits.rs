@@ -18,16 +18,25 @@ pub enum LimitKind {
     Members,
     /// Bytes of one line of a text format.
     LineBytes,
+    /// Fields (items) read from one journal entry.
+    EntryFields,
+    /// Decoded bytes of one compressed journal object (a DATA payload).
+    ObjectBytes,
+    /// Decoded bytes of all compressed journal objects of one journal file together.
+    DecodedBytes,
 }
 
 impl LimitKind {
     /// Every limit, in the order `--help` lists their flags.
-    pub const ALL: [LimitKind; 5] = [
+    pub const ALL: [LimitKind; 8] = [
         LimitKind::MemberBytes,
         LimitKind::BundleBytes,
         LimitKind::NestingDepth,
         LimitKind::Members,
         LimitKind::LineBytes,
+        LimitKind::EntryFields,
+        LimitKind::ObjectBytes,
+        LimitKind::DecodedBytes,
     ];
 
     /// The flag that raises this limit.
@@ -38,6 +47,9 @@ impl LimitKind {
             LimitKind::NestingDepth => "--max-depth",
             LimitKind::Members => "--max-members",
             LimitKind::LineBytes => "--max-line-bytes",
+            LimitKind::EntryFields => "--max-entry-fields",
+            LimitKind::ObjectBytes => "--max-object-bytes",
+            LimitKind::DecodedBytes => "--max-decoded-bytes",
         }
     }
 }
@@ -55,6 +67,14 @@ pub struct Limits {
     pub max_members: usize,
     /// Longest line a parser accepts.
     pub max_line_bytes: usize,
+    /// Most fields read from one journal entry (journald itself writes at most 1024).
+    pub max_entry_fields: usize,
+    /// Most bytes one compressed journal object may decode to.
+    pub max_object_bytes: u64,
+    /// Most bytes the compressed objects of one journal file may decode to together: each
+    /// object is decoded once and shared by the entries that reference it, so this bounds the
+    /// memory and the decoding time a journal file can cost, however small it is.
+    pub max_decoded_bytes: u64,
 }
 
 impl Default for Limits {
@@ -65,6 +85,9 @@ impl Default for Limits {
             max_depth: 4,
             max_members: 100_000,
             max_line_bytes: 1 << 20,
+            max_entry_fields: 4096,
+            max_object_bytes: 64 << 20,
+            max_decoded_bytes: 256 << 20,
         }
     }
 }
@@ -78,6 +101,9 @@ impl Limits {
             LimitKind::NestingDepth => u64::from(self.max_depth),
             LimitKind::Members => u64::try_from(self.max_members).unwrap_or(u64::MAX),
             LimitKind::LineBytes => u64::try_from(self.max_line_bytes).unwrap_or(u64::MAX),
+            LimitKind::EntryFields => u64::try_from(self.max_entry_fields).unwrap_or(u64::MAX),
+            LimitKind::ObjectBytes => self.max_object_bytes,
+            LimitKind::DecodedBytes => self.max_decoded_bytes,
         }
     }
 

@@ -206,9 +206,10 @@ pub fn record_hostname(parsed: &Parsed<'_>) -> Option<String> {
         .map(|(h, _)| String::from_utf8_lossy(h).into_owned())
 }
 
-/// Byte-substring search.
+/// Byte-substring search, in linear time: a naive window scan cost a comparison per byte per
+/// marker, seconds for a record of a few MiB (a decoded journal payload).
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+    !needle.is_empty() && memchr::memmem::find(hay, needle).is_some()
 }
 
 /// Gives every source its role and machine, first from its own path and content, then from the

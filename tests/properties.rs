@@ -1,5 +1,9 @@
 //! Property tests of the pipeline's invariants:
 //! - any bytes, in any format, parse without panicking and every line is accounted for;
+//! - every format of the registry, fed input shaped like it (real records, mutated, among random
+//!   lines), keeps `formats::check_invariants`: events inside the input, borrowed text borrowed
+//!   from it, times RFC 3339 can write (tests/fuzz_targets.rs checks that each format has its
+//!   shape here and its fuzz target);
 //! - the merged timeline is sorted by its total key and holds every event exactly once;
 //! - the output does not depend on the thread count.
 
@@ -59,6 +63,104 @@ fn line() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// Real records of `kind`. The match is exhaustive, so a new format does not compile here until
+/// it has its records.
+fn records(kind: FormatKind) -> &'static [&'static [u8]] {
+    match kind {
+        FormatKind::Syslog => &[
+            b"Jul 29 09:56:40 pve1 kernel: [12345.678901] Out of memory: Killed process 42 (kvm)",
+            b"2025-07-29T09:56:40.123456+02:00 pve1 pvedaemon[1234]: <root@pam> starting task",
+            b"<34>1 2025-07-29T09:56:40Z pve1 app 7 ID47 [x a=\"b\"] message",
+        ],
+        FormatKind::Dmesg => &[
+            b"[    1.000000] Linux version 6.8.12-4-pve",
+            b"[Tue Jul 29 09:56:40 2025] EXT4-fs error",
+            b"6,339,5140900,-;NET: Registered protocol family 10",
+        ],
+        FormatKind::JournalText => &[
+            b"-- Boot 7a8b9c0d1e2f40516273849506a7b8c9 --",
+            b"Jul 29 09:56:40 pve1 systemd[1]: Started Session 1 of user root.",
+            b"2025-07-29T09:56:40+0200 pve1 kernel: oom-kill:constraint=CONSTRAINT_NONE",
+            b"[12345.678901] pve1 kernel: x",
+        ],
+        FormatKind::JournalExport => &[
+            b"__CURSOR=s=1;i=1\n__REALTIME_TIMESTAMP=1753783000000000\n__MONOTONIC_TIMESTAMP=5\n_BOOT_ID=7a8b9c0d1e2f40516273849506a7b8c9\nMESSAGE=hello\n",
+            b"MESSAGE\n\x05\x00\x00\x00\x00\x00\x00\x00a\nb\x00c\n_PID=1\n",
+        ],
+        FormatKind::JournalJson => &[
+            b"{\"__REALTIME_TIMESTAMP\":\"1753783000000000\",\"MESSAGE\":\"x\\u00e9\",\"_PID\":\"1\"}",
+            b"{\"MESSAGE\":[104,105],\"PRIORITY\":\"3\",\"_HOSTNAME\":\"pve1\"}",
+        ],
+        FormatKind::JournalFile => &[b"LPKSHHRH\0\0\0\0\x1f\0\0\0\x01"],
+        FormatKind::Last => &[
+            b"root     pts/0        10.0.0.1         Tue Jul 29 09:56 - 10:00  (00:04)",
+            b"reboot   system boot  6.8.12-4-pve     Tue Jul 29 09:56   still running",
+            b"wtmp begins Tue Jul 29 09:56:40 2025",
+        ],
+        FormatKind::Wtmp => &[b"\x02\0\0\0\0\0\0\0~\0\0\0"],
+        FormatKind::Snapshot => &[
+            b"      VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID",
+            b"       101 web                  running    2048              32.00 1234",
+            b"MemTotal:       65843720 kB",
+            b"Filesystem     1K-blocks    Used Available Use% Mounted on",
+            b" 09:56:40 up 3 days,  2:01,  1 user,  load average: 0.00, 0.01, 0.05",
+        ],
+        FormatKind::Fragment => &[
+            b"Out of memory: Killed process 6643 (kvm) total-vm:1kB",
+            b"pvedaemon[12]: worker exited",
+            b"(XEN) Panic on CPU 0",
+            b"> kernel: x",
+        ],
+        FormatKind::Sel => &[
+            b"1e60 | 02/16/2021 | 23:46:57 | Power Unit #0x44 | Redundancy Lost | Asserted",
+            b"  3a | 12/14/22 | 23:09:44 CET | Memory #0x88 | Correctable ECC (CPU0_G1) | Asserted",
+            b"  5b | Pre-Init  |0000000123| System Event #0x83 | Timestamp Clock Sync | Asserted",
+        ],
+        FormatKind::KubeVirt => &[
+            b"{\"component\":\"virt-launcher\",\"level\":\"info\",\"msg\":\"Signaled graceful shutdown\",\"timestamp\":\"2024-09-20T13:03:26.595310Z\"}",
+            b"\"component\":\"virt-handler\",\"level\":\"error\",\"msg\":\"a \\\"quoted\\\" word\",\"timestamp\":\"2024-09-20T13:03:26Z\"}",
+        ],
+        FormatKind::Unrecognized => &[b"anything at all"],
+    }
+}
+
+/// Input shaped like `kind`: its records, some with a byte changed, among random lines; binary
+/// formats get their record as a head followed by random bytes.
+fn shaped(kind: FormatKind) -> BoxedStrategy<Vec<u8>> {
+    let record = (
+        proptest::sample::select(records(kind)),
+        any::<proptest::sample::Index>(),
+        proptest::option::of(any::<u8>()),
+    )
+        .prop_map(|(r, at, byte)| {
+            let mut r = r.to_vec();
+            if let (Some(b), false) = (byte, r.is_empty()) {
+                let i = at.index(r.len());
+                r[i] = b;
+            }
+            r
+        });
+    if matches!(kind, FormatKind::JournalFile | FormatKind::Wtmp) {
+        return (record, proptest::collection::vec(any::<u8>(), 0..2048))
+            .prop_map(|(mut head, tail)| {
+                head.extend(tail);
+                head
+            })
+            .boxed();
+    }
+    let line = prop_oneof![
+        4 => record,
+        1 => line(),
+    ];
+    proptest::collection::vec(line, 0..30)
+        .prop_map(|lines| lines.join(&b"\n"[..]))
+        .boxed()
+}
+
+fn registry_kind() -> impl Strategy<Value = FormatKind> {
+    proptest::sample::select(formats::REGISTRY.iter().map(|s| s.kind).collect::<Vec<_>>())
+}
+
 fn file() -> impl Strategy<Value = Vec<u8>> {
     proptest::collection::vec(line(), 0..40).prop_map(|lines| lines.join(&b"\n"[..]))
 }
@@ -74,6 +176,21 @@ proptest! {
         for event in &parsed.events {
             prop_assert!(event.offset <= data.len() as u64);
             prop_assert!(event.line >= 1 && u64::from(event.line) <= parsed.stats.lines);
+        }
+    }
+
+    #[test]
+    fn every_format_keeps_the_parse_invariants(
+        (kind, data) in registry_kind().prop_flat_map(|k| (Just(k), shaped(k)))
+    ) {
+        let parsed = formats::parse(kind, &data, &Limits { max_line_bytes: 256, ..Limits::default() });
+        if let Err(e) = formats::check_invariants(&data, &parsed) {
+            prop_assert!(false, "{}: {}", kind.as_str(), e);
+        }
+        let detected = formats::detect("x", &data);
+        let parsed = formats::parse(detected, &data, &Limits::default());
+        if let Err(e) = formats::check_invariants(&data, &parsed) {
+            prop_assert!(false, "detected {}: {}", detected.as_str(), e);
         }
     }
 

@@ -112,6 +112,18 @@ impl Bundle {
         }
     }
 
+    /// Reads one in-memory INPUT named `name` the way a file INPUT is read (gzip, tar, nesting,
+    /// every limit): for tests and the fuzz targets, which have bytes rather than files.
+    pub fn from_bytes(name: &str, data: Vec<u8>, limits: &Limits) -> Bundle {
+        let mut bundle = Bundle {
+            heap_bytes: data.len() as u64,
+            ..Bundle::default()
+        };
+        bundle.add_blob(Blob::owned(name, data, None), Nesting::Input(""), 0, limits);
+        bundle.prefixes.push(String::new());
+        bundle
+    }
+
     /// Reads every INPUT. `-` is stdin. Problems are collected, never fatal.
     ///
     /// With several INPUTs, each member path is prefixed by its INPUT's file name; two INPUTs
@@ -137,7 +149,10 @@ impl Bundle {
         if input == "-" {
             let mut data = Vec::new();
             let cap = limits.max_member_bytes.min(limits.max_bundle_bytes);
-            match std::io::stdin().lock().take(cap + 1).read_to_end(&mut data) {
+            // `cap + 1` wrapped to 0 when both caps were at their maximum, and stdin was read as
+            // empty without a word: saturate.
+            let probe = cap.saturating_add(1);
+            match std::io::stdin().lock().take(probe).read_to_end(&mut data) {
                 Ok(_) if data.len() as u64 > cap => self.problem(
                     "-",
                     None,
@@ -146,7 +161,7 @@ impl Bundle {
                 Ok(_) => {
                     let name = prefix.strip_suffix('/').unwrap_or("-");
                     let name = if name.is_empty() { "-" } else { name };
-                    self.heap_bytes += data.len() as u64;
+                    self.heap_bytes = self.heap_bytes.saturating_add(data.len() as u64);
                     self.add_blob(
                         Blob::owned(name, data, None),
                         Nesting::Input(prefix),
@@ -269,6 +284,15 @@ impl Bundle {
                 if let Some(err) = &out.error {
                     self.problem(&blob.path, Some(err.offset), err.reason.clone());
                 }
+                if let Some(err) = &out.trailing {
+                    self.problem(&blob.path, Some(err.offset), err.reason.clone());
+                }
+                if out.padding.is_some() {
+                    self.skipped.push(Skipped {
+                        path: blob.path.clone(),
+                        reason: "zero bytes after the last gzip member (padding)",
+                    });
+                }
                 if out.capped {
                     let kind = if budget < limits.max_member_bytes {
                         LimitKind::BundleBytes
@@ -284,7 +308,7 @@ impl Bundle {
                         ),
                     );
                 }
-                self.heap_bytes += out.data.len() as u64;
+                self.heap_bytes = self.heap_bytes.saturating_add(out.data.len() as u64);
                 let inner = Blob {
                     path: blob.path,
                     range: 0..out.data.len(),
@@ -292,11 +316,23 @@ impl Bundle {
                     mtime: blob.mtime,
                     decompressed: true,
                 };
-                // The decompressed bytes may be a tar; anything else is a member.
-                if archive::Container::sniff(inner.bytes()) == archive::Container::Tar {
-                    self.add_tar(inner, nesting, depth, limits);
-                } else {
-                    self.push_member(inner, limits);
+                // The decompressed bytes may be a tar (a `.tgz`, at this depth), gzip again (a
+                // `.gz.gz`: one level deeper) or a member.
+                match archive::Container::sniff(inner.bytes()) {
+                    archive::Container::Gzip if depth.saturating_add(1) >= limits.max_depth => self
+                        .problem(
+                            &inner.path,
+                            Some(0),
+                            format!(
+                                "gzip inside gzip nested deeper than {} levels (raise it with {}): not read",
+                                limits.max_depth,
+                                LimitKind::NestingDepth.flag()
+                            ),
+                        ),
+                    archive::Container::Gzip => {
+                        self.add_blob(inner, nesting, depth.saturating_add(1), limits)
+                    }
+                    _ => self.add_blob(inner, nesting, depth, limits),
                 }
             }
             archive::Container::Tar => self.add_tar(blob, nesting, depth, limits),
@@ -326,6 +362,12 @@ impl Bundle {
             Nesting::Member => format!("{}!", blob.path),
         };
         let listing = archive::list_tar(blob.bytes());
+        for (path, reason) in listing.passed_over {
+            self.skipped.push(Skipped {
+                path: format!("{member_prefix}{path}"),
+                reason,
+            });
+        }
         for entry in listing.entries {
             let path = format!("{member_prefix}{}", entry.path);
             if let Some(reason) = entry.truncated {
@@ -340,7 +382,7 @@ impl Bundle {
                 mtime: entry.mtime,
                 decompressed: false,
             };
-            self.add_blob(child, Nesting::Member, depth + 1, limits);
+            self.add_blob(child, Nesting::Member, depth.saturating_add(1), limits);
         }
         if let Some(err) = listing.error {
             self.problem(&blob.path, Some(err.offset), err.reason);

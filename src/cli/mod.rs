@@ -128,6 +128,15 @@ struct Common {
     /// Longest line parsed; longer lines are reported and counted as unparsed.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_line_bytes)]
     max_line_bytes: usize,
+    /// Most fields read from one native journal entry; the rest are reported as unreadable.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_entry_fields)]
+    max_entry_fields: usize,
+    /// Largest size one compressed native journal field may decode to.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_object_bytes)]
+    max_object_bytes: u64,
+    /// Most bytes the compressed fields of one native journal file may decode to together.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_decoded_bytes)]
+    max_decoded_bytes: u64,
 }
 
 impl Common {
@@ -162,6 +171,9 @@ impl Common {
                 max_depth: self.max_depth,
                 max_members: self.max_members,
                 max_line_bytes: self.max_line_bytes,
+                max_entry_fields: self.max_entry_fields,
+                max_object_bytes: self.max_object_bytes,
+                max_decoded_bytes: self.max_decoded_bytes,
             },
             clock,
             format_overrides: self.format_overrides.clone(),

@@ -150,7 +150,7 @@ fn event_of<'b>(line: &Line<'b>, text: &'b [u8]) -> (Event<'b>, Shape) {
     if let Some(rest) = text.strip_prefix(b"(XEN) ") {
         shape = Shape::Xen;
         event.ident = Some(b"xen");
-        event.message = std::borrow::Cow::Borrowed(rest);
+        event.message = crate::event::Bytes::Borrowed(rest);
     } else {
         let (uptime, rest) = match uptime_prefix(text) {
             Some((us, rest)) => (Some(us), rest),
@@ -167,12 +167,12 @@ fn event_of<'b>(line: &Line<'b>, text: &'b [u8]) -> (Event<'b>, Shape) {
                     (u, _) => (u, t.message),
                 };
                 event.uptime_us = uptime;
-                event.message = std::borrow::Cow::Borrowed(message);
+                event.message = crate::event::Bytes::Borrowed(message);
             }
             _ => {
                 shape = Shape::Bare;
                 event.uptime_us = uptime;
-                event.message = std::borrow::Cow::Borrowed(rest);
+                event.message = crate::event::Bytes::Borrowed(rest);
             }
         }
     }

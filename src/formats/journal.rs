@@ -16,16 +16,14 @@
 //!   JSON string with escapes, a compressed journal DATA object), they stay in the fields only
 //!   and the event shows none.
 
-use std::borrow::Cow;
-
 use chrono::DateTime;
 
-use crate::event::{Event, JournalFields, RecordedTime};
+use crate::event::{Bytes, Event, JournalFields, RecordedTime};
 
 /// Journal timestamps as text for `time_recorded`: the realtime µs as written.
 fn borrowed<'b>(fields: &JournalFields<'b>, name: &[u8]) -> Option<&'b [u8]> {
     fields.fields.iter().find_map(|(n, v)| match v {
-        Cow::Borrowed(b) if n.as_ref() == name => Some(*b),
+        Bytes::Borrowed(b) if n.as_ref() == name => Some(*b),
         _ => None,
     })
 }
@@ -56,12 +54,12 @@ pub fn entry_event<'b>(fields: JournalFields<'b>, line: u32, offset: u64) -> Opt
             (RecordedTime::Missing, b"")
         };
     let time_text = borrowed(&fields, time_name).unwrap_or_default();
-    let message: Cow<'b, [u8]> = fields
+    let message: Bytes<'b> = fields
         .fields
         .iter()
         .find(|(n, _)| n.as_ref() == b"MESSAGE")
         .map(|(_, v)| v.clone())
-        .unwrap_or(Cow::Borrowed(b""));
+        .unwrap_or_default();
     let mut event = Event::new(recorded, time_text, line, offset, b"");
     event.message = message;
     event.ident = borrowed(&fields, b"SYSLOG_IDENTIFIER").or_else(|| borrowed(&fields, b"_COMM"));
@@ -89,7 +87,7 @@ mod tests {
         JournalFields {
             fields: pairs
                 .iter()
-                .map(|(n, v)| (Cow::Borrowed(*n), Cow::Borrowed(*v)))
+                .map(|(n, v)| (Bytes::Borrowed(n), Bytes::Borrowed(v)))
                 .collect(),
             ..JournalFields::default()
         }

@@ -41,7 +41,7 @@ use std::borrow::Cow;
 
 use super::journal::entry_event;
 use super::{LineProblem, Parsed, dmesg, journal_text, syslog};
-use crate::event::JournalFields;
+use crate::event::{Bytes, JournalFields};
 use crate::framing::{Line, Lines, count_lines, is_blank};
 
 /// Position of the first `\n` in `hay`.
@@ -93,7 +93,7 @@ pub(crate) fn push_unparsed_lines(
 /// The entry being read.
 #[derive(Default)]
 struct Entry<'b> {
-    fields: Vec<(Cow<'b, [u8]>, Cow<'b, [u8]>)>,
+    fields: Vec<(Bytes<'b>, Bytes<'b>)>,
     /// Line and offset of the first field.
     line: u32,
     offset: u64,
@@ -264,7 +264,7 @@ impl<'b> Entry<'b> {
             self.line = at.number;
             self.offset = at.offset;
         }
-        self.fields.push((name, value));
+        self.fields.push((name.into(), value.into()));
         self.lines = self.lines.saturating_add(lines);
     }
 }
@@ -406,9 +406,9 @@ MESSAGE
                 .unwrap()
                 .fields
                 .iter()
-                .all(|(n, v)| matches!((n, v), (Cow::Borrowed(_), Cow::Borrowed(_))))
+                .all(|(n, v)| n.is_borrowed() && v.is_borrowed())
         );
-        assert!(matches!(e.message, Cow::Borrowed(_)));
+        assert!(e.message.is_borrowed());
         assert_eq!(parsed.stats.blank_lines, 1);
         assert!(parsed.problems.is_empty());
     }

@@ -40,7 +40,7 @@ use std::borrow::Cow;
 use super::journal::entry_event;
 use super::journal_export::push_unparsed_lines;
 use super::{LineProblem, Parsed, most_seen};
-use crate::event::JournalFields;
+use crate::event::{Bytes, JournalFields};
 use crate::framing::{count_lines, is_blank};
 
 /// The four framings.
@@ -327,7 +327,7 @@ type PErr = (usize, &'static str);
 struct Object<'b, 'o> {
     s: &'b [u8],
     i: usize,
-    fields: &'o mut Vec<(Cow<'b, [u8]>, Cow<'b, [u8]>)>,
+    fields: &'o mut Vec<(Bytes<'b>, Bytes<'b>)>,
     cut: &'o mut u64,
 }
 
@@ -382,12 +382,13 @@ impl<'b> Object<'b, '_> {
                 match self.peek() {
                     Some(b']') => {
                         self.i = self.i.saturating_add(1);
-                        self.fields.push((name.clone(), Cow::Borrowed(b"")));
+                        self.fields
+                            .push((name.clone().into(), Bytes::Borrowed(b"")));
                         Ok(())
                     }
                     Some(b'0'..=b'9') => {
                         let bytes = self.bytes_rest()?;
-                        self.fields.push((name.clone(), Cow::Owned(bytes)));
+                        self.fields.push((name.clone().into(), Bytes::Owned(bytes)));
                         Ok(())
                     }
                     _ => loop {
@@ -405,7 +406,7 @@ impl<'b> Object<'b, '_> {
                             }
                             _ => self.scalar()?,
                         };
-                        self.fields.push((name.clone(), value));
+                        self.fields.push((name.clone().into(), value.into()));
                         self.ws();
                         match self.peek() {
                             Some(b',') => self.i = self.i.saturating_add(1),
@@ -420,7 +421,7 @@ impl<'b> Object<'b, '_> {
             }
             _ => {
                 let value = self.scalar()?;
-                self.fields.push((name.clone(), value));
+                self.fields.push((name.clone().into(), value.into()));
                 Ok(())
             }
         }
@@ -646,7 +647,7 @@ mod tests {
         assert_eq!(p.variant, "journal-json");
         let (a, b) = (&p.events[0], &p.events[1]);
         assert_eq!(&*a.message, b"first line\nsecond line\nthird line");
-        assert!(matches!(a.message, Cow::Owned(_)));
+        assert!(matches!(a.message, Bytes::Owned(_)));
         assert_eq!((a.line, a.offset, a.lines), (1, 0, 1));
         assert_eq!(
             (a.ident, a.pid, a.priority),
@@ -662,8 +663,8 @@ mod tests {
         assert_eq!((b.line, b.offset), (2, MULTILINE.len() as u64 + 1));
         // Escape-free names and values borrow from the input.
         let j = b.journal.as_ref().unwrap();
-        assert!(j.fields.iter().all(|(n, _)| matches!(n, Cow::Borrowed(_))));
-        assert!(matches!(j.fields[0].1, Cow::Borrowed(_)));
+        assert!(j.fields.iter().all(|(n, _)| n.is_borrowed()));
+        assert!(j.fields[0].1.is_borrowed());
         assert_eq!(j.fields.len(), 11);
         assert!(p.problems.is_empty() && p.notes.is_empty());
     }

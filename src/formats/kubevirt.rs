@@ -18,7 +18,7 @@
 //! - Keys other than `component`, `level`, `msg`, `timestamp` (`pos`, `name`, `uid`, `reason`…)
 //!   stay in the record's text but are not fields of the event.
 
-use std::borrow::Cow;
+use crate::event::Bytes;
 
 use super::common::{is_paste_artifact, record_share};
 use super::{LineParser, Parsed};
@@ -50,17 +50,17 @@ fn raw_value<'a>(text: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
 }
 
 /// A value with its JSON escapes decoded; borrowed when it has none.
-fn decoded(raw: &[u8]) -> Cow<'_, [u8]> {
+fn decoded(raw: &[u8]) -> Bytes<'_> {
     if !raw.contains(&b'\\') {
-        return Cow::Borrowed(raw);
+        return Bytes::Borrowed(raw);
     }
     let mut quoted = Vec::with_capacity(raw.len() + 2);
     quoted.push(b'"');
     quoted.extend_from_slice(raw);
     quoted.push(b'"');
     match serde_json::from_slice::<String>(&quoted) {
-        Ok(s) => Cow::Owned(s.into_bytes()),
-        Err(_) => Cow::Borrowed(raw),
+        Ok(s) => Bytes::Owned(s.into_bytes()),
+        Err(_) => Bytes::Borrowed(raw),
     }
 }
 
@@ -97,7 +97,7 @@ impl<'b> LineParser<'b> for Parser {
         let mut event = Event::new(recorded, time_text, line.number, line.offset, text);
         event.ident = raw_value(text, b"component");
         event.priority = raw_value(text, b"level").and_then(priority);
-        event.message = raw_value(text, b"msg").map_or(Cow::Borrowed(&b""[..]), decoded);
+        event.message = raw_value(text, b"msg").map_or(Bytes::Borrowed(&b""[..]), decoded);
         out.push_event(event);
     }
 

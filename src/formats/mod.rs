@@ -327,25 +327,33 @@ pub const REGISTRY: &[FormatSpec] = &[
         kind: FormatKind::JournalFile,
         name: "journal-file",
         detect: Detect::Signature(|_, head, _| journal_file::recognizes(head)),
-        parse: |data, _| whole(FormatKind::JournalFile, data, journal_file::parse),
+        parse: |data, limits| whole(FormatKind::JournalFile, data, limits, journal_file::parse),
     },
     FormatSpec {
         kind: FormatKind::JournalJson,
         name: "journal-json",
         detect: Detect::Signature(|_, head, _| journal_json::recognizes(head)),
-        parse: |data, _| whole(FormatKind::JournalJson, data, journal_json::parse),
+        parse: |data, limits| {
+            whole(FormatKind::JournalJson, data, limits, |d, _, o| {
+                journal_json::parse(d, o)
+            })
+        },
     },
     FormatSpec {
         kind: FormatKind::JournalExport,
         name: "journal-export",
         detect: Detect::Signature(|_, head, _| journal_export::recognizes(head)),
-        parse: |data, _| whole(FormatKind::JournalExport, data, journal_export::parse),
+        parse: |data, limits| {
+            whole(FormatKind::JournalExport, data, limits, |d, _, o| {
+                journal_export::parse(d, o)
+            })
+        },
     },
     FormatSpec {
         kind: FormatKind::Wtmp,
         name: "wtmp",
         detect: Detect::Signature(|path, _, data| wtmp::recognizes(path, data)),
-        parse: |data, _| whole(FormatKind::Wtmp, data, wtmp::parse),
+        parse: |data, limits| whole(FormatKind::Wtmp, data, limits, |d, _, o| wtmp::parse(d, o)),
     },
     FormatSpec {
         kind: FormatKind::Syslog,
@@ -435,10 +443,11 @@ pub fn parse<'b>(kind: FormatKind, data: &'b [u8], limits: &Limits) -> Parsed<'b
 fn whole<'b>(
     kind: FormatKind,
     data: &'b [u8],
-    parser: fn(&'b [u8], &mut Parsed<'b>),
+    limits: &Limits,
+    parser: fn(&'b [u8], &Limits, &mut Parsed<'b>),
 ) -> Parsed<'b> {
     let mut out = Parsed::new(kind);
-    parser(data, &mut out);
+    parser(data, limits, &mut out);
     debug_assert!(out.stats.balanced(), "{:?}", out.stats);
     out
 }
@@ -578,4 +587,85 @@ fn looks_binary(head: &[u8]) -> bool {
     let first = &head[start..head.len().min(start + 512)];
     let nuls = first.iter().filter(|&&b| b == 0).count();
     nuls * 10 > first.len()
+}
+
+/// Checks what every parse of `data` must hold, whatever the bytes (the property tests and the
+/// fuzz targets assert it): every line is accounted for; every event lies inside the input, on
+/// lines that exist; every text an event borrows is borrowed from the input; every recorded time
+/// is one RFC 3339 can write; every problem's offset is inside the input. The first violation is
+/// returned.
+pub fn check_invariants(data: &[u8], parsed: &Parsed<'_>) -> Result<(), String> {
+    use crate::event::{Bytes, RecordedTime};
+    use chrono::Datelike;
+    let stats = &parsed.stats;
+    if !stats.balanced() {
+        return Err(format!("line statistics do not add up: {stats:?}"));
+    }
+    let len = data.len() as u64;
+    // A binary source counts its records (wtmp) or nothing (journal files) as lines.
+    if !parsed.binary && stats.lines != crate::framing::count_lines(data) {
+        return Err(format!(
+            "{} lines counted, the input has {}",
+            stats.lines,
+            crate::framing::count_lines(data)
+        ));
+    }
+    let inside = |s: &[u8]| {
+        let start = data.as_ptr() as usize;
+        let at = s.as_ptr() as usize;
+        s.is_empty() || (at >= start && at + s.len() <= start + data.len())
+    };
+    for (i, e) in parsed.events.iter().enumerate() {
+        let what = || format!("event {i} (line {}, offset {})", e.line, e.offset);
+        if e.offset >= len.max(1) {
+            return Err(format!("{} starts past the input's {len} bytes", what()));
+        }
+        if !parsed.binary {
+            let last = u64::from(e.line) + u64::from(e.lines.max(1)) - 1;
+            if e.line == 0 || last > stats.lines {
+                return Err(format!(
+                    "{} spans lines past the input's {}",
+                    what(),
+                    stats.lines
+                ));
+            }
+        }
+        let borrowed_message = match &e.message {
+            Bytes::Borrowed(m) => Some(*m),
+            _ => None,
+        };
+        for (name, text) in [
+            ("time text", Some(e.time_text)),
+            ("host name", e.hostname),
+            ("message", borrowed_message),
+        ] {
+            if text.is_some_and(|t| !inside(t)) {
+                return Err(format!(
+                    "{}: its {name} is not borrowed from the input",
+                    what()
+                ));
+            }
+        }
+        let year = match e.recorded {
+            RecordedTime::Absolute(t) => Some(t.year()),
+            RecordedTime::Local(t) => Some(t.year()),
+            RecordedTime::Yearless { month, day, .. } => {
+                if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+                    return Err(format!("{}: impossible month {month} day {day}", what()));
+                }
+                None
+            }
+            RecordedTime::Monotonic { .. } | RecordedTime::Missing => None,
+        };
+        if year.is_some_and(|y| !(0..=9999).contains(&y)) {
+            return Err(format!("{}: year {year:?} out of range", what()));
+        }
+    }
+    if let Some(p) = parsed.problems.iter().find(|p| p.offset > len) {
+        return Err(format!(
+            "problem at offset {} past the input's {len} bytes: {}",
+            p.offset, p.reason
+        ));
+    }
+    Ok(())
 }

@@ -118,7 +118,7 @@ impl<'b> LineParser<'b> for Parser {
         let message = text.get(sensor_at..).unwrap_or_default().trim_ascii();
         let mut event = Event::new(recorded, b"", line.number, line.offset, text);
         event.ident = Some(b"sel");
-        event.message = std::borrow::Cow::Borrowed(message);
+        event.message = crate::event::Bytes::Borrowed(message);
         out.push_event(event);
     }
 

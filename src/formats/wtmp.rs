@@ -34,8 +34,6 @@
 //!   util-linux ≥ 2.40 and wtmpdb do.
 //! - `date` records (NEW_TIME/OLD_TIME) give events and a `TimeChange` fact without an end.
 
-use std::borrow::Cow;
-
 use chrono::DateTime;
 
 use super::{LineProblem, Parsed};
@@ -293,7 +291,7 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
             message.extend_from_slice(value);
         }
         let mut event = Event::new(recorded, b"", 0, offset, b"");
-        event.message = Cow::Owned(message);
+        event.message = message.into();
         event.ident = Some(b"wtmp");
         event.pid = u32::try_from(raw.pid).ok().filter(|&p| p > 0);
         out.push_event(event);

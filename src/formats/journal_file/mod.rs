@@ -18,8 +18,13 @@
 //! 4. Each entry becomes an event through [`super::journal::entry_event`], with
 //!    `__REALTIME_TIMESTAMP`, `__MONOTONIC_TIMESTAMP` and `_BOOT_ID` synthesized from the ENTRY
 //!    header as `journalctl -o export` shows them, then the DATA fields in item order.
-//!    Uncompressed payloads are borrowed from the input; XZ, LZ4 and ZSTD payloads are decoded
-//!    (capped at [`MAX_DECOMPRESSED`] bytes each) and owned.
+//!    Uncompressed payloads are borrowed from the input. XZ, LZ4 and ZSTD payloads are decoded
+//!    once per DATA object, however many entries reference it, and every entry shares the
+//!    decoded buffer ([`Bytes::Shared`]). Decoding is bounded by the caller's [`Limits`]: one
+//!    payload by `max_object_bytes`, all decoded payloads of the file together by
+//!    `max_decoded_bytes` (so a 10 KB file whose entries point at a few highly compressed fields
+//!    costs at most that budget, in memory and in decoding time), and the items read per entry
+//!    by `max_entry_fields`. Each cap hit is reported once with the flag that raises it.
 //!
 //! Damage is aggregated, not reported per entry: one problem per damaged region (capped), one
 //! for unreadable fields, one for unreadable entries. Events carry `line` 0, `lines` 0 and the
@@ -34,10 +39,12 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
+use std::sync::Arc;
 
 use super::journal::entry_event;
 use super::{LineProblem, Parsed, UncleanEvidence};
-use crate::event::{EntryHeader, JournalFields, LazyFields};
+use crate::event::{Bytes, EntryHeader, JournalFields, LazyFields, SharedField};
+use crate::limits::{LimitKind, Limits};
 
 #[cfg(test)]
 mod tests;
@@ -52,8 +59,6 @@ const HEADER_SIZE_MAX: u64 = 4096;
 const ENTRY_ARRAY_OFFSET_FIELD: u64 = 176;
 /// Bytes of every object header (`type, flags, reserved[6], size`).
 const OBJECT_HEADER: u64 = 16;
-/// The most bytes one compressed DATA payload may decode to.
-pub const MAX_DECOMPRESSED: usize = 64 << 20;
 /// Damaged regions reported one by one; the rest are summed up in one more problem.
 const MAX_REGION_PROBLEMS: usize = 16;
 
@@ -158,19 +163,18 @@ struct Settled {
 
 /// The DATA fields of the entry at `entry_offset` of the journal file `data`, read again (for
 /// [`JournalFields::value`]). Damaged items are skipped, as on the first read.
-fn read_entry_fields(data: &[u8], entry_offset: u64) -> Vec<(Cow<'_, [u8]>, Cow<'_, [u8]>)> {
+///
+/// The read is bounded by the default [`Limits`] (the function pointer cannot carry the run's):
+/// one entry's fields, each payload decoded at most once.
+fn read_entry_fields(data: &[u8], entry_offset: u64) -> Vec<(Bytes<'_>, Bytes<'_>)> {
     let Some(header) = Header::read(data) else {
         return Vec::new();
     };
-    let mut reader = Reader {
-        data,
-        compact: header.compact(),
-        min_offset: header
-            .header_size
-            .max(HEADER_SIZE_MIN)
-            .min(data.len() as u64),
-        decoded: HashMap::new(),
-    };
+    let min_offset = header
+        .header_size
+        .max(HEADER_SIZE_MIN)
+        .min(data.len() as u64);
+    let mut reader = Reader::new(data, header.compact(), min_offset, &Limits::default());
     reader
         .entry(entry_offset, true)
         .map(|e| e.fields.fields)
@@ -334,16 +338,58 @@ struct Scan {
     objects: u64,
 }
 
+/// The first time a cap stopped the reader: where, and the report that names the flag.
+#[derive(Clone, Debug, Default)]
+struct CapHit {
+    /// Offset of the first object or entry the cap hit, and the reason.
+    first: Option<(u64, String)>,
+    /// How many times it hit.
+    count: u64,
+}
+
+impl CapHit {
+    fn record(&mut self, offset: u64, reason: &str) {
+        self.count += 1;
+        self.first
+            .get_or_insert_with(|| (offset, reason.to_string()));
+    }
+}
+
 struct Reader<'b> {
     data: &'b [u8],
     compact: bool,
     /// Objects may not start before this offset.
     min_offset: u64,
-    /// Decoded payloads of compressed DATA objects shared by several entries.
-    decoded: HashMap<u64, Vec<u8>>,
+    /// Decoded payloads of compressed DATA objects, by object offset: each object is decoded
+    /// once (a failure too is remembered), whatever number of entries reference it.
+    decoded: HashMap<u64, Result<Arc<SharedField>, String>>,
+    /// The most bytes one payload may decode to ([`LimitKind::ObjectBytes`]).
+    max_object: u64,
+    /// Decoded bytes left in the file's budget ([`LimitKind::DecodedBytes`]).
+    decoded_left: u64,
+    /// The whole budget, for reports.
+    max_decoded: u64,
+    /// The most items read per entry ([`LimitKind::EntryFields`]).
+    max_fields: usize,
+    /// Where each cap hit first.
+    hits: HashMap<LimitKind, CapHit>,
 }
 
 impl<'b> Reader<'b> {
+    fn new(data: &'b [u8], compact: bool, min_offset: u64, limits: &Limits) -> Self {
+        Reader {
+            data,
+            compact,
+            min_offset,
+            decoded: HashMap::new(),
+            max_object: limits.get(LimitKind::ObjectBytes),
+            decoded_left: limits.get(LimitKind::DecodedBytes),
+            max_decoded: limits.get(LimitKind::DecodedBytes),
+            max_fields: usize::try_from(limits.get(LimitKind::EntryFields)).unwrap_or(usize::MAX),
+            hits: HashMap::new(),
+        }
+    }
+
     fn len(&self) -> u64 {
         self.data.len() as u64
     }
@@ -534,14 +580,30 @@ impl<'b> Reader<'b> {
             ));
         }
         let items = item_bytes.chunks_exact(item_size);
-        let mut fields: Vec<(Cow<'b, [u8]>, Cow<'b, [u8]>)> = Vec::with_capacity(items.len());
+        let n_items = items.len();
+        let mut fields: Vec<(Bytes<'b>, Bytes<'b>)> =
+            Vec::with_capacity(n_items.min(self.max_fields));
         let entry = EntryHeader {
             realtime_us: realtime,
             monotonic_us: monotonic,
             boot_id: boot_hex,
         };
         let (mut bad_items, mut first_bad_item) = (0, None);
-        for item in items {
+        if n_items > self.max_fields {
+            let reason = format!(
+                "ENTRY object at offset {offset} has {n_items} items, over the limit of {} \
+                 (raise it with {}): the rest are not read",
+                self.max_fields,
+                LimitKind::EntryFields.flag()
+            );
+            self.hits
+                .entry(LimitKind::EntryFields)
+                .or_default()
+                .record(offset, &reason);
+            bad_items += (n_items - self.max_fields) as u64;
+            first_bad_item = Some(reason);
+        }
+        for item in items.take(self.max_fields) {
             let target = if self.compact {
                 u32_at(item, 0).map(u64::from)
             } else {
@@ -577,7 +639,7 @@ impl<'b> Reader<'b> {
     }
 
     /// The `(name, value)` of the DATA object at `offset`.
-    fn data_field(&mut self, offset: u64) -> Result<(Cow<'b, [u8]>, Cow<'b, [u8]>), String> {
+    fn data_field(&mut self, offset: u64) -> Result<(Bytes<'b>, Bytes<'b>), String> {
         let o = self.object(offset, OBJECT_DATA)?;
         let entry_offset = u64_at(o.bytes, 40).unwrap_or_default();
         let n_entries = u64_at(o.bytes, 56).unwrap_or_default();
@@ -599,42 +661,93 @@ impl<'b> Reader<'b> {
                 .ok_or_else(|| format!("DATA object at offset {offset} has no '=' in it"))?;
             let (name, value) = payload.split_at(eq);
             return Ok((
-                Cow::Borrowed(name),
-                Cow::Borrowed(value.get(1..).unwrap_or_default()),
+                Bytes::Borrowed(name),
+                Bytes::Borrowed(value.get(1..).unwrap_or_default()),
             ));
         }
-        let shared = n_entries > 1;
         let decoded = match self.decoded.get(&offset) {
             Some(d) => d.clone(),
             None => {
-                let d = decompress(compression, payload)
-                    .map_err(|e| format!("DATA object at offset {offset}: {e}"))?;
-                if shared {
-                    self.decoded.insert(offset, d.clone());
-                }
+                let d = self.decode(offset, compression, payload);
+                self.decoded.insert(offset, d.clone());
                 d
             }
-        };
-        let eq = decoded
-            .iter()
-            .position(|&c| c == b'=')
-            .ok_or_else(|| format!("DATA object at offset {offset} has no '=' in it"))?;
-        let mut name = decoded;
-        let value = name.split_off(eq).split_off(1);
-        Ok((Cow::Owned(name), Cow::Owned(value)))
+        }?;
+        Ok((
+            Bytes::SharedName(Arc::clone(&decoded)),
+            Bytes::SharedValue(decoded),
+        ))
     }
+
+    /// Decodes the payload of the DATA object at `offset`, within the object cap and what is
+    /// left of the file's decoded-bytes budget; what a decode produced counts against the budget
+    /// even when it fails, so that failing bombs cannot be retried for free.
+    fn decode(
+        &mut self,
+        offset: u64,
+        compression: u8,
+        payload: &[u8],
+    ) -> Result<Arc<SharedField>, String> {
+        let (cap, kind) = if self.decoded_left < self.max_object {
+            (self.decoded_left, LimitKind::DecodedBytes)
+        } else {
+            (self.max_object, LimitKind::ObjectBytes)
+        };
+        let result = decompress(compression, payload, cap);
+        let spent = match &result {
+            Ok(d) => d.len() as u64,
+            Err(Failure::OverCap { spent }) => *spent,
+            Err(Failure::Bad(_)) => 0,
+        };
+        self.decoded_left = self.decoded_left.saturating_sub(spent);
+        let decoded = match result {
+            Ok(d) => d,
+            Err(Failure::Bad(e)) => return Err(format!("DATA object at offset {offset}: {e}")),
+            Err(Failure::OverCap { .. }) => {
+                let reason = match kind {
+                    LimitKind::DecodedBytes => format!(
+                        "DATA object at offset {offset}: the decoded journal payload of this file \
+                         went past its budget of {} bytes (raise it with {}): not decoded",
+                        self.max_decoded,
+                        kind.flag()
+                    ),
+                    _ => format!(
+                        "DATA object at offset {offset}: decoded payload exceeds the {cap}-byte \
+                         limit (raise it with {}): not decoded",
+                        kind.flag()
+                    ),
+                };
+                self.hits.entry(kind).or_default().record(offset, &reason);
+                return Err(reason);
+            }
+        };
+        SharedField::new(decoded)
+            .map(Arc::new)
+            .ok_or_else(|| format!("DATA object at offset {offset} has no '=' in it"))
+    }
+}
+
+/// Why a payload could not be decoded.
+#[derive(Debug)]
+enum Failure {
+    /// It decodes to more than the cap; `spent` bytes were decoded before that was known.
+    OverCap { spent: u64 },
+    /// It is not valid data of its compression.
+    Bad(String),
 }
 
 /// A `Write` that refuses to grow past `cap` bytes.
 struct Capped {
     buf: Vec<u8>,
-    cap: usize,
+    cap: u64,
+    over: bool,
 }
 
 impl Write for Capped {
     fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        if self.buf.len().saturating_add(data.len()) > self.cap {
-            return Err(std::io::Error::other(over_cap()));
+        if (self.buf.len() as u64).saturating_add(data.len() as u64) > self.cap {
+            self.over = true;
+            return Err(std::io::Error::other("over the cap"));
         }
         self.buf.extend_from_slice(data);
         Ok(data.len())
@@ -645,72 +758,77 @@ impl Write for Capped {
     }
 }
 
-fn over_cap() -> String {
-    format!("decompressed payload exceeds the {MAX_DECOMPRESSED}-byte limit")
-}
-
-/// Decodes a compressed DATA payload (`compression` is one of the DATA flags).
-fn decompress(compression: u8, payload: &[u8]) -> Result<Vec<u8>, String> {
+/// Decodes a compressed DATA payload (`compression` is one of the DATA flags) to at most `cap`
+/// bytes.
+fn decompress(compression: u8, payload: &[u8], cap: u64) -> Result<Vec<u8>, Failure> {
     // A decoder bug on hostile input must not take the whole run down.
-    std::panic::catch_unwind(|| decompress_inner(compression, payload))
-        .unwrap_or_else(|_| Err("the decoder failed on this payload".to_string()))
+    std::panic::catch_unwind(|| decompress_inner(compression, payload, cap)).unwrap_or_else(|_| {
+        Err(Failure::Bad(
+            "the decoder failed on this payload".to_string(),
+        ))
+    })
 }
 
-fn decompress_inner(compression: u8, payload: &[u8]) -> Result<Vec<u8>, String> {
+fn decompress_inner(compression: u8, payload: &[u8], cap: u64) -> Result<Vec<u8>, Failure> {
+    let bad = |what: String| Failure::Bad(what);
     match compression {
         DATA_ZSTD => {
             let decoder = ruzstd::decoding::StreamingDecoder::new(payload)
-                .map_err(|e| format!("bad zstd frame: {e}"))?;
+                .map_err(|e| bad(format!("bad zstd frame: {e}")))?;
             let mut out = Vec::new();
             decoder
-                .take(MAX_DECOMPRESSED as u64 + 1)
+                .take(cap.saturating_add(1))
                 .read_to_end(&mut out)
-                .map_err(|e| format!("bad zstd data: {e}"))?;
-            if out.len() > MAX_DECOMPRESSED {
-                return Err(over_cap());
+                .map_err(|e| bad(format!("bad zstd data: {e}")))?;
+            if out.len() as u64 > cap {
+                return Err(Failure::OverCap { spent: cap });
             }
             Ok(out)
         }
         DATA_LZ4 => {
-            let size = u64_at(payload, 0).ok_or("LZ4 payload shorter than its size prefix")?;
+            let size = u64_at(payload, 0)
+                .ok_or_else(|| bad("LZ4 payload shorter than its size prefix".to_string()))?;
             let block = payload.get(8..).unwrap_or_default();
             // LZ4 expands at most about 255 times.
             let possible = (block.len() as u64).saturating_mul(255).saturating_add(16);
-            if size > MAX_DECOMPRESSED as u64 {
-                return Err(over_cap());
-            }
             if size > possible {
-                return Err(format!(
+                return Err(bad(format!(
                     "LZ4 size prefix {size} is impossible for a {}-byte block",
                     block.len()
-                ));
+                )));
             }
-            let size = usize::try_from(size).map_err(|_| over_cap())?;
+            if size > cap {
+                return Err(Failure::OverCap { spent: 0 });
+            }
+            let size = usize::try_from(size).map_err(|_| Failure::OverCap { spent: 0 })?;
             let out = lz4_flex::block::decompress(block, size)
-                .map_err(|e| format!("bad LZ4 block: {e}"))?;
+                .map_err(|e| bad(format!("bad LZ4 block: {e}")))?;
             if out.len() != size {
-                return Err(format!(
+                return Err(bad(format!(
                     "LZ4 block decoded to {} bytes, its prefix says {size}",
                     out.len()
-                ));
+                )));
             }
             Ok(out)
         }
         DATA_XZ => {
             let mut out = Capped {
                 buf: Vec::new(),
-                cap: MAX_DECOMPRESSED,
+                cap,
+                over: false,
             };
             let mut input = payload;
-            lzma_rs::xz_decompress(&mut input, &mut out).map_err(|e| match e {
-                lzma_rs::error::Error::IoError(io) if io.kind() == std::io::ErrorKind::Other => {
-                    over_cap()
-                }
-                e => format!("bad xz stream: {e}"),
-            })?;
-            Ok(out.buf)
+            match lzma_rs::xz_decompress(&mut input, &mut out) {
+                Ok(()) => Ok(out.buf),
+                Err(_) if out.over => Err(Failure::OverCap {
+                    spent: out.buf.len() as u64,
+                }),
+                Err(e) => Err(bad(format!("bad xz stream: {e}"))),
+            }
         }
-        _ => Err(format!("several compression flags set (0x{compression:x})")),
+        _ => Err(bad(format!(
+            "several compression flags set (0x{compression:x})"
+        ))),
     }
 }
 
@@ -722,8 +840,8 @@ fn problem(out: &mut Parsed<'_>, offset: u64, reason: String) {
     });
 }
 
-/// Parses a whole member into journal entries.
-pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
+/// Parses a whole member into journal entries, within `limits`.
+pub fn parse<'b>(data: &'b [u8], limits: &Limits, out: &mut Parsed<'b>) {
     out.binary = true;
     if !recognizes(data) {
         let reason = if data.len() < SIGNATURE.len() {
@@ -782,16 +900,12 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
     let header_ok = header.header_size >= HEADER_SIZE_MIN
         && header.header_size <= HEADER_SIZE_MAX.min(len)
         && header.header_size % 8 == 0;
-    let mut reader = Reader {
-        data,
-        compact: header.compact(),
-        min_offset: if header_ok {
-            header.header_size
-        } else {
-            HEADER_SIZE_MIN
-        },
-        decoded: HashMap::new(),
+    let min_offset = if header_ok {
+        header.header_size
+    } else {
+        HEADER_SIZE_MIN
     };
+    let mut reader = Reader::new(data, header.compact(), min_offset, limits);
     let scan_start = if header_ok {
         header.header_size
     } else {
@@ -900,7 +1014,7 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
             Ok(mut e) => {
                 e.fields
                     .fields
-                    .push((Cow::Borrowed(SALVAGE_MARK), Cow::Borrowed(b"1")));
+                    .push((Bytes::Borrowed(SALVAGE_MARK), Bytes::Borrowed(b"1")));
                 entries.push((true, settle(e, data, out)));
             }
             Err(reason) => unreadable.push((if at < len { at } else { slot }, reason)),
@@ -977,6 +1091,25 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
                 e.offset
             ),
         );
+    }
+    // Caps hit, once each, with the flag that raises them.
+    for kind in [
+        LimitKind::ObjectBytes,
+        LimitKind::DecodedBytes,
+        LimitKind::EntryFields,
+    ] {
+        if let Some(CapHit {
+            first: Some((at, reason)),
+            count,
+        }) = reader.hits.get(&kind)
+        {
+            let more = if *count > 1 {
+                format!(" ({} times in this file)", count)
+            } else {
+                String::new()
+            };
+            problem(out, *at, format!("{reason}{more}"));
+        }
     }
     if let Some(at) = scan.truncated_at {
         problem(

@@ -119,7 +119,7 @@ fn three_entries(compact: bool, state: u8) -> (Vec<u8>, [u64; 3]) {
 
 fn read(data: &[u8]) -> Parsed<'_> {
     let mut out = crate::formats::parsed_for(FormatKind::JournalFile);
-    parse(data, &mut out);
+    parse(data, &Limits::default(), &mut out);
     out
 }
 
@@ -210,7 +210,7 @@ fn regular_and_compact_files_read_through_the_entry_array() {
             Some(1_753_783_000_000_001 % 1_000_000_000)
         );
         // Uncompressed payloads are borrowed from the input.
-        assert!(matches!(all[4].1, Cow::Borrowed(_)));
+        assert!(all[4].1.is_borrowed());
         assert_eq!(j.value(b"_HOSTNAME").as_deref(), Some(&b"pve1"[..]));
         assert_eq!(
             p.events[2].journal.as_ref().unwrap().boot_id(),
@@ -225,7 +225,7 @@ fn regular_and_compact_files_read_through_the_entry_array() {
 }
 
 #[test]
-fn compressed_payloads_are_decoded_and_owned() {
+fn compressed_payloads_are_decoded_and_shared() {
     let message = b"MESSAGE="
         .iter()
         .copied()
@@ -251,15 +251,17 @@ fn compressed_payloads_are_decoded_and_owned() {
             assert!(p.problems.is_empty(), "{flag}: {}", reasons(&p));
             assert_eq!(p.events.len(), 1);
             assert_eq!(&p.events[0].message[..], &message[8..], "flag {flag}");
-            assert!(matches!(p.events[0].message, Cow::Owned(_)));
+            assert!(matches!(p.events[0].message, Bytes::SharedValue(_)));
         }
     }
 }
 
 #[test]
 fn bad_compressed_payloads_skip_the_field_and_are_counted() {
-    let mut huge = (MAX_DECOMPRESSED as u64 + 1).to_le_bytes().to_vec();
-    huge.extend_from_slice(&[0u8; 64]);
+    let mut huge = (Limits::default().max_object_bytes + 1)
+        .to_le_bytes()
+        .to_vec();
+    huge.extend_from_slice(&vec![0u8; 300_000]);
     let mut impossible = 1_000_000u64.to_le_bytes().to_vec();
     impossible.extend_from_slice(&[0x1f, 0, 0, 0]);
     let cases: [(u8, Vec<u8>, &str); 5] = [
@@ -504,12 +506,7 @@ fn zstd_throughput() {
         .filter(|p| p.to_string_lossy().contains(".journal"))
     {
         let data = std::fs::read(path).unwrap();
-        let reader = Reader {
-            data: &data,
-            compact: false,
-            min_offset: 256,
-            decoded: HashMap::new(),
-        };
+        let reader = Reader::new(&data, false, 256, &Limits::default());
         let mut at = u64_at(&data, 88).unwrap();
         while let Probe::Valid { kind, size } = reader.probe(at) {
             let o = reader.slice(at, size).unwrap();
@@ -547,7 +544,7 @@ fn zstd_throughput() {
     let mut out_bytes = 0usize;
     for _ in 0..rounds {
         for p in &payloads {
-            out_bytes += decompress(DATA_ZSTD, p).unwrap().len();
+            out_bytes += decompress(DATA_ZSTD, p, u64::MAX).unwrap().len();
         }
     }
     let t = start.elapsed().as_secs_f64();
@@ -567,4 +564,101 @@ fn zstd_throughput() {
         parse_bytes as f64 / 1e6 / parse_time.as_secs_f64(),
         parse_entries as f64 / parse_time.as_secs_f64()
     );
+}
+
+fn read_with<'b>(data: &'b [u8], limits: &Limits) -> Parsed<'b> {
+    let mut out = crate::formats::parsed_for(FormatKind::JournalFile);
+    parse(data, limits, &mut out);
+    out
+}
+
+/// `MESSAGE=` and `size` bytes of `fill`, zstd-compressed: a few KB that decode to `size`.
+fn zstd_bomb(fill: u8, size: usize) -> Vec<u8> {
+    let message: Vec<u8> = b"MESSAGE="
+        .iter()
+        .copied()
+        .chain(std::iter::repeat_n(fill, size))
+        .collect();
+    ruzstd::encoding::compress_to_vec(&message[..], ruzstd::encoding::CompressionLevel::Fastest)
+}
+
+#[test]
+fn a_field_every_entry_shares_is_decoded_once_and_held_once() {
+    let bomb = zstd_bomb(b'x', 4 << 20);
+    assert!(bomb.len() < 64 << 10, "{}", bomb.len());
+    let mut b = Builder::new(false, INCOMPAT_ZSTD);
+    let d = b.data_flags(&bomb, DATA_ZSTD);
+    let entries: Vec<u64> = (1..=8)
+        .map(|i| b.entry(i, 1_753_783_000_000_000 + i, BOOT_A, &[d]))
+        .collect();
+    let arr = b.entry_array(0, &entries, 8);
+    let data = b.finish(2, 8, arr);
+    // A budget of one decode: eight copies, or eight decodes, would not fit.
+    let limits = Limits {
+        max_decoded_bytes: 5 << 20,
+        ..Limits::default()
+    };
+    let p = read_with(&data, &limits);
+    assert!(p.problems.is_empty(), "{}", reasons(&p));
+    assert_eq!(p.events.len(), 8);
+    assert!(p.events.iter().all(|e| e.message.len() == 4 << 20));
+    let buffers: HashSet<*const u8> = p.events.iter().map(|e| e.message.as_ptr()).collect();
+    assert_eq!(
+        buffers.len(),
+        1,
+        "every entry holds the same decoded buffer"
+    );
+}
+
+#[test]
+fn distinct_bombs_stop_at_the_decoded_budget_which_names_its_flag() {
+    let mut b = Builder::new(false, INCOMPAT_ZSTD);
+    let entries: Vec<u64> = (1..=6u8)
+        .map(|i| {
+            let d = b.data_flags(&zstd_bomb(b'a' + i, 1 << 20), DATA_ZSTD);
+            let m = b.data(format!("SYSLOG_IDENTIFIER=n{i}").as_bytes());
+            b.entry(u64::from(i), 1_753_783_000_000_000, BOOT_A, &[d, m])
+        })
+        .collect();
+    let arr = b.entry_array(0, &entries, 6);
+    let data = b.finish(2, 6, arr);
+    let limits = Limits {
+        max_decoded_bytes: (5 << 20) / 2,
+        ..Limits::default()
+    };
+    let p = read_with(&data, &limits);
+    // Nothing is lost: every entry is there, the ones past the budget without their message.
+    assert_eq!(p.events.len(), 6);
+    let full = p.events.iter().filter(|e| !e.message.is_empty()).count();
+    assert_eq!(full, 2);
+    let r = reasons(&p);
+    assert!(r.contains("--max-decoded-bytes"), "{r}");
+    assert!(r.contains("4 fields unreadable in 4 entries"), "{r}");
+}
+
+#[test]
+fn object_and_field_count_caps_name_their_flags() {
+    let mut b = Builder::new(false, INCOMPAT_ZSTD);
+    let d = b.data_flags(&zstd_bomb(b'z', 2 << 20), DATA_ZSTD);
+    let items: Vec<u64> = (0..10)
+        .map(|i| b.data(format!("F{i}=v").as_bytes()))
+        .collect();
+    let e1 = b.entry(1, 1_753_783_000_000_001, BOOT_A, &[d, items[0]]);
+    let e2 = b.entry(2, 1_753_783_000_000_002, BOOT_A, &items);
+    let arr = b.entry_array(0, &[e1, e2], 2);
+    let data = b.finish(2, 2, arr);
+    let limits = Limits {
+        max_object_bytes: 1 << 20,
+        max_entry_fields: 4,
+        ..Limits::default()
+    };
+    let p = read_with(&data, &limits);
+    assert_eq!(p.events.len(), 2);
+    let r = reasons(&p);
+    assert!(r.contains("--max-object-bytes"), "{r}");
+    assert!(r.contains("has 10 items, over the limit of 4"), "{r}");
+    assert!(r.contains("--max-entry-fields"), "{r}");
+    let fields = p.events[1].journal.as_ref().unwrap().all();
+    // Read again on demand, with the default limits: the three header fields and every item.
+    assert_eq!(fields.len(), 3 + 10);
 }

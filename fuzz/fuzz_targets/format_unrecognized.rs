@@ -1,0 +1,8 @@
+//! Fuzz target for the `unrecognized` format: any bytes parsed as `unrecognized` keep the parse invariants
+//! (`pvelog::formats::check_invariants`).
+
+#![no_main]
+
+mod common;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| common::check_format("unrecognized", data));
