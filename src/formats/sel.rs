@@ -72,6 +72,10 @@ fn id_date_time_len(text: &[u8]) -> Option<usize> {
 
 /// `MM/DD/YYYY` or `MM/DD/YY`, and `HH:MM:SS` with an optional zone abbreviation after it.
 fn date_time(date: &[u8], time: &[u8]) -> Option<(NaiveDateTime, bool)> {
+    // Digits and slashes only: `parse` would take a sign (`6/1/-100`).
+    if !date.iter().all(|b| b.is_ascii_digit() || *b == b'/') {
+        return None;
+    }
     let date = std::str::from_utf8(date).ok()?;
     let mut parts = date.split('/');
     let month: u32 = parts.next()?.parse().ok()?;
@@ -184,6 +188,14 @@ mod tests {
                 .message
                 .ends_with(b"Reading 87 > Threshold 85 degrees C")
         );
+    }
+
+    #[test]
+    fn a_signed_year_is_no_date() {
+        // Found by the format_sel fuzz target: `-100` parsed as a four-digit year.
+        let p = parse("5|6/1/-100|5:1:6 |+ |u0`\n5|6/101/-0|5:0:6 |+ |\x01\n");
+        assert!(p.events.is_empty(), "{:?}", p.events);
+        assert!(p.stats.balanced());
     }
 
     #[test]
