@@ -734,6 +734,14 @@ pub fn required_literals() -> Vec<&'static str> {
 }
 
 impl Matcher {
+    /// The process's matcher, compiled on first use: compiling the table costs more than
+    /// matching a small bundle, and a process that analyses many (the tests, a fuzz target)
+    /// compiles it once.
+    pub fn shared() -> &'static Matcher {
+        static SHARED: std::sync::OnceLock<Matcher> = std::sync::OnceLock::new();
+        SHARED.get_or_init(Matcher::new)
+    }
+
     /// Compiles every pattern into one matcher.
     pub fn new() -> Matcher {
         let pats: Vec<&str> = TABLE.iter().map(|r| r.regex).collect();
@@ -842,7 +850,7 @@ pub fn match_sources<'a, 'b: 'a, T: Sync>(
 ) -> Vec<Vec<Matched>> {
     use rayon::prelude::*;
     PASSES.fetch_add(1, Ordering::Relaxed);
-    let matcher = Matcher::new();
+    let matcher = Matcher::shared();
     items
         .par_iter()
         .map(|item| matcher.match_events(events_of(item)))
@@ -1146,7 +1154,7 @@ mod tests {
     fn kinds(ident: &'static [u8], msg: &'static [u8]) -> Vec<SignalKind> {
         let mut e = Event::new(RecordedTime::Missing, b"", 1, 0, msg);
         e.ident = Some(ident);
-        Matcher::new().signals(&e)
+        Matcher::shared().signals(&e)
     }
 
     fn one(ident: &'static [u8], msg: &'static [u8]) -> SignalKind {
