@@ -18,7 +18,7 @@ pub enum LimitKind {
     Members,
     /// Bytes of one line of a text format.
     LineBytes,
-    /// Fields (items) read from one journal entry.
+    /// Fields (items) read from one journal entry: a native file's, an export's or a JSON line's.
     EntryFields,
     /// Decoded bytes of one compressed journal object (a DATA payload).
     ObjectBytes,

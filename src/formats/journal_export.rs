@@ -43,6 +43,7 @@ use super::journal::entry_event;
 use super::{LineProblem, Parsed, dmesg, journal_text, syslog};
 use crate::event::{Bytes, JournalFields};
 use crate::framing::{Line, Lines, count_lines, is_blank};
+use crate::limits::{LimitKind, Limits};
 
 /// Position of the first `\n` in `hay`.
 fn newline(hay: &[u8]) -> Option<usize> {
@@ -101,6 +102,8 @@ struct Entry<'b> {
     lines: u32,
     /// Whether a problem was already reported for this entry.
     reported: bool,
+    /// Fields past the `--max-entry-fields` cap: counted, their lines kept, not stored.
+    dropped: u64,
 }
 
 /// The outcome of reading a binary field at a name line.
@@ -142,8 +145,10 @@ fn binary_field<'b>(data: &'b [u8], at: usize, name: &[u8]) -> Binary<'b> {
 }
 
 /// Parses a whole member into journal entries.
-pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
+pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>, limits: &Limits) {
     out.stats.lines = count_lines(data);
+    let max_fields = usize::try_from(limits.get(LimitKind::EntryFields)).unwrap_or(usize::MAX);
+    let mut capped = false;
     let mut pos = 0usize;
     let mut line_no = 1u32;
     let mut entry = Entry::default();
@@ -173,7 +178,7 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
                 crlf_reported = true;
                 report_crlf(out, &here);
             }
-            finish(out, std::mem::take(&mut entry));
+            finish(out, std::mem::take(&mut entry), &mut capped);
             skipping = false;
             out.stats.blank_lines += 1;
         } else if skipping {
@@ -184,12 +189,24 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
                 report_crlf(out, &here);
             }
             let value = text.get(name.len().saturating_add(1)..).unwrap_or_default();
-            entry.add(Cow::Borrowed(name), Cow::Borrowed(value), &here, 1);
+            entry.add(
+                Cow::Borrowed(name),
+                Cow::Borrowed(value),
+                &here,
+                1,
+                max_fields,
+            );
         } else if terminated && valid_name(text) {
             match binary_field(data, next, text) {
                 Binary::Field(value, end) => {
                     let lines = lines_in(data, pos, end);
-                    entry.add(Cow::Borrowed(text), Cow::Borrowed(value), &here, lines);
+                    entry.add(
+                        Cow::Borrowed(text),
+                        Cow::Borrowed(value),
+                        &here,
+                        lines,
+                        max_fields,
+                    );
                     line_no = line_no.saturating_add(lines);
                     pos = end;
                     continue;
@@ -201,7 +218,7 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
                         reason,
                     });
                     // The entry ends here; its remaining lines belong to this problem.
-                    finish(out, std::mem::take(&mut entry));
+                    finish(out, std::mem::take(&mut entry), &mut capped);
                     skipping = true;
                     out.push_unparsed(&here);
                 }
@@ -220,7 +237,7 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
         line_no = line_no.saturating_add(1);
         pos = next;
     }
-    finish(out, entry);
+    finish(out, entry, &mut capped);
 }
 
 /// Lines in `data[start..end]`, where `start` is a line start and `end` is just after a `\n`
@@ -259,18 +276,44 @@ fn report_crlf(out: &mut Parsed<'_>, line: &Line<'_>) {
 }
 
 impl<'b> Entry<'b> {
-    fn add(&mut self, name: Cow<'b, [u8]>, value: Cow<'b, [u8]>, at: &Line<'_>, lines: u32) {
-        if self.fields.is_empty() {
+    /// Adds a field, or counts it when the entry already holds `max` fields.
+    fn add(
+        &mut self,
+        name: Cow<'b, [u8]>,
+        value: Cow<'b, [u8]>,
+        at: &Line<'_>,
+        lines: u32,
+        max: usize,
+    ) {
+        if self.fields.is_empty() && self.dropped == 0 {
             self.line = at.number;
             self.offset = at.offset;
         }
-        self.fields.push((name.into(), value.into()));
+        if self.fields.len() < max {
+            self.fields.push((name.into(), value.into()));
+        } else {
+            self.dropped = self.dropped.saturating_add(1);
+        }
         self.lines = self.lines.saturating_add(lines);
     }
 }
 
-/// Turns a finished entry into an event.
-fn finish<'b>(out: &mut Parsed<'b>, entry: Entry<'b>) {
+/// Turns a finished entry into an event. An entry over the field cap is reported once per
+/// member (`capped` remembers it), with the flag that raises the cap.
+fn finish<'b>(out: &mut Parsed<'b>, entry: Entry<'b>, capped: &mut bool) {
+    if entry.dropped > 0 && !*capped {
+        *capped = true;
+        out.problems.push(LineProblem {
+            offset: entry.offset,
+            line: entry.line,
+            reason: format!(
+                "entry has {} fields, over the limit of {} (raise it with {}): the rest are not read",
+                entry.fields.len() as u64 + entry.dropped,
+                entry.fields.len(),
+                LimitKind::EntryFields.flag()
+            ),
+        });
+    }
     let lines = entry.lines;
     let fields = JournalFields {
         fields: entry.fields,
@@ -372,6 +415,31 @@ _PID=778
 MESSAGE
 \x12\0\0\0\0\0\0\0caf\xe9 latin-1 byte\x07
 ";
+
+    #[test]
+    fn fields_past_the_cap_are_counted_not_kept() {
+        let mut data = b"__REALTIME_TIMESTAMP=1753783000006000\nMESSAGE=kept\n".to_vec();
+        for i in 0..10 {
+            data.extend_from_slice(format!("F{i}=x\n").as_bytes());
+        }
+        data.extend_from_slice(b"\nMESSAGE=next entry\n");
+        let limits = Limits {
+            max_entry_fields: 4,
+            ..Limits::default()
+        };
+        let parsed = parse_kind(FormatKind::JournalExport, &data, &limits);
+        assert!(parsed.stats.balanced(), "{:?}", parsed.stats);
+        assert_eq!(parsed.events.len(), 2);
+        assert_eq!(parsed.events[0].journal.as_ref().unwrap().fields.len(), 4);
+        assert_eq!(parsed.events[0].lines, 12);
+        assert_eq!(&parsed.events[0].message[..], b"kept");
+        assert_eq!(parsed.problems.len(), 1);
+        let reason = &parsed.problems[0].reason;
+        assert!(
+            reason.contains("12 fields") && reason.contains("--max-entry-fields"),
+            "{reason}"
+        );
+    }
 
     #[test]
     fn text_fields_map_to_the_event() {

@@ -42,6 +42,7 @@ use super::journal_export::push_unparsed_lines;
 use super::{LineProblem, Parsed, most_seen};
 use crate::event::{Bytes, JournalFields};
 use crate::framing::{count_lines, is_blank};
+use crate::limits::{LimitKind, Limits};
 
 /// The four framings.
 const VARIANT_NAMES: [&str; 4] = [
@@ -158,16 +159,22 @@ struct Reader<'b> {
     counts: [u64; 4],
     /// Whether the current run of unparsed lines was reported.
     reported: bool,
+    /// The `--max-entry-fields` cap.
+    max_fields: usize,
+    /// Whether an entry over the cap was reported (once per member).
+    capped: bool,
 }
 
 /// Parses a whole member into journal entries.
-pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
+pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>, limits: &Limits) {
     out.stats.lines = count_lines(data);
     let mut reader = Reader {
         data,
         cut_values: 0,
         counts: [0; 4],
         reported: false,
+        max_fields: usize::try_from(limits.get(LimitKind::EntryFields)).unwrap_or(usize::MAX),
+        capped: false,
     };
     let mut pos = 0usize;
     let mut line_no = 1u32;
@@ -242,13 +249,31 @@ impl<'b> Reader<'b> {
             i: 0,
             fields: &mut fields,
             cut: &mut cut,
+            max: self.max_fields,
+            dropped: 0,
         }
         .parse();
-        if let Err((at, why)) = parsed {
-            let at = start.saturating_add(at);
-            let reason = format!("invalid journal JSON object: {why} at byte {at}");
-            let region_end = end.saturating_add(1).min(data.len());
-            return self.unparsed_at(out, (pos, region_end), line_no, at, reason);
+        let dropped = match parsed {
+            Ok(dropped) => dropped,
+            Err((at, why)) => {
+                let at = start.saturating_add(at);
+                let reason = format!("invalid journal JSON object: {why} at byte {at}");
+                let region_end = end.saturating_add(1).min(data.len());
+                return self.unparsed_at(out, (pos, region_end), line_no, at, reason);
+            }
+        };
+        if dropped > 0 && !self.capped {
+            self.capped = true;
+            out.problems.push(LineProblem {
+                offset: start as u64,
+                line: line_no,
+                reason: format!(
+                    "entry has {} fields, over the limit of {} (raise it with {}): the rest are not read",
+                    fields.len() as u64 + dropped,
+                    fields.len(),
+                    LimitKind::EntryFields.flag()
+                ),
+            });
         }
         let trailing = data.get(close.saturating_add(1)..end).unwrap_or_default();
         if !only_framing(trailing) {
@@ -329,9 +354,21 @@ struct Object<'b, 'o> {
     i: usize,
     fields: &'o mut Vec<(Bytes<'b>, Bytes<'b>)>,
     cut: &'o mut u64,
+    /// The `--max-entry-fields` cap, and the fields past it (counted, not kept).
+    max: usize,
+    dropped: u64,
 }
 
 impl<'b> Object<'b, '_> {
+    /// Keeps a field, or counts it once the object holds `max`.
+    fn push(&mut self, field: (Bytes<'b>, Bytes<'b>)) {
+        if self.fields.len() < self.max {
+            self.fields.push(field);
+        } else {
+            self.dropped = self.dropped.saturating_add(1);
+        }
+    }
+
     fn ws(&mut self) {
         while matches!(self.s.get(self.i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             self.i = self.i.saturating_add(1);
@@ -352,11 +389,12 @@ impl<'b> Object<'b, '_> {
         }
     }
 
-    fn parse(mut self) -> Result<(), PErr> {
+    /// Reads the object; the number of fields past the cap.
+    fn parse(mut self) -> Result<u64, PErr> {
         self.eat(b'{', "expected `{`")?;
         self.ws();
         if self.peek() == Some(b'}') {
-            return Ok(());
+            return Ok(0);
         }
         loop {
             self.ws();
@@ -367,7 +405,7 @@ impl<'b> Object<'b, '_> {
             self.ws();
             match self.peek() {
                 Some(b',') => self.i = self.i.saturating_add(1),
-                Some(b'}') => return Ok(()),
+                Some(b'}') => return Ok(self.dropped),
                 _ => return Err((self.i, "expected `,` or `}`")),
             }
         }
@@ -382,13 +420,12 @@ impl<'b> Object<'b, '_> {
                 match self.peek() {
                     Some(b']') => {
                         self.i = self.i.saturating_add(1);
-                        self.fields
-                            .push((name.clone().into(), Bytes::Borrowed(b"")));
+                        self.push((name.clone().into(), Bytes::Borrowed(b"")));
                         Ok(())
                     }
                     Some(b'0'..=b'9') => {
                         let bytes = self.bytes_rest()?;
-                        self.fields.push((name.clone().into(), Bytes::Owned(bytes)));
+                        self.push((name.clone().into(), Bytes::Owned(bytes)));
                         Ok(())
                     }
                     _ => loop {
@@ -406,7 +443,7 @@ impl<'b> Object<'b, '_> {
                             }
                             _ => self.scalar()?,
                         };
-                        self.fields.push((name.clone().into(), value.into()));
+                        self.push((name.clone().into(), value.into()));
                         self.ws();
                         match self.peek() {
                             Some(b',') => self.i = self.i.saturating_add(1),
@@ -421,7 +458,7 @@ impl<'b> Object<'b, '_> {
             }
             _ => {
                 let value = self.scalar()?;
-                self.fields.push((name.clone().into(), value.into()));
+                self.push((name.clone().into(), value.into()));
                 Ok(())
             }
         }
@@ -621,6 +658,26 @@ mod tests {
         assert!(parsed.stats.balanced(), "{:?}", parsed.stats);
         assert_eq!(parsed.stats.lines, count_lines(data));
         parsed
+    }
+
+    #[test]
+    fn fields_past_the_cap_are_counted_not_kept() {
+        let data = b"{\"__REALTIME_TIMESTAMP\":\"1753783000000000\",\"MESSAGE\":\"kept\",\"A\":\"1\",\"B\":[\"2\",\"3\"],\"C\":[104,105],\"D\":\"4\"}\n{\"MESSAGE\":\"next\"}\n";
+        let limits = Limits {
+            max_entry_fields: 3,
+            ..Limits::default()
+        };
+        let parsed = parse_kind(FormatKind::JournalJson, data, &limits);
+        assert!(parsed.stats.balanced(), "{:?}", parsed.stats);
+        assert_eq!(parsed.events.len(), 2);
+        assert_eq!(parsed.events[0].journal.as_ref().unwrap().fields.len(), 3);
+        assert_eq!(&parsed.events[0].message[..], b"kept");
+        assert_eq!(parsed.problems.len(), 1);
+        let reason = &parsed.problems[0].reason;
+        assert!(
+            reason.contains("7 fields") && reason.contains("--max-entry-fields"),
+            "{reason}"
+        );
     }
 
     fn values<'a>(e: &'a Event<'_>, name: &[u8]) -> Vec<&'a [u8]> {

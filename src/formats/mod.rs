@@ -334,8 +334,8 @@ pub const REGISTRY: &[FormatSpec] = &[
         name: "journal-json",
         detect: Detect::Signature(|_, head, _| journal_json::recognizes(head)),
         parse: |data, limits| {
-            whole(FormatKind::JournalJson, data, limits, |d, _, o| {
-                journal_json::parse(d, o)
+            whole(FormatKind::JournalJson, data, limits, |d, l, o| {
+                journal_json::parse(d, o, l)
             })
         },
     },
@@ -344,8 +344,8 @@ pub const REGISTRY: &[FormatSpec] = &[
         name: "journal-export",
         detect: Detect::Signature(|_, head, _| journal_export::recognizes(head)),
         parse: |data, limits| {
-            whole(FormatKind::JournalExport, data, limits, |d, _, o| {
-                journal_export::parse(d, o)
+            whole(FormatKind::JournalExport, data, limits, |d, l, o| {
+                journal_export::parse(d, o, l)
             })
         },
     },
