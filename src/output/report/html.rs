@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::clip;
-use super::model::{Record, Report, Step};
+use super::model::{Reconstruction, Record, Report, Step};
 use crate::output::escape;
 
 /// The page's only stylesheet; the CSP names its hash.
@@ -430,31 +430,26 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "<h2>Reconstruction</h2>")?;
     let rc = &r.reconstruction;
     if rc.activities.is_empty() {
-        writeln!(out, "<p>Running before the trigger: nothing logged.</p>")?;
+        writeln!(out, "<p>{}</p>", Reconstruction::NO_ACTIVITY)?;
     }
     for a in &rc.activities {
         step(out, "Running", a)?;
     }
     match &rc.pressure {
         Some(p) => step(out, "Pressure started", p)?,
-        None => writeln!(
-            out,
-            "<p>Pressure: no memory, disk or thermal warning logged.</p>"
-        )?,
+        None => writeln!(out, "<p>{}</p>", Reconstruction::NO_PRESSURE)?,
     }
     if let Some(t) = &rc.trigger {
         step(out, "Trigger", t)?;
     }
-    match (&rc.recovered_by, rc.recovery.as_str()) {
-        (Some(by), _) => {
-            if let Some(d) = rc.downtime_s {
-                writeln!(out, "<p>Down for {d:.0} s.</p>")?;
-            }
-            step(out, "Recovered", by)?;
+    if let Some(by) = &rc.recovered_by {
+        if let Some(d) = rc.downtime_s {
+            writeln!(out, "<p>Down for {d:.0} s.</p>")?;
         }
-        (None, "not_recovered") => writeln!(out, "<p>Recovery: none within the logs.</p>")?,
-        (None, "not_applicable") => writeln!(out, "<p>Recovery: not needed, nothing stopped.</p>")?,
-        (None, _) => writeln!(out, "<p>Recovery: unknown.</p>")?,
+        step(out, "Recovered", by)?;
+    }
+    if let Some(text) = rc.unrecorded_recovery() {
+        writeln!(out, "<p>{text}</p>")?;
     }
 
     writeln!(out, "<h2>Timeline around the incident</h2>")?;

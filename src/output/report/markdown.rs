@@ -7,7 +7,7 @@
 use std::io::{self, Write};
 
 use super::clip;
-use super::model::{Record, Report, Step};
+use super::model::{Reconstruction, Record, Report, Step};
 use crate::output::escape;
 
 /// Longest message shown in a timeline cell; the findings quote records whole.
@@ -92,31 +92,26 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "## Reconstruction\n")?;
     let rc = &r.reconstruction;
     if rc.activities.is_empty() {
-        writeln!(out, "Running before the trigger: nothing logged.\n")?;
+        writeln!(out, "{}\n", Reconstruction::NO_ACTIVITY)?;
     }
     for a in &rc.activities {
         step(out, "Running", a)?;
     }
     match &rc.pressure {
         Some(p) => step(out, "Pressure started", p)?,
-        None => writeln!(
-            out,
-            "Pressure: no memory, disk or thermal warning logged.\n"
-        )?,
+        None => writeln!(out, "{}\n", Reconstruction::NO_PRESSURE)?,
     }
     if let Some(t) = &rc.trigger {
         step(out, "Trigger", t)?;
     }
-    match (&rc.recovered_by, rc.recovery.as_str()) {
-        (Some(by), _) => {
-            if let Some(d) = rc.downtime_s {
-                writeln!(out, "Down for {d:.0} s.\n")?;
-            }
-            step(out, "Recovered", by)?;
+    if let Some(by) = &rc.recovered_by {
+        if let Some(d) = rc.downtime_s {
+            writeln!(out, "Down for {d:.0} s.\n")?;
         }
-        (None, "not_recovered") => writeln!(out, "Recovery: none within the logs.\n")?,
-        (None, "not_applicable") => writeln!(out, "Recovery: not needed, nothing stopped.\n")?,
-        (None, _) => writeln!(out, "Recovery: unknown.\n")?,
+        step(out, "Recovered", by)?;
+    }
+    if let Some(text) = rc.unrecorded_recovery() {
+        writeln!(out, "{text}\n")?;
     }
 
     writeln!(out, "## Timeline around the incident\n")?;

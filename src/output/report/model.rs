@@ -248,6 +248,26 @@ pub struct Reconstruction {
     pub downtime_s: Option<f64>,
 }
 
+impl Reconstruction {
+    /// Said when nothing was logged as running before the trigger.
+    pub const NO_ACTIVITY: &'static str = "Running before the trigger: nothing logged.";
+    /// Said when no warning preceded the trigger.
+    pub const NO_PRESSURE: &'static str = "Pressure: no memory, disk or thermal warning logged.";
+
+    /// The sentence for a recovery no record shows (`None` when `recovered_by` shows it): the
+    /// one wording every report format prints.
+    pub fn unrecorded_recovery(&self) -> Option<&'static str> {
+        if self.recovered_by.is_some() {
+            return None;
+        }
+        Some(match self.recovery.as_str() {
+            "not_recovered" => "Recovery: none within the logs.",
+            "not_applicable" => "Recovery: not needed, nothing stopped.",
+            _ => "Recovery: unknown.",
+        })
+    }
+}
+
 /// The records around the incident.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Excerpt {
