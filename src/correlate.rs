@@ -5,20 +5,34 @@
 //! the bundle's only host, or the host whose logs name that VMID (`101.scope`, `tap101i0`,
 //! `qmstart:101`).
 //!
-//! **Clock offset** (guest clock minus host clock, DESIGN.md §2) is bounded by paired events,
-//! each giving an interval for the offset:
-//! - the host's vzdump asks the guest agent to freeze (`issuing guest-agent 'fs-freeze'
-//!   command`) and the guest agent logs `guest-fsfreeze called`: the same moment, ± 2 s;
-//! - the host starts the VM (`qmstart` task, `Started <vmid>.scope`) and the guest's kernel boots
-//!   0–30 s later (BIOS and boot loader);
-//! - the host kills or stops the VM, and the guest's last record before its next boot came
-//!   before that (a one-sided bound).
+//! **Clock offset** (guest clock minus host clock, DESIGN.md §2) is bounded by paired records,
+//! each giving an interval for the offset from a window of realistic delays between the host's
+//! record and the guest's, widened by how finely each time was written (a whole-second stamp
+//! stands for the second after it):
+//! - the host starts the VM (`Started <vmid>.scope`, else the `qmstart` task) and the guest's
+//!   kernel starts 0.3–12 s later ([`BOOT_DELAY`]: firmware, boot loader menu, kernel load);
+//!   the guest's boot instant comes from its most precise source: a journal entry's wall clock
+//!   minus its monotonic clock (to the microsecond), an anchored dmesg, kernel lines carrying
+//!   their uptime, and only failing those the stamp of `Linux version` (written when journald
+//!   or rsyslog read the ring buffer, up to 15 s late);
+//! - the host asks for a shutdown (`qmshutdown`, `qmreboot`) and the guest hears it (`Power key
+//!   pressed`, the agent's `guest-shutdown called`) within 3 s;
+//! - vzdump asks the guest agent to freeze (`issuing guest-agent 'fs-freeze' command`, in the
+//!   journal or the VM's own vzdump log) and the agent logs `guest-fsfreeze called` within 2 s;
+//! - the host kills or stops the VM, and the guest's last record before its next boot (or at the
+//!   end of its file) came before that: a one-sided bound.
+//!
+//! The guest's wall clock may be stepped (chrony's `System clock was stepped by N seconds`,
+//! ntpd, systemd's `Time has been changed`): each boot's records are split at the steps into
+//! segments, each with its own offset; where the step's amount is logged, the segments' offsets
+//! are linked by it and every pair counts for all of them.
 //!
 //! The intersection of the intervals is the estimate (its middle) with an error bound (half its
 //! width). It is applied to the guest's records, marked `clock_aligned`, only when both sides
 //! are bounded, the error is at most [`MAX_APPLIED_ERROR_S`] and larger than zero can explain
-//! (|offset| > error); otherwise it is reported, not applied. `--clock-offset MACHINE=±DUR` sets an offset by hand; `--no-align` turns alignment
-//! off.
+//! (|offset| > error); otherwise it is reported, not applied. Pairs are looked for around no
+//! offset first, then around the offset found, so a guest minutes off still pairs.
+//! `--clock-offset MACHINE=±DUR` sets an offset by hand; `--no-align` turns alignment off.
 
 use std::collections::BTreeMap;
 
@@ -30,12 +44,9 @@ use crate::facts::FactKind;
 use crate::signals::{Matched, SignalKind};
 use crate::source::Source;
 
-/// Offsets with a larger error are reported but not applied.
-pub const MAX_APPLIED_ERROR_S: f64 = 5.0;
-/// Longest time from the host starting a VM to the guest kernel's first record.
-const BOOT_DELAY_S: f64 = 30.0;
-/// How close the two sides of a guest-agent freeze are.
-const FREEZE_SLACK_S: f64 = 2.0;
+/// Offsets with a larger error (half the width of the interval the pairs leave) are reported
+/// but not applied: an applied offset is pinned within ±2 s.
+pub const MAX_APPLIED_ERROR_S: f64 = 2.0;
 
 /// What the command line says about alignment.
 #[derive(Clone, Debug, Default)]
@@ -67,13 +78,29 @@ pub struct Machine {
     pub aligned: bool,
     /// The pairs and facts that justify the identity and the offset.
     pub evidence: Vec<String>,
+    /// When the guest's wall clock was stepped (chrony, ntpd, `Time has been changed`): the
+    /// offset of each segment between steps, counted from each boot. The fields above are those
+    /// of the segment holding the most records. Empty when the clock never stepped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clock_segments: Vec<ClockSegment>,
 }
 
-/// A moment seen on one side of a pair.
-#[derive(Clone, Debug)]
-struct Moment {
-    time: DateTime<Utc>,
-    what: String,
+/// The offset of one segment of a guest's clock: the records from a boot to the first step of
+/// its wall clock (segment 0), from there to the next (1), and so on.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClockSegment {
+    /// Steps since the boot.
+    pub segment: usize,
+    /// How many of the guest's records lie in it.
+    pub records: usize,
+    /// Guest clock minus host clock, in seconds.
+    pub clock_offset_s: Option<f64>,
+    /// The error bound of the offset, in seconds.
+    pub clock_offset_error_s: Option<f64>,
+    /// A one-sided bound when only one side is known.
+    pub clock_offset_bounds_s: Option<(Option<f64>, Option<f64>)>,
+    /// Whether the offset was removed from the segment's records.
+    pub aligned: bool,
 }
 
 fn secs(d: Duration) -> f64 {
@@ -109,6 +136,7 @@ pub fn correlate(
                 clock_offset_bounds_s: None,
                 aligned: false,
                 evidence: Vec::new(),
+                clock_segments: Vec::new(),
             });
         if m.role == Role::Unknown.as_str() {
             m.role = s.role.as_str();
@@ -173,41 +201,81 @@ pub fn correlate(
             .get(name)
             .or_else(|| m.vmid.and_then(|v| opts.manual.get(&v.to_string())))
             .copied();
-        let (offset, error, bounds, evidence) = match manual {
-            Some(o) => (
-                Some(o),
-                Some(0.0),
-                None,
-                vec![format!("set by --clock-offset: {o:+.3} s")],
+        let (estimates, classes) = match (manual, &m.host, m.vmid) {
+            (Some(o), _, _) => (
+                BTreeMap::from([(
+                    0,
+                    Estimate {
+                        offset: Some(o),
+                        error: Some(0.0),
+                        bounds: None,
+                        evidence: vec![format!("set by --clock-offset: {o:+.3} s")],
+                    },
+                )]),
+                BTreeMap::new(),
             ),
-            None => match (&m.host, m.vmid) {
-                (Some(host), Some(vmid)) => estimate(sources, signals, host, name, vmid),
-                _ => (None, None, None, Vec::new()),
-            },
+            (None, Some(host), Some(vmid)) => estimate(sources, signals, host, name, vmid),
+            _ => (BTreeMap::new(), BTreeMap::new()),
         };
         // Applied when the pairs pin the offset down and show the clocks differ: an offset
         // whose error interval holds zero is reported, and the guest's own times are kept.
-        let pinned = matches!((offset, error), (Some(o), Some(e)) if e <= MAX_APPLIED_ERROR_S && o.abs() > e);
-        let apply = !opts.disabled && offset.is_some() && (manual.is_some() || pinned);
-        if apply && let Some(o) = offset {
-            align(sources, name, o);
+        let applied: BTreeMap<usize, f64> = estimates
+            .iter()
+            .filter_map(|(c, e)| {
+                let o = e.offset?;
+                let pinned = e
+                    .error
+                    .is_some_and(|e| e <= MAX_APPLIED_ERROR_S && o.abs() > e);
+                (!opts.disabled && (manual.is_some() || pinned)).then_some((*c, o))
+            })
+            .collect();
+        let mut records: BTreeMap<usize, usize> = BTreeMap::new();
+        for list in classes.values() {
+            for c in list {
+                *records.entry(*c).or_default() += 1;
+            }
         }
-        if let Some(entry) = machines.get_mut(name) {
-            entry.clock_offset_s = offset.map(|o| (o * 1000.0).round() / 1000.0);
-            entry.clock_offset_error_s = error.map(|e| (e * 1000.0).round() / 1000.0);
-            entry.clock_offset_bounds_s = bounds;
-            entry.aligned = apply;
-            entry.evidence.extend(evidence);
-            if !apply
+        // The headline: the segment most of the guest's records lie in.
+        let headline = records
+            .iter()
+            .max_by_key(|(c, n)| (**n, **c))
+            .map_or(0, |(c, _)| *c);
+        if !applied.is_empty() {
+            align(sources, name, &applied, &classes);
+        }
+        let round = |x: f64| (x * 1000.0).round() / 1000.0;
+        let Some(entry) = machines.get_mut(name) else {
+            continue;
+        };
+        if let Some(e) = estimates.get(&headline) {
+            entry.clock_offset_s = e.offset.map(round);
+            entry.clock_offset_error_s = e.error.map(round);
+            entry.clock_offset_bounds_s = e.bounds;
+            entry.aligned = applied.contains_key(&headline);
+            entry.evidence.extend(e.evidence.iter().cloned());
+            if !entry.aligned
                 && !opts.disabled
-                && let (Some(o), Some(e)) = (offset, error)
+                && let (Some(o), Some(err)) = (e.offset, e.error)
             {
-                entry.evidence.push(if e > MAX_APPLIED_ERROR_S {
+                entry.evidence.push(if err > MAX_APPLIED_ERROR_S {
                     format!("not applied: the error exceeds {MAX_APPLIED_ERROR_S} s")
                 } else {
-                    format!("not applied: {o:+.3} s ± {e:.3} s is consistent with no offset")
+                    format!("not applied: {o:+.3} s ± {err:.3} s is consistent with no offset")
                 });
             }
+        }
+        if estimates.len() > 1 {
+            entry.clock_segments = estimates
+                .iter()
+                .map(|(c, e)| ClockSegment {
+                    segment: *c,
+                    records: records.get(c).copied().unwrap_or(0),
+                    clock_offset_s: e.offset.map(round),
+                    clock_offset_error_s: e.error.map(round),
+                    clock_offset_bounds_s: e.bounds,
+                    aligned: applied.contains_key(c),
+                })
+                .collect();
         }
     }
     machines.into_values().collect()
@@ -248,23 +316,128 @@ fn names_vm(kind: &SignalKind) -> Option<u32> {
     }
 }
 
-/// Offset, error, one-sided bounds and evidence for one guest.
-type Estimate = (
-    Option<f64>,
-    Option<f64>,
-    Option<(Option<f64>, Option<f64>)>,
-    Vec<String>,
-);
+/// A clock offset as the pairs give it: the estimate (the middle of the intersected
+/// intervals) with its error (half the width), or one-sided bounds, and the pairs behind it.
+#[derive(Clone, Debug, Default)]
+struct Estimate {
+    offset: Option<f64>,
+    error: Option<f64>,
+    bounds: Option<(Option<f64>, Option<f64>)>,
+    evidence: Vec<String>,
+}
 
-/// Intersects the intervals the paired events give.
-fn estimate(
-    sources: &[Source<'_>],
-    signals: &[Vec<Matched>],
-    host: &str,
-    guest: &str,
-    vmid: u32,
-) -> Estimate {
-    let (mut starts, mut kills, mut freezes_host) = (Vec::new(), Vec::new(), Vec::new());
+/// How long after the host's record the guest's record of the same moment comes, in seconds.
+#[derive(Clone, Copy, Debug)]
+struct Delay {
+    min: f64,
+    max: f64,
+}
+
+/// VM start → guest kernel start: from the VM's scope starting (or the `qmstart` task that
+/// starts it) to the guest kernel's clock reading zero. Firmware (SeaBIOS or OVMF, 0.3–2 s), the
+/// boot loader's menu timeout (GRUB's default is 5 s on Debian; cloud images use 0–1 s) and
+/// loading kernel and initrd (0.5–2 s) put it between 0.3 and 12 s. This pair alone never pins
+/// an offset (its window is wider than [`MAX_APPLIED_ERROR_S`] allows); a longer menu timeout
+/// shows up as pairs that disagree, never as a wrong offset applied.
+const BOOT_DELAY: Delay = Delay {
+    min: 0.3,
+    max: 12.0,
+};
+/// Shutdown request → the guest hearing it: the `qmshutdown`/`qmreboot` task starts, sends
+/// QMP's `system_powerdown` (or the agent's `guest-shutdown`) within a second or two, and the
+/// guest logs `Power key pressed` (or `guest-shutdown called`) at once.
+const REQUEST_DELAY: Delay = Delay { min: 0.0, max: 3.0 };
+/// vzdump's `issuing guest-agent 'fs-freeze' command` → the agent's `guest-fsfreeze called`.
+const FREEZE_DELAY: Delay = Delay { min: 0.0, max: 2.0 };
+/// How far (seconds, around the offset expected so far) a guest record is looked for when
+/// pairing it with a host record; freezes, one per backup, are unambiguous much further.
+const PAIR_WINDOW_S: f64 = 120.0;
+const FREEZE_WINDOW_S: f64 = 3600.0;
+/// Step records this close (guest seconds) are one step: chrony's `System clock was stepped`
+/// and systemd's `Time has been changed` that follows it.
+const SAME_STEP_S: i64 = 10;
+
+/// A moment seen on one side of a pair: the interval its true time lies in (a whole-second
+/// stamp is truncated, so the moment lies in the second after it), in the clock segment of its
+/// machine's clock it was read from.
+#[derive(Clone, Debug)]
+struct Moment {
+    lo: DateTime<Utc>,
+    hi: DateTime<Utc>,
+    what: String,
+    class: usize,
+}
+
+impl Moment {
+    fn at(source: &Source<'_>, event: &Event<'_>, t: DateTime<Utc>, class: usize) -> Moment {
+        Moment {
+            lo: t,
+            hi: t + stamp_width(t),
+            what: describe(source, event),
+            class,
+        }
+    }
+
+    fn mid(&self) -> DateTime<Utc> {
+        self.lo + (self.hi - self.lo) / 2
+    }
+}
+
+/// How finely a time was written: a whole second (a syslog or `short` stamp, truncated) unless
+/// it carries a fraction.
+fn stamp_width(t: DateTime<Utc>) -> Duration {
+    if t.timestamp_subsec_nanos() == 0 {
+        Duration::seconds(1)
+    } else {
+        Duration::milliseconds(1)
+    }
+}
+
+/// One interval for the offset of one clock segment, from one pair.
+#[derive(Clone, Debug)]
+struct Interval {
+    class: usize,
+    lo: f64,
+    hi: f64,
+    why: String,
+}
+
+/// The interval a pair gives when the guest's record comes `delay` after the host's.
+fn paired(h: &Moment, g: &Moment, delay: Delay) -> (f64, f64) {
+    (secs(g.lo - h.hi) - delay.max, secs(g.hi - h.lo) - delay.min)
+}
+
+/// The host's side of the pairs for one VM.
+#[derive(Debug, Default)]
+struct HostSide {
+    starts: Vec<Moment>,
+    requests: Vec<Moment>,
+    kills: Vec<Moment>,
+    freezes: Vec<Moment>,
+}
+
+/// The guest's side: its boots (the kernel's start, from the most precise source), shutdown
+/// requests heard, freezes, and the last record before each boot and at the end of each file.
+#[derive(Debug, Default)]
+struct GuestSide {
+    boots: Vec<Moment>,
+    requests: Vec<Moment>,
+    freezes: Vec<Moment>,
+    last_records: Vec<Moment>,
+}
+
+/// The signal kinds of event `k` of a source (`matched` is in event order).
+fn kinds_of(matched: &[Matched], k: usize) -> impl Iterator<Item = &SignalKind> {
+    let from = matched.partition_point(|m| (m.event as usize) < k);
+    matched[from..]
+        .iter()
+        .take_while(move |m| m.event as usize == k)
+        .map(|m| &m.kind)
+}
+
+fn host_side(sources: &[Source<'_>], signals: &[Vec<Matched>], host: &str, vmid: u32) -> HostSide {
+    let mut side = HostSide::default();
+    let mut task_starts = Vec::new();
     for (s, matched) in sources
         .iter()
         .zip(signals)
@@ -272,8 +445,10 @@ fn estimate(
     {
         // The kvm pid the kernel's `oom-kill:` line names for this VM, and the vzdump worker
         // (pid) whose backup of this VM is under way: the kill and freeze lines name neither.
+        // A per-VM vzdump log is all about its VM.
         let mut killed_pid: Option<u32> = None;
         let mut backing_up: BTreeMap<u32, bool> = BTreeMap::new();
+        let vm_log = s.vmid == Some(vmid);
         for group in matched.chunk_by(|a, b| a.event == b.event) {
             let Some(e) = group
                 .first()
@@ -282,11 +457,8 @@ fn estimate(
                 continue;
             };
             let Some(t) = e.time else { continue };
-            let moment = || Moment {
-                time: t,
-                what: describe(s, e),
-            };
-            let (mut start, mut kill, mut freeze) = (false, false, false);
+            let (mut start, mut task_start, mut request, mut kill, mut freeze) =
+                (false, false, false, false, false);
             for m in group {
                 match &m.kind {
                     SignalKind::OomConstraint { vmid: v, pid, .. } => {
@@ -305,7 +477,8 @@ fn estimate(
                         kill |= comm == "kvm" && pid.is_some() && *pid == killed_pid;
                     }
                     SignalKind::TaskStart { task, vmid: v, .. } if *v == Some(vmid) => {
-                        start |= task == "qmstart";
+                        task_start |= task == "qmstart";
+                        request |= task == "qmshutdown" || task == "qmreboot";
                         kill |= task == "qmstop";
                     }
                     SignalKind::ScopeStarted { vmid: v } => start |= *v == vmid,
@@ -314,175 +487,504 @@ fn estimate(
                         kill |= *v == vmid;
                     }
                     SignalKind::GuestAgentFreeze => {
-                        freeze |= e.pid.and_then(|p| backing_up.get(&p).copied()) == Some(true);
+                        freeze |=
+                            vm_log || e.pid.and_then(|p| backing_up.get(&p).copied()) == Some(true);
                     }
                     _ => {}
                 }
             }
+            let moment = || Moment::at(s, e, t, 0);
             if start {
-                starts.push(moment());
+                side.starts.push(moment());
+            } else if task_start {
+                task_starts.push(moment());
+            } else if request {
+                side.requests.push(moment());
             } else if kill {
-                kills.push(moment());
+                side.kills.push(moment());
             } else if freeze {
-                freezes_host.push(moment());
+                side.freezes.push(moment());
             }
         }
     }
-    let (mut boots, mut freezes_guest, mut last_before_boot) = (Vec::new(), Vec::new(), Vec::new());
-    for (s, matched) in sources
+    // The scope's start is the kvm process starting; the task that started it counts only where
+    // no scope start follows it within a minute (a host whose journal was not collected).
+    for task in task_starts {
+        let scoped = side.starts.iter().any(|s| {
+            let d = secs(s.lo - task.lo);
+            (0.0..=60.0).contains(&d)
+        });
+        if !scoped {
+            side.starts.push(task);
+        }
+    }
+    side
+}
+
+/// The clock segment of every record of a guest's sources: 0 from each boot to the first step
+/// of its wall clock, 1 after it, and so on. Sources that log the steps count them in file
+/// order; a source that does not (a dmesg, a kern.log) takes the segment of the nearest
+/// record in time of a source that does.
+fn segments(
+    sources: &[Source<'_>],
+    signals: &[Vec<Matched>],
+    guest: &str,
+) -> (
+    BTreeMap<usize, Vec<usize>>,
+    BTreeMap<usize, Vec<Option<f64>>>,
+) {
+    let mut classes = BTreeMap::new();
+    let mut steps: BTreeMap<usize, Vec<Option<f64>>> = BTreeMap::new();
+    let mut stepped: Vec<(DateTime<Utc>, usize)> = Vec::new();
+    let mut unstepped = Vec::new();
+    for (i, (s, matched)) in sources
         .iter()
         .zip(signals)
-        .filter(|(s, _)| s.machine == guest)
+        .enumerate()
+        .filter(|(_, (s, _))| s.machine == guest)
     {
-        let kinds_of = |k: usize| {
-            let from = matched.partition_point(|m| (m.event as usize) < k);
-            matched[from..]
-                .iter()
-                .take_while(move |m| m.event as usize == k)
-                .map(|m| &m.kind)
-        };
-        let mut previous: Option<Moment> = None;
-        let mut events: Vec<(usize, &Event<'_>)> = s
+        if !matched
+            .iter()
+            .any(|m| matches!(m.kind, SignalKind::ClockStep { .. }))
+        {
+            unstepped.push(i);
+            continue;
+        }
+        let mut class = 0;
+        let mut last_step: Option<(DateTime<Utc>, usize)> = None;
+        let mut boot_id: Option<Vec<u8>> = None;
+        let mut out = Vec::with_capacity(s.parsed.events.len());
+        for (k, e) in s.parsed.events.iter().enumerate() {
+            let id = e.journal.as_ref().and_then(|j| j.boot_id());
+            let new_id = id.is_some_and(|id| boot_id.as_deref().is_some_and(|b| b != id));
+            if let Some(id) = id {
+                boot_id = Some(id.to_vec());
+            }
+            if new_id || is_boot_line(e, kinds_of(matched, k)) {
+                class = 0;
+                last_step = None;
+            }
+            if let Some(by_us) = kinds_of(matched, k).find_map(|kind| match kind {
+                SignalKind::ClockStep { by_us } => Some(*by_us),
+                _ => None,
+            }) {
+                let by = by_us.map(|u| u as f64 / 1e6);
+                match (last_step, e.time) {
+                    // systemd's notice of the step chrony just made.
+                    (Some((at, c)), Some(t)) if (t - at).num_seconds().abs() <= SAME_STEP_S => {
+                        if let (Some(by), Some(list)) = (by, steps.get_mut(&c))
+                            && let Some(slot) = list.last_mut()
+                            && slot.is_none()
+                        {
+                            *slot = Some(by);
+                        }
+                    }
+                    _ => {
+                        class += 1;
+                        steps.entry(class).or_default().push(by);
+                        last_step = e.time.map(|t| (t, class));
+                    }
+                }
+            }
+            out.push(class);
+            if let Some(t) = e.time {
+                stepped.push((t, class));
+            }
+        }
+        classes.insert(i, out);
+    }
+    stepped.sort();
+    for i in unstepped {
+        let Some(s) = sources.get(i) else { continue };
+        let out = s
             .parsed
             .events
             .iter()
-            .enumerate()
-            .filter(|(_, e)| e.time.is_some())
-            .collect();
-        events.sort_by_key(|(_, e)| e.time);
-        for (k, e) in events {
-            let Some(t) = e.time else { continue };
-            let moment = Moment {
-                time: t,
-                what: describe(s, e),
-            };
-            let boot_line = e.ident == Some(b"kernel")
-                && kinds_of(k).any(|kind| *kind == SignalKind::KernelBoot)
-                && !e.quality.contains(TimeFix::BootRelative);
-            if boot_line {
-                // The kernel's first record is the boot itself when its clock is the printk
-                // clock (dmesg anchored, or an imklog line with its uptime).
-                let boot_time = match (e.recorded, e.uptime_us) {
-                    (_, Some(up)) => t - Duration::microseconds(i64::try_from(up).unwrap_or(0)),
-                    (RecordedTime::Monotonic { micros }, _) => {
-                        t - Duration::microseconds(i64::try_from(micros).unwrap_or(0))
-                    }
-                    _ => t,
-                };
-                boots.push(Moment {
-                    time: boot_time,
-                    what: moment.what.clone(),
-                });
-                if let Some(p) = previous.take() {
-                    last_before_boot.push(p);
+            .map(|e| {
+                let Some(t) = e.time else { return 0 };
+                let at = stepped.partition_point(|(x, _)| *x < t);
+                let before = at.checked_sub(1).and_then(|j| stepped.get(j));
+                let after = stepped.get(at);
+                match (before, after) {
+                    (Some(b), Some(a)) if (a.0 - t) < (t - b.0) => a.1,
+                    (Some(b), _) => b.1,
+                    (None, Some(a)) => a.1,
+                    (None, None) => 0,
                 }
-            } else if kinds_of(k).any(|kind| *kind == SignalKind::GuestFsFreeze) {
-                freezes_guest.push(moment.clone());
+            })
+            .collect();
+        classes.insert(i, out);
+    }
+    (classes, steps)
+}
+
+/// Whether a record is a kernel's first (`Linux version …`) placed on the wall clock.
+fn is_boot_line<'k>(e: &Event<'_>, mut kinds: impl Iterator<Item = &'k SignalKind>) -> bool {
+    e.ident == Some(b"kernel")
+        && !e.quality.contains(TimeFix::BootRelative)
+        && kinds.any(|kind| *kind == SignalKind::KernelBoot)
+}
+
+/// The guest's side of the pairs, each record in its clock segment.
+fn guest_side(
+    sources: &[Source<'_>],
+    signals: &[Vec<Matched>],
+    guest: &str,
+    classes: &BTreeMap<usize, Vec<usize>>,
+) -> GuestSide {
+    let mut side = GuestSide::default();
+    for (i, (s, matched)) in sources
+        .iter()
+        .zip(signals)
+        .enumerate()
+        .filter(|(_, (s, _))| s.machine == guest)
+    {
+        let class_of = |k: usize| classes.get(&i).and_then(|c| c.get(k)).copied().unwrap_or(0);
+        let mut previous: Option<Moment> = None;
+        // The boot being read, and the best estimate of its start so far.
+        let mut boot: Option<Moment> = None;
+        let mut boot_id: Option<Vec<u8>> = None;
+        for (k, e) in s.parsed.events.iter().enumerate() {
+            let Some(t) = e.time else { continue };
+            let class = class_of(k);
+            let journal = e.journal.as_deref();
+            let id = journal.and_then(|j| j.boot_id());
+            let new_id = id.is_some_and(|id| boot_id.as_deref() != Some(id));
+            if let Some(id) = id {
+                boot_id = Some(id.to_vec());
+            }
+            let boot_line = is_boot_line(e, kinds_of(matched, k));
+            if new_id || boot_line {
+                // journald stamps every entry with both clocks: the wall clock minus the
+                // monotonic one is the boot, to the microsecond, whichever entry says it.
+                let from_journal = journal.and_then(|j| {
+                    let real = j.realtime_us()?;
+                    let mono = j.monotonic_us()?;
+                    let at = DateTime::from_timestamp_micros(
+                        i64::try_from(real.checked_sub(mono)?).ok()?,
+                    )?;
+                    Some((at, at + Duration::milliseconds(1)))
+                });
+                // dmesg placed through its anchor: the boot within the anchor's second.
+                let from_monotonic = match e.recorded {
+                    RecordedTime::Monotonic { micros } if boot_line => {
+                        let at = t - Duration::microseconds(i64::try_from(micros).unwrap_or(0));
+                        Some((at - Duration::seconds(1), at + Duration::seconds(1)))
+                    }
+                    _ => None,
+                };
+                // Otherwise the stamp of `Linux version`, which journald or rsyslog wrote when
+                // it read the ring buffer, up to ~15 s after the kernel started; narrowed below
+                // by the kernel lines that carry their uptime.
+                let (lo, hi) = from_journal
+                    .or(from_monotonic)
+                    .unwrap_or((t - Duration::seconds(15), t + stamp_width(t)));
+                if let Some(b) = boot.take() {
+                    side.boots.push(b);
+                }
+                if let Some(p) = previous.take() {
+                    side.last_records.push(p);
+                }
+                boot = Some(Moment {
+                    lo,
+                    hi,
+                    what: describe(s, e),
+                    class,
+                });
+            }
+            // A kernel line with its uptime, logged while the boot is young: its stamp minus the
+            // uptime is at most a second before the boot, and later than it by how long the line
+            // waited to be read; the smallest such value is the tightest.
+            if let (Some(b), Some(up), Some(b"kernel")) = (boot.as_mut(), e.uptime_us, e.ident)
+                && b.hi - b.lo > Duration::seconds(3)
+                && up <= 600_000_000
+            {
+                let at = t - Duration::microseconds(i64::try_from(up).unwrap_or(0));
+                let hi = at + stamp_width(t);
+                if hi < b.hi {
+                    b.hi = hi;
+                    b.lo = b.lo.max(hi - Duration::seconds(3));
+                }
+            }
+            let kinds = || kinds_of(matched, k);
+            if kinds().any(|kind| *kind == SignalKind::GuestFsFreeze) {
+                side.freezes.push(Moment::at(s, e, t, class));
+            }
+            if kinds().any(|kind| *kind == SignalKind::PowerKey) {
+                side.requests.push(Moment::at(s, e, t, class));
             }
             if !boot_line {
-                previous = Some(moment);
+                previous = Some(Moment::at(s, e, t, class));
             }
         }
+        side.boots.extend(boot);
+        side.last_records.extend(previous);
     }
-    let mut lo = f64::NEG_INFINITY;
-    let mut hi = f64::INFINITY;
-    let mut evidence = Vec::new();
-    let mut narrow = |l: f64, h: f64, why: String| {
-        lo = lo.max(l);
-        hi = hi.min(h);
-        evidence.push(why);
+    // One boot seen by several sources: the narrowest estimate of it.
+    side.boots.sort_by_key(|b| b.lo);
+    let mut boots: Vec<Moment> = Vec::new();
+    for b in std::mem::take(&mut side.boots) {
+        match boots.last_mut() {
+            Some(last) if (b.mid() - last.mid()).num_seconds().abs() <= 30 => {
+                if b.hi - b.lo < last.hi - last.lo {
+                    *last = b;
+                }
+            }
+            _ => boots.push(b),
+        }
+    }
+    side.boots = boots;
+    side
+}
+
+/// The intervals the pairs give, looking for each guest record around `centre` (the offset
+/// expected so far for its segment; 0 at first).
+fn pair_up(host: &HostSide, guest: &GuestSide, centre: &dyn Fn(usize) -> f64) -> Vec<Interval> {
+    let mut out = Vec::new();
+    let near = |h: &Moment, g: &Moment, window: f64, ahead: f64| {
+        let d = secs(g.mid() - h.mid()) - centre(g.class);
+        (-window..=window).contains(&d).then_some((d - ahead).abs())
     };
-    // Freezes: pair each host request with the nearest guest freeze within a minute.
-    for h in &freezes_host {
-        let candidates: Vec<&Moment> = freezes_guest
+    let nearest = |h: &Moment, gs: &[Moment], window: f64, ahead: f64| -> Option<Moment> {
+        gs.iter()
+            .filter_map(|g| Some((near(h, g, window, ahead)?, g)))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, g)| g.clone())
+    };
+    for h in &host.freezes {
+        let candidates: Vec<&Moment> = guest
+            .freezes
             .iter()
-            .filter(|g| (g.time - h.time).num_seconds().abs() <= 60)
+            .filter(|g| near(h, g, FREEZE_WINDOW_S, 0.0).is_some())
             .collect();
         // Exactly one guest freeze near the request: otherwise the pair is ambiguous.
         if let [g] = candidates.as_slice() {
-            let d = secs(g.time - h.time);
-            narrow(
-                d - FREEZE_SLACK_S,
-                d + FREEZE_SLACK_S,
-                format!(
-                    "guest-agent freeze: host {} ↔ guest {}: offset {d:+.3} s ± {FREEZE_SLACK_S} s",
+            let (lo, hi) = paired(h, g, FREEZE_DELAY);
+            out.push(Interval {
+                class: g.class,
+                lo,
+                hi,
+                why: format!(
+                    "guest-agent freeze: host {} ↔ guest {}: offset in [{lo:+.3}, {hi:+.3}] s",
                     h.what, g.what
                 ),
-            );
+            });
         }
     }
-    // Starts: the first guest boot at or after each start (in guest time, within two minutes).
-    for h in &starts {
-        if let Some(g) = boots
-            .iter()
-            .filter(|g| (g.time - h.time).num_seconds().abs() <= 120)
-            .min_by_key(|g| (g.time - h.time).num_milliseconds().abs())
-        {
-            let d = secs(g.time - h.time);
-            narrow(
-                d - BOOT_DELAY_S,
-                d,
-                format!(
-                    "VM start: host {} ↔ guest boot {}: offset in [{:+.3}, {d:+.3}] s",
-                    h.what,
-                    g.what,
-                    d - BOOT_DELAY_S
+    for h in &host.starts {
+        if let Some(g) = nearest(h, &guest.boots, PAIR_WINDOW_S, 5.0) {
+            let (lo, hi) = paired(h, &g, BOOT_DELAY);
+            out.push(Interval {
+                class: g.class,
+                lo,
+                hi,
+                why: format!(
+                    "VM start: host {} ↔ guest boot {}: offset in [{lo:+.3}, {hi:+.3}] s (the kernel starts {}–{} s after the VM)",
+                    h.what, g.what, BOOT_DELAY.min, BOOT_DELAY.max
                 ),
-            );
+            });
         }
     }
-    // Kills: the guest's last record before its next boot came before the host's kill.
-    for h in &kills {
-        if let Some(g) = last_before_boot
-            .iter()
-            .filter(|g| (g.time - h.time).num_seconds().abs() <= 300)
-            .min_by_key(|g| (g.time - h.time).num_milliseconds().abs())
-        {
-            let d = secs(g.time - h.time);
-            narrow(
-                d,
-                f64::INFINITY,
-                format!(
-                    "VM killed: host {} ↔ guest's last record {}: offset ≥ {d:+.3} s",
+    for h in &host.requests {
+        if let Some(g) = nearest(h, &guest.requests, PAIR_WINDOW_S, 1.0) {
+            let (lo, hi) = paired(h, &g, REQUEST_DELAY);
+            out.push(Interval {
+                class: g.class,
+                lo,
+                hi,
+                why: format!(
+                    "shutdown request: host {} ↔ guest {}: offset in [{lo:+.3}, {hi:+.3}] s",
                     h.what, g.what
                 ),
-            );
+            });
         }
+    }
+    // Kills: the guest's last record before its next boot (or at the end of its file) came
+    // before the host's kill.
+    for h in &host.kills {
+        if let Some(g) = nearest(h, &guest.last_records, 300.0, 0.0) {
+            let lo = secs(g.lo - h.hi);
+            out.push(Interval {
+                class: g.class,
+                lo,
+                hi: f64::INFINITY,
+                why: format!(
+                    "VM killed: host {} ↔ guest's last record {}: offset ≥ {lo:+.3} s (one-sided)",
+                    h.what, g.what
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// The steps between consecutive segments, where every record of them gives the amount and
+/// they agree within two seconds: segment → its offset minus the previous segment's.
+fn links(steps: &BTreeMap<usize, Vec<Option<f64>>>) -> BTreeMap<usize, f64> {
+    steps
+        .iter()
+        .filter_map(|(class, amounts)| {
+            let known: Option<Vec<f64>> = amounts.iter().copied().collect();
+            let known = known.filter(|k| !k.is_empty())?;
+            let (lo, hi) = known
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+                    (l.min(x), h.max(x))
+                });
+            (hi - lo <= 2.0).then(|| (*class, known.iter().sum::<f64>() / known.len() as f64))
+        })
+        .collect()
+}
+
+/// How much to add to an offset of segment `from` to get one of segment `to`, when the steps
+/// between them are known.
+fn shift(links: &BTreeMap<usize, f64>, from: usize, to: usize) -> Option<f64> {
+    let (a, b, sign) = if from <= to {
+        (from, to, 1.0)
+    } else {
+        (to, from, -1.0)
+    };
+    (a + 1..=b)
+        .map(|c| links.get(&c).copied())
+        .sum::<Option<f64>>()
+        .map(|x| x * sign)
+}
+
+/// Intersects the intervals that speak of segment `class` (directly, or through known steps).
+fn intersect(
+    intervals: &[Interval],
+    links: &BTreeMap<usize, f64>,
+    class: usize,
+    segmented: bool,
+) -> Estimate {
+    let mut lo = f64::NEG_INFINITY;
+    let mut hi = f64::INFINITY;
+    let mut evidence = Vec::new();
+    for x in intervals {
+        let Some(by) = shift(links, x.class, class) else {
+            continue;
+        };
+        lo = lo.max(x.lo + by);
+        hi = hi.min(x.hi + by);
+        evidence.push(match (segmented, x.class == class) {
+            (false, _) => x.why.clone(),
+            (true, true) => format!("{} (clock segment {})", x.why, x.class),
+            (true, false) => format!(
+                "{} (clock segment {}; {by:+.3} s of steps to segment {class})",
+                x.why, x.class
+            ),
+        });
     }
     if evidence.is_empty() {
-        return (None, None, None, evidence);
+        return Estimate::default();
     }
     if lo > hi {
         evidence.push(format!(
             "the pairs disagree (lower bound {lo:+.3} s above upper bound {hi:+.3} s): no offset"
         ));
-        return (None, None, None, evidence);
+        return Estimate {
+            evidence,
+            ..Estimate::default()
+        };
     }
     let finite = |x: f64| x.is_finite().then_some((x * 1000.0).round() / 1000.0);
     if lo.is_finite() && hi.is_finite() {
-        (
-            (Some((lo + hi) / 2.0)),
-            Some((hi - lo) / 2.0),
-            None,
+        Estimate {
+            offset: Some((lo + hi) / 2.0),
+            error: Some((hi - lo) / 2.0),
+            bounds: None,
             evidence,
-        )
+        }
     } else {
-        (None, None, Some((finite(lo), finite(hi))), evidence)
+        Estimate {
+            bounds: Some((finite(lo), finite(hi))),
+            evidence,
+            ..Estimate::default()
+        }
     }
 }
 
-/// Removes `offset_s` from the times of the guest's records.
-fn align(sources: &mut [Source<'_>], guest: &str, offset_s: f64) {
-    let shift = Duration::microseconds((offset_s * 1e6).round() as i64);
-    for s in sources.iter_mut().filter(|s| s.machine == guest) {
-        for e in &mut s.parsed.events {
+/// Where an estimate puts the offset, to look for pairs around it.
+fn centre_of(e: &Estimate) -> f64 {
+    match (e.offset, e.bounds) {
+        (Some(o), _) => o,
+        (None, Some((Some(lo), _))) if lo > 0.0 => lo,
+        (None, Some((_, Some(hi)))) if hi < 0.0 => hi,
+        _ => 0.0,
+    }
+}
+
+/// The offset of each clock segment of one guest (segment 0 alone when its clock never
+/// stepped), and the segment of every record.
+fn estimate(
+    sources: &[Source<'_>],
+    signals: &[Vec<Matched>],
+    host: &str,
+    guest: &str,
+    vmid: u32,
+) -> (BTreeMap<usize, Estimate>, BTreeMap<usize, Vec<usize>>) {
+    let (classes, steps) = segments(sources, signals, guest);
+    let host_side = host_side(sources, signals, host, vmid);
+    let guest_side = guest_side(sources, signals, guest, &classes);
+    let links = links(&steps);
+    let segmented = !steps.is_empty();
+    let all: Vec<usize> = std::iter::once(0).chain(steps.keys().copied()).collect();
+    let solve = |intervals: &[Interval]| -> BTreeMap<usize, Estimate> {
+        all.iter()
+            .map(|&c| (c, intersect(intervals, &links, c, segmented)))
+            .collect()
+    };
+    // First around no offset; then, when that found one, again around it: a guest minutes off
+    // pairs its records only once the search looks where they are.
+    let first = solve(&pair_up(&host_side, &guest_side, &|_| 0.0));
+    let centres: BTreeMap<usize, f64> = first.iter().map(|(c, e)| (*c, centre_of(e))).collect();
+    let estimates = if centres.values().any(|c| c.abs() > 30.0) {
+        solve(&pair_up(&host_side, &guest_side, &|c| {
+            centres.get(&c).copied().unwrap_or(0.0)
+        }))
+    } else {
+        first
+    };
+    (estimates, classes)
+}
+
+/// Removes each segment's offset from the times of the guest's records (`classes` gives the
+/// segment of each record; a source missing from it is all segment 0).
+fn align(
+    sources: &mut [Source<'_>],
+    guest: &str,
+    offsets: &BTreeMap<usize, f64>,
+    classes: &BTreeMap<usize, Vec<usize>>,
+) {
+    for (i, s) in sources
+        .iter_mut()
+        .enumerate()
+        .filter(|(_, s)| s.machine == guest)
+    {
+        let mut removed: BTreeMap<usize, usize> = BTreeMap::new();
+        for (k, e) in s.parsed.events.iter_mut().enumerate() {
+            let class = classes.get(&i).and_then(|c| c.get(k)).copied().unwrap_or(0);
+            let Some(offset_s) = offsets.get(&class) else {
+                continue;
+            };
             if let Some(t) = e.time {
+                let shift = Duration::microseconds((offset_s * 1e6).round() as i64);
                 e.time = t.checked_sub_signed(shift);
                 e.quality.insert(TimeFix::ClockAligned);
+                *removed.entry(class).or_default() += 1;
             }
         }
-        s.time_notes.push(format!(
-            "clock aligned to the host: {offset_s:+.3} s removed (see machines)"
-        ));
+        for (class, n) in removed {
+            let Some(offset_s) = offsets.get(&class) else {
+                continue;
+            };
+            s.time_notes.push(if offsets.len() == 1 && class == 0 {
+                format!("clock aligned to the host: {offset_s:+.3} s removed (see machines)")
+            } else {
+                format!(
+                    "clock aligned to the host: {offset_s:+.3} s removed from {n} records of clock segment {class} (see machines)"
+                )
+            });
+        }
     }
 }

@@ -146,8 +146,16 @@ pub enum SignalKind {
     ThermalThrottle,
     /// `critical temperature reached … shutting down`.
     ThermalShutdown,
-    /// `Power key pressed` (ACPI shutdown request, e.g. `qm shutdown`).
+    /// A shutdown request from outside the guest: `Power key pressed` (ACPI, e.g. `qm shutdown`
+    /// without an agent) or the guest agent's `guest-shutdown called` (`qm shutdown` with one).
     PowerKey,
+    /// The machine's wall clock was stepped: chrony's `System clock was stepped by N seconds`,
+    /// ntpd's `clock_step ±N s`, ntpdate's `step time server … offset ±N sec` (the step, new
+    /// clock minus old), or systemd's `Time has been changed` (no amount).
+    ClockStep {
+        /// The step in microseconds (new clock minus old), when the record says.
+        by_us: Option<i64>,
+    },
     /// systemd's shutdown sequence (`System is powering down.`, `Reached target … Power-Off`,
     /// `Shutting down.`, `Powering off.`).
     ShutdownSequence,
@@ -217,6 +225,7 @@ impl SignalKind {
             SignalKind::ThermalThrottle => "thermal_throttle",
             SignalKind::ThermalShutdown => "thermal_shutdown",
             SignalKind::PowerKey => "power_key",
+            SignalKind::ClockStep { .. } => "clock_step",
             SignalKind::ShutdownSequence => "shutdown_sequence",
             SignalKind::KernelBoot => "kernel_boot",
             SignalKind::UncleanJournal => "unclean_journal",
@@ -269,6 +278,8 @@ enum Pat {
     ThermalThrottle,
     ThermalShutdown,
     PowerKey,
+    GuestShutdown,
+    ClockStep,
     Shutdown,
     KernelBoot,
     UncleanJournal,
@@ -291,6 +302,18 @@ fn job_program(text: &str) -> &str {
         .find(|w| !w.contains('=') && !w.starts_with(['"', '\'', '$']))
         .or_else(|| text.split_once(": line ").map(|(script, _)| script.trim()))
         .unwrap_or_default()
+}
+
+/// The amount of a clock step record, in microseconds: the number after `stepped by`,
+/// `clock_step` or `offset`.
+fn step_amount(text: &str) -> Option<i64> {
+    let after = ["stepped by ", "clock_step ", " offset "]
+        .iter()
+        .find_map(|k| text.split_once(k).map(|(_, r)| r))?;
+    let number = after.split_ascii_whitespace().next()?;
+    let seconds: f64 = number.parse().ok()?;
+    let micros = (seconds * 1e6).round();
+    (micros.is_finite() && micros.abs() < 1e17).then_some(micros as i64)
 }
 
 /// One row of the signal table: a pattern, what it signals, and the literals one of which every
@@ -555,6 +578,25 @@ const TABLE: &[Row] = &[
         pat: Pat::PowerKey,
         regex: r"^Signaled graceful shutdown(?: for |$)",
         literals: &["Signaled graceful shutdown"],
+    },
+    // qemu-ga's log of the host's `guest-shutdown` command (`info: guest-shutdown called, mode:
+    // powerdown`): the agent's way of pressing the power key.
+    Row {
+        pat: Pat::GuestShutdown,
+        regex: r"guest-shutdown called",
+        literals: &["guest-shutdown called"],
+    },
+    // chronyd (`LCL_MakeStep`: the correction applied, new minus old), ntpd's event log, ntpdate
+    // and systemd's notice of any clock change.
+    Row {
+        pat: Pat::ClockStep,
+        regex: r"(?:^System clock was stepped by -?\d+(?:\.\d+)? seconds|\bclock_step [+-]?\d+(?:\.\d+)? s\b|\bstep time server \S+ offset [+-]?\d+(?:\.\d+)? sec|^Time has been changed$)",
+        literals: &[
+            "System clock was stepped by",
+            "clock_step",
+            "step time server",
+            "Time has been changed",
+        ],
     },
     Row {
         pat: Pat::Shutdown,
@@ -1012,7 +1054,10 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
         Pat::EdacUe => SignalKind::EdacUncorrected,
         Pat::ThermalThrottle => SignalKind::ThermalThrottle,
         Pat::ThermalShutdown => SignalKind::ThermalShutdown,
-        Pat::PowerKey => SignalKind::PowerKey,
+        Pat::PowerKey | Pat::GuestShutdown => SignalKind::PowerKey,
+        Pat::ClockStep => SignalKind::ClockStep {
+            by_us: step_amount(text),
+        },
         Pat::Shutdown => {
             // Only PID 1 speaks of the system's shutdown: a user's own systemd instance logs
             // `Reached target shutdown.target` at every logout. logind, journald,
@@ -1484,6 +1529,51 @@ mod tests {
         assert!(kinds(b"kernel", b"tapping the bridge").is_empty());
     }
 
+    #[test]
+    fn clock_steps_and_agent_shutdowns() {
+        // chronyd on RHEL 8 and Debian (public logs), ntpd, ntpdate, systemd.
+        assert_eq!(
+            one(b"chronyd", b"System clock was stepped by 4.005564 seconds"),
+            SignalKind::ClockStep {
+                by_us: Some(4_005_564)
+            }
+        );
+        assert_eq!(
+            one(
+                b"chronyd",
+                b"System clock was stepped by -32400.283303 seconds"
+            ),
+            SignalKind::ClockStep {
+                by_us: Some(-32_400_283_303)
+            }
+        );
+        assert_eq!(
+            one(b"ntpd", b"0.0.0.0 c61c 0c clock_step +3.123456 s"),
+            SignalKind::ClockStep {
+                by_us: Some(3_123_456)
+            }
+        );
+        assert_eq!(
+            one(
+                b"ntpdate",
+                b"step time server 192.168.0.1 offset -1.234567 sec"
+            ),
+            SignalKind::ClockStep {
+                by_us: Some(-1_234_567)
+            }
+        );
+        assert_eq!(
+            one(b"systemd", b"Time has been changed"),
+            SignalKind::ClockStep { by_us: None }
+        );
+        // Only the step itself, not chrony's estimate before it.
+        assert!(kinds(b"chronyd", b"System clock wrong by 4.005564 seconds").is_empty());
+        assert_eq!(
+            one(b"qemu-ga", b"info: guest-shutdown called, mode: powerdown"),
+            SignalKind::PowerKey
+        );
+    }
+
     /// Every row's literals are required: each sample line a pattern matches holds one of them,
     /// so the prefilter never hides a match (the goldens over every corpus check the same on
     /// whole bundles).
@@ -1495,6 +1585,10 @@ mod tests {
             "Out of memory: Killed process 32969 (kvm) total-vm:17339840kB, anon-rss:15797740kB",
             "Killed process 1234 (kvm) total-vm:8421112kB, anon-rss:4194304kB",
             "101.scope: A process of this unit has been killed by the OOM killer.",
+            "System clock was stepped by -1.707730 seconds",
+            "0.0.0.0 c61c 0c clock_step +3.123456 s",
+            "Time has been changed",
+            "info: guest-shutdown called, mode: powerdown",
             "101.scope: Failed with result 'oom-kill'.",
             "102.scope: Deactivated successfully.",
             "103.scope: Failed with result 'signal'.",

@@ -57,8 +57,13 @@ impl FactRef<'_> {
 /// A host boot that ended without a shutdown, and the records that show it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UncleanBoot {
-    /// When the boot ended, as far as known.
+    /// When the boot ended, as far as known: its last record.
     pub end: Option<DateTime<Utc>>,
+    /// When the machine's next boot started, when the bundle shows it: with `end`, the bounds
+    /// of a stop no record marks.
+    pub next_start: Option<DateTime<Utc>>,
+    /// The guest's VMID (guest boots only).
+    pub vmid: Option<u32>,
     /// The records.
     pub evidence: Vec<Cited>,
 }
@@ -89,6 +94,8 @@ pub struct Context<'a> {
     pub facts: Vec<FactRef<'a>>,
     /// The host boots that ended without a shutdown.
     pub host_unclean_boots: Vec<UncleanBoot>,
+    /// The guest boots that ended without a shutdown.
+    pub guest_unclean_boots: Vec<UncleanBoot>,
     /// What the bundle covers.
     pub coverage: Coverage,
     /// Only this VM (`--vm`).
@@ -121,6 +128,7 @@ impl<'a> Context<'a> {
             index,
             facts,
             host_unclean_boots,
+            guest_unclean_boots: Vec::new(),
             coverage,
             only_vm,
             lookups: OnceLock::new(),
@@ -168,32 +176,52 @@ impl<'a> Context<'a> {
                     })
             })
             .collect();
-        let host_unclean_boots = analysis
-            .boots()
-            .iter()
-            .filter(|m| m.role == Role::Host)
-            .flat_map(|m| &m.boots)
-            .filter(|b| b.end_kind == EndKind::Unclean)
-            .map(|b| UncleanBoot {
-                end: b.end,
-                evidence: b
-                    .evidence
-                    .iter()
-                    .map(|c| Cited {
-                        cite: c.cite,
-                        signal: "",
-                        time: c.time,
-                    })
-                    .collect(),
-            })
-            .collect();
-        Context::new(
+        let unclean = |role: Role| -> Vec<UncleanBoot> {
+            analysis
+                .boots()
+                .iter()
+                .filter(|m| m.role == role)
+                .flat_map(|m| {
+                    let vmid = analysis
+                        .machines
+                        .iter()
+                        .find(|x| x.name == m.name)
+                        .and_then(|x| x.vmid);
+                    m.boots
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| b.end_kind == EndKind::Unclean)
+                        .map(move |(i, b)| UncleanBoot {
+                            end: b.end,
+                            next_start: m.boots.get(i + 1).and_then(|n| {
+                                n.start
+                                    .as_ref()
+                                    .map(|s| s.time)
+                                    .or(n.first.as_ref().map(|f| f.time))
+                            }),
+                            vmid,
+                            evidence: b
+                                .evidence
+                                .iter()
+                                .map(|c| Cited {
+                                    cite: c.cite,
+                                    signal: "",
+                                    time: c.time,
+                                })
+                                .collect(),
+                        })
+                })
+                .collect()
+        };
+        let mut context = Context::new(
             analysis.index(),
             facts,
-            host_unclean_boots,
+            unclean(Role::Host),
             coverage,
             only_vm,
-        )
+        );
+        context.guest_unclean_boots = unclean(Role::Guest);
+        context
     }
 
     /// Every signal, in timeline order.
@@ -345,6 +373,7 @@ pub fn finding(family: Family, confidence: f64, title: String) -> Finding {
         indirect_only: false,
         vmids: Vec::new(),
         time: None,
+        bound: None,
         outcome: super::Outcome::Unknown,
     }
 }

@@ -81,7 +81,7 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
             .collect();
         return Some(x);
     }
-    if let Some((time, evidence)) = power_loss.into_iter().next() {
+    if let Some((time, next, evidence)) = power_loss.into_iter().next() {
         let mut x = finding(
             Family::Hardware,
             0.55,
@@ -90,6 +90,7 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
         x.indirect_only = true;
         x.outcome = Outcome::HostReset;
         x.time = time;
+        x.bound = time.zip(next);
         x.cites = evidence;
         return Some(x);
     }
@@ -119,9 +120,12 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
     Some(x)
 }
 
+/// A host reset: its last record, the next boot's start, and the records that show it.
+pub type UncleanReboot = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, Vec<Cited>);
+
 /// Host boots that ended without a shutdown (from the boot history, per machine), when nothing
 /// in the logs explains the reset (fencing, a panic): the records that show it, and when.
-pub fn host_unclean_reboots(f: &Context<'_>) -> Vec<(Option<DateTime<Utc>>, Vec<Cited>)> {
+pub fn host_unclean_reboots(f: &Context<'_>) -> Vec<UncleanReboot> {
     let explained = f.signals().any(|s| {
         matches!(s.kind, SignalKind::Fencing | SignalKind::KernelPanic) && f.role(s) != Role::Guest
     });
@@ -130,7 +134,7 @@ pub fn host_unclean_reboots(f: &Context<'_>) -> Vec<(Option<DateTime<Utc>>, Vec<
     }
     f.host_unclean_boots
         .iter()
-        .map(|b| (b.end, b.evidence.clone()))
+        .map(|b| (b.end, b.next_start, b.evidence.clone()))
         .collect()
 }
 
@@ -168,6 +172,8 @@ mod tests {
     fn an_unexplained_host_reset_is_indirect_power_loss_unless_a_panic_explains_it() {
         let boot = UncleanBoot {
             end: Some(at(0)),
+            next_start: Some(at(3)),
+            vmid: None,
             evidence: vec![Cited {
                 cite: Cite::Event {
                     source: 0,
@@ -185,6 +191,7 @@ mod tests {
         assert!(x.indirect_only);
         assert!((x.confidence - 0.55).abs() < 1e-9);
         assert_eq!(x.time, Some(at(0)));
+        assert_eq!(x.bound, Some((at(0), at(3))));
 
         kit.host(-1, SignalKind::KernelPanic);
         let index = kit.index();

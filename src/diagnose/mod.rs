@@ -52,7 +52,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::analysis::Analysis;
-use crate::evidence::{self, Evidence};
+use crate::evidence::{self, Cite, Evidence};
 use context::{Cited, Context};
 
 /// The root-cause families and honest outcomes (DESIGN.md §1).
@@ -166,6 +166,10 @@ pub struct Finding {
     /// When it happened (the strongest evidence).
     #[serde(skip)]
     pub time: Option<DateTime<Utc>>,
+    /// Where no record marks the moment (a power loss, a guest reset seen only from inside):
+    /// the last record before it and the next boot.
+    #[serde(skip)]
+    pub bound: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// What stopped, if this finding is the verdict.
     #[serde(skip)]
     pub outcome: Outcome,
@@ -182,8 +186,12 @@ pub struct Verdict {
     pub summary: String,
     /// What stopped.
     pub outcome: Outcome,
-    /// When the incident happened, RFC 3339 UTC.
+    /// When the incident happened, RFC 3339 UTC: the record of the moment the verdict explains
+    /// (the kill, the pause, the fatal error, the stop), or where none marks it the last record
+    /// before it.
     pub incident_time: Option<String>,
+    /// Where no record marks the moment: `[last record before it, next boot]`, RFC 3339 UTC.
+    pub incident_time_bound: Option<[String; 2]>,
     /// The VMs affected.
     pub affected_vms: Vec<u32>,
 }
@@ -236,6 +244,41 @@ pub struct RunnerUp {
 pub fn diagnose(analysis: &Analysis<'_>, only_vm: Option<u32>) -> Diagnosis {
     let context = Context::from_analysis(analysis, only_vm);
     let mut diagnosis = verdict::run(&context);
+    // A finding's time is that of the record it stands on; the most precise copy of that record
+    // says it best (the journal's microseconds over kern.log's whole second).
+    let event_time = |c: Cite| match c {
+        Cite::Event { source, event } => analysis
+            .sources
+            .get(source)
+            .and_then(|s| s.parsed.events.get(event))
+            .and_then(|e| e.time),
+        _ => None,
+    };
+    for finding in &mut diagnosis.findings {
+        let Some(t) = finding.time else { continue };
+        let precise = finding
+            .cites
+            .iter()
+            .filter(|c| event_time(c.cite) == Some(t))
+            .filter_map(|c| event_time(evidence::primary(analysis, c.cite).0))
+            .find(|p| (*p - t).num_seconds().abs() <= 1);
+        if let Some(p) = precise {
+            if finding.bound.is_some_and(|(lo, _)| lo == t) {
+                finding.bound = finding.bound.map(|(_, hi)| (p, hi));
+            }
+            finding.time = Some(p);
+        }
+    }
+    if let Some(top) = diagnosis
+        .findings
+        .first()
+        .filter(|x| x.family == diagnosis.verdict.family)
+    {
+        diagnosis.verdict.incident_time = top.time.map(crate::event::rfc3339);
+        diagnosis.verdict.incident_time_bound = top
+            .bound
+            .map(|(a, b)| [crate::event::rfc3339(a), crate::event::rfc3339(b)]);
+    }
     for finding in &mut diagnosis.findings {
         // A record carrying two signals (QEMU's pause on a full disk), or seen through several
         // sources, is cited once: by its primary copy, with the other places in `also_seen`.

@@ -82,6 +82,22 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
         );
         x.vmids = vm_of_guest_signals(f, &stop_signals);
         x.cites = cited.iter().map(|s| f.cite(s)).collect();
+        // No record marks the stop itself: the guest's boot that ended uncleanly bounds it, from
+        // its last record to the next boot (the one whose journal found the mess).
+        if let Some(seen) = x.time
+            && let Some(boot) = f
+                .guest_unclean_boots
+                .iter()
+                .filter(|b| x.vmids.is_empty() || b.vmid.is_some_and(|v| x.vmids.contains(&v)))
+                .filter_map(|b| Some((b, (b.next_start? - seen).num_seconds().abs())))
+                .filter(|(_, d)| *d <= 600)
+                .min_by_key(|(_, d)| *d)
+                .map(|(b, _)| b)
+            && let (Some(end), Some(next)) = (boot.end, boot.next_start)
+        {
+            x.time = Some(end);
+            x.bound = Some((end, next));
+        }
         return Some(x);
     }
     // A listing (virsh, kubectl, limactl) that shows a VM running: seen with no stop, the VM

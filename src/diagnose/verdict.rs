@@ -227,6 +227,9 @@ fn verdict(f: &Context<'_>, findings: &[Finding]) -> Verdict {
         summary,
         outcome: chosen.map_or(Outcome::Unknown, |x| x.outcome),
         incident_time: chosen.and_then(|x| x.time).map(crate::event::rfc3339),
+        incident_time_bound: chosen
+            .and_then(|x| x.bound)
+            .map(|(a, b)| [crate::event::rfc3339(a), crate::event::rfc3339(b)]),
         affected_vms: affected.into_iter().collect(),
     }
 }

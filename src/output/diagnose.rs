@@ -1,7 +1,7 @@
 //! `pvelog diagnose` renderers.
 //!
 //! JSON (DESIGN.md §2): `{"schema_version": 1, "verdict": {"family", "confidence", "summary",
-//! "outcome", "incident_time", "affected_vms"}, "runner_up", "reconstruction": {"activities",
+//! "outcome", "incident_time", "incident_time_bound", "affected_vms"}, "runner_up", "reconstruction": {"activities",
 //! "pressure_start", "pressure", "trigger", "recovery", "recovered_at", "recovered_by",
 //! "downtime_s"}, "findings": [{"family", "confidence", "title",
 //! "evidence": [{"time", "source", "line", "offset", "text",
@@ -71,8 +71,13 @@ pub fn write_text(d: &Diagnosis, out: &mut dyn Write) -> io::Result<()> {
         v.confidence
     )?;
     writeln!(out, "summary     {}", t(&v.summary))?;
-    if let Some(time) = &v.incident_time {
-        writeln!(out, "incident    {time}")?;
+    match (&v.incident_time, &v.incident_time_bound) {
+        (_, Some([from, to])) => writeln!(
+            out,
+            "incident    between {from} (last record) and {to} (next boot)"
+        )?,
+        (Some(time), None) => writeln!(out, "incident    {time}")?,
+        (None, None) => {}
     }
     if !v.affected_vms.is_empty() {
         let vms: Vec<String> = v.affected_vms.iter().map(u32::to_string).collect();

@@ -413,7 +413,16 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         "",
         &[
             h(&i.outcome),
-            opt(i.time.as_deref()),
+            match &r.verdict.incident_time_bound {
+                Some([from, to]) => {
+                    format!(
+                        "between {} (last record) and {} (next boot)",
+                        h(from),
+                        h(to)
+                    )
+                }
+                None => opt(i.time.as_deref()),
+            },
             match (&i.machine, &i.role) {
                 (Some(m), Some(role)) => format!("{} ({})", h(m), h(role)),
                 _ => "—".to_string(),

@@ -77,7 +77,10 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         out,
         "| {} | {} | {} | {} |\n",
         e(&i.outcome),
-        opt(i.time.as_deref()),
+        match &r.verdict.incident_time_bound {
+            Some([from, to]) => format!("between {from} (last record) and {to} (next boot)"),
+            None => opt(i.time.as_deref()),
+        },
         match (&i.machine, &i.role) {
             (Some(m), Some(role)) => format!("{} ({})", e(m), e(role)),
             _ => "—".to_string(),

@@ -121,6 +121,8 @@ pub struct Verdict {
     pub summary: String,
     /// RFC 3339 UTC.
     pub incident_time: Option<String>,
+    /// `[last record, next boot]` where no record marks the moment.
+    pub incident_time_bound: Option<[String; 2]>,
     /// The VMs affected.
     pub affected_vms: Vec<u32>,
 }
@@ -563,6 +565,7 @@ pub fn build(
             outcome: enum_name(&v.outcome),
             summary: v.summary.clone(),
             incident_time: v.incident_time.clone(),
+            incident_time_bound: v.incident_time_bound.clone(),
             affected_vms: v.affected_vms.clone(),
         },
         runner_up: d.runner_up.as_ref().map(|r| RunnerUp {
