@@ -541,14 +541,139 @@ pub fn history(sources: &[Source<'_>], signals: &[Vec<Matched>]) -> Vec<MachineB
         entry.1.extend(segments);
         entry.2.extend(loose);
     }
+    let kills = host_kills(sources, signals);
     machines
         .into_iter()
-        .map(|(name, (role, segments, loose))| MachineBoots {
-            name: name.to_string(),
-            role,
-            boots: assemble(segments, loose),
+        .map(|(name, (role, segments, loose))| {
+            let mut boots = assemble(segments, loose);
+            let vmid = sources
+                .iter()
+                .find(|s| s.machine == name && s.vmid.is_some())
+                .and_then(|s| s.vmid);
+            if role == Role::Guest
+                && let Some(vmid) = vmid
+            {
+                ended_by_host(&mut boots, &kills, vmid);
+            }
+            MachineBoots {
+                name: name.to_string(),
+                role,
+                boots,
+            }
         })
         .collect()
+}
+
+/// How long after a guest's last record a host's kill of its VM still ends that boot.
+const KILL_AFTER_LAST_S: i64 = 600;
+
+/// The host records that kill or hard-stop a VM: its scope killed by the OOM killer or failed,
+/// a `qmstop` task. `(vmid, time, record)`, by time.
+fn host_kills(sources: &[Source<'_>], signals: &[Vec<Matched>]) -> Vec<(u32, DateTime<Utc>, Cite)> {
+    let mut kills = Vec::new();
+    for (i, (s, matched)) in sources.iter().zip(signals).enumerate() {
+        if s.role != Role::Host {
+            continue;
+        }
+        for m in matched {
+            let vmid = match &m.kind {
+                SignalKind::ScopeOomKilled { vmid } | SignalKind::ScopeFailed { vmid, .. } => {
+                    Some(*vmid)
+                }
+                SignalKind::TaskStart { task, vmid, .. } if task == "qmstop" => *vmid,
+                _ => None,
+            };
+            let event = m.event as usize;
+            if let (Some(vmid), Some(t)) = (vmid, s.parsed.events.get(event).and_then(|e| e.time)) {
+                kills.push((vmid, t, Cite::Event { source: i, event }));
+            }
+        }
+    }
+    kills.sort_by_key(|k| k.1);
+    kills
+}
+
+/// A guest's last boot that the logs leave running or undecided ends uncleanly when its host
+/// killed the VM after the guest's last record (and nothing of the guest follows).
+fn ended_by_host(boots: &mut [Boot], kills: &[(u32, DateTime<Utc>, Cite)], vmid: u32) {
+    let Some(boot) = boots.last_mut() else { return };
+    if !matches!(boot.end_kind, EndKind::Running | EndKind::Unknown) {
+        return;
+    }
+    let Some(last) = boot.last else { return };
+    let Some((_, at, cite)) = kills.iter().find(|(v, t, _)| {
+        *v == vmid && *t >= last.time && (*t - last.time).num_seconds() <= KILL_AFTER_LAST_S
+    }) else {
+        return;
+    };
+    boot.end_kind = EndKind::Unclean;
+    boot.end = Some(last.time);
+    boot.reason = format!(
+        "the host killed VM {vmid} at {} with no shutdown of the guest before it",
+        crate::event::rfc3339(*at)
+    );
+    boot.cite(*cite, "host_kill", Some(*at));
+}
+
+/// Whether a record before the next kernel banner already belongs to that banner's boot: it
+/// lies at or after the boot's start (and the boot was not entered early already).
+fn switch_early(
+    event: &crate::event::Event<'_>,
+    kernel_boot: bool,
+    upcoming: Option<(usize, DateTime<Utc>)>,
+    early_for: Option<usize>,
+) -> bool {
+    !kernel_boot
+        && event.journal.is_none()
+        && matches!((event.time, upcoming), (Some(t), Some((b, start))) if t >= start && early_for != Some(b))
+}
+
+/// The kernel banners (`Linux version`) of a line source with the start of their boot, where
+/// the kernel lines after the banner carry their uptime: the smallest stamp minus uptime (a line
+/// read from the ring buffer later is stamped late, never early), a whole-second stamp taken at
+/// the middle of its second.
+fn banner_starts(
+    parsed: &crate::formats::Parsed<'_>,
+    matched: &[Matched],
+) -> Vec<(usize, DateTime<Utc>)> {
+    let banners: Vec<usize> = matched
+        .iter()
+        .filter(|m| m.kind == SignalKind::KernelBoot)
+        .map(|m| m.event as usize)
+        .filter(|k| {
+            parsed
+                .events
+                .get(*k)
+                .is_some_and(|e| e.journal.is_none() && e.ident == Some(b"kernel"))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (n, &b) in banners.iter().enumerate() {
+        let end = banners.get(n + 1).copied().unwrap_or(parsed.events.len());
+        let start = parsed
+            .events
+            .get(b..end)
+            .unwrap_or_default()
+            .iter()
+            .filter(|e| e.ident == Some(b"kernel"))
+            .filter_map(|e| {
+                let up = e.uptime_us.filter(|u| *u <= 600_000_000)?;
+                let t = e.time?;
+                // A whole-second stamp was truncated: the line was written within the second
+                // after it.
+                let half = if t.timestamp_subsec_nanos() == 0 {
+                    Duration::milliseconds(500)
+                } else {
+                    Duration::zero()
+                };
+                (t + half).checked_sub_signed(Duration::microseconds(i64::try_from(up).ok()?))
+            })
+            .min();
+        if let Some(start) = start {
+            out.push((b, start));
+        }
+    }
+    out
 }
 
 /// Identifiers of records that are themselves boot facts (read from the facts instead).
@@ -602,10 +727,22 @@ pub fn observe(
         counts.push(0);
         segments.len() - 1
     };
+    // rsyslog writes a new boot's first user-space records (journald forwards them) before the
+    // kernel banner it reads from the ring buffer later, so in file order they trail the
+    // previous boot. The new boot's start, from its kernel lines' uptimes, tells them apart:
+    // a record at or after it belongs to the new boot, and the previous boot ends at its own
+    // last record.
+    let banners = banner_starts(parsed, matched);
+    let mut next_banner = 0;
+    let mut early_for: Option<usize> = None;
     for (k, event) in parsed.events.iter().enumerate() {
         if is_session_record(event.ident) {
             continue;
         }
+        while banners.get(next_banner).is_some_and(|(b, _)| *b < k) {
+            next_banner += 1;
+        }
+        let upcoming = banners.get(next_banner).copied();
         let from = matched.partition_point(|m| (m.event as usize) < k);
         let signals: Vec<&SignalKind> = matched[from..]
             .iter()
@@ -625,11 +762,17 @@ pub fn observe(
             None => match current {
                 Some((boot, seg))
                     if boot == event.boot
-                        && !(kernel_boot && counts.get(seg).is_some_and(|c| *c > 0)) =>
+                        && !switch_early(event, kernel_boot, upcoming, early_for)
+                        && !(kernel_boot
+                            && early_for != Some(k)
+                            && counts.get(seg).is_some_and(|c| *c > 0)) =>
                 {
                     seg
                 }
                 _ => {
+                    if switch_early(event, kernel_boot, upcoming, early_for) {
+                        early_for = upcoming.map(|(b, _)| b);
+                    }
                     let id = event
                         .boot
                         .checked_sub(1)
@@ -664,16 +807,25 @@ pub fn observe(
                 segment.last = Some(seen);
             }
             // A journal entry logged in the boot's first minute (its monotonic clock says so)
-            // dates the start; later entries only show the boot was up.
+            // dates the start: its wall clock minus its monotonic clock is the boot, to the
+            // microsecond. The boot's first such entry says it (a clock step later in the boot
+            // moves the wall clock, not the monotonic one); later entries only show the boot was
+            // up.
             let early_entry = event
                 .journal
                 .as_ref()
                 .and_then(|j| j.monotonic_us())
-                .is_some_and(|m| m < JOURNAL_EARLY_US);
-            let candidate = if early_entry {
-                Some((t, "journal", 4))
+                .filter(|m| *m < JOURNAL_EARLY_US);
+            let candidate = if let Some(mono) = early_entry {
+                i64::try_from(mono)
+                    .ok()
+                    .and_then(|m| t.checked_sub_signed(Duration::microseconds(m)))
+                    .map(|at| (at, "journal", 4))
             } else if kernel_boot {
-                Some((t, "kernel", 3))
+                // A line source's banner is stamped when the ring buffer was read; the kernel
+                // lines' uptimes say when the boot began.
+                let start = upcoming.filter(|(b, _)| *b == k).map_or(t, |(_, at)| at);
+                Some((start, "kernel", 3))
             } else {
                 None
             };
@@ -681,7 +833,7 @@ pub fn observe(
                 && segment
                     .start
                     .as_ref()
-                    .is_none_or(|s| s.rank < rank || (s.rank == rank && time < s.time))
+                    .is_none_or(|s| s.rank < rank || (s.rank == rank && rank != 4 && time < s.time))
             {
                 segment.start = Some(Start {
                     time,

@@ -561,8 +561,14 @@ type RecordKey<'a> = (&'a [u8], &'a [u8]);
 /// How many records of a source the derivation compares.
 const DERIVE_SAMPLE: usize = 50_000;
 
-/// Dated copies of a record kept per source: the derivation compares at most this many.
+/// Dated copies of a record the derivation compares when the copies cannot be paired in sequence.
 const DERIVE_TWINS: usize = 4;
+
+/// Dated copies of a record kept per source, to pair a message the machine repeats (every
+/// minute, say) copy by copy: the n-th copy in one source is the n-th in the other when both
+/// hold the same number. Pairing such a message by its first copies would match records a
+/// whole number of quarter hours apart.
+const DERIVE_SEQUENCE: usize = 1024;
 
 /// The fully dated records of each machine that has sources waiting for a zone, indexed once
 /// so that deriving the zone of every source costs one pass over the machine's records, not
@@ -575,8 +581,8 @@ struct DatedRecords<'a> {
 #[derive(Default)]
 struct MachineDated<'a> {
     /// Per record key, its first dated copies in source order, as (source, time): at most
-    /// [`DERIVE_TWINS`] from each source and twice that in all, which still holds the first
-    /// [`DERIVE_TWINS`] copies outside any one source.
+    /// [`DERIVE_SEQUENCE`] from each source (one more marks a source that holds more) and four
+    /// times that in all, which still holds the first copies outside any one source.
     twins: HashMap<RecordKey<'a>, Vec<(usize, DateTime<Utc>)>>,
     /// The sources that are first to hold some key, in source order.
     firsts: BTreeSet<usize>,
@@ -605,7 +611,7 @@ impl<'a> DatedRecords<'a> {
                         .entry((event.ident.unwrap_or_default(), &event.message[..]))
                         .or_default();
                     let own = twins.iter().rev().take_while(|(s, _)| *s == j).count();
-                    if twins.len() < 2 * DERIVE_TWINS && own < DERIVE_TWINS {
+                    if twins.len() < 4 * DERIVE_SEQUENCE && own <= DERIVE_SEQUENCE {
                         twins.push((j, t));
                     }
                 }
@@ -646,6 +652,18 @@ fn derive_offset(sources: &[Source<'_>], dated: &DatedRecords<'_>, i: usize) -> 
         return None;
     }
     let from: Vec<&str> = from.iter().map(|&j| sources[j].path.as_str()).collect();
+    let key =
+        |e: &'_ crate::event::Event<'_>| (e.ident.unwrap_or_default().to_vec(), e.message.to_vec());
+    let mut copies: HashMap<(Vec<u8>, Vec<u8>), usize> = HashMap::new();
+    for event in target.parsed.events.iter().take(DERIVE_SAMPLE) {
+        if machine
+            .twins
+            .contains_key(&(event.ident.unwrap_or_default(), &event.message[..]))
+        {
+            *copies.entry(key(event)).or_default() += 1;
+        }
+    }
+    let mut seen: HashMap<(Vec<u8>, Vec<u8>), usize> = HashMap::new();
     let mut anchors: Vec<(usize, i64)> = Vec::new();
     for (index, event) in target.parsed.events.iter().enumerate().take(DERIVE_SAMPLE) {
         let Some(twins) = machine
@@ -654,13 +672,32 @@ fn derive_offset(sources: &[Source<'_>], dated: &DatedRecords<'_>, i: usize) -> 
         else {
             continue;
         };
-        // The offset that explains this record best, over its (few) dated twins in the other
+        let k = key(event);
+        let total = copies.get(&k).copied().unwrap_or(0);
+        let nth = {
+            let n = seen.entry(k).or_default();
+            *n += 1;
+            *n - 1
+        };
+        // A repeated record pairs with the same copy of a source holding as many; a rare one
+        // with its first few copies elsewhere; a frequent one without such a source says
+        // nothing.
+        let others: Vec<(usize, DateTime<Utc>)> =
+            twins.iter().copied().filter(|(s, _)| *s != i).collect();
+        let sequence = others
+            .chunk_by(|a, b| a.0 == b.0)
+            .find(|run| run.len() == total && total <= DERIVE_SEQUENCE)
+            .and_then(|run| run.get(nth).copied());
+        let candidates: Vec<(usize, DateTime<Utc>)> = match sequence {
+            Some(twin) if total > 1 => vec![twin],
+            _ if total <= DERIVE_TWINS => others.into_iter().take(DERIVE_TWINS).collect(),
+            _ => Vec::new(),
+        };
+        // The offset that explains this record best, over its dated twins in the other
         // sources and, for a yearless record, the years around the twin's (New Year's Eve in
         // UTC is not in local).
-        let best = twins
+        let best = candidates
             .iter()
-            .filter(|(s, _)| *s != i)
-            .take(DERIVE_TWINS)
             .flat_map(|(_, t)| {
                 let local = match event.recorded {
                     RecordedTime::Local(n) => vec![n],

@@ -201,7 +201,7 @@ pub fn correlate(
             .get(name)
             .or_else(|| m.vmid.and_then(|v| opts.manual.get(&v.to_string())))
             .copied();
-        let (estimates, classes) = match (manual, &m.host, m.vmid) {
+        let (mut estimates, classes) = match (manual, &m.host, m.vmid) {
             (Some(o), _, _) => (
                 BTreeMap::from([(
                     0,
@@ -217,6 +217,25 @@ pub fn correlate(
             (None, Some(host), Some(vmid)) => estimate(sources, signals, host, name, vmid),
             _ => (BTreeMap::new(), BTreeMap::new()),
         };
+        // A zone first, an offset second: a guest whose times carry no zone and sit a whole
+        // number of quarter hours off logs local time; its records are read in that zone and
+        // only what remains is a clock offset.
+        if manual.is_none()
+            && !opts.disabled
+            && let Some(zone_s) = zone_in_offset(sources, name, estimates.get(&0))
+        {
+            read_in_zone(sources, name, zone_s);
+            for e in estimates.values_mut() {
+                e.offset = e.offset.map(|o| o - zone_s);
+                e.bounds = e
+                    .bounds
+                    .map(|(lo, hi)| (lo.map(|x| x - zone_s), hi.map(|x| x - zone_s)));
+                e.evidence.push(format!(
+                    "{zone_s:+.0} s of it is a whole number of quarter hours and the guest's times carry no zone: they are local time in UTC{}, read so (pass --tz {name}=ZONE to name the zone)",
+                    utc_offset(zone_s)
+                ));
+            }
+        }
         // Applied when the pairs pin the offset down and show the clocks differ: an offset
         // whose error interval holds zero is reported, and the guest's own times are kept.
         let applied: BTreeMap<usize, f64> = estimates
@@ -352,7 +371,10 @@ const FREEZE_DELAY: Delay = Delay { min: 0.0, max: 2.0 };
 /// How far (seconds, around the offset expected so far) a guest record is looked for when
 /// pairing it with a host record; freezes, one per backup, are unambiguous much further.
 const PAIR_WINDOW_S: f64 = 120.0;
+/// Freezes are looked for within an hour, and where none is, within the largest difference of
+/// two zones (a guest logging local time read as UTC), as long as exactly one is there.
 const FREEZE_WINDOW_S: f64 = 3600.0;
+const FREEZE_ZONE_WINDOW_S: f64 = 14.0 * 3600.0;
 /// Step records this close (guest seconds) are one step: chrony's `System clock was stepped`
 /// and systemd's `Time has been changed` that follows it.
 const SAME_STEP_S: i64 = 10;
@@ -752,11 +774,17 @@ fn pair_up(host: &HostSide, guest: &GuestSide, centre: &dyn Fn(usize) -> f64) ->
             .map(|(_, g)| g.clone())
     };
     for h in &host.freezes {
-        let candidates: Vec<&Moment> = guest
-            .freezes
-            .iter()
-            .filter(|g| near(h, g, FREEZE_WINDOW_S, 0.0).is_some())
-            .collect();
+        let within = |window: f64| -> Vec<&Moment> {
+            guest
+                .freezes
+                .iter()
+                .filter(|g| near(h, g, window, 0.0).is_some())
+                .collect()
+        };
+        let mut candidates = within(FREEZE_WINDOW_S);
+        if candidates.is_empty() {
+            candidates = within(FREEZE_ZONE_WINDOW_S);
+        }
         // Exactly one guest freeze near the request: otherwise the pair is ambiguous.
         if let [g] = candidates.as_slice() {
             let (lo, hi) = paired(h, g, FREEZE_DELAY);
@@ -946,6 +974,68 @@ fn estimate(
         first
     };
     (estimates, classes)
+}
+
+/// `+01:00` for 3600 s.
+fn utc_offset(secs: f64) -> String {
+    let minutes = (secs / 60.0).round() as i64;
+    let sign = if minutes < 0 { '-' } else { '+' };
+    format!("{sign}{:02}:{:02}", minutes.abs() / 60, minutes.abs() % 60)
+}
+
+/// The zone a guest's offset is, when it is one: every dated record of the guest was written
+/// without a zone (read in UTC or a zone given for the bundle, which is the host's), and the offset is a non-zero whole number of
+/// quarter hours within its error (and a second).
+fn zone_in_offset(sources: &[Source<'_>], guest: &str, estimate: Option<&Estimate>) -> Option<f64> {
+    let e = estimate?;
+    let (o, err) = (e.offset?, e.error?);
+    let quarters = (o / 900.0).round();
+    if quarters == 0.0 || quarters.abs() > 14.0 * 4.0 || (o - quarters * 900.0).abs() > err + 1.0 {
+        return None;
+    }
+    let mut dated = sources
+        .iter()
+        .filter(|s| s.machine == guest)
+        .flat_map(|s| s.parsed.events.iter())
+        .filter(|e| e.time.is_some() && !e.quality.contains(TimeFix::BootRelative))
+        .peekable();
+    dated.peek()?;
+    dated.all(zoneless).then_some(quarters * 900.0)
+}
+
+/// Whether a record's time was written without a zone (a local or yearless stamp), or placed
+/// through such records (an anchored dmesg).
+fn zoneless(e: &Event<'_>) -> bool {
+    matches!(
+        e.recorded,
+        RecordedTime::Local(_) | RecordedTime::Yearless { .. } | RecordedTime::Monotonic { .. }
+    )
+}
+
+/// Reads a guest's zone-less records in the zone `zone_s` seconds east of UTC.
+fn read_in_zone(sources: &mut [Source<'_>], guest: &str, zone_s: f64) {
+    let shift = Duration::seconds(zone_s as i64);
+    for s in sources.iter_mut().filter(|s| s.machine == guest) {
+        let mut n = 0;
+        for e in &mut s.parsed.events {
+            if let Some(t) = e.time
+                && zoneless(e)
+            {
+                e.time = t.checked_sub_signed(shift);
+                if !matches!(e.recorded, RecordedTime::Monotonic { .. }) {
+                    e.quality.remove(TimeFix::TzAssumed);
+                    e.quality.insert(TimeFix::TzDerived);
+                }
+                n += 1;
+            }
+        }
+        if n > 0 {
+            s.time_notes.push(format!(
+                "zone UTC{} derived from the clock pairs with the host (the records carry none): {n} records read in it",
+                utc_offset(zone_s)
+            ));
+        }
+    }
 }
 
 /// Removes each segment's offset from the times of the guest's records (`classes` gives the

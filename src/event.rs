@@ -121,6 +121,11 @@ impl TimeQuality {
         self.0 |= fix as u8;
     }
 
+    /// Takes one fix back (a zone assumed, then derived).
+    pub fn remove(&mut self, fix: TimeFix) {
+        self.0 &= !(fix as u8);
+    }
+
     /// Whether `fix` was applied.
     pub fn contains(self, fix: TimeFix) -> bool {
         self.0 & fix as u8 != 0
