@@ -105,6 +105,11 @@ pub(super) fn run(args: &CollectArgs) -> Result<u8, Error> {
             args.root.display()
         )));
     }
+    if args.command_timeout <= Duration::zero() {
+        return Err(Error::Usage(
+            "--command-timeout must be longer than 0s".to_string(),
+        ));
+    }
     let opts = Options {
         since: from,
         until: to,

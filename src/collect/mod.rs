@@ -85,8 +85,9 @@ pub struct Options {
     pub now: DateTime<Utc>,
 }
 
-/// The defaults of the caps.
-pub const DEFAULT_COMMAND_CAP: u64 = 256 << 20;
+/// The default cap of one command's output or one file (a command's output is held in memory
+/// up to twice this while it is read).
+pub const DEFAULT_COMMAND_CAP: u64 = 128 << 20;
 /// The default total cap.
 pub const DEFAULT_TOTAL_CAP: u64 = 1 << 30;
 
@@ -318,7 +319,7 @@ fn guest_commands(opts: &Options) -> Vec<Item> {
             !i.host_only
                 && !matches!(
                     i.name.as_str(),
-                    "zpool-status.txt" | "lvs.txt" | "zpool-events.txt"
+                    "zpool-status.txt" | "lvs.txt" | "zpool-events.txt" | "sensors.txt"
                 )
         })
         .collect();
