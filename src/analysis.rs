@@ -101,6 +101,10 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
             )),
         }
     }
+    let context: std::collections::HashSet<String> = manifests
+        .iter()
+        .flat_map(|(prefix, m)| m.context.iter().map(move |c| format!("{prefix}{c}")))
+        .collect();
     let mut sources: Vec<Source<'b>> = bundle
         .members
         .par_iter()
@@ -112,7 +116,17 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
                 .iter()
                 .find(|(suffix, _)| member.path.ends_with(suffix.as_str()))
                 .map(|(_, k)| *k)
-                .unwrap_or_else(|| formats::detect(&member.path, data));
+                .unwrap_or_else(|| {
+                    let detected = formats::detect(&member.path, data);
+                    // A file the manifest keeps as context is read by its parser if one
+                    // recognizes it, else as context: not guessed at, not unparsed.
+                    let guess = matches!(detected, FormatKind::Unrecognized | FormatKind::Fragment);
+                    if guess && context.contains(&member.path) {
+                        FormatKind::Context
+                    } else {
+                        detected
+                    }
+                });
             let prompt_host = formats::prompt_hostname_in(data);
             Source {
                 path: member.path.clone(),

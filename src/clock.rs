@@ -136,13 +136,18 @@ pub struct ClockOptions {
     pub tz_machine: BTreeMap<String, Zone>,
 }
 
-/// The parts of `manifest.json` the clock uses.
+/// The parts of `manifest.json` the analysis uses (the file may hold more: `pvelog collect`
+/// also records its window, incident and commands there).
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct Manifest {
     /// When the bundle was collected (RFC 3339).
     pub collected_at: Option<String>,
     /// The zone of the machines' offset-less logs.
     pub timezone: Option<String>,
+    /// Members kept for the reader that no parser reads (paths relative to the manifest's
+    /// INPUT): read as the `context` format rather than guessed at or counted as unparsed.
+    #[serde(default)]
+    pub context: Vec<String>,
 }
 
 impl Manifest {
@@ -179,6 +184,35 @@ fn manifest_for<'m>(manifests: &'m [(String, Manifest)], path: &str) -> Option<&
 /// (a host without an RTC logs 1970; a corrupt record can say 9999). They are still shown.
 const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
 
+/// Places the undated lines of a Proxmox VE task log at the task's start, which the UPID naming
+/// the file says (epoch seconds: UTC by definition), each with [`TimeFix::TaskAnchored`]: a task
+/// log has no time per line, and its lines happened during the task, not after every dated
+/// record of the bundle.
+fn anchor_task_log(source: &mut Source<'_>) {
+    if source.parsed.kind != FormatKind::PveTaskLog {
+        return;
+    }
+    let Some(start) =
+        crate::formats::pve_task_log::upid_of_path(&source.path).and_then(|u| u.start())
+    else {
+        return;
+    };
+    let mut anchored = 0usize;
+    for event in &mut source.parsed.events {
+        if event.recorded == RecordedTime::Missing {
+            event.time = Some(start);
+            event.quality.insert(TimeFix::TaskAnchored);
+            anchored += 1;
+        }
+    }
+    if anchored > 0 {
+        source.time_notes.push(format!(
+            "{anchored} lines without a time placed at the task's start, {}, from the UPID of the file name",
+            crate::event::rfc3339(start)
+        ));
+    }
+}
+
 /// Newest dated records kept per machine to choose a robust reference.
 const NEWEST_KEPT: usize = 1000;
 
@@ -203,6 +237,7 @@ pub fn resolve(
                 event.time = Some(t);
             }
         }
+        anchor_task_log(source);
         references.push(reference.clone());
         let needs_zone = source.parsed.events.iter().any(|e| {
             matches!(

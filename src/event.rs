@@ -85,17 +85,21 @@ pub enum TimeFix {
     ClockAligned = 16,
     /// Seconds since boot that could not be placed on the wall clock.
     BootRelative = 32,
+    /// The record has no time of its own; it is placed at the start of the Proxmox VE task whose
+    /// log it is (the UPID that names the file).
+    TaskAnchored = 64,
 }
 
 impl TimeFix {
     /// Every fix, in the order outputs list them.
-    pub const ALL: [TimeFix; 6] = [
+    pub const ALL: [TimeFix; 7] = [
         TimeFix::YearInferred,
         TimeFix::TzAssumed,
         TimeFix::TzDerived,
         TimeFix::BootAnchored,
         TimeFix::ClockAligned,
         TimeFix::BootRelative,
+        TimeFix::TaskAnchored,
     ];
 
     /// The snake_case name used in JSON output.
@@ -107,6 +111,7 @@ impl TimeFix {
             TimeFix::BootAnchored => "boot_anchored",
             TimeFix::ClockAligned => "clock_aligned",
             TimeFix::BootRelative => "boot_relative",
+            TimeFix::TaskAnchored => "task_anchored",
         }
     }
 }

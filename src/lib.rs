@@ -25,6 +25,8 @@
 //!    [`output`] renders every view — the timeline and its CSV and Timesketch exports, the
 //!    diagnosis, and the postmortem report as Markdown, HTML or JSON; [`cli`] ties them to the
 //!    command line.
+//! 7. [`collect`] is the other end: on a Proxmox VE host it runs the runbook's commands and
+//!    writes the bundle the rest reads, streamed into a `.tgz` with its manifest.
 //!
 //! [`run`] is the command line's entry point.
 
@@ -33,6 +35,7 @@ pub mod boots;
 pub mod bundle;
 pub mod cli;
 pub mod clock;
+pub mod collect;
 pub mod correlate;
 pub mod diagnose;
 pub mod error;

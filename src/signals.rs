@@ -253,6 +253,8 @@ enum Pat {
     ScopeFailed,
     TaskStart,
     TaskEnd,
+    TaskListStart,
+    TaskListEnd,
     ScopeStarted,
     VmNic,
     AgentFreeze,
@@ -373,6 +375,18 @@ const TABLE: &[Row] = &[
         pat: Pat::TaskEnd,
         regex: r"end task UPID:",
         literals: &["end task UPID:"],
+    },
+    // The task lists (`/var/log/pve/tasks/index`, `active`: formats::pve_task_index): the start
+    // event's message is the bare UPID, the end event's the UPID, the end time and the status.
+    Row {
+        pat: Pat::TaskListStart,
+        regex: r"^UPID:[^\s]+:$",
+        literals: &["UPID:"],
+    },
+    Row {
+        pat: Pat::TaskListEnd,
+        regex: r"^UPID:[^\s]+: (?:[01] )?[0-9A-Fa-f]{8} ",
+        literals: &["UPID:"],
     },
     Row {
         pat: Pat::ScopeStarted,
@@ -989,6 +1003,30 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
                 ok: status == "OK" || status.starts_with("OK"),
             }
         }
+        Pat::TaskListStart => {
+            let upid = Upid::parse(text.strip_prefix("UPID:")?)?;
+            SignalKind::TaskStart {
+                task: upid.task,
+                upid: upid.id,
+                vmid: upid.vmid,
+            }
+        }
+        Pat::TaskListEnd => {
+            let upid = Upid::parse(text.strip_prefix("UPID:")?)?;
+            // ` [0|1 ]ENDTIME STATUS` (the `0|1` of the `active` list).
+            let rest = upid.rest.trim_start();
+            let rest = rest
+                .strip_prefix("0 ")
+                .or_else(|| rest.strip_prefix("1 "))
+                .unwrap_or(rest);
+            let status = rest.split_once(' ')?.1.trim();
+            SignalKind::TaskEnd {
+                task: upid.task,
+                upid: upid.id,
+                vmid: upid.vmid,
+                ok: status == "OK" || status.starts_with("WARNINGS: "),
+            }
+        }
         Pat::ScopeStarted => SignalKind::ScopeStarted {
             vmid: text
                 .strip_prefix("Started ")?
@@ -1320,6 +1358,65 @@ mod tests {
         );
     }
 
+    /// The task lists' events (formats::pve_task_index): a bare UPID starts a task, a UPID with
+    /// an end time and a status ends it; warnings are a task that ran to its end.
+    #[test]
+    fn proxmox_task_lists() {
+        assert_eq!(
+            one(
+                b"pve-task",
+                b"UPID:pve:000079D3:00083FE1:654BDC03:qmstart:101:root@pam:"
+            ),
+            SignalKind::TaskStart {
+                task: "qmstart".into(),
+                upid: "pve:000079D3:00083FE1:654BDC03:qmstart:101:root@pam".into(),
+                vmid: Some(101)
+            }
+        );
+        for (line, ok) in [
+            (
+                "UPID:pve1:0003B004:0161D0A0:6543AD10:vzdump::root@pam: 6543B2E0 job errors",
+                false,
+            ),
+            (
+                "UPID:suprox:000080BD:000C41F2:65DE37EA:qmstart:101:root@pam: 65DE37EE start failed: QEMU exited with code 1",
+                false,
+            ),
+            (
+                "UPID:pve:000079D3:00083FE1:654BDC03:vncproxy:103:root@pam: 654BE017 OK",
+                true,
+            ),
+            (
+                "UPID:pve:0003C76F:00F0CD27:6AB6D538:vzshutdown:333:root@pam: 1 6AB6D54A OK",
+                true,
+            ),
+            (
+                "UPID:pve1:0003B004:0161D0A0:6543AD10:vzdump::root@pam: 6543B2E0 WARNINGS: 2",
+                true,
+            ),
+            (
+                "UPID:pve1:0003B004:0161D0A0:6543AD10:vzdump::root@pam: 6543B2E0 unexpected status",
+                false,
+            ),
+        ] {
+            let k = one(
+                b"pve-task",
+                Box::leak(line.as_bytes().to_vec().into_boxed_slice()),
+            );
+            assert!(
+                matches!(&k, SignalKind::TaskEnd { ok: o, .. } if *o == ok),
+                "{line}: {k:?}"
+            );
+        }
+        assert!(
+            kinds(
+                b"pve-task",
+                b"UPID:pve:000079D3:00083FE1:654BDC03:qmstart:101:root@pam: 0"
+            )
+            .is_empty()
+        );
+    }
+
     #[test]
     fn storage_wordings_of_several_kernels() {
         for (msg, want) in [
@@ -1594,6 +1691,8 @@ mod tests {
             "103.scope: Failed with result 'signal'.",
             "<root@pam> starting task UPID:pve1:00003E8A:0089F2A1:68889C04:qmstart:101:root@pam:",
             "<root@pam> end task UPID:pve:000079D3:00083FE1:654BDC03:qmshutdown:103:root@pam: OK",
+            "UPID:pve:000079D3:00083FE1:654BDC03:qmstart:101:root@pam:",
+            "UPID:pve:000079D3:00083FE1:654BDC03:vncproxy:103:root@pam: 654BE017 OK",
             "Started 101.scope.",
             "vmbr0: port 2(tap101i0) entered disabled state",
             "INFO: issuing guest-agent 'fs-freeze' command",

@@ -30,6 +30,7 @@ const LAYERS: &[&str] = &[
     "evidence",
     "diagnose",
     "output",
+    "collect",
     "cli",
 ];
 

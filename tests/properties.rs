@@ -20,6 +20,10 @@ fn kinds() -> impl Strategy<Value = FormatKind> {
         Just(FormatKind::JournalText),
         Just(FormatKind::Sel),
         Just(FormatKind::KubeVirt),
+        Just(FormatKind::PveTaskIndex),
+        Just(FormatKind::PveTaskLog),
+        Just(FormatKind::Vzdump),
+        Just(FormatKind::Context),
         Just(FormatKind::Fragment),
         Just(FormatKind::Unrecognized),
     ]
@@ -56,6 +60,15 @@ fn line() -> impl Strategy<Value = Vec<u8>> {
                 r#"{{"component":"virt-launcher","level":"info","msg":"{msg}"","timestamp":"2023-07-17T09:12:{s:02}.351046Z"}}"#
             )
             .into_bytes()
+        }),
+        (0u32..0xffff_ffff, 0u32..0xffff_ffff, "[a-z]{1,10}", 0u32..1000).prop_map(
+            |(start, end, task, vmid)| {
+                format!("UPID:pve1:0003B004:0161D0A0:{start:08X}:{task}:{vmid}:root@pam: {end:08X} OK")
+                    .into_bytes()
+            }
+        ),
+        (1u32..13, 1u32..29, 0u32..24, "[a-z ]{0,20}").prop_map(|(mo, d, h, msg)| {
+            format!("2024-{mo:02}-{d:02} {h:02}:04:05 INFO: {msg}").into_bytes()
         }),
         Just(b"-- Boot 7a8b9c0d1e2f40516273849506a7b8c9 --".to_vec()),
         Just(b"    continuation".to_vec()),
@@ -119,6 +132,28 @@ fn records(kind: FormatKind) -> &'static [&'static [u8]] {
         FormatKind::KubeVirt => &[
             b"{\"component\":\"virt-launcher\",\"level\":\"info\",\"msg\":\"Signaled graceful shutdown\",\"timestamp\":\"2024-09-20T13:03:26.595310Z\"}",
             b"\"component\":\"virt-handler\",\"level\":\"error\",\"msg\":\"a \\\"quoted\\\" word\",\"timestamp\":\"2024-09-20T13:03:26Z\"}",
+        ],
+        FormatKind::PveTaskIndex => &[
+            b"UPID:pve1:0003B004:0161D0A0:6543AD10:vzdump::root@pam: 6543B2E0 job errors",
+            b"UPID:suprox:000080BD:000C41F2:65DE37EA:qmstart:101:root@pam: 65DE37EE start failed: QEMU exited with code 1",
+            b"UPID:pve:0003C76F:00F0CD27:6AB6D538:vzshutdown:333:root@pam: 1 6AB6D54A OK",
+            b"UPID:pve:0003C770:00F0CD30:6AB6D540:qmstart:101:root@pam: 0",
+        ],
+        FormatKind::PveTaskLog => &[
+            b"INFO: starting new backup job: vzdump 101 --mode snapshot --storage local --compress zstd --node pve",
+            b"ERROR: Backup of VM 111 failed - VM 111 qmp command 'backup' failed - got timeout",
+            b"INFO: Failed at 2026-04-23 22:02:56",
+            b"2026-09-06T09:54:25-05:00: TASK OK",
+            b"TASK ERROR: job errors",
+        ],
+        FormatKind::Vzdump => &[
+            b"2019-05-17 23:06:14 INFO: Starting Backup of VM 117 (qemu)",
+            b"2019-05-17 23:06:15 INFO: include disk 'scsi0' 'iSCSI-StorageXYZ-VOL601:vm-117-disk-0' 32G",
+            b"Feb 04 22:30:02 INFO: Starting Backup of VM 100 (qemu)",
+        ],
+        FormatKind::Context => &[
+            b"proxmox-ve: 8.2.0 (running kernel: 6.8.12-4-pve)",
+            b"some avg10=0.00 avg60=0.00 avg300=0.00 total=0",
         ],
         FormatKind::Unrecognized => &[b"anything at all"],
     }

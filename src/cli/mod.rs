@@ -42,6 +42,7 @@ pub struct Cli {
 }
 
 mod boots;
+mod collect;
 mod completions;
 mod diagnose;
 mod report;
@@ -67,6 +68,9 @@ enum Command {
     Sources(SourcesArgs),
     /// Show each machine's boots and how each ended (clean, unclean, running), with evidence.
     Boots(BootsArgs),
+    /// On a Proxmox VE host (or inside a guest): run the runbook's commands, read its logs and
+    /// write one bundle (.tgz) with a manifest, for `pvelog report`.
+    Collect(collect::CollectArgs),
     /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff), the command and every subcommand.
@@ -353,6 +357,7 @@ pub fn execute(cli: &Cli) -> Result<u8, Error> {
             out.flush()?;
             return Ok(code);
         }
+        Command::Collect(a) => return collect::run(a),
         Command::Timeline(a) => &a.common,
         Command::Diagnose(a) => &a.common,
         Command::Report(a) => &a.common,
@@ -453,7 +458,7 @@ fn execute_in_pool(cli: &Cli, common: &Common, options: &Options) -> Result<u8, 
             )?;
         }
         // Written before any input is read (`execute`).
-        Command::Completions(_) | Command::Man => {}
+        Command::Completions(_) | Command::Man | Command::Collect(_) => {}
         Command::Boots(args) => {
             let view = BootsView {
                 analysis: &analysis,

@@ -12,6 +12,7 @@
 //! and `--format-override` settles the odd file.
 
 pub mod common;
+pub mod context;
 pub mod dmesg;
 pub mod fragment;
 pub mod journal;
@@ -21,9 +22,12 @@ pub mod journal_json;
 pub mod journal_text;
 pub mod kubevirt;
 pub mod last;
+pub mod pve_task_index;
+pub mod pve_task_log;
 pub mod sel;
 pub mod snapshot;
 pub mod syslog;
+pub mod vzdump;
 pub mod wtmp;
 
 use serde::Serialize;
@@ -60,9 +64,19 @@ pub enum FormatKind {
     KubeVirt,
     /// A BMC's system event log as `ipmitool sel list`/`elist` prints it.
     Sel,
+    /// The Proxmox VE task lists (`/var/log/pve/tasks/index`, `active`): UPIDs with their end
+    /// and status.
+    PveTaskIndex,
+    /// A Proxmox VE task log (`/var/log/pve/tasks/<H>/<UPID>`): a worker's output and status.
+    PveTaskLog,
+    /// A per-VM vzdump log (`/var/log/vzdump/qemu-101.log`, `vzdump-qemu-101-….log`).
+    Vzdump,
     /// Pasted log lines without timestamps (bare kernel lines, `ident[pid]: msg`, `(XEN) …`):
     /// undated events in file order.
     Fragment,
+    /// Files a collection keeps for the reader (named so in its manifest): every line is a
+    /// context line, none is unparsed.
+    Context,
     /// Content pvelog does not recognize (yet); every line is counted as unparsed.
     Unrecognized,
 }
@@ -95,6 +109,9 @@ pub struct LineStats {
     /// Lines that produced a [`Fact`] or belong to one (a table header, a config line) without
     /// being an event.
     pub fact_lines: u64,
+    /// Lines of a context file (named so by the bundle's manifest): kept for the reader, not
+    /// parsed, not unparsed.
+    pub context_lines: u64,
 }
 
 impl LineStats {
@@ -105,6 +122,7 @@ impl LineStats {
             + self.blank_lines
             + self.unparsed_lines
             + self.fact_lines
+            + self.context_lines
             == self.lines
     }
 }
@@ -350,6 +368,19 @@ pub const REGISTRY: &[FormatSpec] = &[
         },
     },
     FormatSpec {
+        kind: FormatKind::PveTaskLog,
+        name: "pve-task-log",
+        detect: Detect::Signature(|path, _, data| pve_task_log::recognizes(path, data)),
+        parse: |data, limits| {
+            drive(
+                FormatKind::PveTaskLog,
+                data,
+                limits,
+                pve_task_log::Parser::default(),
+            )
+        },
+    },
+    FormatSpec {
         kind: FormatKind::Wtmp,
         name: "wtmp",
         detect: Detect::Signature(|path, _, data| wtmp::recognizes(path, data)),
@@ -405,6 +436,25 @@ pub const REGISTRY: &[FormatSpec] = &[
         parse: |data, limits| drive(FormatKind::Sel, data, limits, sel::Parser::default()),
     },
     FormatSpec {
+        kind: FormatKind::PveTaskIndex,
+        name: "pve-task-index",
+        detect: Detect::Fallback(pve_task_index::recognizes),
+        parse: |data, limits| {
+            drive(
+                FormatKind::PveTaskIndex,
+                data,
+                limits,
+                pve_task_index::Parser::default(),
+            )
+        },
+    },
+    FormatSpec {
+        kind: FormatKind::Vzdump,
+        name: "vzdump",
+        detect: Detect::Fallback(vzdump::recognizes),
+        parse: |data, limits| drive(FormatKind::Vzdump, data, limits, vzdump::Parser::default()),
+    },
+    FormatSpec {
         kind: FormatKind::Fragment,
         name: "fragment",
         detect: Detect::Fallback(fragment::recognizes),
@@ -416,6 +466,12 @@ pub const REGISTRY: &[FormatSpec] = &[
                 fragment::Parser::default(),
             )
         },
+    },
+    FormatSpec {
+        kind: FormatKind::Context,
+        name: "context",
+        detect: Detect::Never,
+        parse: |data, limits| drive(FormatKind::Context, data, limits, context::Parser),
     },
     FormatSpec {
         kind: FormatKind::Unrecognized,

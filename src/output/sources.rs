@@ -53,6 +53,9 @@ struct JsonSource<'a> {
     banner_lines: u64,
     blank_lines: u64,
     fact_lines: u64,
+    /// Lines of a context file (kept for the reader: no parser, not unparsed); absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    context_lines: u64,
     facts: usize,
     unparsed: u64,
     unparsed_examples: &'a [UnparsedExample],
@@ -153,6 +156,7 @@ pub fn write_json(analysis: &Analysis<'_>, out: &mut dyn Write) -> io::Result<()
                 banner_lines: s.parsed.stats.banner_lines,
                 blank_lines: s.parsed.stats.blank_lines,
                 fact_lines: s.parsed.stats.fact_lines,
+                context_lines: s.parsed.stats.context_lines,
                 facts: s.parsed.facts.len(),
                 unparsed: s.parsed.stats.unparsed_lines,
                 unparsed_examples: &s.parsed.unparsed_examples,
@@ -259,6 +263,13 @@ pub fn write_text(analysis: &Analysis<'_>, out: &mut dyn Write) -> io::Result<()
                 st.blank_lines,
                 st.unparsed_lines
             )?;
+            if st.context_lines > 0 {
+                writeln!(
+                    out,
+                    "  context  {} lines kept for the reader (no parser reads them)",
+                    st.context_lines
+                )?;
+            }
             if !s.parsed.facts.is_empty() {
                 writeln!(
                     out,
@@ -403,4 +414,9 @@ impl super::Render for SourcesView<'_, '_> {
         }
         Ok(super::Rendered::default())
     }
+}
+
+/// Whether a count is zero (for `skip_serializing_if`).
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
