@@ -467,7 +467,8 @@ fn host_side(sources: &[Source<'_>], signals: &[Vec<Matched>], host: &str, vmid:
     {
         // The kvm pid the kernel's `oom-kill:` line names for this VM, and the vzdump worker
         // (pid) whose backup of this VM is under way: the kill and freeze lines name neither.
-        // A per-VM vzdump log is all about its VM.
+        // A vzdump log (no pids: one worker) follows its own `Starting Backup of VM N`; a
+        // per-VM log the path names is all about its VM.
         let mut killed_pid: Option<u32> = None;
         let mut backing_up: BTreeMap<u32, bool> = BTreeMap::new();
         let vm_log = s.vmid == Some(vmid);
@@ -486,11 +487,11 @@ fn host_side(sources: &[Source<'_>], signals: &[Vec<Matched>], host: &str, vmid:
                     SignalKind::OomConstraint { vmid: v, pid, .. } => {
                         killed_pid = if *v == Some(vmid) { *pid } else { None };
                     }
-                    SignalKind::Backup { phase, vmid: v } => match (*phase, e.pid) {
-                        ("start", Some(pid)) if v.is_some() => {
+                    SignalKind::Backup { phase, vmid: v } => match (*phase, e.pid.unwrap_or(0)) {
+                        ("start", pid) if v.is_some() => {
                             backing_up.insert(pid, *v == Some(vmid));
                         }
-                        ("end", Some(pid)) => {
+                        ("end", pid) => {
                             backing_up.remove(&pid);
                         }
                         _ => {}
@@ -510,7 +511,7 @@ fn host_side(sources: &[Source<'_>], signals: &[Vec<Matched>], host: &str, vmid:
                     }
                     SignalKind::GuestAgentFreeze => {
                         freeze |=
-                            vm_log || e.pid.and_then(|p| backing_up.get(&p).copied()) == Some(true);
+                            vm_log || backing_up.get(&e.pid.unwrap_or(0)).copied() == Some(true);
                     }
                     _ => {}
                 }

@@ -727,7 +727,12 @@ fn manifest(collected: f64) -> Value {
 }
 
 /// A backup freezes the guest, later the OOM killer kills the VM and it is started again.
-fn freeze_then_oom(format: GuestFormat, name: &'static str, offset: f64) -> Scenario {
+fn freeze_then_oom(
+    format: GuestFormat,
+    name: &'static str,
+    offset: f64,
+    vzdump_log: bool,
+) -> Scenario {
     let mut s = Story::new(name);
     let offset = offset + s.rng.uniform(-0.9, 0.9);
     s.guest.offsets.push((0.0, offset));
@@ -754,7 +759,19 @@ fn freeze_then_oom(format: GuestFormat, name: &'static str, offset: f64) -> Scen
     s.ambient(T0, end, &[(T0, last - 0.1), (k + 5.0, end)]);
     // The freeze pins the offset whatever the guest's format.
     let pinned = true;
-    let files = s.files(format, true, manifest(end + 60.0), rsyslog_at, journald_at);
+    let mut files = s.files(format, true, manifest(end + 60.0), rsyslog_at, journald_at);
+    if vzdump_log {
+        // The backup's own log (`/var/log/vzdump/qemu-101.log`), whole seconds in the host's
+        // zone, instead of its lines in the journal.
+        let mut host = s.host.clone();
+        let mut log = String::new();
+        for r in host.sorted().iter().filter(|r| r.ident == "vzdump") {
+            let _ = writeln!(log, "{} {}", utc(r.t).format("%Y-%m-%d %H:%M:%S"), r.msg);
+        }
+        host.recs.retain(|r| r.ident != "vzdump");
+        files.insert("host/pve1/journal.txt".to_string(), host_journal(&host));
+        files.insert(format!("host/pve1/var/log/vzdump/qemu-{VM}.log"), log);
+    }
     let mut boots = boot_truth(
         "web",
         &[(None, Some(last), "unclean"), (Some(k), None, "running")],
@@ -1171,9 +1188,15 @@ fn dst_night(name: &'static str, named: bool) -> Scenario {
 /// Every scenario.
 pub fn all() -> Vec<Scenario> {
     vec![
-        freeze_then_oom(GuestFormat::Rfc3339, "freeze-pair-rfc3339", 73.2),
-        freeze_then_oom(GuestFormat::Export, "freeze-pair-journal", -48.6),
-        freeze_then_oom(GuestFormat::Traditional(0), "freeze-pair-traditional", 12.4),
+        freeze_then_oom(GuestFormat::Rfc3339, "freeze-pair-rfc3339", 73.2, false),
+        freeze_then_oom(GuestFormat::Export, "freeze-pair-journal", -48.6, false),
+        freeze_then_oom(
+            GuestFormat::Traditional(0),
+            "freeze-pair-traditional",
+            12.4,
+            false,
+        ),
+        freeze_then_oom(GuestFormat::Export, "freeze-pair-vzdump-log", 31.7, true),
         operator_shutdown("shutdown-agent", true, GuestFormat::Export, -12.6),
         operator_shutdown("shutdown-acpi", false, GuestFormat::Rfc3339, 5.3),
         start_only("start-and-kill-only"),
