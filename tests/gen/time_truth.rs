@@ -402,7 +402,7 @@ impl Story {
                     Some(811),
                     format!("[pool www] child {worker} said into stderr: \"request handled\""),
                 ));
-                t += self.rng.uniform(0.6, 2.5);
+                t += self.rng.uniform(8.0, 40.0);
             }
         }
     }
