@@ -59,6 +59,8 @@ pub struct Analysis<'b> {
     groups: OnceLock<Groups>,
     /// The paths of the manifests read (one per INPUT at most).
     pub manifests: Vec<String>,
+    /// The incident the first manifest naming one was collected for.
+    pub incident: Option<crate::clock::ManifestIncident>,
     /// Manifests that could not be read.
     pub manifest_problems: Vec<String>,
 }
@@ -150,6 +152,7 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
     for (source, matched) in sources.iter_mut().zip(&signals) {
         record_unclean_evidence(source, matched);
     }
+    let incident = manifests.iter().find_map(|(_, m)| m.incident.clone());
     let clock = clock::resolve(&mut sources, &opts.clock, &manifests);
     let machines = correlate::correlate(&mut sources, &signals, &opts.align);
     let order = timeline::merge(&mut sources, &mut signals);
@@ -166,6 +169,7 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
         boots: OnceLock::new(),
         groups: OnceLock::new(),
         manifests: manifest_paths,
+        incident,
         manifest_problems,
     }
 }

@@ -148,6 +148,32 @@ pub struct Manifest {
     /// INPUT): read as the `context` format rather than guessed at or counted as unparsed.
     #[serde(default)]
     pub context: Vec<String>,
+    /// The incident the bundle was collected for (`pvelog collect --vm … --around …`).
+    #[serde(default)]
+    pub incident: Option<ManifestIncident>,
+}
+
+/// `manifest.json`'s `incident`: the VMs and the moment the collection was for.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ManifestIncident {
+    /// The main VM.
+    #[serde(default)]
+    pub vmid: Option<u32>,
+    /// Every VM named.
+    #[serde(default)]
+    pub vmids: Vec<u32>,
+    /// When it happened, RFC 3339.
+    #[serde(default)]
+    pub time: Option<String>,
+}
+
+impl ManifestIncident {
+    /// The incident's time, when it parses.
+    pub fn time(&self) -> Option<DateTime<Utc>> {
+        DateTime::parse_from_rfc3339(self.time.as_deref()?)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
 }
 
 impl Manifest {

@@ -74,6 +74,11 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
         } else {
             Outcome::Unknown
         };
+        if x.outcome == Outcome::HostReset
+            && let Some(t) = x.time
+        {
+            x.vmids = running_at(f, t);
+        }
         x.cites = strong
             .iter()
             .chain(weak.iter())
@@ -91,6 +96,9 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
         x.outcome = Outcome::HostReset;
         x.time = time;
         x.bound = time.zip(next);
+        if let Some(t) = time {
+            x.vmids = running_at(f, t);
+        }
         x.cites = evidence;
         return Some(x);
     }
@@ -118,6 +126,52 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
     x.time = cited.first().and_then(|s| f.time(s));
     x.cites = cited.iter().map(|s| f.cite(s)).collect();
     Some(x)
+}
+
+/// The VMs running on the host at `t`, which a host-wide crash stopped: started (their scope,
+/// a `qmstart` task) and not stopped before it (the scope ended, `qmstop`/`qmshutdown`), by
+/// the host's records; and the guests whose own boot ended without a shutdown within ten
+/// minutes before it.
+pub fn running_at(f: &Context<'_>, t: DateTime<Utc>) -> Vec<u32> {
+    let mut running: BTreeSet<u32> = BTreeSet::new();
+    for s in f.signals() {
+        if f.role(s) == Role::Guest || s.time.is_none_or(|x| x > t) {
+            continue;
+        }
+        match &s.kind {
+            SignalKind::ScopeStarted { vmid } => {
+                running.insert(*vmid);
+            }
+            SignalKind::TaskStart {
+                task,
+                vmid: Some(vmid),
+                ..
+            } => match task.as_str() {
+                "qmstart" => {
+                    running.insert(*vmid);
+                }
+                "qmstop" | "qmshutdown" => {
+                    running.remove(vmid);
+                }
+                _ => {}
+            },
+            SignalKind::ScopeDeactivated { vmid }
+            | SignalKind::ScopeFailed { vmid, .. }
+            | SignalKind::ScopeOomKilled { vmid } => {
+                running.remove(vmid);
+            }
+            _ => {}
+        }
+    }
+    for b in &f.guest_unclean_boots {
+        if let (Some(v), Some(end)) = (b.vmid, b.end)
+            && end <= t + chrono::Duration::minutes(1)
+            && t - end <= chrono::Duration::minutes(10)
+        {
+            running.insert(v);
+        }
+    }
+    running.into_iter().collect()
 }
 
 /// A host reset: its last record, the next boot's start, and the records that show it.
@@ -156,6 +210,17 @@ mod tests {
         assert!((x.confidence - 0.9).abs() < 1e-9);
         assert_eq!(x.cites.len(), 2);
         assert!(!x.indirect_only);
+    }
+
+    #[test]
+    fn a_host_crash_stops_the_vms_running_then() {
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::ScopeStarted { vmid: 101 })
+            .host(1, SignalKind::ScopeStarted { vmid: 102 })
+            .host(2, SignalKind::ScopeDeactivated { vmid: 102 })
+            .host(9, SignalKind::ScopeStarted { vmid: 103 });
+        let index = kit.index();
+        assert_eq!(running_at(&kit.context(&index), at(5)), vec![101]);
     }
 
     #[test]

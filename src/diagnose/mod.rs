@@ -239,6 +239,18 @@ pub struct RunnerUp {
     pub confidence: f64,
 }
 
+/// The signals that mark a VM's stop itself (the moment an incident time names).
+const STOP_SIGNALS: &[&str] = &[
+    "oom_killed",
+    "scope_oom_killed",
+    "scope_failed",
+    "io_error_pause",
+    "vm_not_running",
+    "qemu_crashed",
+    "qemu_terminated",
+    "task_start",
+];
+
 /// Diagnoses the analysed bundle: the rules run over the analysis's signal index, then every
 /// cited record is quoted as it stands in its source.
 pub fn diagnose(analysis: &Analysis<'_>, only_vm: Option<u32>) -> Diagnosis {
@@ -254,6 +266,23 @@ pub fn diagnose(analysis: &Analysis<'_>, only_vm: Option<u32>) -> Diagnosis {
             .and_then(|e| e.time),
         _ => None,
     };
+    // Several stops of one kind (kill, restart, kill again): the one nearest the moment the
+    // bundle was collected for, when its manifest names one.
+    if let Some(hint) = analysis.incident.as_ref().and_then(|i| i.time()) {
+        for finding in &mut diagnosis.findings {
+            let nearest = finding
+                .cites
+                .iter()
+                .filter(|c| STOP_SIGNALS.contains(&c.signal))
+                .filter_map(|c| event_time(c.cite))
+                .min_by_key(|t| (*t - hint).num_milliseconds().abs());
+            if let Some(t) = nearest
+                && finding.bound.is_none()
+            {
+                finding.time = Some(t);
+            }
+        }
+    }
     for finding in &mut diagnosis.findings {
         let Some(t) = finding.time else { continue };
         let precise = finding
@@ -268,6 +297,13 @@ pub fn diagnose(analysis: &Analysis<'_>, only_vm: Option<u32>) -> Diagnosis {
             }
             finding.time = Some(p);
         }
+    }
+    // The VM the bundle was collected for, when nothing else names one.
+    if diagnosis.verdict.affected_vms.is_empty()
+        && diagnosis.verdict.family != Family::Inconclusive
+        && let Some(vmid) = analysis.incident.as_ref().and_then(|i| i.vmid)
+    {
+        diagnosis.verdict.affected_vms.push(vmid);
     }
     if let Some(top) = diagnosis
         .findings

@@ -376,7 +376,7 @@ impl Story {
     }
 
     /// Ordinary traffic on both machines in `[from, to)`: pvestatd every 10 s on the host, an
-    /// application every few seconds in the guest (while it runs).
+    /// application every 8–40 s in the guest (while it runs).
     fn ambient(&mut self, from: f64, to: f64, guest_up: &[(f64, f64)]) {
         let mut t = from + self.rng.uniform(0.0, 10.0);
         while t < to {
@@ -945,6 +945,10 @@ fn power_loss(name: &'static str) -> Scenario {
     s.guest.offsets.push((0.0, 0.0));
     s.host.boots.push(T0 - 86_400.0 * 10.0);
     let lost = T0 + 1800.0 + s.rng.uniform(0.0, 60.0);
+    // VM 101 runs when the power goes.
+    let delay = s.rng.uniform(0.5, 10.0);
+    s.start(T0 + 60.0, delay);
+    s.guest.recs.clear();
     s.ambient(T0, lost, &[]);
     // Noise right up to the loss, as a busy host has.
     let mut t = T0 + 1700.0;
@@ -997,12 +1001,12 @@ fn power_loss(name: &'static str) -> Scenario {
         name,
         files,
         truth: json!({
-            "story": "the host loses power: its journal stops among ordinary records and its next boot starts minutes later with no shutdown in between",
+            "story": "the host loses power while VM 101 runs: its journal stops among ordinary records and its next boot starts minutes later with no shutdown in between",
             "family": "hardware",
             "incident_time": null,
             "incident_truth": rfc3339(lost),
             "incident_bound": [rfc3339(last), rfc3339(next)],
-            "affected_vms": [],
+            "affected_vms": [VM],
             "guest": null,
             "boots": [
                 {"machine": "pve1", "start": null, "end": rfc3339(last), "end_kind": "unclean"},
