@@ -252,6 +252,23 @@ pub fn resolve(
     let bundle_newest = robust_newest(newest.values().flatten().copied().collect());
     let mut summary = ClockSummary::default();
 
+    // The zone each machine says it is configured with (`timedatectl` among its snapshots).
+    let mut configured: HashMap<String, (Zone, String)> = HashMap::new();
+    for source in sources.iter() {
+        for fact in &source.parsed.facts {
+            if let crate::facts::FactKind::TimeZone(z) = &fact.kind
+                && let Some(zone) = Zone::parse(&z.name)
+            {
+                configured.entry(source.machine.clone()).or_insert_with(|| {
+                    (
+                        zone,
+                        format!("timedatectl in {}:{}", source.path, fact.line),
+                    )
+                });
+            }
+        }
+    }
+
     // Pass 1: absolute times, and sources whose zone is given.
     let mut pending = Vec::new();
     let mut references: Vec<Option<Reference>> = Vec::with_capacity(sources.len());
@@ -282,15 +299,18 @@ pub fn resolve(
                 "manifest.json timezone '{text}' is not a zone name or offset: ignored"
             ));
         }
+        // A flag first, then the machine's own configuration, then the manifest (which names
+        // the collecting host's zone).
         let given = opts
             .tz_machine
             .get(&source.machine)
-            .map(|z| (z.clone(), "--tz for this machine"))
-            .or_else(|| opts.tz_default.clone().map(|z| (z, "--tz")))
+            .map(|z| (z.clone(), "--tz for this machine".to_string()))
+            .or_else(|| opts.tz_default.clone().map(|z| (z, "--tz".to_string())))
+            .or_else(|| configured.get(&source.machine).cloned())
             .or_else(|| {
                 manifest_zone
                     .and_then(|(_, z)| z)
-                    .map(|z| (z, "manifest.json"))
+                    .map(|z| (z, "manifest.json".to_string()))
             });
         match given {
             Some((zone, origin)) => {

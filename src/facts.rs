@@ -56,9 +56,20 @@ pub enum FactKind {
     ListBoot(ListBoot),
     /// One VM of another stack's listing (`virsh list`, `kubectl get vmi`, `limactl ls`).
     VmListed(VmListed),
+    /// The zone the machine is configured with (`timedatectl`).
+    TimeZone(TimeZone),
     /// When the snapshot was taken, as a prompt or a `date` output shows it.
     #[serde(serialize_with = "ser_time_newtype")]
     SnapshotTakenAt(RecordedTime),
+}
+
+/// A machine's configured zone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TimeZone {
+    /// The IANA name (`Europe/Berlin`).
+    pub name: String,
+    /// Whether the hardware clock keeps local time (`RTC in local TZ: yes`).
+    pub rtc_local: Option<bool>,
 }
 
 /// What kind of `last` record a session is.

@@ -120,3 +120,40 @@ fn the_modification_time_note_appears_only_when_a_year_came_from_one() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("modification times"), "{stderr}");
 }
+
+#[test]
+fn a_machines_timedatectl_names_the_zone_of_its_local_time_logs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let guest = tmp.path().join("guest/101-web");
+    // The guest's rsyslog writes Berlin time without an offset; its timedatectl says so. The
+    // manifest names the collecting host's zone, UTC, which must not apply to the guest.
+    write(
+        tmp.path(),
+        "manifest.json",
+        r#"{"collected_at": "2024-10-28T10:00:00Z", "timezone": "UTC"}"#,
+    );
+    write(
+        &guest,
+        "var/log/syslog",
+        "Oct 26 23:30:00 web CRON[812]: (root) CMD (run-parts /etc/cron.hourly)\n\
+         Oct 27 02:30:00 web CRON[813]: (root) CMD (run-parts /etc/cron.hourly)\n",
+    );
+    write(
+        &guest,
+        "timedatectl.txt",
+        "               Local time: Mon 2024-10-28 11:00:00 CET\n           Universal time: Mon 2024-10-28 10:00:00 UTC\n                 RTC time: Mon 2024-10-28 10:00:00\n                Time zone: Europe/Berlin (CET, +0100)\nSystem clock synchronized: yes\n              NTP service: active\n          RTC in local TZ: no\n",
+    );
+    let all = events(tmp.path());
+    let times: Vec<&str> = all
+        .iter()
+        .filter(|e| e["source"] == "guest/101-web/var/log/syslog")
+        .map(|e| e["time"].as_str().unwrap())
+        .collect();
+    // 23:30 CEST (+02:00) the evening before; 02:30 after the change back is ambiguous in
+    // Berlin and either reading is an hour apart, never the UTC one.
+    assert_eq!(times[0], "2024-10-26T21:30:00.000000Z");
+    assert!(
+        times[1] == "2024-10-27T00:30:00.000000Z" || times[1] == "2024-10-27T01:30:00.000000Z",
+        "{times:?}"
+    );
+}

@@ -46,6 +46,7 @@ mod meminfo;
 mod qm_config;
 mod qm_list;
 mod sensors;
+mod timedatectl;
 mod uptime;
 mod vm_table;
 mod zpool;
@@ -73,10 +74,11 @@ enum Kind {
     Date = 9,
     Last = 10,
     VmTable = 11,
+    Timedatectl = 12,
 }
 
 /// The variant names `pvelog sources` shows.
-const KIND_NAMES: [&str; 12] = [
+const KIND_NAMES: [&str; 13] = [
     "snapshot-qm-list",
     "snapshot-qm-config",
     "snapshot-meminfo",
@@ -89,6 +91,7 @@ const KIND_NAMES: [&str; 12] = [
     "snapshot-date",
     "snapshot-last",
     "snapshot-vm-list",
+    "snapshot-timedatectl",
 ];
 
 /// Where facts go, with the position of the line being read.
@@ -165,6 +168,7 @@ enum Section {
     Uptime(uptime::State),
     ListBoots(list_boots::State),
     VmTable(vm_table::State),
+    Timedatectl(timedatectl::State),
     Date,
     /// `last` output among the snapshots: the indexes of its first and last lines, read by the
     /// `last` parser when the section ends.
@@ -185,6 +189,7 @@ impl Section {
             Section::Uptime(_) => Kind::Uptime,
             Section::ListBoots(_) => Kind::ListBoots,
             Section::VmTable(_) => Kind::VmTable,
+            Section::Timedatectl(_) => Kind::Timedatectl,
             Section::Date => Kind::Date,
             Section::Last(_) => Kind::Last,
         })
@@ -204,6 +209,7 @@ impl Section {
             Section::Uptime(s) => s.line(text, sink),
             Section::ListBoots(s) => s.line(text, sink),
             Section::VmTable(s) => s.line(text, sink),
+            Section::Timedatectl(s) => s.line(text, sink),
             Section::Date => match date_output(text) {
                 Some(t) => {
                     sink.push(FactKind::SnapshotTakenAt(t));
@@ -221,6 +227,7 @@ impl Section {
             Section::MemInfo(s) => s.finish(sink),
             Section::Free(s) => s.finish(sink),
             Section::Zpool(s) => s.finish(sink),
+            Section::Timedatectl(s) => s.finish(sink),
             _ => {}
         }
     }
@@ -260,6 +267,7 @@ impl Section {
             b"uptime" => Section::Uptime(uptime::State::new(flags(&[b"-s", b"--since"]))),
             b"journalctl" if has(b"--list-boots") => Section::ListBoots(Default::default()),
             b"date" => Section::Date,
+            b"timedatectl" => Section::Timedatectl(Default::default()),
             b"virsh" if has(b"list") => Section::VmTable(vm_table::State::new()),
             b"kubectl" if has(b"get") => Section::VmTable(vm_table::State::new()),
             b"limactl" if matches!(words.get(1), Some(&b"ls" | &b"list")) => {
@@ -284,6 +292,8 @@ impl Section {
             Section::Zpool(Default::default())
         } else if sensors::starts(text, next) {
             Section::Sensors(Default::default())
+        } else if timedatectl::starts(text) {
+            Section::Timedatectl(Default::default())
         } else if uptime::starts(text) {
             Section::Uptime(uptime::State::new(false))
         } else if list_boots::starts(text) {
@@ -682,6 +692,7 @@ mod tests {
                 FactKind::Uptime(_) => "uptime",
                 FactKind::ListBoot(_) => "list_boot",
                 FactKind::VmListed(_) => "vm_listed",
+                FactKind::TimeZone(_) => "time_zone",
                 FactKind::SnapshotTakenAt(_) => "taken_at",
             })
             .collect()

@@ -1,0 +1,143 @@
+//! `timedatectl` (systemd): the zone a machine is configured with, so its logs written in local
+//! time without an offset (rsyslog's traditional format, `journalctl -o short`, `last`) are read
+//! in it rather than guessed.
+//!
+//! ```text
+//!                Local time: Sun 2024-10-27 02:30:15 CET
+//!            Universal time: Sun 2024-10-27 01:30:15 UTC
+//!                  RTC time: Sun 2024-10-27 01:30:15
+//!                 Time zone: Europe/Berlin (CET, +0100)
+//! System clock synchronized: yes
+//!               NTP service: active
+//!           RTC in local TZ: no
+//! ```
+//!
+//! systemd ≤ 235 printed `Network time on:` and `NTP synchronized:` instead of the two lines
+//! after the zone; older ones `Timezone:`. Every line is `key: value`, right-aligned keys.
+
+use super::Sink;
+use crate::facts::{FactKind, TimeZone};
+
+/// The keys `timedatectl` prints, across systemd versions.
+const KEYS: &[&[u8]] = &[
+    b"Local time",
+    b"Universal time",
+    b"RTC time",
+    b"Time zone",
+    b"Timezone",
+    b"System clock synchronized",
+    b"NTP service",
+    b"RTC in local TZ",
+    b"Network time on",
+    b"NTP synchronized",
+    b"NTP enabled",
+    b"DST active",
+    b"Last DST change",
+    b"Next DST change",
+];
+
+/// A `key: value` line of `timedatectl`.
+fn pair(text: &[u8]) -> Option<(&[u8], &[u8])> {
+    let t = text.trim_ascii();
+    let colon = t.iter().position(|&b| b == b':')?;
+    let (key, value) = (&t[..colon], t[colon + 1..].trim_ascii());
+    KEYS.contains(&key).then_some((key, value))
+}
+
+/// Whether a line starts a `timedatectl` output (its first line, `Local time: …`).
+pub(super) fn starts(text: &[u8]) -> bool {
+    pair(text).is_some_and(|(key, _)| key == b"Local time")
+}
+
+/// Reads a `timedatectl` section.
+#[derive(Debug, Default)]
+pub(super) struct State {
+    zone: Option<(String, u32, u64)>,
+    rtc_local: Option<bool>,
+}
+
+impl State {
+    pub(super) fn line(&mut self, text: &[u8], sink: &mut Sink<'_>) -> bool {
+        let Some((key, value)) = pair(text) else {
+            return false;
+        };
+        match key {
+            b"Time zone" | b"Timezone" => {
+                // `Europe/Berlin (CET, +0100)`: the name is the first word.
+                let name = value
+                    .split(|b| b.is_ascii_whitespace())
+                    .next()
+                    .unwrap_or_default();
+                if !name.is_empty() && name.iter().all(|b| b.is_ascii_graphic()) {
+                    self.zone = Some((
+                        String::from_utf8_lossy(name).into_owned(),
+                        sink.line,
+                        sink.offset,
+                    ));
+                }
+            }
+            b"RTC in local TZ" => self.rtc_local = Some(value.starts_with(b"yes")),
+            _ => {}
+        }
+        true
+    }
+
+    pub(super) fn finish(self, sink: &mut Sink<'_>) {
+        if let Some((name, line, offset)) = self.zone {
+            sink.push_at(
+                line,
+                offset,
+                FactKind::TimeZone(TimeZone {
+                    name,
+                    rtc_local: self.rtc_local,
+                }),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::snapshot::run_lines;
+
+    fn zone(text: &str) -> Vec<(String, Option<bool>)> {
+        let (facts, rejected) = run_lines(
+            text.as_bytes(),
+            true,
+            State::default(),
+            State::line,
+            State::finish,
+        );
+        assert_eq!(rejected, 0, "{text}");
+        facts
+            .into_iter()
+            .filter_map(|f| match f.kind {
+                FactKind::TimeZone(z) => Some((z.name, z.rtc_local)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_zone_across_systemd_versions() {
+        // systemd 252 (Debian 12, Proxmox VE 8).
+        assert_eq!(
+            zone(
+                "               Local time: Sun 2024-10-27 02:30:15 CET\n           Universal time: Sun 2024-10-27 01:30:15 UTC\n                 RTC time: Sun 2024-10-27 01:30:15\n                Time zone: Europe/Berlin (CET, +0100)\nSystem clock synchronized: yes\n              NTP service: active\n          RTC in local TZ: no\n"
+            ),
+            vec![("Europe/Berlin".to_string(), Some(false))]
+        );
+        // systemd 229 (Ubuntu 16.04 guests).
+        assert_eq!(
+            zone(
+                "      Local time: Tue 2019-03-12 09:45:47 UTC\n  Universal time: Tue 2019-03-12 09:45:47 UTC\n        RTC time: Tue 2019-03-12 09:45:48\n       Time zone: Etc/UTC (UTC, +0000)\n Network time on: yes\nNTP synchronized: yes\n RTC in local TZ: yes\n"
+            ),
+            vec![("Etc/UTC".to_string(), Some(true))]
+        );
+        assert!(starts(
+            b"               Local time: Sun 2024-10-27 02:30:15 CET"
+        ));
+        assert!(!starts(b"Local: nothing"));
+    }
+}
