@@ -745,6 +745,7 @@ fn derive_offset(sources: &[Source<'_>], dated: &DatedRecords<'_>, i: usize) -> 
         }
     }
     let mut seen: HashMap<(Vec<u8>, Vec<u8>), usize> = HashMap::new();
+    let mut others_of: HashMap<usize, Vec<(usize, DateTime<Utc>)>> = HashMap::new();
     let mut anchors: Vec<(usize, i64)> = Vec::new();
     for (index, event) in target.parsed.events.iter().enumerate().take(DERIVE_SAMPLE) {
         let Some(twins) = machine
@@ -763,15 +764,18 @@ fn derive_offset(sources: &[Source<'_>], dated: &DatedRecords<'_>, i: usize) -> 
         // A repeated record pairs with the same copy of a source holding as many; a rare one
         // with its first few copies elsewhere; a frequent one without such a source says
         // nothing.
-        let others: Vec<(usize, DateTime<Utc>)> =
-            twins.iter().copied().filter(|(s, _)| *s != i).collect();
+        // The copies outside this source, gathered once per record key (a message repeated
+        // every minute is looked up once per copy).
+        let others = others_of
+            .entry(twins.as_ptr() as usize)
+            .or_insert_with(|| twins.iter().copied().filter(|(s, _)| *s != i).collect());
         let sequence = others
             .chunk_by(|a, b| a.0 == b.0)
             .find(|run| run.len() == total && total <= DERIVE_SEQUENCE)
             .and_then(|run| run.get(nth).copied());
         let candidates: Vec<(usize, DateTime<Utc>)> = match sequence {
             Some(twin) if total > 1 => vec![twin],
-            _ if total <= DERIVE_TWINS => others.into_iter().take(DERIVE_TWINS).collect(),
+            _ if total <= DERIVE_TWINS => others.iter().copied().take(DERIVE_TWINS).collect(),
             _ => Vec::new(),
         };
         // The offset that explains this record best, over its dated twins in the other

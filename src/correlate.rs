@@ -222,7 +222,7 @@ pub fn correlate(
         // only what remains is a clock offset.
         if manual.is_none()
             && !opts.disabled
-            && let Some(zone_s) = zone_in_offset(sources, name, estimates.get(&0))
+            && let Some(zone_s) = zone_in_offset(sources, name, &estimates)
         {
             read_in_zone(sources, name, zone_s);
             for e in estimates.values_mut() {
@@ -479,7 +479,13 @@ fn host_side(sources: &[Source<'_>], signals: &[Vec<Matched>], host: &str, vmid:
             else {
                 continue;
             };
-            let Some(t) = e.time else { continue };
+            // A task log's lines carry no time: placed at the task's start, they date nothing.
+            let Some(t) = e
+                .time
+                .filter(|_| !e.quality.contains(TimeFix::TaskAnchored))
+            else {
+                continue;
+            };
             let (mut start, mut task_start, mut request, mut kill, mut freeze) =
                 (false, false, false, false, false);
             for m in group {
@@ -666,6 +672,8 @@ fn guest_side(
         let mut previous: Option<Moment> = None;
         // The boot being read, and the best estimate of its start so far.
         let mut boot: Option<Moment> = None;
+        // Whether the boot being read is dated by a stamp only (narrowed by uptimes below).
+        let mut narrowable = false;
         let mut boot_id: Option<Vec<u8>> = None;
         for (k, e) in s.parsed.events.iter().enumerate() {
             let Some(t) = e.time else { continue };
@@ -699,6 +707,7 @@ fn guest_side(
                 // Otherwise the stamp of `Linux version`, which journald or rsyslog wrote when
                 // it read the ring buffer, up to ~15 s after the kernel started; narrowed below
                 // by the kernel lines that carry their uptime.
+                narrowable = from_journal.is_none() && from_monotonic.is_none();
                 let (lo, hi) = from_journal
                     .or(from_monotonic)
                     .unwrap_or((t - Duration::seconds(15), t + stamp_width(t)));
@@ -717,16 +726,17 @@ fn guest_side(
             }
             // A kernel line with its uptime, logged while the boot is young: its stamp minus the
             // uptime is at most a second before the boot, and later than it by how long the line
-            // waited to be read; the smallest such value is the tightest.
+            // waited to be read; the smallest such value over the boot's young kernel lines is
+            // the tightest, and the boot lies within the few seconds before it.
             if let (Some(b), Some(up), Some(b"kernel")) = (boot.as_mut(), e.uptime_us, e.ident)
-                && b.hi - b.lo > Duration::seconds(3)
+                && narrowable
                 && up <= 600_000_000
             {
                 let at = t - Duration::microseconds(i64::try_from(up).unwrap_or(0));
                 let hi = at + stamp_width(t);
                 if hi < b.hi {
                     b.hi = hi;
-                    b.lo = b.lo.max(hi - Duration::seconds(3));
+                    b.lo = hi - Duration::seconds(3);
                 }
             }
             let kinds = || kinds_of(matched, k);
@@ -987,13 +997,32 @@ fn utc_offset(secs: f64) -> String {
 /// The zone a guest's offset is, when it is one: every dated record of the guest was written
 /// without a zone (read in UTC or a zone given for the bundle, which is the host's), and the offset is a non-zero whole number of
 /// quarter hours within its error (and a second).
-fn zone_in_offset(sources: &[Source<'_>], guest: &str, estimate: Option<&Estimate>) -> Option<f64> {
-    let e = estimate?;
-    let (o, err) = (e.offset?, e.error?);
-    let quarters = (o / 900.0).round();
-    if quarters == 0.0 || quarters.abs() > 14.0 * 4.0 || (o - quarters * 900.0).abs() > err + 1.0 {
-        return None;
+fn zone_in_offset(
+    sources: &[Source<'_>],
+    guest: &str,
+    estimates: &BTreeMap<usize, Estimate>,
+) -> Option<f64> {
+    // A zone belongs to the machine: every segment with an offset must show the same one (a
+    // clock an hour off until chrony stepped it is an offset of its first segment, not a zone).
+    let mut zone = None;
+    for e in estimates.values() {
+        let (Some(o), Some(err)) = (e.offset, e.error) else {
+            if e.bounds.is_some() {
+                return None;
+            }
+            continue;
+        };
+        let quarters = (o / 900.0).round();
+        if quarters == 0.0
+            || quarters.abs() > 14.0 * 4.0
+            || (o - quarters * 900.0).abs() > err + 1.0
+            || zone.is_some_and(|z| z != quarters)
+        {
+            return None;
+        }
+        zone = Some(quarters);
     }
+    let quarters = zone?;
     let mut dated = sources
         .iter()
         .filter(|s| s.machine == guest)

@@ -528,3 +528,49 @@ esac"#,
         assert_eq!(s["unparsed"], 0, "{s}");
     }
 }
+
+#[test]
+fn symlinks_out_of_the_root_are_not_followed_and_the_output_is_never_clobbered() {
+    let sb = Sandbox::new();
+    sb.write("etc/hostname", b"img\n");
+    // A secret outside the image, and links in the image pointing at it.
+    let secret = sb.data("secret", b"root:$6$notforthebundle:19000:0:99999:7:::\n");
+    std::fs::create_dir_all(sb.root.path().join("var/log")).expect("mkdir");
+    std::os::unix::fs::symlink(&secret, sb.root.path().join("var/log/syslog")).expect("symlink");
+    std::os::unix::fs::symlink(&secret, sb.root.path().join("etc/timezone")).expect("symlink");
+    let output = sb.out.path().join("bundle.tgz");
+    let run = sb.collect(&["-o", output.to_str().expect("UTF-8"), "--since", "1d"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let bytes = std::fs::read(&output).expect("bundle");
+    let members = members(&bytes);
+    assert!(
+        members
+            .iter()
+            .all(|(_, data)| !data.windows(15).any(|w| w == b"notforthebundle")),
+        "a file outside the root reached the bundle"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&output)
+        .expect("meta")
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o077,
+        0,
+        "the bundle is readable by others: {mode:o}"
+    );
+    // A second run does not replace the bundle unless asked to.
+    let again = sb.collect(&["-o", output.to_str().expect("UTF-8"), "--since", "1d"]);
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    assert_eq!(std::fs::read(&output).expect("bundle"), bytes);
+}

@@ -3,6 +3,7 @@
 //! the output and prints the summary.
 
 use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
@@ -28,6 +29,9 @@ pub(super) struct CollectArgs {
     /// The bundle to write (`-` for stdout); default `pvelog-<hostname>-<UTC time>.tgz`.
     #[arg(short, long, value_name = "FILE.tgz|-")]
     output: Option<String>,
+    /// Replace the output file when it exists (it is never followed through a symlink).
+    #[arg(long)]
+    force: bool,
     /// Start of the window: a duration before now (`2h`, `1d`) or a TIME. Default: 1d.
     #[arg(long, value_name = "DUR|TIME", conflicts_with = "around")]
     since: Option<String>,
@@ -146,8 +150,31 @@ pub(super) fn run(args: &CollectArgs) -> Result<u8, Error> {
                 },
                 PathBuf::from,
             );
-            let file = std::fs::File::create(&path).map_err(|e| {
-                Error::Usage(format!("cannot create output file {}: {e}", path.display()))
+            // The bundle holds the machine's logs: readable by its owner only, and never
+            // written through a symlink someone placed at a predictable name.
+            let mut open = std::fs::OpenOptions::new();
+            open.write(true).mode(0o600);
+            if args.force {
+                if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+                    return Err(Error::Usage(format!(
+                        "{} is a symlink: not written through",
+                        path.display()
+                    )));
+                }
+                open.create(true).truncate(true);
+            } else {
+                open.create_new(true);
+            }
+            let file = open.open(&path).map_err(|e| {
+                Error::Usage(format!(
+                    "cannot create output file {}: {e}{}",
+                    path.display(),
+                    if e.kind() == io::ErrorKind::AlreadyExists {
+                        " (pass --force to replace it)"
+                    } else {
+                        ""
+                    }
+                ))
             })?;
             let (out, summary) = collect::collect(&opts, io::BufWriter::new(file))?;
             out.into_inner()

@@ -355,9 +355,26 @@ fn safe_name(text: &str) -> String {
     }
 }
 
+/// Whether `path` (below `root`) leads out of it through a symlink: an image mounted for
+/// `--root` whose `etc/timezone` points at `/etc/shadow`, or whose `var/log` points at the live
+/// machine's, must not bring the live machine's files into the bundle.
+pub(crate) fn escapes(root: &Path, path: &Path) -> bool {
+    if root == Path::new("/") {
+        return false;
+    }
+    match (path.canonicalize(), root.canonicalize()) {
+        (Ok(p), Ok(r)) => !p.starts_with(r),
+        _ => false,
+    }
+}
+
 /// Reads a small text file below the root: its first line, trimmed.
 fn first_line(root: &Path, rel: &str) -> Option<String> {
-    let text = std::fs::read_to_string(root.join(rel)).ok()?;
+    let path = root.join(rel);
+    if escapes(root, &path) || !path.is_file() {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
     let line = text.lines().next()?.trim().to_string();
     (!line.is_empty()).then_some(line)
 }
@@ -376,17 +393,18 @@ pub fn default_output_name(hostname: &str, now: DateTime<Utc>) -> String {
     format!("pvelog-{hostname}-{}.tgz", now.format("%Y%m%dT%H%M%SZ"))
 }
 
-/// The machine's zone and where it was read: `/etc/timezone`, the `/etc/localtime` link, or
+/// The machine's zone and where it was read: the `/etc/localtime` link (what the system uses),
+/// `/etc/timezone` (Debian's copy, which `timedatectl set-timezone` does not update), or
 /// `timedatectl`'s `Time zone:` line.
 fn timezone(root: &Path, timedatectl: Option<&[u8]>) -> Option<(String, String)> {
-    if let Some(z) = first_line(root, "etc/timezone") {
-        return Some((z, "/etc/timezone".to_string()));
-    }
     if let Ok(target) = std::fs::read_link(root.join("etc/localtime")) {
         let t = target.to_string_lossy();
         if let Some((_, zone)) = t.split_once("zoneinfo/") {
             return Some((zone.to_string(), "/etc/localtime".to_string()));
         }
+    }
+    if let Some(z) = first_line(root, "etc/timezone") {
+        return Some((z, "/etc/timezone".to_string()));
     }
     let text = String::from_utf8_lossy(timedatectl?);
     text.lines().find_map(|l| {
@@ -471,6 +489,9 @@ fn is_rotation(name: &str, base: &str) -> bool {
 
 /// The files of a directory below the root whose names `keep` accepts, sorted by name.
 fn list(root: &Path, dir: &str, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    if escapes(root, &root.join(dir)) {
+        return Vec::new();
+    }
     let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
         return Vec::new();
     };
@@ -650,7 +671,14 @@ impl<W: Write> Writer<'_, W> {
             return Ok(());
         }
         let abs = self.opts.root.join(&f.rel);
-        match read_file(&abs, self.opts.command_cap) {
+        let read = if escapes(&self.opts.root, &abs) {
+            Err(std::io::Error::other(
+                "a symlink leads out of the root: not read",
+            ))
+        } else {
+            read_file(&abs, self.opts.command_cap)
+        };
+        match read {
             Ok((mut data, mut cut)) => {
                 if cut > 0 {
                     // Keep whole records after a cut made at a byte count; a compressed file
@@ -704,6 +732,9 @@ impl<W: Write> Writer<'_, W> {
         for dir in dirs {
             let mut stack = vec![(dir.to_string(), 0usize)];
             while let Some((rel, depth)) = stack.pop() {
+                if escapes(&self.opts.root, &self.opts.root.join(&rel)) {
+                    continue;
+                }
                 let Ok(entries) = std::fs::read_dir(self.opts.root.join(&rel)) else {
                     continue;
                 };
@@ -770,7 +801,7 @@ impl<W: Write> Writer<'_, W> {
         for name in ["index.1", "index", "active"] {
             let rel = format!("var/log/pve/tasks/{name}");
             let abs = self.opts.root.join(&rel);
-            if !abs.is_file() {
+            if !abs.is_file() || escapes(&self.opts.root, &abs) {
                 continue;
             }
             let from = format!("/{rel}");
@@ -977,7 +1008,11 @@ impl<W: Write> Writer<'_, W> {
 
 /// The value after `key` on the first line that starts with it.
 fn first_line_matching(root: &Path, rel: &str, key: &str) -> Option<String> {
-    let text = std::fs::read_to_string(root.join(rel)).ok()?;
+    let path = root.join(rel);
+    if escapes(root, &path) || !path.is_file() {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
     text.lines()
         .find_map(|l| l.strip_prefix(key))
         .map(|v| v.trim().to_string())

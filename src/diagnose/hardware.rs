@@ -77,7 +77,7 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
         if x.outcome == Outcome::HostReset
             && let Some(t) = x.time
         {
-            x.vmids = running_at(f, t);
+            x.vmids = running_at(f, t, strong.first().map(|s| s.machine));
         }
         x.cites = strong
             .iter()
@@ -97,7 +97,15 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
         x.time = time;
         x.bound = time.zip(next);
         if let Some(t) = time {
-            x.vmids = running_at(f, t);
+            // The machine whose boot ended: the one whose records show it.
+            let machine = evidence.iter().find_map(|c| match c.cite {
+                crate::event::Cite::Event { source, .. } => f
+                    .signals()
+                    .find(|s| s.source as usize == source)
+                    .map(|s| s.machine),
+                _ => None,
+            });
+            x.vmids = running_at(f, t, machine);
         }
         x.cites = evidence;
         return Some(x);
@@ -128,17 +136,22 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
     Some(x)
 }
 
-/// The VMs running on the host at `t`, which a host-wide crash stopped: started (their scope,
-/// a `qmstart` task) and not stopped before it (the scope ended, `qmstop`/`qmshutdown`), by
-/// the host's records; and the guests whose own boot ended without a shutdown within ten
-/// minutes before it.
-pub fn running_at(f: &Context<'_>, t: DateTime<Utc>) -> Vec<u32> {
+/// The VMs running on host `machine` (any host when unknown) at `t`, which a host-wide crash
+/// stopped: started (their scope, a `qmstart` task) since the host's last boot and not stopped
+/// before it (the scope ended, `qmstop`/`qmshutdown`), by the host's records; and the guests
+/// whose own boot ended without a shutdown within ten minutes before it.
+pub fn running_at(f: &Context<'_>, t: DateTime<Utc>, machine: Option<u32>) -> Vec<u32> {
     let mut running: BTreeSet<u32> = BTreeSet::new();
     for s in f.signals() {
-        if f.role(s) == Role::Guest || s.time.is_none_or(|x| x > t) {
+        if f.role(s) == Role::Guest
+            || s.time.is_none_or(|x| x > t)
+            || machine.is_some_and(|m| m != s.machine)
+        {
             continue;
         }
         match &s.kind {
+            // The host booted again: whatever ran before stopped then.
+            SignalKind::KernelBoot => running.clear(),
             SignalKind::ScopeStarted { vmid } => {
                 running.insert(*vmid);
             }
@@ -220,7 +233,7 @@ mod tests {
             .host(2, SignalKind::ScopeDeactivated { vmid: 102 })
             .host(9, SignalKind::ScopeStarted { vmid: 103 });
         let index = kit.index();
-        assert_eq!(running_at(&kit.context(&index), at(5)), vec![101]);
+        assert_eq!(running_at(&kit.context(&index), at(5), None), vec![101]);
     }
 
     #[test]

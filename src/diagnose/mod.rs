@@ -248,7 +248,6 @@ const STOP_SIGNALS: &[&str] = &[
     "vm_not_running",
     "qemu_crashed",
     "qemu_terminated",
-    "task_start",
 ];
 
 /// Diagnoses the analysed bundle: the rules run over the analysis's signal index, then every
