@@ -669,7 +669,15 @@ fn guest_side(
         .filter(|(_, (s, _))| s.machine == guest)
     {
         let class_of = |k: usize| classes.get(&i).and_then(|c| c.get(k)).copied().unwrap_or(0);
-        let mut previous: Option<Moment> = None;
+        // The records read since the last boot line (the newest few): the previous boot's last
+        // record is the newest of them that came before the next boot began, since rsyslog
+        // writes a new boot's first user-space records before the kernel banner it reads later.
+        let mut recent: Vec<Moment> = Vec::new();
+        let mut before_boot: Vec<Moment> = Vec::new();
+        let close = |boot: Option<&Moment>, before: &mut Vec<Moment>, out: &mut Vec<Moment>| {
+            let last = before.drain(..).rfind(|m| boot.is_none_or(|b| m.lo < b.lo));
+            out.extend(last);
+        };
         // The boot being read, and the best estimate of its start so far.
         let mut boot: Option<Moment> = None;
         // Whether the boot being read is dated by a stamp only (narrowed by uptimes below).
@@ -714,9 +722,10 @@ fn guest_side(
                 if let Some(b) = boot.take() {
                     side.boots.push(b);
                 }
-                if let Some(p) = previous.take() {
-                    side.last_records.push(p);
-                }
+                // The boot before it: its newest records are now known; the ones read before
+                // this banner wait for this boot's start to be narrowed.
+                close(None, &mut before_boot, &mut side.last_records);
+                before_boot = std::mem::take(&mut recent);
                 boot = Some(Moment {
                     lo,
                     hi,
@@ -747,11 +756,25 @@ fn guest_side(
                 side.requests.push(Moment::at(s, e, t, class));
             }
             if !boot_line {
-                previous = Some(Moment::at(s, e, t, class));
+                if recent.len() == 64 {
+                    recent.remove(0);
+                }
+                recent.push(Moment::at(s, e, t, class));
+                // Once a boot's start is settled (its young kernel lines are read), the records
+                // before its banner that came before it are the previous boot's.
+                if !before_boot.is_empty()
+                    && e.uptime_us.is_none_or(|u| u > 600_000_000)
+                    && boot
+                        .as_ref()
+                        .is_some_and(|b| t > b.hi + Duration::seconds(600))
+                {
+                    close(boot.as_ref(), &mut before_boot, &mut side.last_records);
+                }
             }
         }
+        close(boot.as_ref(), &mut before_boot, &mut side.last_records);
         side.boots.extend(boot);
-        side.last_records.extend(previous);
+        side.last_records.extend(recent.pop());
     }
     // One boot seen by several sources: the narrowest estimate of it.
     side.boots.sort_by_key(|b| b.lo);
@@ -794,7 +817,15 @@ fn pair_up(host: &HostSide, guest: &GuestSide, centre: &dyn Fn(usize) -> f64) ->
         };
         let mut candidates = within(FREEZE_WINDOW_S);
         if candidates.is_empty() {
-            candidates = within(FREEZE_ZONE_WINDOW_S);
+            // Hours away, only a whole number of quarter hours is a zone; anything else is
+            // another backup's freeze.
+            candidates = within(FREEZE_ZONE_WINDOW_S)
+                .into_iter()
+                .filter(|g| {
+                    let d = secs(g.mid() - h.mid());
+                    (d - (d / 900.0).round() * 900.0).abs() <= 5.0
+                })
+                .collect();
         }
         // Exactly one guest freeze near the request: otherwise the pair is ambiguous.
         if let [g] = candidates.as_slice() {

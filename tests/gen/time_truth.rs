@@ -344,6 +344,8 @@ enum GuestFormat {
     Export,
     /// rsyslog RFC 3339 high precision, and dmesg.
     Rfc3339,
+    /// rsyslog RFC 3339 high precision alone.
+    SyslogOnly,
     /// rsyslog's traditional format (no year, no zone) in a UTC offset, and dmesg.
     Traditional(i32),
 }
@@ -679,6 +681,12 @@ impl Story {
                     guest_export(&self.guest, journald_at),
                 );
             }
+            GuestFormat::SyslogOnly => {
+                files.insert(
+                    format!("{dir}/var/log/syslog"),
+                    guest_syslog(&self.guest, rsyslog_at, None),
+                );
+            }
             GuestFormat::Rfc3339 => {
                 files.insert(
                     format!("{dir}/var/log/syslog"),
@@ -836,7 +844,7 @@ fn operator_shutdown(
 
 /// The OOM killer kills the VM and it is started again: only the start and the kill pair the
 /// clocks, which leaves the offset too loose to apply.
-fn start_only(name: &'static str) -> Scenario {
+fn start_only(name: &'static str, format: GuestFormat) -> Scenario {
     let mut s = Story::new(name);
     let offset = 21.0 + s.rng.uniform(-0.9, 0.9);
     s.guest.offsets.push((0.0, offset));
@@ -856,13 +864,8 @@ fn start_only(name: &'static str) -> Scenario {
     s.guest_userspace(k, true);
     let end = k + 600.0;
     s.ambient(T0, end, &[(T0, last - 0.1), (k + 5.0, end)]);
-    let files = s.files(
-        GuestFormat::Export,
-        true,
-        manifest(end + 60.0),
-        6.0,
-        journald_at,
-    );
+    let rsyslog_at = s.rng.uniform(4.0, 9.0);
+    let files = s.files(format, true, manifest(end + 60.0), rsyslog_at, journald_at);
     let mut boots = boot_truth(
         "web",
         &[(None, Some(last), "unclean"), (Some(k), None, "running")],
@@ -1203,7 +1206,8 @@ pub fn all() -> Vec<Scenario> {
         freeze_then_oom(GuestFormat::Export, "freeze-pair-vzdump-log", 31.7, true),
         operator_shutdown("shutdown-agent", true, GuestFormat::Export, -12.6),
         operator_shutdown("shutdown-acpi", false, GuestFormat::Rfc3339, 5.3),
-        start_only("start-and-kill-only"),
+        start_only("start-and-kill-only", GuestFormat::Export),
+        start_only("start-and-kill-syslog-only", GuestFormat::SyslogOnly),
         clock_step("clock-step"),
         power_loss("host-power-loss"),
         guest_reset("guest-reset"),
