@@ -278,15 +278,29 @@ fn a_collected_scenario_gets_its_diagnosis_and_the_manifest_records_every_comman
     let ran = pvesm["duration_s"].as_f64().expect("duration");
     assert!((0.9..10.0).contains(&ran), "pvesm ran {ran} s");
     assert_eq!(pvesm["path"], serde_json::Value::Null);
-    let journal = command(&manifest, &["journalctl", "-o", "export"]);
-    assert_eq!(journal["status"], "missing");
-    let words: Vec<&str> = journal["command"]
+    // Below --root, journalctl reads the root's journal.
+    let argv = |c: &serde_json::Value| -> Vec<String> {
+        c["command"]
+            .as_array()
+            .expect("argv")
+            .iter()
+            .filter_map(|w| w.as_str().map(str::to_string))
+            .collect()
+    };
+    let journal = manifest["commands"]
         .as_array()
-        .expect("argv")
+        .expect("commands")
         .iter()
-        .filter_map(|w| w.as_str())
-        .collect();
-    assert_eq!(words[3..5], ["--since", "@1756684800"]);
+        .find(|c| {
+            argv(c).first().is_some_and(|w| w == "journalctl")
+                && argv(c).contains(&"export".to_string())
+        })
+        .expect("the journal export in the manifest");
+    assert_eq!(journal["status"], "missing");
+    let words = argv(journal);
+    let journal_dir = sb.root.path().join("var/log/journal");
+    assert_eq!(words[2], journal_dir.to_str().expect("UTF-8"));
+    assert_eq!(words[3..7], ["-o", "export", "--since", "@1756684800"]);
 
     // Every member is accounted for by a command or a file of the manifest.
     let recorded: BTreeSet<&str> = ["commands", "files"]

@@ -311,6 +311,30 @@ fn commands(opts: &Options, disks: &[String]) -> Vec<Item> {
     items
 }
 
+/// A command pointed at the files below `--root` where it can read them: the journal of the
+/// root's `var/log/journal` (`journalctl -D`), `last` of its `var/log/wtmp` (`-f`). Commands
+/// that only describe the running machine (`free`, `dmesg`, `qm list`) run as they are.
+fn on_root(mut it: Item, root: &Path) -> Item {
+    if root == Path::new("/") {
+        return it;
+    }
+    let extra: Option<[String; 2]> = match it.argv.first().map(String::as_str) {
+        Some("journalctl") => Some([
+            "-D".to_string(),
+            root.join("var/log/journal").display().to_string(),
+        ]),
+        Some("last") => Some([
+            "-f".to_string(),
+            root.join("var/log/wtmp").display().to_string(),
+        ]),
+        _ => None,
+    };
+    if let Some(extra) = extra {
+        it.argv.splice(1..1, extra);
+    }
+    it
+}
+
 /// The commands run inside a guest through its agent, and the member each becomes.
 fn guest_commands(opts: &Options) -> Vec<Item> {
     let mut items: Vec<Item> = commands(opts, &[])
@@ -1150,7 +1174,10 @@ pub fn collect<W: Write>(opts: &Options, out: W) -> std::io::Result<(W, Summary)
         Vec::new()
     };
     let mut timedatectl = None;
-    for it in commands(opts, &disks) {
+    for it in commands(opts, &disks)
+        .into_iter()
+        .map(|it| on_root(it, root))
+    {
         if it.host_only && role == Role::Guest {
             continue;
         }
