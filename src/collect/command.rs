@@ -16,6 +16,8 @@ pub const STDERR_CAP: usize = 4096;
 
 /// How often a running command is checked for having exited.
 const POLL: Duration = Duration::from_millis(10);
+/// How long the pipes' readers get to hand over their data once the command's group is gone.
+const READ_GRACE: Duration = Duration::from_secs(2);
 
 /// How a command ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,7 +193,11 @@ pub fn run(argv: &[String], timeout: Duration, cap: usize) -> Outcome {
     let mut pipes_left = 2usize;
     let mut killed_late = false;
     while pipes_left > 0 {
-        let wait = deadline.saturating_duration_since(Instant::now()).max(POLL);
+        // Past the deadline (the group was killed), the readers still get a moment to hand
+        // over what they read: a loaded host is slow to wake them.
+        let wait = deadline
+            .saturating_duration_since(Instant::now())
+            .max(READ_GRACE);
         match rx.recv_timeout(wait) {
             Ok((is_stdout, data, cut)) => {
                 pipes_left -= 1;

@@ -337,6 +337,13 @@ fn on_root(mut it: Item, root: &Path) -> Item {
 
 /// The commands run inside a guest through its agent, and the member each becomes.
 fn guest_commands(opts: &Options) -> Vec<Item> {
+    // The guest's journal is asked for by the guest's clock, which may be off by minutes or a
+    // zone: a day more on each side keeps the incident inside (the caps bound the rest, and
+    // the analysis aligns the clocks).
+    let mut wide = opts.clone();
+    wide.since -= chrono::Duration::days(1);
+    wide.until += chrono::Duration::days(1);
+    let opts = &wide;
     let mut items: Vec<Item> = commands(opts, &[])
         .into_iter()
         .filter(|i| {
