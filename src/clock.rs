@@ -546,6 +546,8 @@ fn apply_zone(
     let mut year_notes = false;
     let mut inferred = false;
     let mut unplaced = 0u64;
+    let mut pinned = 0u64;
+    let mut from_weekday = false;
     // Walk from the newest record back in time: year inference needs the *next* record's date,
     // and a daylight-saving fold is resolved by the next record's UTC time.
     let mut next: Option<(NaiveDateTime, DateTime<Utc>)> = None;
@@ -563,12 +565,24 @@ fn apply_zone(
             RecordedTime::Yearless { month, day, time } => {
                 year_notes = true;
                 match reference_local {
-                    Some(r) => {
-                        infer_year(month, day, time, next.map_or(r, |n| n.0)).inspect(|_| {
-                            event.quality.insert(TimeFix::YearInferred);
-                            inferred = true;
-                        })
-                    }
+                    Some(r) => infer_year(month, day, time, next.map_or(r, |n| n.0)).map(|t| {
+                        event.quality.insert(TimeFix::YearInferred);
+                        // A printed weekday (`last`'s `Thu May  8`) pins the year among the
+                        // few around the inferred one, and beats the reference it came from.
+                        match pinned_by_weekday(event.time_text, t) {
+                            Some(p) if p != t => {
+                                pinned += 1;
+                                from_weekday = true;
+                                p
+                            }
+                            _ => {
+                                // Carried from a record whose weekday pinned it, the year did
+                                // not come from the reference.
+                                inferred |= !from_weekday;
+                                t
+                            }
+                        }
+                    }),
                     None => None,
                 }
             }
@@ -598,12 +612,47 @@ fn apply_zone(
             ),
         }
     }
+    if pinned > 0 {
+        source.time_notes.push(format!(
+            "{pinned} records took the year their printed weekday fits, not the one inferred"
+        ));
+    }
     if unplaced > 0 && reference.is_some() {
         source.time_notes.push(format!(
             "{unplaced} records with impossible dates left undated"
         ));
     }
     inferred
+}
+
+/// The year a record's printed weekday (`Thu May  8 10:00`) fits, nearest to the inferred
+/// `t` within six years (earlier first at equal distance); `None` when the text starts with no
+/// weekday or the weekday already fits.
+fn pinned_by_weekday(text: &[u8], t: NaiveDateTime) -> Option<NaiveDateTime> {
+    const DAYS: [(&[u8], chrono::Weekday); 7] = [
+        (b"Mon", chrono::Weekday::Mon),
+        (b"Tue", chrono::Weekday::Tue),
+        (b"Wed", chrono::Weekday::Wed),
+        (b"Thu", chrono::Weekday::Thu),
+        (b"Fri", chrono::Weekday::Fri),
+        (b"Sat", chrono::Weekday::Sat),
+        (b"Sun", chrono::Weekday::Sun),
+    ];
+    let word = text.get(..3)?;
+    if text.get(3).is_some_and(|b| !b.is_ascii_whitespace()) {
+        return None;
+    }
+    let (_, weekday) = DAYS.iter().find(|(w, _)| w.eq_ignore_ascii_case(word))?;
+    if t.weekday() == *weekday {
+        return None;
+    }
+    (1..=6)
+        .flat_map(|d| [-d, d])
+        .filter_map(|d| {
+            let date = NaiveDate::from_ymd_opt(t.year() + d, t.month(), t.day())?;
+            (date.weekday() == *weekday).then(|| date.and_time(t.time()))
+        })
+        .next()
 }
 
 /// The year for a yearless date, given the (local) time of the record that follows it, or the

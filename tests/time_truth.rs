@@ -157,3 +157,30 @@ fn a_machines_timedatectl_names_the_zone_of_its_local_time_logs() {
         "{times:?}"
     );
 }
+
+#[test]
+fn a_printed_weekday_pins_the_year_over_a_file_modification_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let host = tmp.path().join("host/pve1");
+    // No trailer, no manifest, no other dated record: the reference is the file's modification
+    // time (now), but Thursday 8 May is 2025, not this year.
+    write(
+        &host,
+        "last.txt",
+        "root     pts/0        10.0.0.5         Thu May  8 10:02   still logged in\n\
+         reboot   system boot  6.8.12-4-pve     Thu May  8 09:58   still running\n",
+    );
+    let all = events(&tmp.path().join("host"));
+    let times: Vec<&str> = all.iter().map(|e| e["time"].as_str().unwrap()).collect();
+    assert_eq!(
+        times,
+        ["2025-05-08T09:58:00.000000Z", "2025-05-08T10:02:00.000000Z"]
+    );
+    let out = pvelog()
+        .args(["timeline", "--format", "jsonl"])
+        .arg(tmp.path().join("host"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("modification time"), "{stderr}");
+}
