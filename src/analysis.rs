@@ -12,7 +12,7 @@ use crate::boots::{self, MachineBoots};
 use crate::bundle::{Bundle, Limits};
 use crate::clock::{self, ClockOptions, ClockSummary, Manifest};
 use crate::correlate::{self, AlignOptions, Machine};
-use crate::event::Role;
+use crate::event::{RecordedTime, Role};
 use crate::formats::{self, FormatKind};
 use crate::index::SignalIndex;
 use crate::signals::{self, Matched, SignalKind};
@@ -145,6 +145,9 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
             }
         })
         .collect();
+    for source in &mut sources {
+        read_oldest_first(source);
+    }
     source::assign_identities(&mut sources);
     sources.sort_by(|a, b| (a.role, &a.path).cmp(&(b.role, &b.path)));
     // The one signal pass: every record matched once, before any time is resolved or aligned.
@@ -206,6 +209,51 @@ fn record_unclean_evidence(source: &mut Source<'_>, signals: &[Matched]) {
         })
         .collect();
     source.parsed.unclean.extend(found);
+}
+
+/// Puts the records of a text log written newest first (`journalctl -r`, as people often paste
+/// it) in time order, so that year inference, boots and clock pairs, which read a file from
+/// its oldest record on, read it right. A source is newest first when most of its consecutive
+/// dated records go back in time.
+fn read_oldest_first(source: &mut Source<'_>) {
+    if !matches!(
+        source.parsed.kind,
+        FormatKind::JournalText | FormatKind::Syslog | FormatKind::Fragment
+    ) {
+        return;
+    }
+    let (mut back, mut forward) = (0usize, 0usize);
+    for pair in source.parsed.events.windows(2) {
+        let order = match (pair[0].recorded, pair[1].recorded) {
+            (RecordedTime::Absolute(a), RecordedTime::Absolute(b)) => a.cmp(&b),
+            (RecordedTime::Local(a), RecordedTime::Local(b)) => a.cmp(&b),
+            (
+                RecordedTime::Yearless {
+                    month: m1,
+                    day: d1,
+                    time: t1,
+                },
+                RecordedTime::Yearless {
+                    month: m2,
+                    day: d2,
+                    time: t2,
+                },
+            ) => (m1, d1, t1).cmp(&(m2, d2, t2)),
+            _ => continue,
+        };
+        match order {
+            std::cmp::Ordering::Greater => back += 1,
+            std::cmp::Ordering::Less => forward += 1,
+            std::cmp::Ordering::Equal => {}
+        }
+    }
+    if back >= 3 && back > 3 * forward {
+        source.parsed.events.reverse();
+        source.time_notes.push(format!(
+            "records run newest first ({back} of {} steps between dated records go back in time, as `journalctl -r` writes them): read oldest first",
+            back + forward
+        ));
+    }
 }
 
 impl<'b> Analysis<'b> {

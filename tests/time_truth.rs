@@ -184,3 +184,39 @@ fn a_printed_weekday_pins_the_year_over_a_file_modification_time() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("modification time"), "{stderr}");
 }
+
+#[test]
+fn a_journal_pasted_newest_first_is_read_oldest_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    // `journalctl -r` across New Year, no year written: read oldest first, the December
+    // records take the year before the January ones.
+    write(
+        tmp.path(),
+        "host/pve1/journal.txt",
+        "Jan 01 00:00:40 pve1 pvestatd[1580]: status update time (2.118 seconds)\n\
+         Jan 01 00:00:30 pve1 pvestatd[1580]: status update time (1.683 seconds)\n\
+         Jan 01 00:00:20 pve1 pvestatd[1580]: status update time (1.204 seconds)\n\
+         Dec 31 23:59:50 pve1 pvestatd[1580]: status update time (3.101 seconds)\n\
+         Dec 31 23:59:40 pve1 pvestatd[1580]: status update time (4.471 seconds)\n\
+         Dec 31 23:59:30 pve1 pvestatd[1580]: status update time (2.950 seconds)\n",
+    );
+    write(
+        tmp.path(),
+        "manifest.json",
+        r#"{"collected_at": "2026-01-01T01:00:00Z", "timezone": "UTC"}"#,
+    );
+    let all = events(tmp.path());
+    let mut times: Vec<&str> = all.iter().map(|e| e["time"].as_str().unwrap()).collect();
+    times.sort_unstable();
+    assert_eq!(
+        times,
+        [
+            "2025-12-31T23:59:30.000000Z",
+            "2025-12-31T23:59:40.000000Z",
+            "2025-12-31T23:59:50.000000Z",
+            "2026-01-01T00:00:20.000000Z",
+            "2026-01-01T00:00:30.000000Z",
+            "2026-01-01T00:00:40.000000Z"
+        ]
+    );
+}
