@@ -923,7 +923,7 @@ impl Gen {
                         "Source {ip} replaced with {} ({n}.debian.pool.ntp.org)",
                         self.rng.ip()
                     ),
-                    _ => format!("Can't synchronise: no majority"),
+                    _ => "Can't synchronise: no majority".to_string(),
                 };
                 out.push(rec(t, "chronyd", 1011, msg));
             }
