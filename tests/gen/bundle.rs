@@ -549,20 +549,28 @@ impl Machine {
             f.push(("_SOURCE_MONOTONIC_TIMESTAMP", (r.t - self.boot).to_string()));
         } else {
             if transport == Transport::Syslog {
-                f.push(("SYSLOG_PID", r.pid.to_string()));
-                let stamp = self.stamp(r.t);
-                f.push((
-                    "SYSLOG_TIMESTAMP",
-                    format!("{} ", stamp.get(..15).unwrap_or(&stamp)),
-                ));
+                if r.pid != 0 {
+                    f.push(("SYSLOG_PID", r.pid.to_string()));
+                }
+                let stamp = if self.host {
+                    self.stamp(r.t)
+                } else {
+                    DateTime::from_timestamp(r.t.div_euclid(1_000_000), 0)
+                        .unwrap_or_default()
+                        .format("%b %e %H:%M:%S")
+                        .to_string()
+                };
+                f.push(("SYSLOG_TIMESTAMP", format!("{stamp} ")));
             }
-            f.push(("_PID", r.pid.to_string()));
+            // A tag without a pid (nginx's syslog) still comes from a process.
+            let pid = if r.pid == 0 { 905 } else { r.pid };
+            f.push(("_PID", pid.to_string()));
             f.push(("_UID", "0".into()));
             f.push(("_GID", "0".into()));
             f.push(("_COMM", comm.into()));
             f.push(("_EXE", exe.into()));
             f.push(("_CAP_EFFECTIVE", "1ffffffffff".into()));
-            f.push(("_SELINUX_CONTEXT", "unconfined\n".trim_end().into()));
+            f.push(("_SELINUX_CONTEXT", "unconfined".into()));
             if unit == "init.scope" {
                 f.push(("_SYSTEMD_CGROUP", "/init.scope".into()));
                 f.push(("_SYSTEMD_UNIT", unit.into()));
