@@ -700,7 +700,7 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::Upgrade,
-        regex: r"(?:^Unpacking \S+ \(|^Setting up \S+ \(|^Starting dpkg|^Starting unattended upgrades|^Packages that will be upgraded|^Commandline: apt(?:-get)? (?:-y )?(?:upgrade|dist-upgrade|full-upgrade|install)|^Upgraded: |^Upgrade: |(?:^|\s)status (?:half-configured|unpacked|installed) \S+|^(?:Running transaction$|Upgrading|Upgraded|Installed): )",
+        regex: r"(?:^Unpacking \S+ \(|^Setting up \S+ \(|^Starting dpkg(?:[^-.\w]|$)|^Starting unattended upgrades|^Packages that will be upgraded|^Commandline: apt(?:-get)? (?:-y )?(?:upgrade|dist-upgrade|full-upgrade|install)|^Upgraded: |^Upgrade: |(?:^|\s)status (?:half-configured|unpacked|installed) \S+|^(?:Running transaction$|Upgrading|Upgraded|Installed): )",
         literals: &[
             "Unpacking ",
             "Setting up ",
@@ -1621,6 +1621,14 @@ mod tests {
         assert_eq!(
             one(b"qemu-ga", b"info: guest-fsfreeze called"),
             SignalKind::GuestFsFreeze
+        );
+        // Debian 12's daily dpkg database backup timer is no package upgrade.
+        assert!(
+            kinds(
+                b"systemd",
+                b"Starting dpkg-db-backup.service - Daily dpkg database backup service..."
+            )
+            .is_empty()
         );
         // A word that merely contains "tap" names no VM.
         assert!(kinds(b"kernel", b"tapping the bridge").is_empty());
