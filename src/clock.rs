@@ -153,8 +153,9 @@ pub struct Manifest {
     pub incident: Option<ManifestIncident>,
 }
 
-/// `manifest.json`'s `incident`: the VMs and the moment the collection was for.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// `manifest.json`'s `incident`: the VMs and the moment the collection was for (`pvelog
+/// collect` writes it: the first `--vm`, every `--vm`, `--around`).
+#[derive(Clone, Debug, Default, Deserialize, serde::Serialize)]
 pub struct ManifestIncident {
     /// The main VM.
     #[serde(default)]

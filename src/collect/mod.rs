@@ -135,16 +135,9 @@ pub struct Window {
     pub until: String,
 }
 
-/// The incident a collection is for.
-#[derive(Clone, Debug, Serialize)]
-pub struct Incident {
-    /// The first `--vm`.
-    pub vmid: Option<u32>,
-    /// Every `--vm`.
-    pub vmids: Vec<u32>,
-    /// `--around`.
-    pub time: Option<String>,
-}
+/// The incident a collection is for: the manifest's `incident`, written here and read by the
+/// clock stage with the same type.
+pub use crate::clock::ManifestIncident as Incident;
 
 /// The caps and the timeout a collection ran under.
 #[derive(Clone, Debug, Serialize)]
