@@ -4,7 +4,9 @@
 //! `vm-101`, a `host-`/`guest-` file-name prefix), then the content (a `-pve` kernel or Proxmox
 //! daemons mean a host; `QEMU Standard PC`/`QEMU Virtual CPU` mean a guest), then the host name
 //! the records carry. A source that says nothing of itself inherits from a machine of the same
-//! name elsewhere in the bundle, or from the bundle's only machine; where that happened is
+//! name elsewhere in the bundle, from the machine the sources of its folder or its file-name
+//! prefix agree on, from the only machine of the role its content gives it, or from the
+//! bundle's only machine; where that happened is
 //! recorded in [`Source::machine_from`], so `pvelog sources` can show how each name was chosen.
 
 use std::collections::BTreeMap;
@@ -26,7 +28,8 @@ pub struct Source<'b> {
     /// The machine name.
     pub machine: String,
     /// How the machine name was found: `path`, `records`, `prompt`, `vmid`, `same vmid`,
-    /// `only machine`, or `none`.
+    /// `same folder`, `same name prefix`, `only machine of its role`, `only machine`, or
+    /// `none`.
     pub machine_from: &'static str,
     /// How the role was found: `path`, `content`, `same machine`, or `none`.
     pub role_from: &'static str,
@@ -256,6 +259,7 @@ pub fn assign_identities(sources: &mut [Source<'_>]) {
             source.machine_from = "same vmid";
         }
     }
+    share_machines(sources);
     let named: BTreeMap<String, Role> = sources
         .iter()
         .filter(|s| !s.machine.is_empty())
@@ -286,6 +290,94 @@ pub fn assign_identities(sources: &mut [Source<'_>]) {
         {
             source.role = *role;
             source.role_from = "same machine";
+        }
+    }
+}
+
+/// A source that names no machine of itself takes the machine its neighbours agree on: the
+/// sources of the same folder, else those whose file names share its prefix (`pve1-dmesg.txt`
+/// beside `pve1-journal.txt`), else, when its content gave it a role, the bundle's only
+/// machine of that role. Content wins: a neighbour of another role is not followed, so a flat
+/// paste folder holding host and guest files keeps them apart.
+fn share_machines(sources: &mut [Source<'_>]) {
+    let folder = |path: &str| path.rsplit_once('/').map_or("", |(dir, _)| dir).to_string();
+    let prefix = |path: &str| {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        name.split(['-', '_', '.'])
+            .next()
+            .filter(|p| p.len() >= 2 && p.len() < name.len())
+            .map(str::to_string)
+    };
+    let named: Vec<(String, Option<String>, String, Role)> = sources
+        .iter()
+        .filter(|s| !s.machine.is_empty())
+        .map(|s| (folder(&s.path), prefix(&s.path), s.machine.clone(), s.role))
+        .collect();
+    let fits = |mine: Role, theirs: Role| {
+        mine == Role::Unknown || theirs == Role::Unknown || mine == theirs
+    };
+    // The one machine the candidates agree on.
+    let agreed = |candidates: Vec<(&String, Role)>| -> Option<(String, Role)> {
+        let mut it = candidates.into_iter();
+        let (first, role) = it.next()?;
+        it.all(|(m, _)| m == first).then(|| (first.clone(), role))
+    };
+    for source in sources.iter_mut().filter(|s| s.machine.is_empty()) {
+        let (dir, pre) = (folder(&source.path), prefix(&source.path));
+        let role = source.role;
+        // In its folder, the machines of its own role first (a host's dmesg beside the host's
+        // kern.log and a guest's syslog), then any that fits.
+        let in_folder = |same_role: bool| {
+            agreed(
+                named
+                    .iter()
+                    .filter(|(d, _, _, _)| *d == dir && !dir.is_empty())
+                    .filter(|(_, _, _, r)| {
+                        if same_role {
+                            role != Role::Unknown && *r == role
+                        } else {
+                            fits(role, *r)
+                        }
+                    })
+                    .map(|(_, _, m, r)| (m, *r))
+                    .collect(),
+            )
+        };
+        let same_folder = in_folder(true).or_else(|| in_folder(false));
+        let same_prefix = || {
+            agreed(
+                named
+                    .iter()
+                    .filter(|(_, p, _, r)| p.is_some() && *p == pre && fits(role, *r))
+                    .map(|(_, _, m, r)| (m, *r))
+                    .collect(),
+            )
+        };
+        // Across the bundle only when every machine's role is known.
+        let same_role = || {
+            (role != Role::Unknown && named.iter().all(|(_, _, _, r)| *r != Role::Unknown))
+                .then(|| {
+                    agreed(
+                        named
+                            .iter()
+                            .filter(|(_, _, _, r)| *r == role)
+                            .map(|(_, _, m, r)| (m, *r))
+                            .collect(),
+                    )
+                })
+                .flatten()
+        };
+        let found = same_folder
+            .map(|x| (x, "same folder"))
+            .or_else(|| same_prefix().map(|x| (x, "same name prefix")))
+            .or_else(|| same_role().map(|x| (x, "only machine of its role")));
+        if let Some(((machine, their_role), from)) = found {
+            source.machine = machine;
+            source.machine_from = from;
+            if source.role == Role::Unknown && their_role != Role::Unknown {
+                source.role = their_role;
+                source.role_from = "same machine";
+            }
         }
     }
 }

@@ -220,3 +220,74 @@ fn a_journal_pasted_newest_first_is_read_oldest_first() {
         ]
     );
 }
+
+/// The machine and how it was found, per source, from `pvelog sources --format json`.
+fn machines_of(input: &Path) -> Vec<(String, String, String)> {
+    let out = pvelog()
+        .args(["sources", "--format", "json", "--quiet"])
+        .arg(input)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap().to_string(),
+                s["machine"].as_str().unwrap_or_default().to_string(),
+                s["machine_from"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_nameless_file_takes_the_machine_of_its_folder_prefix_or_role() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A flat paste folder: the host's kern.log and its dmesg (no host name in dmesg; both a
+    // `-pve` kernel), the guest's syslog; then a second folder of two machines where only the
+    // file-name prefix ties a dmesg to its journal.
+    write(
+        tmp.path(),
+        "paste/kern.log",
+        "Jul 28 09:56:40 pve1 kernel: [    0.000000] Linux version 6.8.12-4-pve (build@proxmox) (gcc (Debian 12.2.0-14) 12.2.0) #1 SMP PREEMPT_DYNAMIC PMX 6.8.12-4\n\
+         Jul 29 09:56:40 pve1 kernel: [86400.123456] Out of memory: Killed process 32969 (kvm) total-vm:17339840kB\n",
+    );
+    write(
+        tmp.path(),
+        "paste/web-syslog",
+        "Jul 29 09:56:30 web php-fpm8.2[811]: [pool www] server reached pm.max_children setting (5)\n",
+    );
+    write(
+        tmp.path(),
+        "paste/dmesg.txt",
+        "[    0.000000] Linux version 6.8.12-4-pve (build@proxmox) (gcc (Debian 12.2.0-14) 12.2.0) #1 SMP PREEMPT_DYNAMIC PMX 6.8.12-4\n",
+    );
+    write(
+        tmp.path(),
+        "other/pve2-journal.txt",
+        "Jul 29 09:50:00 pve2 pvestatd[1580]: status update time (2.118 seconds)\n",
+    );
+    write(
+        tmp.path(),
+        "other/web2-syslog",
+        "Jul 29 09:56:30 web2 php-fpm8.2[811]: [pool www] server reached pm.max_children setting (5)\n",
+    );
+    write(
+        tmp.path(),
+        "other/pve2-dmesg.txt",
+        "[ 1000.000000] perf: interrupt took too long (2505 > 2500), lowering kernel.perf_event_max_sample_rate to 79750\n",
+    );
+    let found = machines_of(tmp.path());
+    let of = |path: &str| {
+        found
+            .iter()
+            .find(|(p, _, _)| p == path)
+            .map(|(_, m, from)| (m.as_str(), from.as_str()))
+            .unwrap()
+    };
+    assert_eq!(of("paste/dmesg.txt"), ("pve1", "same folder"));
+    assert_eq!(of("other/pve2-dmesg.txt"), ("pve2", "same name prefix"));
+}
