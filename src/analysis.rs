@@ -267,7 +267,7 @@ impl<'b> Analysis<'b> {
     /// Each machine's boots, built once, on first use, from the sources and their signals.
     pub fn boots(&self) -> &[MachineBoots] {
         self.boots
-            .get_or_init(|| boots::history(&self.sources, &self.signals))
+            .get_or_init(|| boots::history(&self.sources, &self.signals, &self.machines))
     }
 
     /// Every copy of the record `r` when several sources saw it: the primary copy (the most

@@ -522,8 +522,13 @@ pub struct MachineBoots {
     pub boots: Vec<Boot>,
 }
 
-/// The boot history of every machine of the analysis, machines by name.
-pub fn history(sources: &[Source<'_>], signals: &[Vec<Matched>]) -> Vec<MachineBoots> {
+/// The boot history of every machine of the analysis, machines by name; `linked` says which
+/// host each guest runs on (a guest's boot ends at its own host's kill of its VM).
+pub fn history(
+    sources: &[Source<'_>],
+    signals: &[Vec<Matched>],
+    linked: &[crate::correlate::Machine],
+) -> Vec<MachineBoots> {
     let observed: Vec<(Vec<Segment>, Vec<Loose>)> = sources
         .par_iter()
         .zip(signals.par_iter())
@@ -553,7 +558,12 @@ pub fn history(sources: &[Source<'_>], signals: &[Vec<Matched>]) -> Vec<MachineB
             if role == Role::Guest
                 && let Some(vmid) = vmid
             {
-                ended_by_host(&mut boots, &kills, vmid);
+                // Its own host's kill: VMIDs repeat across standalone nodes.
+                let host = linked
+                    .iter()
+                    .find(|m| m.name == name)
+                    .and_then(|m| m.host.as_deref());
+                ended_by_host(&mut boots, &kills, vmid, host);
             }
             MachineBoots {
                 name: name.to_string(),
@@ -569,7 +579,10 @@ const KILL_AFTER_LAST_S: i64 = 600;
 
 /// The host records that kill or hard-stop a VM: its scope killed by the OOM killer or failed,
 /// a `qmstop` task. `(vmid, time, record)`, by time.
-fn host_kills(sources: &[Source<'_>], signals: &[Vec<Matched>]) -> Vec<(u32, DateTime<Utc>, Cite)> {
+fn host_kills<'s>(
+    sources: &'s [Source<'_>],
+    signals: &[Vec<Matched>],
+) -> Vec<(u32, DateTime<Utc>, Cite, &'s str)> {
     let mut kills = Vec::new();
     for (i, (s, matched)) in sources.iter().zip(signals).enumerate() {
         if s.role != Role::Host {
@@ -585,7 +598,12 @@ fn host_kills(sources: &[Source<'_>], signals: &[Vec<Matched>]) -> Vec<(u32, Dat
             };
             let event = m.event as usize;
             if let (Some(vmid), Some(t)) = (vmid, s.parsed.events.get(event).and_then(|e| e.time)) {
-                kills.push((vmid, t, Cite::Event { source: i, event }));
+                kills.push((
+                    vmid,
+                    t,
+                    Cite::Event { source: i, event },
+                    s.machine.as_str(),
+                ));
             }
         }
     }
@@ -595,14 +613,22 @@ fn host_kills(sources: &[Source<'_>], signals: &[Vec<Matched>]) -> Vec<(u32, Dat
 
 /// A guest's last boot that the logs leave running or undecided ends uncleanly when its host
 /// killed the VM after the guest's last record (and nothing of the guest follows).
-fn ended_by_host(boots: &mut [Boot], kills: &[(u32, DateTime<Utc>, Cite)], vmid: u32) {
+fn ended_by_host(
+    boots: &mut [Boot],
+    kills: &[(u32, DateTime<Utc>, Cite, &str)],
+    vmid: u32,
+    host: Option<&str>,
+) {
     let Some(boot) = boots.last_mut() else { return };
     if !matches!(boot.end_kind, EndKind::Running | EndKind::Unknown) {
         return;
     }
     let Some(last) = boot.last else { return };
-    let Some((_, at, cite)) = kills.iter().find(|(v, t, _)| {
-        *v == vmid && *t >= last.time && (*t - last.time).num_seconds() <= KILL_AFTER_LAST_S
+    let Some((_, at, cite, _)) = kills.iter().find(|(v, t, _, by)| {
+        *v == vmid
+            && host.is_none_or(|h| h == *by)
+            && *t >= last.time
+            && (*t - last.time).num_seconds() <= KILL_AFTER_LAST_S
     }) else {
         return;
     };
