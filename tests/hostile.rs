@@ -99,7 +99,18 @@ fn run_with_stdin(args: &[&str], stdin: Option<Vec<u8>>) -> Run {
         String::from_utf8_lossy(&s).into_owned()
     });
     let started = Instant::now();
+    // The child's peak resident memory as the kernel counts it (`VmHWM`), read at every poll:
+    // printed with the run's time so `--nocapture` shows the costliest fixture.
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0u64;
     let status = loop {
+        if let Some(kib) = std::fs::read_to_string(&status_path).ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+        }) {
+            peak_kib = peak_kib.max(kib);
+        }
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
@@ -114,6 +125,12 @@ fn run_with_stdin(args: &[&str], stdin: Option<Vec<u8>>) -> Run {
         f.join().unwrap();
     }
     let (stdout_bytes, canary_seen) = stdout.join().unwrap();
+    println!(
+        "hostile run: {:.2} s, peak RSS {} MiB (sampled every 20 ms): pvelog {}",
+        started.elapsed().as_secs_f64(),
+        peak_kib / 1024,
+        args.join(" ")
+    );
     let stderr = stderr.join().unwrap();
     let left: Vec<_> = std::fs::read_dir(&cwd).unwrap().collect();
     assert!(
