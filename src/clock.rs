@@ -940,7 +940,8 @@ fn anchor_monotonic(sources: &mut [Source<'_>], i: usize) {
     segments.sort_unstable();
     segments.dedup();
     for segment in segments {
-        let anchor = find_boot_anchor(sources, i, segment);
+        let anchor =
+            find_boot_anchor(sources, i, segment).or_else(|| pstore_anchor(&sources[i], segment));
         let source = &mut sources[i];
         let monotonic = |e: &&mut Event<'_>| {
             e.boot == segment && matches!(e.recorded, RecordedTime::Monotonic { .. })
@@ -974,6 +975,42 @@ fn anchor_monotonic(sources: &mut [Source<'_>], i: usize) {
             }
         }
     }
+}
+
+/// The boot of an EFI pstore record (`dmesg-efi-<id>`) from the record's own time: the kernel
+/// names the file by `(seconds * 100 + part) * 1000 + count`, the seconds being when the
+/// record was written, as the machine went down; its last line (the largest uptime) was
+/// written then. Used when no other source of the machine shares the crashed boot's records.
+fn pstore_anchor(source: &Source<'_>, segment: u32) -> Option<(BootCandidate, String)> {
+    let name = source.path.rsplit('/').next()?;
+    let id: u64 = name.strip_prefix("dmesg-efi-")?.parse().ok()?;
+    let written = DateTime::from_timestamp(i64::try_from(id / 100_000).ok()?, 0)?;
+    if !PLAUSIBLE_YEARS.contains(&written.year()) {
+        return None;
+    }
+    let last_uptime = source
+        .parsed
+        .events
+        .iter()
+        .filter(|e| e.boot == segment)
+        .filter_map(|e| match e.recorded {
+            RecordedTime::Monotonic { micros } => Some(micros),
+            _ => None,
+        })
+        .max()?;
+    let boot = minus_micros(written, last_uptime)?;
+    Some((
+        BootCandidate {
+            boot,
+            quality: TimeQuality::default(),
+        },
+        format!(
+            "boot anchored at {} by the pstore record's own time ({} names the second it was written, {}; its last line then): to the second",
+            crate::event::rfc3339(boot),
+            name,
+            crate::event::rfc3339(written)
+        ),
+    ))
 }
 
 /// Candidates grouped by the boot they came from: (source index, boot key).

@@ -291,3 +291,45 @@ fn a_nameless_file_takes_the_machine_of_its_folder_prefix_or_role() {
     assert_eq!(of("paste/dmesg.txt"), ("pve1", "same folder"));
     assert_eq!(of("other/pve2-dmesg.txt"), ("pve2", "same name prefix"));
 }
+
+#[test]
+fn an_efi_pstore_record_is_dated_by_its_own_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    // systemd-pstore's archive of an EFI pstore record: the file name is
+    // (seconds * 100 + part) * 1000 + count, the seconds those of the crash (2025-07-29
+    // 09:56:39 UTC); nothing else of that boot is in the bundle.
+    write(
+        tmp.path(),
+        "host/pve1/var/lib/systemd/pstore/1753783100/dmesg-efi-175378299901001",
+        "Panic#1 Part1\n\
+         <6>[86390.100000] perf: interrupt took too long (2505 > 2500), lowering kernel.perf_event_max_sample_rate to 79750\n\
+         <4>[86399.500000] mce: [Hardware Error]: CPU 2: Machine Check Exception: 5 Bank 4: b200000000070005\n\
+         <0>[86399.600000] Kernel panic - not syncing: Fatal machine check\n",
+    );
+    let all = events(tmp.path());
+    let times: Vec<&str> = all.iter().map(|e| e["time"].as_str().unwrap()).collect();
+    assert_eq!(
+        times,
+        [
+            "2025-07-29T09:56:29.500000Z",
+            "2025-07-29T09:56:38.900000Z",
+            "2025-07-29T09:56:39.000000Z"
+        ]
+    );
+    let found = machines_of(tmp.path());
+    assert_eq!(found.len(), 1);
+    let out = pvelog()
+        .args(["sources", "--format", "json", "--quiet"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (
+            v["sources"][0]["unparsed"].as_u64(),
+            v["sources"][0]["banner_lines"].as_u64()
+        ),
+        (Some(0), Some(1)),
+        "{v:#}"
+    );
+}

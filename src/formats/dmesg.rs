@@ -219,6 +219,8 @@ impl<'b> LineParser<'b> for Parser {
         }
         if let Some(rec) = record(line.text) {
             self.emit(rec, &line, 0, 1, out);
+        } else if pstore_header(line.text) {
+            out.push_banner(None);
         } else if !self.continuation(&line, line.text, out) {
             out.push_unparsed(&line);
         }
@@ -769,6 +771,36 @@ fn visible_width(mut text: &[u8]) -> usize {
         }
     }
     width
+}
+
+/// The header the kernel writes at the top of each pstore dmesg record (`Panic#1 Part1`,
+/// `Oops#2 Part3`; `kmsg_dump_reason_str`): the record's reason and part, not a log line.
+fn pstore_header(text: &[u8]) -> bool {
+    let text = text.trim_ascii();
+    let Some(hash) = text.iter().position(|&b| b == b'#') else {
+        return false;
+    };
+    let (reason, rest) = text.split_at(hash);
+    let rest = rest.get(1..).unwrap_or_default();
+    let Some(space) = rest.iter().position(|&b| b == b' ') else {
+        return false;
+    };
+    let (count, part) = (&rest[..space], &rest[space + 1..]);
+    matches!(
+        reason,
+        b"Panic"
+            | b"Oops"
+            | b"Emergency"
+            | b"Restart"
+            | b"Halt"
+            | b"Poweroff"
+            | b"Shutdown"
+            | b"Unknown"
+    ) && !count.is_empty()
+        && count.iter().all(u8::is_ascii_digit)
+        && part
+            .strip_prefix(b"Part")
+            .is_some_and(|n| !n.is_empty() && n.iter().all(u8::is_ascii_digit))
 }
 
 #[cfg(test)]
