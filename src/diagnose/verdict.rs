@@ -47,6 +47,7 @@ pub fn run(f: &Context<'_>) -> Diagnosis {
     findings.extend(storage(f));
     findings.extend(hardware(f));
     findings.extend(clean(f));
+    demote_planned_stops_before_a_reset(&mut findings);
     findings.extend(named_causes(f));
     if let Some(n) = not_a_shutdown(f, &findings) {
         findings.push(n);
@@ -189,6 +190,39 @@ fn add_against(findings: &mut [Finding]) {
     }
 }
 
+/// A planned stop (`qm shutdown` of one VM) that came before the host went down stopping other
+/// VMs is history, not the incident: the reset is what the bundle was pulled for, even when
+/// only indirect evidence shows it. The clean finding is put just below the reset's.
+fn demote_planned_stops_before_a_reset(findings: &mut [Finding]) {
+    let reset = findings
+        .iter()
+        .filter(|x| x.family == Family::Hardware && x.outcome == Outcome::HostReset)
+        .filter_map(|x| Some((x.time?, x.confidence, x.vmids.clone())))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    let Some((at, confidence, stopped)) = reset else {
+        return;
+    };
+    for x in findings
+        .iter_mut()
+        .filter(|x| x.family == Family::CleanShutdown && x.confidence > confidence)
+    {
+        let before = x.time.is_none_or(|t| t < at);
+        let others = stopped.iter().any(|v| !x.vmids.contains(v));
+        if before && others {
+            x.confidence = (confidence - 0.01).max(0.0);
+            x.against.push(format!(
+                "a planned stop that came before the host went down at {}, stopping VM {}",
+                crate::event::rfc3339(at),
+                stopped
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+}
+
 /// The verdict from the ranked findings.
 fn verdict(f: &Context<'_>, findings: &[Finding]) -> Verdict {
     let top = findings.first();
@@ -239,6 +273,36 @@ mod tests {
     use super::*;
     use crate::diagnose::context::testkit::{Kit, constraint, kill};
     use crate::signals::SignalKind;
+
+    #[test]
+    fn a_planned_stop_before_the_host_went_down_is_history() {
+        use crate::diagnose::context::testkit::{at, task_end, task_start};
+        use crate::diagnose::context::{Cited, UncleanBoot};
+        const UPID: &str = "pve:000079D3:00083FE1:654BDC03:qmshutdown:102:root@pam";
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::ScopeStarted { vmid: 101 })
+            .host(5, task_start("qmshutdown", Some(102), UPID))
+            .host(6, SignalKind::ScopeDeactivated { vmid: 102 })
+            .host(6, task_end("qmshutdown", Some(102), UPID, true));
+        kit.unclean_boots.push(UncleanBoot {
+            end: Some(at(30)),
+            next_start: Some(at(35)),
+            vmid: None,
+            evidence: vec![Cited {
+                cite: crate::event::Cite::Event {
+                    source: 0,
+                    event: 0,
+                },
+                signal: "",
+                time: None,
+            }],
+        });
+        let index = kit.index();
+        let d = run(&kit.context(&index));
+        assert_eq!(d.verdict.family, Family::Hardware);
+        assert_eq!(d.verdict.affected_vms, vec![101]);
+        assert_eq!(d.runner_up.map(|r| r.family), Some(Family::CleanShutdown));
+    }
 
     #[test]
     fn the_strongest_finding_wins_scaled_by_coverage_with_a_runner_up() {
