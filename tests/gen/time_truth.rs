@@ -948,10 +948,29 @@ fn power_loss(name: &'static str) -> Scenario {
     s.guest.offsets.push((0.0, 0.0));
     s.host.boots.push(T0 - 86_400.0 * 10.0);
     let lost = T0 + 1800.0 + s.rng.uniform(0.0, 60.0);
-    // VM 101 runs when the power goes.
+    // VM 101 runs when the power goes; VM 102 was shut down in order before.
     let delay = s.rng.uniform(0.5, 10.0);
     s.start(T0 + 60.0, delay);
     s.guest.recs.clear();
+    let upid = s.upid(T0 + 300.0, "qmshutdown", "102");
+    s.host.push(rec(
+        T0 + 300.0,
+        "pvedaemon",
+        Some(2211),
+        format!("<root@pam> starting task {upid}"),
+    ));
+    s.host.push(rec(
+        T0 + 305.2,
+        "systemd",
+        Some(1),
+        "102.scope: Deactivated successfully.",
+    ));
+    s.host.push(rec(
+        T0 + 305.3,
+        "pvedaemon",
+        Some(2211),
+        format!("<root@pam> end task {upid} OK"),
+    ));
     s.ambient(T0, lost, &[]);
     // Noise right up to the loss, as a busy host has.
     let mut t = T0 + 1700.0;
@@ -1004,7 +1023,7 @@ fn power_loss(name: &'static str) -> Scenario {
         name,
         files,
         truth: json!({
-            "story": "the host loses power while VM 101 runs: its journal stops among ordinary records and its next boot starts minutes later with no shutdown in between",
+            "story": "the host loses power while VM 101 runs (VM 102 was shut down in order before): its journal stops among ordinary records and its next boot starts minutes later with no shutdown in between",
             "family": "hardware",
             "incident_time": null,
             "incident_truth": rfc3339(lost),
