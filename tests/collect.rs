@@ -359,7 +359,15 @@ fn a_collected_scenario_gets_its_diagnosis_and_the_manifest_records_every_comman
         .iter()
         .filter_map(|c| c.as_str())
         .collect();
-    assert!(context.contains(&"host/pve4/etc/timezone"), "{context:?}");
+    // `/etc/timezone` has a reader now (the machine's zone): not context.
+    assert!(!context.contains(&"host/pve4/etc/timezone"), "{context:?}");
+    let timezone = collected["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .find(|s| s["path"] == "host/pve4/etc/timezone")
+        .expect("etc/timezone among the sources");
+    assert_eq!(timezone["format"], "snapshot-timezone", "{timezone}");
 }
 
 #[test]

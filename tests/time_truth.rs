@@ -333,3 +333,28 @@ fn an_efi_pstore_record_is_dated_by_its_own_name() {
         "{v:#}"
     );
 }
+
+#[test]
+fn a_machines_etc_timezone_names_its_zone_when_nothing_better_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let guest = tmp.path().join("guest/101-web");
+    write(
+        tmp.path(),
+        "manifest.json",
+        r#"{"collected_at": "2024-10-28T10:00:00Z", "timezone": "UTC"}"#,
+    );
+    write(
+        &guest,
+        "var/log/syslog",
+        "Oct 26 23:30:00 web CRON[812]: (root) CMD (run-parts /etc/cron.hourly)\n",
+    );
+    // What `pvelog collect` brings of a guest's /etc/timezone.
+    write(&guest, "timezone.txt", "Europe/Berlin\n");
+    let all = events(tmp.path());
+    let syslog: Vec<&str> = all
+        .iter()
+        .filter(|e| e["source"] == "guest/101-web/var/log/syslog")
+        .map(|e| e["time"].as_str().unwrap())
+        .collect();
+    assert_eq!(syslog, ["2024-10-26T21:30:00.000000Z"]);
+}

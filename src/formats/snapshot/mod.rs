@@ -75,10 +75,11 @@ enum Kind {
     Last = 10,
     VmTable = 11,
     Timedatectl = 12,
+    ZoneFile = 13,
 }
 
 /// The variant names `pvelog sources` shows.
-const KIND_NAMES: [&str; 13] = [
+const KIND_NAMES: [&str; 14] = [
     "snapshot-qm-list",
     "snapshot-qm-config",
     "snapshot-meminfo",
@@ -92,6 +93,7 @@ const KIND_NAMES: [&str; 13] = [
     "snapshot-last",
     "snapshot-vm-list",
     "snapshot-timedatectl",
+    "snapshot-timezone",
 ];
 
 /// Where facts go, with the position of the line being read.
@@ -169,6 +171,7 @@ enum Section {
     ListBoots(list_boots::State),
     VmTable(vm_table::State),
     Timedatectl(timedatectl::State),
+    ZoneFile(timedatectl::ZoneFile),
     Date,
     /// `last` output among the snapshots: the indexes of its first and last lines, read by the
     /// `last` parser when the section ends.
@@ -190,6 +193,7 @@ impl Section {
             Section::ListBoots(_) => Kind::ListBoots,
             Section::VmTable(_) => Kind::VmTable,
             Section::Timedatectl(_) => Kind::Timedatectl,
+            Section::ZoneFile(_) => Kind::ZoneFile,
             Section::Date => Kind::Date,
             Section::Last(_) => Kind::Last,
         })
@@ -210,6 +214,7 @@ impl Section {
             Section::ListBoots(s) => s.line(text, sink),
             Section::VmTable(s) => s.line(text, sink),
             Section::Timedatectl(s) => s.line(text, sink),
+            Section::ZoneFile(s) => s.line(text, sink),
             Section::Date => match date_output(text) {
                 Some(t) => {
                     sink.push(FactKind::SnapshotTakenAt(t));
@@ -250,6 +255,8 @@ impl Section {
                 let target = words.last().copied().unwrap_or_default();
                 if target.ends_with(b"meminfo") {
                     Section::MemInfo(Default::default())
+                } else if target.ends_with(b"/etc/timezone") || target == b"timezone" {
+                    Section::ZoneFile(Default::default())
                 } else if target.ends_with(b".conf")
                     && target.windows(11).any(|w| w == b"qemu-server")
                 {
@@ -294,6 +301,9 @@ impl Section {
             Section::Sensors(Default::default())
         } else if timedatectl::starts(text) {
             Section::Timedatectl(Default::default())
+        } else if next.is_none() && timedatectl::zone_file_line(text).is_some() {
+            // A file of one line naming a zone: `/etc/timezone`.
+            Section::ZoneFile(Default::default())
         } else if uptime::starts(text) {
             Section::Uptime(uptime::State::new(false))
         } else if list_boots::starts(text) {

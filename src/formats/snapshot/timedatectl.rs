@@ -14,6 +14,9 @@
 //!
 //! systemd ≤ 235 printed `Network time on:` and `NTP synchronized:` instead of the two lines
 //! after the zone; older ones `Timezone:`. Every line is `key: value`, right-aligned keys.
+//!
+//! Debian's `/etc/timezone` (one line, `Europe/Berlin`) says the same with less authority
+//! (`timedatectl set-timezone` leaves it stale): read as a zone too, when it names one.
 
 use super::Sink;
 use crate::facts::{FactKind, TimeZone};
@@ -47,6 +50,33 @@ fn pair(text: &[u8]) -> Option<(&[u8], &[u8])> {
 /// Whether a line starts a `timedatectl` output (its first line, `Local time: …`).
 pub(super) fn starts(text: &[u8]) -> bool {
     pair(text).is_some_and(|(key, _)| key == b"Local time")
+}
+
+/// The zone a line of `/etc/timezone` names: an IANA name with a region (`Europe/Berlin`,
+/// `Etc/UTC`) or `UTC`.
+pub(super) fn zone_file_line(text: &[u8]) -> Option<String> {
+    let t = std::str::from_utf8(text.trim_ascii()).ok()?;
+    let named = (t.contains('/') || t == "UTC") && t.parse::<chrono_tz::Tz>().is_ok();
+    named.then(|| t.to_string())
+}
+
+/// Reads `/etc/timezone`.
+#[derive(Debug, Default)]
+pub(super) struct ZoneFile;
+
+impl ZoneFile {
+    pub(super) fn line(&mut self, text: &[u8], sink: &mut Sink<'_>) -> bool {
+        match zone_file_line(text) {
+            Some(name) => {
+                sink.push(FactKind::TimeZone(TimeZone {
+                    name,
+                    rtc_local: None,
+                }));
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 /// Reads a `timedatectl` section.
@@ -138,6 +168,13 @@ mod tests {
         assert!(starts(
             b"               Local time: Sun 2024-10-27 02:30:15 CET"
         ));
+        assert_eq!(
+            zone_file_line(b"Europe/Berlin"),
+            Some("Europe/Berlin".into())
+        );
+        assert_eq!(zone_file_line(b"Etc/UTC\r"), Some("Etc/UTC".into()));
+        assert_eq!(zone_file_line(b"Berlin"), None);
+        assert_eq!(zone_file_line(b"Europe/Nowhere"), None);
         assert!(!starts(b"Local: nothing"));
     }
 }
