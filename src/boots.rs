@@ -769,12 +769,7 @@ pub fn observe(
             next_banner += 1;
         }
         let upcoming = banners.get(next_banner).copied();
-        let from = matched.partition_point(|m| (m.event as usize) < k);
-        let signals: Vec<&SignalKind> = matched[from..]
-            .iter()
-            .take_while(|m| m.event as usize == k)
-            .map(|m| &m.kind)
-            .collect();
+        let signals: Vec<&SignalKind> = crate::signals::kinds_at(matched, k).collect();
         let kernel_boot = signals.contains(&&SignalKind::KernelBoot);
         let journal_id = event.journal.as_ref().and_then(|j| j.boot_id());
         let seg = match journal_id {

@@ -41,7 +41,7 @@ use serde::Serialize;
 
 use crate::event::{Event, RecordedTime, Role, TimeFix};
 use crate::facts::FactKind;
-use crate::signals::{Matched, SignalKind};
+use crate::signals::{Matched, SignalKind, kinds_at};
 use crate::source::Source;
 
 /// Offsets with a larger error (half the width of the interval the pairs leave) are reported
@@ -448,13 +448,29 @@ struct GuestSide {
     last_records: Vec<Moment>,
 }
 
-/// The signal kinds of event `k` of a source (`matched` is in event order).
-fn kinds_of(matched: &[Matched], k: usize) -> impl Iterator<Item = &SignalKind> {
-    let from = matched.partition_point(|m| (m.event as usize) < k);
-    matched[from..]
-        .iter()
-        .take_while(move |m| m.event as usize == k)
-        .map(|m| &m.kind)
+/// Follows the boots of one source in file order: a journal's `_BOOT_ID` changing (its first
+/// one included) or a kernel banner placed on the wall clock starts one. The id is copied only
+/// when it changes.
+#[derive(Default)]
+struct BootWatch {
+    id: Option<Vec<u8>>,
+}
+
+impl BootWatch {
+    /// Whether record `e` starts a boot, and whether it is the kernel's banner.
+    fn step<'k>(
+        &mut self,
+        e: &Event<'_>,
+        kinds: impl Iterator<Item = &'k SignalKind>,
+    ) -> (bool, bool) {
+        let id = e.journal.as_ref().and_then(|j| j.boot_id());
+        let new_id = id.is_some_and(|id| self.id.as_deref() != Some(id));
+        if new_id {
+            self.id = id.map(<[u8]>::to_vec);
+        }
+        let banner = is_boot_line(e, kinds);
+        (new_id || banner, banner)
+    }
 }
 
 fn host_side(sources: &[Source<'_>], signals: &[Vec<Matched>], host: &str, vmid: u32) -> HostSide {
@@ -581,19 +597,14 @@ fn segments(
         }
         let mut class = 0;
         let mut last_step: Option<(DateTime<Utc>, usize)> = None;
-        let mut boot_id: Option<Vec<u8>> = None;
+        let mut boots = BootWatch::default();
         let mut out = Vec::with_capacity(s.parsed.events.len());
         for (k, e) in s.parsed.events.iter().enumerate() {
-            let id = e.journal.as_ref().and_then(|j| j.boot_id());
-            let new_id = id.is_some_and(|id| boot_id.as_deref().is_some_and(|b| b != id));
-            if let Some(id) = id {
-                boot_id = Some(id.to_vec());
-            }
-            if new_id || is_boot_line(e, kinds_of(matched, k)) {
+            if boots.step(e, kinds_at(matched, k)).0 {
                 class = 0;
                 last_step = None;
             }
-            if let Some(by_us) = kinds_of(matched, k).find_map(|kind| match kind {
+            if let Some(by_us) = kinds_at(matched, k).find_map(|kind| match kind {
                 SignalKind::ClockStep { by_us } => Some(*by_us),
                 _ => None,
             }) {
@@ -682,18 +693,13 @@ fn guest_side(
         let mut boot: Option<Moment> = None;
         // Whether the boot being read is dated by a stamp only (narrowed by uptimes below).
         let mut narrowable = false;
-        let mut boot_id: Option<Vec<u8>> = None;
+        let mut boots = BootWatch::default();
         for (k, e) in s.parsed.events.iter().enumerate() {
             let Some(t) = e.time else { continue };
             let class = class_of(k);
             let journal = e.journal.as_deref();
-            let id = journal.and_then(|j| j.boot_id());
-            let new_id = id.is_some_and(|id| boot_id.as_deref() != Some(id));
-            if let Some(id) = id {
-                boot_id = Some(id.to_vec());
-            }
-            let boot_line = is_boot_line(e, kinds_of(matched, k));
-            if new_id || boot_line {
+            let (starts, boot_line) = boots.step(e, kinds_at(matched, k));
+            if starts {
                 // journald stamps every entry with both clocks: the wall clock minus the
                 // monotonic one is the boot, to the microsecond, whichever entry says it.
                 let from_journal = journal.and_then(|j| {
@@ -748,7 +754,7 @@ fn guest_side(
                     b.lo = hi - Duration::seconds(3);
                 }
             }
-            let kinds = || kinds_of(matched, k);
+            let kinds = || kinds_at(matched, k);
             if kinds().any(|kind| *kind == SignalKind::GuestFsFreeze) {
                 side.freezes.push(Moment::at(s, e, t, class));
             }

@@ -898,6 +898,16 @@ pub fn passes() -> usize {
     PASSES.load(Ordering::Relaxed)
 }
 
+/// The signal kinds of record `event` of a source, from that source's signals of the pass
+/// (which are in record order).
+pub fn kinds_at(matched: &[Matched], event: usize) -> impl Iterator<Item = &SignalKind> {
+    let from = matched.partition_point(|m| (m.event as usize) < event);
+    matched[from..]
+        .iter()
+        .take_while(move |m| m.event as usize == event)
+        .map(|m| &m.kind)
+}
+
 /// The one signal pass of an analysis: every record of every source matched against the table,
 /// sources in parallel. Returns, parallel to `events_of`, each source's signals in event order.
 pub fn match_sources<'a, 'b: 'a, T: Sync>(

@@ -61,19 +61,18 @@ impl<W: Write> TarGz<W> {
                 return Ok(None);
             }
         }
-        let mut header = tar::Header::new_gnu();
-        header.set_size(data.len() as u64);
-        header.set_mode(0o644);
-        header.set_mtime(mtime);
-        header.set_entry_type(tar::EntryType::Regular);
-        self.builder.append_data(&mut header, path, data)?;
+        self.write_member(path, data, mtime)?;
         self.remaining = self.remaining.saturating_sub(data.len() as u64);
-        self.written += data.len() as u64;
         Ok(Some(cut))
     }
 
     /// Appends a member whatever the cap (the manifest: small, and the bundle's key).
     pub fn append_uncapped(&mut self, path: &str, data: &[u8], mtime: u64) -> std::io::Result<()> {
+        self.write_member(path, data, mtime)
+    }
+
+    /// Writes one regular file member (mode 0644) and counts its bytes.
+    fn write_member(&mut self, path: &str, data: &[u8], mtime: u64) -> std::io::Result<()> {
         let mut header = tar::Header::new_gnu();
         header.set_size(data.len() as u64);
         header.set_mode(0o644);

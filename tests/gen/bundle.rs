@@ -22,6 +22,9 @@
 //! minutes of traffic follow. Nothing depends on the clock or the machine: the same size and seed
 //! write the same bytes.
 
+#[path = "splitmix.rs"]
+mod splitmix;
+
 use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -64,11 +67,7 @@ impl Rng {
     }
 
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        splitmix::next(&mut self.0)
     }
 
     /// Uniform in `[0, n)` (0 when `n` is 0).

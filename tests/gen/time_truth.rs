@@ -16,6 +16,9 @@
 
 #![allow(dead_code, reason = "the example and the test use different parts")]
 
+#[path = "splitmix.rs"]
+mod splitmix;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -34,11 +37,7 @@ impl Rng {
     }
 
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        splitmix::next(&mut self.0)
     }
 
     /// Uniform in `[lo, hi)`, rounded to the microsecond.
