@@ -419,6 +419,18 @@ impl<'b> JournalFields<'b> {
         if let Some(v) = self.fields.iter().find(|(n, _)| n.as_ref() == name) {
             return Some(v.1.clone());
         }
+        if let Some(h) = &self.entry {
+            match name {
+                b"__REALTIME_TIMESTAMP" => {
+                    return Some(Bytes::Owned(h.realtime_us.to_string().into_bytes()));
+                }
+                b"__MONOTONIC_TIMESTAMP" => {
+                    return Some(Bytes::Owned(h.monotonic_us.to_string().into_bytes()));
+                }
+                b"_BOOT_ID" => return Some(Bytes::Owned(h.boot_id.to_vec())),
+                _ => {}
+            }
+        }
         let lazy = self.lazy?;
         (lazy.read)(lazy.file, lazy.entry_offset)
             .into_iter()

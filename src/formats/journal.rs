@@ -11,6 +11,13 @@
 //! Every field stays reachable through [`Event::journal`] for later rules (`UNIT`,
 //! `_SYSTEMD_UNIT`, `_KERNEL_SUBSYSTEM`, …).
 //!
+//! The text encodings (export and JSON) keep an entry compact ([`compact_entry_event`]): the
+//! event holds what it needs, the clocks and boot as numbers ([`EntryHeader`]), and the place the
+//! entry starts, where its other fields are read again on demand. A journal export carries
+//! twenty-odd fields per entry; holding them as pairs cost about a kilobyte per entry, three
+//! times the bytes of the export itself, and most of the parse's time went to allocating and
+//! freeing them.
+//!
 //! # Known deviations
 //! - The identifier and host name borrow from the input; where a decoder had to build them (a
 //!   JSON string with escapes, a compressed journal DATA object), they stay in the fields only
@@ -18,7 +25,7 @@
 
 use chrono::DateTime;
 
-use crate::event::{Bytes, Event, JournalFields, RecordedTime};
+use crate::event::{Bytes, EntryHeader, Event, JournalFields, LazyFields, RecordedTime};
 
 /// Journal timestamps as text for `time_recorded`: the realtime µs as written.
 fn borrowed<'b>(fields: &JournalFields<'b>, name: &[u8]) -> Option<&'b [u8]> {
@@ -32,6 +39,105 @@ fn borrowed<'b>(fields: &JournalFields<'b>, name: &[u8]) -> Option<&'b [u8]> {
 /// sources). Returns `None` when the entry has no field at all (a journal file entry always has
 /// its header's clocks).
 pub fn entry_event<'b>(fields: JournalFields<'b>, line: u32, offset: u64) -> Option<Event<'b>> {
+    let mut event = event_of(&fields, line, offset)?;
+    event.journal = Some(Box::new(fields));
+    Some(event)
+}
+
+/// The three fields an [`EntryHeader`] holds as numbers.
+const HEADER_NAMES: [&[u8]; 3] = [
+    b"__REALTIME_TIMESTAMP",
+    b"__MONOTONIC_TIMESTAMP",
+    b"_BOOT_ID",
+];
+
+/// The entry's clocks and boot as an [`EntryHeader`], when each of the three fields is written
+/// once and exactly as the header would give it back (decimal without leading zeros; 32 hex
+/// digits): then nothing is lost by holding them as numbers. `None` otherwise, and the entry
+/// keeps its fields.
+fn header_of(fields: &[(Bytes<'_>, Bytes<'_>)]) -> Option<EntryHeader> {
+    let mut found: [Option<&[u8]>; 3] = [None; 3];
+    for (name, value) in fields {
+        if let Some(i) = HEADER_NAMES.iter().position(|h| *h == name.as_ref()) {
+            let slot = found.get_mut(i)?;
+            if slot.is_some() {
+                return None;
+            }
+            *slot = Some(value.as_ref());
+        }
+    }
+    let [Some(real), Some(mono), Some(boot)] = found else {
+        return None;
+    };
+    let number = |v: &[u8]| -> Option<u64> {
+        let n: u64 = std::str::from_utf8(v).ok()?.parse().ok()?;
+        (n.to_string().as_bytes() == v).then_some(n)
+    };
+    let boot_id: [u8; 32] = boot.try_into().ok()?;
+    if !boot_id.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    Some(EntryHeader {
+        realtime_us: number(real)?,
+        monotonic_us: number(mono)?,
+        boot_id,
+    })
+}
+
+/// The fields of an entry read again from its member (for [`LazyFields`]), without the three
+/// its header holds when [`compact_entry_event`] made one: the same rule on the same bytes gives
+/// the same answer.
+pub(crate) fn lazy_fields<'b>(
+    mut fields: Vec<(Bytes<'b>, Bytes<'b>)>,
+) -> Vec<(Bytes<'b>, Bytes<'b>)> {
+    if header_of(&fields).is_some() {
+        fields.retain(|(name, _)| !HEADER_NAMES.contains(&name.as_ref()));
+    }
+    fields
+}
+
+/// Turns the fields of one entry of a text encoding into a compact event: what the event needs is
+/// taken out, the clocks and boot become an [`EntryHeader`], and the fields stay in `file`, read
+/// again from `offset` by `read` when a rule or renderer asks ([`JournalFields::value`]). An
+/// entry whose clocks and boot are not written canonically keeps its fields.
+///
+/// `fields` is left empty with its capacity, for the next entry.
+pub fn compact_entry_event<'b>(
+    fields: &mut Vec<(Bytes<'b>, Bytes<'b>)>,
+    (line, offset): (u32, u64),
+    file: &'b [u8],
+    read: fn(&'b [u8], u64) -> Vec<(Bytes<'b>, Bytes<'b>)>,
+) -> Option<Event<'b>> {
+    let Some(entry) = header_of(fields) else {
+        let fields = JournalFields {
+            fields: std::mem::take(fields),
+            ..JournalFields::default()
+        };
+        return entry_event(fields, line, offset);
+    };
+    let all = JournalFields {
+        fields: std::mem::take(fields),
+        ..JournalFields::default()
+    };
+    let mut event = event_of(&all, line, offset);
+    *fields = all.fields;
+    fields.clear();
+    if let Some(event) = event.as_mut() {
+        event.journal = Some(Box::new(JournalFields {
+            fields: Vec::new(),
+            entry: Some(entry),
+            lazy: Some(LazyFields {
+                file,
+                entry_offset: offset,
+                read,
+            }),
+        }));
+    }
+    event
+}
+
+/// The event of an entry's fields, without the fields themselves.
+fn event_of<'b>(fields: &JournalFields<'b>, line: u32, offset: u64) -> Option<Event<'b>> {
     if fields.fields.is_empty() && fields.entry.is_none() {
         return None;
     }
@@ -53,7 +159,7 @@ pub fn entry_event<'b>(fields: JournalFields<'b>, line: u32, offset: u64) -> Opt
         } else {
             (RecordedTime::Missing, b"")
         };
-    let time_text = borrowed(&fields, time_name).unwrap_or_default();
+    let time_text = borrowed(fields, time_name).unwrap_or_default();
     let message: Bytes<'b> = fields
         .fields
         .iter()
@@ -62,8 +168,8 @@ pub fn entry_event<'b>(fields: JournalFields<'b>, line: u32, offset: u64) -> Opt
         .unwrap_or_default();
     let mut event = Event::new(recorded, time_text, line, offset, b"");
     event.message = message;
-    event.ident = borrowed(&fields, b"SYSLOG_IDENTIFIER").or_else(|| borrowed(&fields, b"_COMM"));
-    event.hostname = borrowed(&fields, b"_HOSTNAME");
+    event.ident = borrowed(fields, b"SYSLOG_IDENTIFIER").or_else(|| borrowed(fields, b"_COMM"));
+    event.hostname = borrowed(fields, b"_HOSTNAME");
     event.pid = fields
         .number(b"_PID")
         .or_else(|| fields.number(b"SYSLOG_PID"))
@@ -75,7 +181,6 @@ pub fn entry_event<'b>(fields: JournalFields<'b>, line: u32, offset: u64) -> Opt
     event.facility = fields
         .number(b"SYSLOG_FACILITY")
         .and_then(|f| u8::try_from(f).ok());
-    event.journal = Some(Box::new(fields));
     Some(event)
 }
 

@@ -39,9 +39,9 @@
 
 use std::borrow::Cow;
 
-use super::journal::entry_event;
+use super::journal::{compact_entry_event, lazy_fields};
 use super::{LineProblem, Parsed, dmesg, journal_text, syslog};
-use crate::event::{Bytes, JournalFields};
+use crate::event::Bytes;
 use crate::framing::{Line, Lines, count_lines, is_blank};
 use crate::limits::{LimitKind, Limits};
 
@@ -146,6 +146,12 @@ fn binary_field<'b>(data: &'b [u8], at: usize, name: &[u8]) -> Binary<'b> {
 
 /// Parses a whole member into journal entries.
 pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>, limits: &Limits) {
+    parse_entries(data, out, limits, true);
+}
+
+/// [`parse`], with `compact` saying whether entries become compact events (always, but for the
+/// tests that hold the compact fields to the eager ones).
+fn parse_entries<'b>(data: &'b [u8], out: &mut Parsed<'b>, limits: &Limits, compact: bool) {
     out.stats.lines = count_lines(data);
     let max_fields = usize::try_from(limits.get(LimitKind::EntryFields)).unwrap_or(usize::MAX);
     let mut capped = false;
@@ -178,7 +184,7 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>, limits: &Limits) {
                 crlf_reported = true;
                 report_crlf(out, &here);
             }
-            finish(out, std::mem::take(&mut entry), &mut capped);
+            finish(out, &mut entry, &mut capped, (data, compact));
             skipping = false;
             out.stats.blank_lines += 1;
         } else if skipping {
@@ -218,7 +224,7 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>, limits: &Limits) {
                         reason,
                     });
                     // The entry ends here; its remaining lines belong to this problem.
-                    finish(out, std::mem::take(&mut entry), &mut capped);
+                    finish(out, &mut entry, &mut capped, (data, compact));
                     skipping = true;
                     out.push_unparsed(&here);
                 }
@@ -237,7 +243,7 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>, limits: &Limits) {
         line_no = line_no.saturating_add(1);
         pos = next;
     }
-    finish(out, entry, &mut capped);
+    finish(out, &mut entry, &mut capped, (data, compact));
 }
 
 /// Lines in `data[start..end]`, where `start` is a line start and `end` is just after a `\n`
@@ -298,9 +304,15 @@ impl<'b> Entry<'b> {
     }
 }
 
-/// Turns a finished entry into an event. An entry over the field cap is reported once per
-/// member (`capped` remembers it), with the flag that raises the cap.
-fn finish<'b>(out: &mut Parsed<'b>, entry: Entry<'b>, capped: &mut bool) {
+/// Turns a finished entry into a compact event, and leaves `entry` empty for the next one (its
+/// field list keeps its capacity). An entry over the field cap is reported once per member
+/// (`capped` remembers it), with the flag that raises the cap.
+fn finish<'b>(
+    out: &mut Parsed<'b>,
+    entry: &mut Entry<'b>,
+    capped: &mut bool,
+    (data, compact): (&'b [u8], bool),
+) {
     if entry.dropped > 0 && !*capped {
         *capped = true;
         out.problems.push(LineProblem {
@@ -315,15 +327,71 @@ fn finish<'b>(out: &mut Parsed<'b>, entry: Entry<'b>, capped: &mut bool) {
         });
     }
     let lines = entry.lines;
-    let fields = JournalFields {
-        fields: entry.fields,
-        entry: None,
-        lazy: None,
+    let at = (entry.line, entry.offset);
+    let mut fields = std::mem::take(&mut entry.fields);
+    let event = if entry.dropped > 0 || !compact {
+        // Read again, the entry would come back with the default cap's fields, not this run's.
+        let all = crate::event::JournalFields {
+            fields: std::mem::take(&mut fields),
+            ..Default::default()
+        };
+        super::journal::entry_event(all, at.0, at.1)
+    } else {
+        compact_entry_event(&mut fields, at, data, read_entry_fields)
     };
-    if let Some(mut event) = entry_event(fields, entry.line, entry.offset) {
+    if let Some(mut event) = event {
         event.lines = lines;
         out.push_event(event);
     }
+    *entry = Entry {
+        fields,
+        ..Entry::default()
+    };
+}
+
+/// The fields of the entry whose first field starts at `offset` of `data`, read again as
+/// [`parse`] read them (for a compact event's [`crate::event::LazyFields`]): text and binary
+/// fields up to the empty line that ends the entry, a broken binary field or the end of the
+/// input; lines that are no field are passed over. Bounded by the default field cap, which
+/// entries read compactly were within.
+fn read_entry_fields(data: &[u8], offset: u64) -> Vec<(Bytes<'_>, Bytes<'_>)> {
+    let max = usize::try_from(Limits::default().get(LimitKind::EntryFields)).unwrap_or(usize::MAX);
+    let mut fields = Vec::new();
+    let mut pos = usize::try_from(offset).unwrap_or(usize::MAX);
+    while let Some(rest) = data.get(pos..).filter(|r| !r.is_empty()) {
+        if fields.len() >= max {
+            break;
+        }
+        let (raw, next) = match newline(rest) {
+            Some(i) => (
+                rest.get(..i).unwrap_or_default(),
+                pos.saturating_add(i).saturating_add(1),
+            ),
+            None => (rest, data.len()),
+        };
+        let terminated = next < data.len() || data.last() == Some(&b'\n');
+        let text = match raw {
+            [head @ .., b'\r'] => head,
+            _ => raw,
+        };
+        if is_blank(text) {
+            break;
+        } else if let Some(name) = text_field_name(text) {
+            let value = text.get(name.len().saturating_add(1)..).unwrap_or_default();
+            fields.push((Bytes::Borrowed(name), Bytes::Borrowed(value)));
+        } else if terminated && valid_name(text) {
+            match binary_field(data, next, text) {
+                Binary::Field(value, end) => {
+                    fields.push((Bytes::Borrowed(text), Bytes::Borrowed(value)));
+                    pos = end;
+                    continue;
+                }
+                Binary::Broken(_) => break,
+            }
+        }
+        pos = next;
+    }
+    lazy_fields(fields)
 }
 
 /// How many non-blank lines of the head [`recognizes`] looks at.
@@ -416,6 +484,64 @@ MESSAGE
 \x12\0\0\0\0\0\0\0caf\xe9 latin-1 byte\x07
 ";
 
+    /// Every field of `data`'s entries as the eager parse keeps them, and as the compact events
+    /// give them back (both sorted: the compact header comes first).
+    fn eager_and_compact(
+        data: &[u8],
+    ) -> (Vec<Vec<(Vec<u8>, Vec<u8>)>>, Vec<Vec<(Vec<u8>, Vec<u8>)>>) {
+        let limits = crate::limits::Limits::default();
+        let all = |p: &Parsed<'_>| -> Vec<Vec<(Vec<u8>, Vec<u8>)>> {
+            p.events
+                .iter()
+                .map(|e| {
+                    let mut f: Vec<_> = e
+                        .journal
+                        .as_ref()
+                        .unwrap()
+                        .all()
+                        .into_iter()
+                        .map(|(n, v)| (n.to_vec(), v.to_vec()))
+                        .collect();
+                    f.sort();
+                    f
+                })
+                .collect()
+        };
+        let mut eager = Parsed::new(FormatKind::JournalExport);
+        parse_entries(data, &mut eager, &limits, false);
+        let compact = run(data);
+        assert_eq!(compact.events.len(), eager.events.len());
+        (all(&eager), all(&compact))
+    }
+
+    #[test]
+    fn compact_events_give_back_every_field() {
+        let data = [OOM_SCOPE, b"\n", MULTILINE, b"\n", LATIN1].concat();
+        let (eager, compact) = eager_and_compact(&data);
+        assert_eq!(eager, compact);
+        assert!(
+            run(&data).events[0]
+                .journal
+                .as_ref()
+                .unwrap()
+                .fields
+                .is_empty()
+        );
+        // Cut anywhere or with a byte changed, the compact fields still are the eager ones.
+        for end in (0..=data.len()).step_by(7) {
+            let (eager, compact) = eager_and_compact(&data[..end]);
+            assert_eq!(eager, compact, "cut at {end}");
+        }
+        for at in 0..data.len() {
+            for b in [b'\n', b'=', b'0', b'\r', b'\0'] {
+                let mut d = data.clone();
+                d[at] = b;
+                let (eager, compact) = eager_and_compact(&d);
+                assert_eq!(eager, compact, "byte {at} = {b:#x}");
+            }
+        }
+    }
+
     #[test]
     fn fields_past_the_cap_are_counted_not_kept() {
         let mut data = b"__REALTIME_TIMESTAMP=1753783000006000\nMESSAGE=kept\n".to_vec();
@@ -465,14 +591,27 @@ MESSAGE
             )
         );
         assert_eq!(&*e.message, b"101.scope: Failed with result 'oom-kill'.");
-        assert_eq!(field(e, b"UNIT"), Some(&b"101.scope"[..]));
-        assert_eq!(e.journal.as_ref().unwrap().fields.len(), 14);
-        // Zero-copy: names and values borrow from the input.
+        let j = e.journal.as_ref().unwrap();
+        assert_eq!(j.value(b"UNIT").as_deref(), Some(&b"101.scope"[..]));
+        // Compact: the clocks and boot are numbers, the other fields are read again on demand.
+        assert!(j.fields.is_empty());
+        assert_eq!(j.boot_id(), Some(&b"0f3c6b0e4c1a4d7b9f1e2d3c4b5a6978"[..]));
+        assert_eq!(j.monotonic_us(), Some(86_400_006_000));
+        let all = j.all();
+        assert_eq!(all.len(), 14);
+        for line in OOM_SCOPE.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let (name, value) = line.split_at(line.iter().position(|&b| b == b'=').unwrap());
+            assert!(
+                all.iter()
+                    .any(|(n, v)| n.as_ref() == name && v.as_ref() == &value[1..]),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        // Zero-copy: the fields read again borrow from the input.
+        let lazy = j.lazy.unwrap();
         assert!(
-            e.journal
-                .as_ref()
-                .unwrap()
-                .fields
+            (lazy.read)(lazy.file, lazy.entry_offset)
                 .iter()
                 .all(|(n, v)| n.is_borrowed() && v.is_borrowed())
         );

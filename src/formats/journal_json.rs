@@ -37,7 +37,7 @@
 
 use std::borrow::Cow;
 
-use super::journal::entry_event;
+use super::journal::{compact_entry_event, entry_event, lazy_fields};
 use super::journal_export::push_unparsed_lines;
 use super::{LineProblem, Parsed, most_seen};
 use crate::event::{Bytes, JournalFields};
@@ -163,10 +163,18 @@ struct Reader<'b> {
     max_fields: usize,
     /// Whether an entry over the cap was reported (once per member).
     capped: bool,
+    /// Whether objects become compact events (always, but for the tests that hold the compact
+    /// fields to the eager ones).
+    compact: bool,
 }
 
 /// Parses a whole member into journal entries.
 pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>, limits: &Limits) {
+    parse_objects(data, out, limits, true);
+}
+
+/// [`parse`], with `compact` saying whether objects become compact events.
+fn parse_objects<'b>(data: &'b [u8], out: &mut Parsed<'b>, limits: &Limits, compact: bool) {
     out.stats.lines = count_lines(data);
     let mut reader = Reader {
         data,
@@ -175,6 +183,7 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>, limits: &Limits) {
         reported: false,
         max_fields: usize::try_from(limits.get(LimitKind::EntryFields)).unwrap_or(usize::MAX),
         capped: false,
+        compact,
     };
     let mut pos = 0usize;
     let mut line_no = 1u32;
@@ -283,12 +292,22 @@ impl<'b> Reader<'b> {
                 reason: "bytes after the JSON object on its last line are ignored".to_string(),
             });
         }
-        let fields = JournalFields {
-            fields,
-            entry: None,
-            lazy: None,
+        let event = if dropped > 0 || !self.compact {
+            // Read again, the entry would come back with the default cap's fields.
+            let all = JournalFields {
+                fields,
+                ..JournalFields::default()
+            };
+            entry_event(all, line_no, start as u64)
+        } else {
+            compact_entry_event(
+                &mut fields,
+                (line_no, start as u64),
+                data,
+                read_entry_fields,
+            )
         };
-        match entry_event(fields, line_no, start as u64) {
+        match event {
             Some(mut event) => {
                 event.lines = lines;
                 out.push_event(event);
@@ -343,6 +362,31 @@ impl<'b> Reader<'b> {
         );
         push_unparsed_lines(out, self.data, start, end, line_no)
     }
+}
+
+/// The fields of the object that starts at `offset` of `data`, read again as [`parse`] read them
+/// (for a compact event's [`crate::event::LazyFields`]), within the default field cap, which
+/// objects read compactly were within.
+fn read_entry_fields(data: &[u8], offset: u64) -> Vec<(Bytes<'_>, Bytes<'_>)> {
+    let start = usize::try_from(offset).unwrap_or(usize::MAX);
+    let Extent::Closed(close) = extent(data, start) else {
+        return Vec::new();
+    };
+    let mut fields = Vec::new();
+    let mut cut = 0u64;
+    let read = Object {
+        s: data.get(start..=close).unwrap_or_default(),
+        i: 0,
+        fields: &mut fields,
+        cut: &mut cut,
+        max: usize::try_from(Limits::default().get(LimitKind::EntryFields)).unwrap_or(usize::MAX),
+        dropped: 0,
+    }
+    .parse();
+    if read.is_err() {
+        return Vec::new();
+    }
+    lazy_fields(fields)
 }
 
 /// Error: position in the object and what was expected.
@@ -720,9 +764,17 @@ mod tests {
         assert_eq!((b.line, b.offset), (2, MULTILINE.len() as u64 + 1));
         // Escape-free names and values borrow from the input.
         let j = b.journal.as_ref().unwrap();
-        assert!(j.fields.iter().all(|(n, _)| n.is_borrowed()));
-        assert!(j.fields[0].1.is_borrowed());
-        assert_eq!(j.fields.len(), 11);
+        // Compact: the fields are read again from the line on demand.
+        assert!(j.fields.is_empty());
+        let lazy = j.lazy.unwrap();
+        let again = (lazy.read)(lazy.file, lazy.entry_offset);
+        assert!(again.iter().all(|(n, _)| n.is_borrowed()));
+        assert!(again[0].1.is_borrowed());
+        assert_eq!(j.all().len(), 11);
+        assert_eq!(
+            j.value(b"_MACHINE_ID").as_deref(),
+            Some(&b"2dc07f7a727e4b46a1927eab9d6cd4b7"[..])
+        );
         assert!(p.problems.is_empty() && p.notes.is_empty());
     }
 
@@ -883,6 +935,51 @@ mod tests {
 
     /// Every prefix of a mixed input, and every byte replaced by a structural byte, keeps the
     /// books balanced without panicking.
+    /// Every field of the objects of `data` as the eager parse keeps them and as the compact
+    /// events give them back (both sorted: the compact header comes first).
+    fn eager_and_compact(
+        data: &[u8],
+    ) -> (Vec<Vec<(Vec<u8>, Vec<u8>)>>, Vec<Vec<(Vec<u8>, Vec<u8>)>>) {
+        let all = |p: &Parsed<'_>| -> Vec<Vec<(Vec<u8>, Vec<u8>)>> {
+            p.events
+                .iter()
+                .map(|e| {
+                    let mut f: Vec<_> = e
+                        .journal
+                        .as_ref()
+                        .unwrap()
+                        .all()
+                        .into_iter()
+                        .map(|(n, v)| (n.to_vec(), v.to_vec()))
+                        .collect();
+                    f.sort();
+                    f
+                })
+                .collect()
+        };
+        let mut eager = Parsed::new(FormatKind::JournalJson);
+        parse_objects(data, &mut eager, &Limits::default(), false);
+        let compact = run(data);
+        assert_eq!(compact.events.len(), eager.events.len());
+        (all(&eager), all(&compact))
+    }
+
+    #[test]
+    fn compact_events_give_back_every_field() {
+        let data = [MULTILINE, b"\n", BINARY, b"\n", MULTILINE].concat();
+        let (eager, compact) = eager_and_compact(&data);
+        assert_eq!(eager, compact);
+        assert_eq!(eager[0].len(), 11);
+        for at in 0..data.len() {
+            for b in [b'\n', b'"', b'0', b'\\', b','] {
+                let mut d = data.clone();
+                d[at] = b;
+                let (eager, compact) = eager_and_compact(&d);
+                assert_eq!(eager, compact, "byte {at} = {b:#x}");
+            }
+        }
+    }
+
     #[test]
     fn prefixes_and_mutations_stay_balanced() {
         let data = [
