@@ -63,11 +63,8 @@ impl<'b> Iterator for Lines<'b> {
 }
 
 /// Position of the first `\n`.
-///
-/// The standard library's slice search is vectorized well enough for this loop; a profile of
-/// framing a 200 MB kern.log showed it under a tenth of the parse time.
 fn memchr_newline(hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == b'\n')
+    memchr::memchr(b'\n', hay)
 }
 
 /// Counts the lines [`Lines`] would yield.

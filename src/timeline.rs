@@ -172,7 +172,8 @@ const DUPLICATE_WINDOW_US: i64 = 1_000_000;
 /// Repeats within one source are never grouped: a line logged twice happened twice, and its
 /// count stays exact (plaso's default of dropping repeats is what not to do).
 pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Option<u32>> {
-    use std::collections::{BTreeMap, HashMap, VecDeque};
+    use foldhash::HashMap;
+    use std::collections::{BTreeMap, VecDeque};
     type Key<'a> = (&'a str, &'a [u8], &'a [u8]);
     /// A group still open to copies from sources it lacks.
     struct Open {
@@ -192,7 +193,7 @@ pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Optio
     }
     let mut groups: Vec<Option<u32>> = vec![None; order.len()];
     let mut next_group = 0u32;
-    let mut states: HashMap<Key<'_>, KeyState> = HashMap::new();
+    let mut states: HashMap<Key<'_>, KeyState> = HashMap::default();
     let mut window: VecDeque<(DateTime<Utc>, Key<'_>)> = VecDeque::new();
     let expired = |old: DateTime<Utc>, now: DateTime<Utc>| {
         (now - old).num_microseconds().unwrap_or(i64::MAX) > DUPLICATE_WINDOW_US
@@ -218,7 +219,7 @@ pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Optio
     }
     /// A span's end and its source.
     type End = (DateTime<Utc>, u32);
-    let mut machine_index: HashMap<&str, usize> = HashMap::new();
+    let mut machine_index: HashMap<&str, usize> = HashMap::default();
     let mut covers: Vec<Cover> = Vec::new();
     let mut spans_of: Vec<Vec<(DateTime<Utc>, DateTime<Utc>, u32)>> = Vec::new();
     let cover_of: Vec<usize> = sources
@@ -347,9 +348,9 @@ pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Optio
     // A kernel record carries its printk time in dmesg and in syslog lines written by imklog:
     // the same time and text is the same record, even when the wall times differ (rsyslog reads
     // the ring buffer late at boot).
-    let mut by_uptime: HashMap<(&str, u64, &[u8]), Vec<(usize, u32)>> = HashMap::new();
+    let mut by_uptime: HashMap<(&str, u64, &[u8]), Vec<(usize, u32)>> = HashMap::default();
     // Only machines with two or more sources that carry printk times.
-    let mut printk_sources: HashMap<&str, usize> = HashMap::new();
+    let mut printk_sources: HashMap<&str, usize> = HashMap::default();
     for s in sources {
         if s.parsed.events.iter().any(|e| {
             e.uptime_us.is_some()

@@ -102,6 +102,9 @@ pub struct Bundle {
     heap_bytes: u64,
 }
 
+/// How much of a gzip stream is decompressed to see whether it holds a tar: one tar header.
+const TAR_SNIFF_BYTES: u64 = 512;
+
 impl Bundle {
     /// A bundle of ready members (for tests, benches and callers that read input themselves).
     pub fn from_members(members: Vec<Member>) -> Bundle {
@@ -277,9 +280,20 @@ impl Bundle {
         let data = blob.bytes();
         match archive::Container::sniff(data) {
             archive::Container::Gzip => {
-                let budget = limits
-                    .max_member_bytes
-                    .min(limits.max_bundle_bytes.saturating_sub(self.heap_bytes));
+                // A compressed tar (`.tgz`) is the bundle, not one member of it: its size is
+                // bounded by the bundle's budget (its members are slices of it). A compressed
+                // file is one member. The first block tells which.
+                let room = limits.max_bundle_bytes.saturating_sub(self.heap_bytes);
+                let head = archive::gunzip(data, TAR_SNIFF_BYTES.min(room));
+                let holds_tar = matches!(
+                    archive::Container::sniff(&head.data),
+                    archive::Container::Tar
+                );
+                let budget = if holds_tar {
+                    room
+                } else {
+                    limits.max_member_bytes.min(room)
+                };
                 let out = archive::gunzip(data, budget);
                 if let Some(err) = &out.error {
                     self.problem(&blob.path, Some(err.offset), err.reason.clone());
@@ -294,7 +308,7 @@ impl Bundle {
                     });
                 }
                 if out.capped {
-                    let kind = if budget < limits.max_member_bytes {
+                    let kind = if holds_tar || budget < limits.max_member_bytes {
                         LimitKind::BundleBytes
                     } else {
                         LimitKind::MemberBytes

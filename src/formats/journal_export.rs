@@ -47,7 +47,7 @@ use crate::limits::{LimitKind, Limits};
 
 /// Position of the first `\n` in `hay`.
 fn newline(hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == b'\n')
+    memchr::memchr(b'\n', hay)
 }
 
 /// Number of `\n` bytes in `hay`.

@@ -111,6 +111,15 @@ fn extent(data: &[u8], start: usize) -> Extent {
                 escaped = true;
             } else if b == b'"' {
                 in_string = false;
+            } else {
+                // Inside a string only these three bytes matter: skip to the next of them
+                // (values are most of a journal JSON line).
+                let rest = data.get(i..).unwrap_or_default();
+                match memchr::memchr3(b'"', b'\\', b'\n', rest) {
+                    Some(k) => i = i.saturating_add(k),
+                    None => return Extent::Cut(data.len()),
+                }
+                continue;
             }
         } else {
             match b {
@@ -140,7 +149,7 @@ fn extent(data: &[u8], start: usize) -> Extent {
 /// End of the line holding `at`: the position of its `\n`, or the end of the input.
 fn line_end(data: &[u8], at: usize) -> usize {
     data.get(at..)
-        .and_then(|r| r.iter().position(|&b| b == b'\n'))
+        .and_then(|r| memchr::memchr(b'\n', r))
         .map_or(data.len(), |i| at.saturating_add(i))
 }
 
@@ -579,18 +588,17 @@ impl<'b> Object<'b, '_> {
         }
         let s = self.s;
         let start = self.i.saturating_add(1);
-        let mut i = start;
-        loop {
-            match s.get(i) {
-                None => return Err((i, "unterminated string")),
-                Some(b'"') => {
-                    self.i = i.saturating_add(1);
-                    return Ok(Cow::Borrowed(s.get(start..i).unwrap_or_default()));
-                }
-                Some(b'\\') => break,
-                Some(_) => i = i.saturating_add(1),
-            }
+        // The string ends at the first `"` unless a `\` comes first.
+        let rest = s.get(start..).unwrap_or_default();
+        let i = match memchr::memchr2(b'"', b'\\', rest) {
+            None => return Err((s.len(), "unterminated string")),
+            Some(k) => start.saturating_add(k),
+        };
+        if s.get(i) == Some(&b'"') {
+            self.i = i.saturating_add(1);
+            return Ok(Cow::Borrowed(s.get(start..i).unwrap_or_default()));
         }
+        let mut i = i;
         // Escapes: decode into an owned copy.
         let mut out = s.get(start..i).unwrap_or_default().to_vec();
         loop {
