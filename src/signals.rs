@@ -9,6 +9,11 @@
 //! The table (`TABLE`) is the one list of what pvelog recognizes: each row a pattern, what it
 //! signals and the literals one of which every match contains. An analysis matches every record
 //! once ([`match_sources`]); [`crate::index`] orders the result in time for the rules.
+//!
+//! A literal prefilter skips the records that hold none of the table's literals before the
+//! patterns run. It must never change a signal: the analysis can run without it
+//! ([`Matcher::unfiltered`], `analysis::Options::no_prefilter`), and `tests/prefilter.rs`
+//! diagnoses every corpus both ways and requires the same signals and the same output.
 
 use regex_automata::meta::Regex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -764,8 +769,9 @@ const TABLE: &[Row] = &[
 
 /// The compiled signal table: a literal prefilter and one multi-pattern regex.
 pub struct Matcher {
-    /// Every literal of every row: a record none of them occurs in carries no signal.
-    prefilter: Regex,
+    /// Every literal of every row: a record none of them occurs in carries no signal. `None`
+    /// in the matcher that runs every record through the patterns ([`Matcher::unfiltered`]).
+    prefilter: Option<Regex>,
     regex: Regex,
 }
 
@@ -773,6 +779,7 @@ impl std::fmt::Debug for Matcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Matcher")
             .field("patterns", &TABLE.len())
+            .field("prefilter", &self.prefilter.is_some())
             .finish()
     }
 }
@@ -798,8 +805,27 @@ impl Matcher {
         SHARED.get_or_init(Matcher::new)
     }
 
+    /// The process's matcher without the prefilter ([`Matcher::unfiltered`]), compiled on first
+    /// use: only an analysis run with `no_prefilter` builds it.
+    pub fn shared_unfiltered() -> &'static Matcher {
+        static SHARED: std::sync::OnceLock<Matcher> = std::sync::OnceLock::new();
+        SHARED.get_or_init(Matcher::unfiltered)
+    }
+
+    /// The table without its literal prefilter: every record goes through the patterns. Slower,
+    /// and never different: it exists to prove the prefilter exact (the unit tests match every
+    /// sample line both ways; `tests/prefilter.rs` diagnoses every corpus both ways).
+    pub fn unfiltered() -> Matcher {
+        Matcher::compile(false)
+    }
+
     /// Compiles every pattern into one matcher.
     pub fn new() -> Matcher {
+        Matcher::compile(true)
+    }
+
+    /// Compiles every pattern into one matcher, with the literal prefilter or without it.
+    fn compile(prefilter: bool) -> Matcher {
         let pats: Vec<&str> = TABLE.iter().map(|r| r.regex).collect();
         // MatchKind::All: every pattern that matches is reported, not only the leftmost-first
         // one (a line can carry two signals).
@@ -810,12 +836,14 @@ impl Matcher {
                 // The patterns are constants; a failure is a bug caught by the unit tests.
                 panic!("signal patterns do not compile: {e}")
             });
-        let literals: Vec<String> = required_literals()
-            .into_iter()
-            .map(regex_syntax_escape)
-            .collect();
-        let prefilter = Regex::new_many(&literals)
-            .unwrap_or_else(|e| panic!("signal literals do not compile: {e}"));
+        let prefilter = prefilter.then(|| {
+            let literals: Vec<String> = required_literals()
+                .into_iter()
+                .map(regex_syntax_escape)
+                .collect();
+            Regex::new_many(&literals)
+                .unwrap_or_else(|e| panic!("signal literals do not compile: {e}"))
+        });
         Matcher { prefilter, regex }
     }
 
@@ -824,7 +852,9 @@ impl Matcher {
         let msg: &[u8] = &event.message;
         // Only the first line: continuation lines (task tables, traces) are not new statements.
         let first = msg.split(|&b| b == b'\n').next().unwrap_or_default();
-        if !self.prefilter.is_match(Input::new(first)) {
+        if let Some(prefilter) = &self.prefilter
+            && !prefilter.is_match(Input::new(first))
+        {
             return Vec::new();
         }
         let mut set = PatternSet::new(self.regex.pattern_len());
@@ -893,9 +923,18 @@ pub struct Matched {
 /// test reads it to prove that no command matches the records twice.
 static PASSES: AtomicUsize = AtomicUsize::new(0);
 
+/// How many of those passes ran without the prefilter: a test reads it to prove that
+/// `analysis::Options::no_prefilter` reaches the pass.
+static UNFILTERED_PASSES: AtomicUsize = AtomicUsize::new(0);
+
 /// The number of signal passes run so far in this process.
 pub fn passes() -> usize {
     PASSES.load(Ordering::Relaxed)
+}
+
+/// The number of signal passes run so far in this process without the prefilter.
+pub fn unfiltered_passes() -> usize {
+    UNFILTERED_PASSES.load(Ordering::Relaxed)
 }
 
 /// The signal kinds of record `event` of a source, from that source's signals of the pass
@@ -910,13 +949,21 @@ pub fn kinds_at(matched: &[Matched], event: usize) -> impl Iterator<Item = &Sign
 
 /// The one signal pass of an analysis: every record of every source matched against the table,
 /// sources in parallel. Returns, parallel to `events_of`, each source's signals in event order.
+/// `prefilter` is true but in the test that proves the prefilter changes no signal
+/// ([`Matcher::unfiltered`]).
 pub fn match_sources<'a, 'b: 'a, T: Sync>(
     items: &'a [T],
+    prefilter: bool,
     events_of: impl Fn(&'a T) -> &'a [Event<'b>] + Sync,
 ) -> Vec<Vec<Matched>> {
     use rayon::prelude::*;
     PASSES.fetch_add(1, Ordering::Relaxed);
-    let matcher = Matcher::shared();
+    let matcher = if prefilter {
+        Matcher::shared()
+    } else {
+        UNFILTERED_PASSES.fetch_add(1, Ordering::Relaxed);
+        Matcher::shared_unfiltered()
+    };
     items
         .par_iter()
         .map(|item| matcher.match_events(events_of(item)))
