@@ -1294,7 +1294,43 @@ mod tests {
     fn kinds(ident: &'static [u8], msg: &'static [u8]) -> Vec<SignalKind> {
         let mut e = Event::new(RecordedTime::Missing, b"", 1, 0, msg);
         e.ident = Some(ident);
-        Matcher::shared().signals(&e)
+        signals_checked(&e)
+    }
+
+    /// The signals of `e`, once the prefilter is shown exact on its line: wherever one of the
+    /// table's patterns matches the first line, the compiled prefilter matches it too, and the
+    /// matcher without the prefilter finds the same signals. Every sample line of these tests
+    /// goes through here.
+    fn signals_checked(e: &Event<'_>) -> Vec<SignalKind> {
+        let matcher = Matcher::shared();
+        let first = e.message.split(|&b| b == b'\n').next().unwrap_or_default();
+        let mut set = PatternSet::new(matcher.regex.pattern_len());
+        matcher
+            .regex
+            .which_overlapping_matches(&Input::new(first), &mut set);
+        let prefilter = matcher
+            .prefilter
+            .as_ref()
+            .expect("the shared matcher filters");
+        if !set.is_empty() {
+            assert!(
+                prefilter.is_match(Input::new(first)),
+                "{:?} matches {:?} but the prefilter does not",
+                set.iter()
+                    .filter_map(|id| TABLE.get(id.as_usize()))
+                    .map(|row| row.pat)
+                    .collect::<Vec<_>>(),
+                String::from_utf8_lossy(first)
+            );
+        }
+        let got = matcher.signals(e);
+        assert_eq!(
+            got,
+            Matcher::shared_unfiltered().signals(e),
+            "{}",
+            String::from_utf8_lossy(first)
+        );
+        got
     }
 
     fn one(ident: &'static [u8], msg: &'static [u8]) -> SignalKind {
@@ -1597,12 +1633,9 @@ mod tests {
         );
         e.ident = Some(b"systemd");
         e.pid = Some(2100);
-        assert!(Matcher::new().signals(&e).is_empty());
+        assert!(signals_checked(&e).is_empty());
         e.pid = Some(1);
-        assert_eq!(
-            Matcher::new().signals(&e),
-            vec![SignalKind::ShutdownSequence]
-        );
+        assert_eq!(signals_checked(&e), vec![SignalKind::ShutdownSequence]);
         assert_eq!(
             one(b"kernel", b"reboot: Power down"),
             SignalKind::ShutdownSequence
@@ -1737,8 +1770,10 @@ mod tests {
     }
 
     /// Every row's literals are required: each sample line a pattern matches holds one of them,
-    /// so the prefilter never hides a match (the goldens over every corpus check the same on
-    /// whole bundles).
+    /// so the prefilter never hides a match. The compiled prefilter is checked too: every
+    /// literal, escaped, matches itself, and every sample line (here and in every other test of
+    /// this module, through `signals_checked`) gets the same signals without the prefilter.
+    /// `tests/prefilter.rs` checks the same on every corpus, whole bundles diagnosed both ways.
     #[test]
     fn every_match_holds_one_of_its_rows_literals() {
         let samples: &[&str] = &[
@@ -1800,6 +1835,9 @@ mod tests {
         let regexes: Vec<Regex> = TABLE.iter().map(|r| Regex::new(r.regex).unwrap()).collect();
         let mut matched_rows = 0;
         for line in samples {
+            let mut e = Event::new(RecordedTime::Missing, b"", 1, 0, line.as_bytes());
+            e.ident = Some(b"kernel");
+            signals_checked(&e);
             for (row, re) in TABLE.iter().zip(&regexes) {
                 if re.is_match(line.as_bytes()) {
                     matched_rows += 1;
@@ -1819,6 +1857,18 @@ mod tests {
             assert!(!row.literals.is_empty(), "{:?}", row.pat);
             assert!(row.literals.iter().all(|l| all.contains(l)));
         }
+        // The prefilter is compiled from them escaped: each literal, and each inside other text,
+        // matches as itself.
+        let prefilter = Matcher::shared()
+            .prefilter
+            .as_ref()
+            .expect("the shared matcher filters");
+        for lit in &all {
+            for text in [lit.to_string(), format!("x {lit} y")] {
+                assert!(prefilter.is_match(text.as_bytes()), "{lit:?} in {text:?}");
+            }
+        }
+        assert!(Matcher::shared_unfiltered().prefilter.is_none());
     }
 
     #[test]
