@@ -30,6 +30,10 @@ pub struct Options {
     pub format_overrides: Vec<(String, FormatKind)>,
     /// Host/guest clock alignment.
     pub align: AlignOptions,
+    /// Run the signal pass without its literal prefilter ([`signals::Matcher::unfiltered`]):
+    /// slower, and never a different answer. Off by default; it exists so that
+    /// `tests/prefilter.rs` can prove the prefilter exact, diagnosing every corpus both ways.
+    pub no_prefilter: bool,
 }
 
 /// The analysed bundle.
@@ -151,7 +155,7 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
     source::assign_identities(&mut sources);
     sources.sort_by(|a, b| (a.role, &a.path).cmp(&(b.role, &b.path)));
     // The one signal pass: every record matched once, before any time is resolved or aligned.
-    let mut signals = signals::match_sources(&sources, |s| &s.parsed.events);
+    let mut signals = signals::match_sources(&sources, !opts.no_prefilter, |s| &s.parsed.events);
     for (source, matched) in sources.iter_mut().zip(&signals) {
         record_unclean_evidence(source, matched);
     }

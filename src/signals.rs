@@ -9,6 +9,11 @@
 //! The table (`TABLE`) is the one list of what pvelog recognizes: each row a pattern, what it
 //! signals and the literals one of which every match contains. An analysis matches every record
 //! once ([`match_sources`]); [`crate::index`] orders the result in time for the rules.
+//!
+//! A literal prefilter skips the records that hold none of the table's literals before the
+//! patterns run. It must never change a signal: the analysis can run without it
+//! ([`Matcher::unfiltered`], `analysis::Options::no_prefilter`), and `tests/prefilter.rs`
+//! diagnoses every corpus both ways and requires the same signals and the same output.
 
 use regex_automata::meta::Regex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -764,8 +769,9 @@ const TABLE: &[Row] = &[
 
 /// The compiled signal table: a literal prefilter and one multi-pattern regex.
 pub struct Matcher {
-    /// Every literal of every row: a record none of them occurs in carries no signal.
-    prefilter: Regex,
+    /// Every literal of every row: a record none of them occurs in carries no signal. `None`
+    /// in the matcher that runs every record through the patterns ([`Matcher::unfiltered`]).
+    prefilter: Option<Regex>,
     regex: Regex,
 }
 
@@ -773,6 +779,7 @@ impl std::fmt::Debug for Matcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Matcher")
             .field("patterns", &TABLE.len())
+            .field("prefilter", &self.prefilter.is_some())
             .finish()
     }
 }
@@ -798,8 +805,27 @@ impl Matcher {
         SHARED.get_or_init(Matcher::new)
     }
 
+    /// The process's matcher without the prefilter ([`Matcher::unfiltered`]), compiled on first
+    /// use: only an analysis run with `no_prefilter` builds it.
+    pub fn shared_unfiltered() -> &'static Matcher {
+        static SHARED: std::sync::OnceLock<Matcher> = std::sync::OnceLock::new();
+        SHARED.get_or_init(Matcher::unfiltered)
+    }
+
+    /// The table without its literal prefilter: every record goes through the patterns. Slower,
+    /// and never different: it exists to prove the prefilter exact (the unit tests match every
+    /// sample line both ways; `tests/prefilter.rs` diagnoses every corpus both ways).
+    pub fn unfiltered() -> Matcher {
+        Matcher::compile(false)
+    }
+
     /// Compiles every pattern into one matcher.
     pub fn new() -> Matcher {
+        Matcher::compile(true)
+    }
+
+    /// Compiles every pattern into one matcher, with the literal prefilter or without it.
+    fn compile(prefilter: bool) -> Matcher {
         let pats: Vec<&str> = TABLE.iter().map(|r| r.regex).collect();
         // MatchKind::All: every pattern that matches is reported, not only the leftmost-first
         // one (a line can carry two signals).
@@ -810,12 +836,14 @@ impl Matcher {
                 // The patterns are constants; a failure is a bug caught by the unit tests.
                 panic!("signal patterns do not compile: {e}")
             });
-        let literals: Vec<String> = required_literals()
-            .into_iter()
-            .map(regex_syntax_escape)
-            .collect();
-        let prefilter = Regex::new_many(&literals)
-            .unwrap_or_else(|e| panic!("signal literals do not compile: {e}"));
+        let prefilter = prefilter.then(|| {
+            let literals: Vec<String> = required_literals()
+                .into_iter()
+                .map(regex_syntax_escape)
+                .collect();
+            Regex::new_many(&literals)
+                .unwrap_or_else(|e| panic!("signal literals do not compile: {e}"))
+        });
         Matcher { prefilter, regex }
     }
 
@@ -824,7 +852,9 @@ impl Matcher {
         let msg: &[u8] = &event.message;
         // Only the first line: continuation lines (task tables, traces) are not new statements.
         let first = msg.split(|&b| b == b'\n').next().unwrap_or_default();
-        if !self.prefilter.is_match(Input::new(first)) {
+        if let Some(prefilter) = &self.prefilter
+            && !prefilter.is_match(Input::new(first))
+        {
             return Vec::new();
         }
         let mut set = PatternSet::new(self.regex.pattern_len());
@@ -893,9 +923,18 @@ pub struct Matched {
 /// test reads it to prove that no command matches the records twice.
 static PASSES: AtomicUsize = AtomicUsize::new(0);
 
+/// How many of those passes ran without the prefilter: a test reads it to prove that
+/// `analysis::Options::no_prefilter` reaches the pass.
+static UNFILTERED_PASSES: AtomicUsize = AtomicUsize::new(0);
+
 /// The number of signal passes run so far in this process.
 pub fn passes() -> usize {
     PASSES.load(Ordering::Relaxed)
+}
+
+/// The number of signal passes run so far in this process without the prefilter.
+pub fn unfiltered_passes() -> usize {
+    UNFILTERED_PASSES.load(Ordering::Relaxed)
 }
 
 /// The signal kinds of record `event` of a source, from that source's signals of the pass
@@ -910,13 +949,21 @@ pub fn kinds_at(matched: &[Matched], event: usize) -> impl Iterator<Item = &Sign
 
 /// The one signal pass of an analysis: every record of every source matched against the table,
 /// sources in parallel. Returns, parallel to `events_of`, each source's signals in event order.
+/// `prefilter` is true but in the test that proves the prefilter changes no signal
+/// ([`Matcher::unfiltered`]).
 pub fn match_sources<'a, 'b: 'a, T: Sync>(
     items: &'a [T],
+    prefilter: bool,
     events_of: impl Fn(&'a T) -> &'a [Event<'b>] + Sync,
 ) -> Vec<Vec<Matched>> {
     use rayon::prelude::*;
     PASSES.fetch_add(1, Ordering::Relaxed);
-    let matcher = Matcher::shared();
+    let matcher = if prefilter {
+        Matcher::shared()
+    } else {
+        UNFILTERED_PASSES.fetch_add(1, Ordering::Relaxed);
+        Matcher::shared_unfiltered()
+    };
     items
         .par_iter()
         .map(|item| matcher.match_events(events_of(item)))
@@ -1247,7 +1294,43 @@ mod tests {
     fn kinds(ident: &'static [u8], msg: &'static [u8]) -> Vec<SignalKind> {
         let mut e = Event::new(RecordedTime::Missing, b"", 1, 0, msg);
         e.ident = Some(ident);
-        Matcher::shared().signals(&e)
+        signals_checked(&e)
+    }
+
+    /// The signals of `e`, once the prefilter is shown exact on its line: wherever one of the
+    /// table's patterns matches the first line, the compiled prefilter matches it too, and the
+    /// matcher without the prefilter finds the same signals. Every sample line of these tests
+    /// goes through here.
+    fn signals_checked(e: &Event<'_>) -> Vec<SignalKind> {
+        let matcher = Matcher::shared();
+        let first = e.message.split(|&b| b == b'\n').next().unwrap_or_default();
+        let mut set = PatternSet::new(matcher.regex.pattern_len());
+        matcher
+            .regex
+            .which_overlapping_matches(&Input::new(first), &mut set);
+        let prefilter = matcher
+            .prefilter
+            .as_ref()
+            .expect("the shared matcher filters");
+        if !set.is_empty() {
+            assert!(
+                prefilter.is_match(Input::new(first)),
+                "{:?} matches {:?} but the prefilter does not",
+                set.iter()
+                    .filter_map(|id| TABLE.get(id.as_usize()))
+                    .map(|row| row.pat)
+                    .collect::<Vec<_>>(),
+                String::from_utf8_lossy(first)
+            );
+        }
+        let got = matcher.signals(e);
+        assert_eq!(
+            got,
+            Matcher::shared_unfiltered().signals(e),
+            "{}",
+            String::from_utf8_lossy(first)
+        );
+        got
     }
 
     fn one(ident: &'static [u8], msg: &'static [u8]) -> SignalKind {
@@ -1550,12 +1633,9 @@ mod tests {
         );
         e.ident = Some(b"systemd");
         e.pid = Some(2100);
-        assert!(Matcher::new().signals(&e).is_empty());
+        assert!(signals_checked(&e).is_empty());
         e.pid = Some(1);
-        assert_eq!(
-            Matcher::new().signals(&e),
-            vec![SignalKind::ShutdownSequence]
-        );
+        assert_eq!(signals_checked(&e), vec![SignalKind::ShutdownSequence]);
         assert_eq!(
             one(b"kernel", b"reboot: Power down"),
             SignalKind::ShutdownSequence
@@ -1690,8 +1770,10 @@ mod tests {
     }
 
     /// Every row's literals are required: each sample line a pattern matches holds one of them,
-    /// so the prefilter never hides a match (the goldens over every corpus check the same on
-    /// whole bundles).
+    /// so the prefilter never hides a match. The compiled prefilter is checked too: every
+    /// literal, escaped, matches itself, and every sample line (here and in every other test of
+    /// this module, through `signals_checked`) gets the same signals without the prefilter.
+    /// `tests/prefilter.rs` checks the same on every corpus, whole bundles diagnosed both ways.
     #[test]
     fn every_match_holds_one_of_its_rows_literals() {
         let samples: &[&str] = &[
@@ -1753,6 +1835,9 @@ mod tests {
         let regexes: Vec<Regex> = TABLE.iter().map(|r| Regex::new(r.regex).unwrap()).collect();
         let mut matched_rows = 0;
         for line in samples {
+            let mut e = Event::new(RecordedTime::Missing, b"", 1, 0, line.as_bytes());
+            e.ident = Some(b"kernel");
+            signals_checked(&e);
             for (row, re) in TABLE.iter().zip(&regexes) {
                 if re.is_match(line.as_bytes()) {
                     matched_rows += 1;
@@ -1772,6 +1857,18 @@ mod tests {
             assert!(!row.literals.is_empty(), "{:?}", row.pat);
             assert!(row.literals.iter().all(|l| all.contains(l)));
         }
+        // The prefilter is compiled from them escaped: each literal, and each inside other text,
+        // matches as itself.
+        let prefilter = Matcher::shared()
+            .prefilter
+            .as_ref()
+            .expect("the shared matcher filters");
+        for lit in &all {
+            for text in [lit.to_string(), format!("x {lit} y")] {
+                assert!(prefilter.is_match(text.as_bytes()), "{lit:?} in {text:?}");
+            }
+        }
+        assert!(Matcher::shared_unfiltered().prefilter.is_none());
     }
 
     #[test]

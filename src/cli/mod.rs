@@ -185,6 +185,9 @@ impl Common {
                 disabled: self.no_align,
                 manual: self.clock_offsets.iter().cloned().collect(),
             },
+            // The command line always filters; only the test that proves the prefilter exact
+            // turns it off.
+            no_prefilter: false,
         })
     }
 }
