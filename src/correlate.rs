@@ -390,6 +390,14 @@ struct Moment {
     class: usize,
 }
 
+/// A record read, by position: made a [`Moment`] only when it is one.
+#[derive(Clone, Copy, Debug)]
+struct Seen {
+    event: usize,
+    t: DateTime<Utc>,
+    class: usize,
+}
+
 impl Moment {
     fn at(source: &Source<'_>, event: &Event<'_>, t: DateTime<Utc>, class: usize) -> Moment {
         Moment {
@@ -683,11 +691,19 @@ fn guest_side(
         // The records read since the last boot line (the newest few): the previous boot's last
         // record is the newest of them that came before the next boot began, since rsyslog
         // writes a new boot's first user-space records before the kernel banner it reads later.
-        let mut recent: Vec<Moment> = Vec::new();
-        let mut before_boot: Vec<Moment> = Vec::new();
-        let close = |boot: Option<&Moment>, before: &mut Vec<Moment>, out: &mut Vec<Moment>| {
-            let last = before.drain(..).rfind(|m| boot.is_none_or(|b| m.lo < b.lo));
-            out.extend(last);
+        // Kept as positions: describing every record read (most are never a last record) cost
+        // a formatted string per guest record.
+        let mut recent: std::collections::VecDeque<Seen> = std::collections::VecDeque::new();
+        let mut before_boot: Vec<Seen> = Vec::new();
+        let moment = |m: Seen| {
+            s.parsed
+                .events
+                .get(m.event)
+                .map(|e| Moment::at(s, e, m.t, m.class))
+        };
+        let close = |boot: Option<&Moment>, before: &mut Vec<Seen>, out: &mut Vec<Moment>| {
+            let last = before.drain(..).rfind(|m| boot.is_none_or(|b| m.t < b.lo));
+            out.extend(last.and_then(moment));
         };
         // The boot being read, and the best estimate of its start so far.
         let mut boot: Option<Moment> = None;
@@ -731,7 +747,7 @@ fn guest_side(
                 // The boot before it: its newest records are now known; the ones read before
                 // this banner wait for this boot's start to be narrowed.
                 close(None, &mut before_boot, &mut side.last_records);
-                before_boot = std::mem::take(&mut recent);
+                before_boot = std::mem::take(&mut recent).into();
                 boot = Some(Moment {
                     lo,
                     hi,
@@ -763,9 +779,9 @@ fn guest_side(
             }
             if !boot_line {
                 if recent.len() == 64 {
-                    recent.remove(0);
+                    recent.pop_front();
                 }
-                recent.push(Moment::at(s, e, t, class));
+                recent.push_back(Seen { event: k, t, class });
                 // Once a boot's start is settled (its young kernel lines are read), the records
                 // before its banner that came before it are the previous boot's.
                 if !before_boot.is_empty()
@@ -780,7 +796,7 @@ fn guest_side(
         }
         close(boot.as_ref(), &mut before_boot, &mut side.last_records);
         side.boots.extend(boot);
-        side.last_records.extend(recent.pop());
+        side.last_records.extend(recent.pop_back().and_then(moment));
     }
     // One boot seen by several sources: the narrowest estimate of it.
     side.boots.sort_by_key(|b| b.lo);

@@ -849,17 +849,38 @@ impl Matcher {
 
     /// The signals one event carries: every pattern that matches its first line, each once.
     pub fn signals(&self, event: &Event<'_>) -> Vec<SignalKind> {
+        self.signals_with(&mut self.scratch(), event)
+    }
+
+    /// The search state one thread reuses from record to record: the regexes' caches (taken
+    /// from their shared pools on every call, they cost a lock and a put-back per record on
+    /// every thread but the first) and the pattern set.
+    fn scratch(&self) -> Scratch {
+        Scratch {
+            prefilter: self.prefilter.as_ref().map(Regex::create_cache),
+            regex: self.regex.create_cache(),
+            set: PatternSet::new(self.regex.pattern_len()),
+        }
+    }
+
+    /// [`Matcher::signals`] with a thread's search state.
+    fn signals_with(&self, scratch: &mut Scratch, event: &Event<'_>) -> Vec<SignalKind> {
         let msg: &[u8] = &event.message;
         // Only the first line: continuation lines (task tables, traces) are not new statements.
-        let first = msg.split(|&b| b == b'\n').next().unwrap_or_default();
-        if let Some(prefilter) = &self.prefilter
-            && !prefilter.is_match(Input::new(first))
+        let first = msg
+            .get(..memchr::memchr(b'\n', msg).unwrap_or(msg.len()))
+            .unwrap_or(msg);
+        if let (Some(prefilter), Some(cache)) = (&self.prefilter, scratch.prefilter.as_mut())
+            && prefilter
+                .search_half_with(cache, &Input::new(first).earliest(true))
+                .is_none()
         {
             return Vec::new();
         }
-        let mut set = PatternSet::new(self.regex.pattern_len());
+        let set = &mut scratch.set;
+        set.clear();
         self.regex
-            .which_overlapping_matches(&Input::new(first), &mut set);
+            .which_overlapping_matches_with(&mut scratch.regex, &Input::new(first), set);
         let mut out = Vec::new();
         for id in set.iter() {
             let Some(row) = TABLE.get(id.as_usize()) else {
@@ -877,11 +898,12 @@ impl Matcher {
     /// The signals of every event of a source, in event order.
     pub fn match_events(&self, events: &[Event<'_>]) -> Vec<Matched> {
         let mut out = Vec::new();
+        let mut scratch = self.scratch();
         for (i, event) in events.iter().enumerate() {
             let Ok(event_index) = u32::try_from(i) else {
                 break;
             };
-            for kind in self.signals(event) {
+            for kind in self.signals_with(&mut scratch, event) {
                 out.push(Matched {
                     event: event_index,
                     kind,
@@ -890,6 +912,13 @@ impl Matcher {
         }
         out
     }
+}
+
+/// One thread's search state for [`Matcher::signals_with`].
+struct Scratch {
+    prefilter: Option<regex_automata::meta::Cache>,
+    regex: regex_automata::meta::Cache,
+    set: PatternSet,
 }
 
 /// Escapes a literal for the regex syntax.
