@@ -489,7 +489,13 @@ MESSAGE
     fn eager_and_compact(
         data: &[u8],
     ) -> (Vec<Vec<(Vec<u8>, Vec<u8>)>>, Vec<Vec<(Vec<u8>, Vec<u8>)>>) {
-        let limits = crate::limits::Limits::default();
+        eager_and_compact_within(data, &crate::limits::Limits::default())
+    }
+
+    fn eager_and_compact_within(
+        data: &[u8],
+        limits: &crate::limits::Limits,
+    ) -> (Vec<Vec<(Vec<u8>, Vec<u8>)>>, Vec<Vec<(Vec<u8>, Vec<u8>)>>) {
         let all = |p: &Parsed<'_>| -> Vec<Vec<(Vec<u8>, Vec<u8>)>> {
             p.events
                 .iter()
@@ -503,13 +509,25 @@ MESSAGE
                         .map(|(n, v)| (n.to_vec(), v.to_vec()))
                         .collect();
                     f.sort();
+                    // The event itself, first: compact or not, it is the same.
+                    let event = format!(
+                        "{:?}",
+                        (
+                            e.recorded,
+                            e.time_text,
+                            (e.ident, e.hostname, e.pid, e.priority, e.facility),
+                            &e.message[..],
+                            (e.line, e.offset, e.lines)
+                        )
+                    );
+                    f.insert(0, (b"<event>".to_vec(), event.into_bytes()));
                     f
                 })
                 .collect()
         };
         let mut eager = Parsed::new(FormatKind::JournalExport);
-        parse_entries(data, &mut eager, &limits, false);
-        let compact = run(data);
+        parse_entries(data, &mut eager, limits, false);
+        let compact = parse_kind(FormatKind::JournalExport, data, limits);
         assert_eq!(compact.events.len(), eager.events.len());
         (all(&eager), all(&compact))
     }
@@ -519,6 +537,15 @@ MESSAGE
         let data = [OOM_SCOPE, b"\n", MULTILINE, b"\n", LATIN1].concat();
         let (eager, compact) = eager_and_compact(&data);
         assert_eq!(eager, compact);
+        // Over a small cap, entries are kept whole with the fields within it, as eagerly.
+        for cap in [1, 4, 13, 14] {
+            let limits = Limits {
+                max_entry_fields: cap,
+                ..Limits::default()
+            };
+            let (eager, compact) = eager_and_compact_within(&data, &limits);
+            assert_eq!(eager, compact, "cap {cap}");
+        }
         assert!(
             run(&data).events[0]
                 .journal
