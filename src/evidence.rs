@@ -124,7 +124,7 @@ pub fn cite(sources: &[Source<'_>], cite: Cite, time: Option<DateTime<Utc>>) -> 
                     let newlines = src
                         .data
                         .get(..upto)
-                        .map_or(0, |d| d.iter().filter(|&&b| b == b'\n').count());
+                        .map_or(0, |d| bytecount::count(d, b'\n'));
                     u32::try_from(newlines + 1).ok()
                 }
                 _ => None,

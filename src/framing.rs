@@ -72,7 +72,7 @@ pub fn count_lines(data: &[u8]) -> u64 {
     if data.is_empty() {
         return 0;
     }
-    let newlines = data.iter().filter(|&&b| b == b'\n').count() as u64;
+    let newlines = bytecount::count(data, b'\n') as u64;
     newlines + u64::from(data.last() != Some(&b'\n'))
 }
 

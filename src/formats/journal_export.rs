@@ -52,7 +52,7 @@ fn newline(hay: &[u8]) -> Option<usize> {
 
 /// Number of `\n` bytes in `hay`.
 fn newlines(hay: &[u8]) -> u32 {
-    u32::try_from(hay.iter().filter(|&&b| b == b'\n').count()).unwrap_or(u32::MAX)
+    u32::try_from(bytecount::count(hay, b'\n')).unwrap_or(u32::MAX)
 }
 
 /// Whether `name` is a journal field name (`[A-Z0-9_]+`).

@@ -156,7 +156,7 @@ fn line_end(data: &[u8], at: usize) -> usize {
 /// Number of `\n` in `data[from..to]`.
 fn newlines(data: &[u8], from: usize, to: usize) -> u32 {
     let span = data.get(from..to).unwrap_or_default();
-    u32::try_from(span.iter().filter(|&&b| b == b'\n').count()).unwrap_or(u32::MAX)
+    u32::try_from(bytecount::count(span, b'\n')).unwrap_or(u32::MAX)
 }
 
 /// The parse state carried across objects.
