@@ -110,8 +110,9 @@ struct Entry<'b> {
 enum Binary<'b> {
     /// The value, and the position just after the field.
     Field(&'b [u8], usize),
-    /// The field is broken; the reason.
-    Broken(String),
+    /// The field is broken: the reason, and whether its length runs past the end of the input
+    /// (where a later read of more input might find it whole).
+    Broken(String, bool),
 }
 
 /// Reads the length, data and final `\n` of a binary field whose name line ends at `at` (the
@@ -120,38 +121,181 @@ fn binary_field<'b>(data: &'b [u8], at: usize, name: &[u8]) -> Binary<'b> {
     let name = String::from_utf8_lossy(name);
     let rest = data.get(at..).unwrap_or_default();
     let Some((len_bytes, after_len)) = rest.split_first_chunk::<8>() else {
-        return Binary::Broken(format!(
-            "binary field {name}: the 8-byte length is cut off ({} bytes left)",
-            rest.len()
-        ));
+        return Binary::Broken(
+            format!(
+                "binary field {name}: the 8-byte length is cut off ({} bytes left)",
+                rest.len()
+            ),
+            true,
+        );
     };
     let len = u64::from_le_bytes(*len_bytes);
     let fits = usize::try_from(len).ok().filter(|&n| n <= after_len.len());
     let Some(n) = fits else {
-        return Binary::Broken(format!(
-            "binary field {name}: length {len} runs past the end of the input ({} bytes left)",
-            after_len.len()
-        ));
+        return Binary::Broken(
+            format!(
+                "binary field {name}: length {len} runs past the end of the input ({} bytes left)",
+                after_len.len()
+            ),
+            true,
+        );
     };
     let (value, tail) = after_len.split_at(n);
     let value_end = at.saturating_add(8).saturating_add(n);
     match tail.first() {
         Some(b'\n') => Binary::Field(value, value_end.saturating_add(1)),
         None => Binary::Field(value, value_end),
-        Some(other) => Binary::Broken(format!(
-            "binary field {name}: {n} bytes of data are followed by byte 0x{other:02x}, not a newline"
-        )),
+        Some(other) => Binary::Broken(
+            format!(
+                "binary field {name}: {n} bytes of data are followed by byte 0x{other:02x}, not a newline"
+            ),
+            false,
+        ),
     }
 }
 
 /// Parses a whole member into journal entries.
 pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>, limits: &Limits) {
+    let threads = rayon::current_num_threads();
+    if data.len() >= 2 * CHUNK_MIN
+        && threads > 1
+        && parse_chunked(data, out, limits, (threads * 4, CHUNK_MIN))
+    {
+        return;
+    }
     parse_entries(data, out, limits, true);
 }
 
-/// [`parse`], with `compact` saying whether entries become compact events (always, but for the
-/// tests that hold the compact fields to the eager ones).
-fn parse_entries<'b>(data: &'b [u8], out: &mut Parsed<'b>, limits: &Limits, compact: bool) {
+/// Members at least twice this size are read in chunks on several threads.
+const CHUNK_MIN: usize = 32 << 20;
+
+/// Reads `data` in up to `chunks` pieces of at least `min` bytes, on the thread pool, cut where
+/// an empty line ends an entry, and joins them into `out` as one sequential read would have made
+/// them: lines and offsets counted from the member's start, a problem reported once per member
+/// (CRLF line ends, the field cap) kept once.
+///
+/// A cut is only a guess, since binary field data may hold an empty line; a piece is right when
+/// its read ends on an empty line and no binary field ran into its end, which is exactly when
+/// the sequential read stands between two entries there. Returns `false`, leaving `out`
+/// untouched, when a piece is not (the caller reads the member in one piece).
+fn parse_chunked<'b>(
+    data: &'b [u8],
+    out: &mut Parsed<'b>,
+    limits: &Limits,
+    (chunks, min): (usize, usize),
+) -> bool {
+    use rayon::prelude::*;
+    let step = (data.len() / chunks.max(1)).max(min).max(1);
+    let mut starts = vec![0usize];
+    let mut at = step;
+    while at < data.len() {
+        let Some(i) = memchr::memmem::find(data.get(at..).unwrap_or_default(), b"\n\n") else {
+            break;
+        };
+        let cut = at.saturating_add(i).saturating_add(2);
+        if cut >= data.len() {
+            break;
+        }
+        starts.push(cut);
+        at = cut.saturating_add(step);
+    }
+    if starts.len() < 2 {
+        return false;
+    }
+    let ends: Vec<usize> = starts.iter().skip(1).copied().chain([data.len()]).collect();
+    let pieces: Vec<(usize, Parsed<'b>, Ended)> = starts
+        .par_iter()
+        .zip(&ends)
+        .map(|(&start, &end)| {
+            let mut piece = Parsed::new(out.kind);
+            let ended = parse_entries(
+                data.get(start..end).unwrap_or_default(),
+                &mut piece,
+                limits,
+                true,
+            );
+            (start, piece, ended)
+        })
+        .collect();
+    let last = pieces.len().saturating_sub(1);
+    if pieces
+        .iter()
+        .take(last)
+        .any(|(_, _, ended)| !ended.between_entries)
+    {
+        return false;
+    }
+    let mut line_base = 0u32;
+    let mut once_seen: Vec<Once> = Vec::new();
+    for (start, piece, ended) in pieces {
+        let base = start as u64;
+        let lines = u32::try_from(piece.stats.lines).unwrap_or(u32::MAX);
+        let shift = |line: u32| line.saturating_add(line_base);
+        out.events.extend(piece.events.into_iter().map(|mut e| {
+            e.line = shift(e.line);
+            e.offset = e.offset.saturating_add(base);
+            e
+        }));
+        for (i, mut p) in piece.problems.into_iter().enumerate() {
+            if let Some(&(_, once)) = ended.once.iter().find(|(at, _)| *at == i) {
+                if once_seen.contains(&once) {
+                    continue;
+                }
+                once_seen.push(once);
+            }
+            p.line = shift(p.line);
+            p.offset = p.offset.saturating_add(base);
+            out.problems.push(p);
+        }
+        for mut example in piece.unparsed_examples {
+            if out.unparsed_examples.len() < super::MAX_EXAMPLES {
+                example.line = shift(example.line);
+                out.unparsed_examples.push(example);
+            }
+        }
+        let (a, b) = (&mut out.stats, piece.stats);
+        a.lines += b.lines;
+        a.event_lines += b.event_lines;
+        a.banner_lines += b.banner_lines;
+        a.blank_lines += b.blank_lines;
+        a.unparsed_lines += b.unparsed_lines;
+        a.fact_lines += b.fact_lines;
+        a.context_lines += b.context_lines;
+        out.notes.extend(piece.notes);
+        out.after_event_line = shift(piece.after_event_line);
+        line_base = line_base.saturating_add(lines);
+    }
+    true
+}
+
+/// A problem reported once per member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Once {
+    Crlf,
+    FieldCap,
+}
+
+/// How a read of a piece of a member ended (see [`parse_chunked`]).
+#[derive(Debug, Default)]
+struct Ended {
+    /// The last line read was an empty line and no binary field ran into the end of the input:
+    /// a read of the whole member stands between two entries there too.
+    between_entries: bool,
+    /// The problems reported once per member, by index in the piece's problems.
+    once: Vec<(usize, Once)>,
+}
+
+/// [`parse`] in one piece, with `compact` saying whether entries become compact events (always,
+/// but for the tests that hold the compact fields to the eager ones).
+fn parse_entries<'b>(
+    data: &'b [u8],
+    out: &mut Parsed<'b>,
+    limits: &Limits,
+    compact: bool,
+) -> Ended {
+    let mut ended = Ended::default();
+    // Whether a binary field's read reached the end of the input.
+    let mut ran_into_end = false;
     out.stats.lines = count_lines(data);
     let max_fields = usize::try_from(limits.get(LimitKind::EntryFields)).unwrap_or(usize::MAX);
     let mut capped = false;
@@ -179,12 +323,14 @@ fn parse_entries<'b>(data: &'b [u8], out: &mut Parsed<'b>, limits: &Limits, comp
             number: line_no,
             offset: pos as u64,
         };
+        ended.between_entries = is_blank(text);
         if is_blank(text) {
             if crlf && !crlf_reported && !skipping {
                 crlf_reported = true;
+                ended.once.push((out.problems.len(), Once::Crlf));
                 report_crlf(out, &here);
             }
-            finish(out, &mut entry, &mut capped, (data, compact));
+            finish(out, &mut entry, &mut capped, (data, compact), &mut ended);
             skipping = false;
             out.stats.blank_lines += 1;
         } else if skipping {
@@ -192,6 +338,7 @@ fn parse_entries<'b>(data: &'b [u8], out: &mut Parsed<'b>, limits: &Limits, comp
         } else if let Some(name) = text_field_name(text) {
             if crlf && !crlf_reported {
                 crlf_reported = true;
+                ended.once.push((out.problems.len(), Once::Crlf));
                 report_crlf(out, &here);
             }
             let value = text.get(name.len().saturating_add(1)..).unwrap_or_default();
@@ -205,6 +352,8 @@ fn parse_entries<'b>(data: &'b [u8], out: &mut Parsed<'b>, limits: &Limits, comp
         } else if terminated && valid_name(text) {
             match binary_field(data, next, text) {
                 Binary::Field(value, end) => {
+                    // Its data ended where the input does, without the final `\n`.
+                    ran_into_end |= end >= data.len() && data.last() != Some(&b'\n');
                     let lines = lines_in(data, pos, end);
                     entry.add(
                         Cow::Borrowed(text),
@@ -217,14 +366,15 @@ fn parse_entries<'b>(data: &'b [u8], out: &mut Parsed<'b>, limits: &Limits, comp
                     pos = end;
                     continue;
                 }
-                Binary::Broken(reason) => {
+                Binary::Broken(reason, past_end) => {
+                    ran_into_end |= past_end;
                     out.problems.push(LineProblem {
                         offset: pos as u64,
                         line: line_no,
                         reason,
                     });
                     // The entry ends here; its remaining lines belong to this problem.
-                    finish(out, &mut entry, &mut capped, (data, compact));
+                    finish(out, &mut entry, &mut capped, (data, compact), &mut ended);
                     skipping = true;
                     out.push_unparsed(&here);
                 }
@@ -243,7 +393,9 @@ fn parse_entries<'b>(data: &'b [u8], out: &mut Parsed<'b>, limits: &Limits, comp
         line_no = line_no.saturating_add(1);
         pos = next;
     }
-    finish(out, &mut entry, &mut capped, (data, compact));
+    finish(out, &mut entry, &mut capped, (data, compact), &mut ended);
+    ended.between_entries &= !ran_into_end;
+    ended
 }
 
 /// Lines in `data[start..end]`, where `start` is a line start and `end` is just after a `\n`
@@ -312,9 +464,11 @@ fn finish<'b>(
     entry: &mut Entry<'b>,
     capped: &mut bool,
     (data, compact): (&'b [u8], bool),
+    ended: &mut Ended,
 ) {
     if entry.dropped > 0 && !*capped {
         *capped = true;
+        ended.once.push((out.problems.len(), Once::FieldCap));
         out.problems.push(LineProblem {
             offset: entry.offset,
             line: entry.line,
@@ -386,7 +540,7 @@ fn read_entry_fields(data: &[u8], offset: u64) -> Vec<(Bytes<'_>, Bytes<'_>)> {
                     pos = end;
                     continue;
                 }
-                Binary::Broken(_) => break,
+                Binary::Broken(..) => break,
             }
         }
         pos = next;
@@ -565,6 +719,110 @@ MESSAGE
                 d[at] = b;
                 let (eager, compact) = eager_and_compact(&d);
                 assert_eq!(eager, compact, "byte {at} = {b:#x}");
+            }
+        }
+    }
+
+    /// What a read gives, lines and offsets included, for comparing two reads.
+    fn reading(p: &Parsed<'_>) -> String {
+        let events: Vec<String> = p
+            .events
+            .iter()
+            .map(|e| {
+                let mut fields: Vec<(Vec<u8>, Vec<u8>)> = e
+                    .journal
+                    .as_ref()
+                    .map(|j| j.all())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(n, v)| (n.to_vec(), v.to_vec()))
+                    .collect();
+                fields.sort();
+                format!(
+                    "{:?}",
+                    (
+                        e.recorded,
+                        e.time_text,
+                        (e.ident, e.hostname, e.pid, e.priority, e.facility),
+                        &e.message[..],
+                        (e.line, e.offset, e.lines),
+                        fields
+                    )
+                )
+            })
+            .collect();
+        format!(
+            "{events:#?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            p.stats, p.problems, p.unparsed_examples, p.notes
+        )
+    }
+
+    #[test]
+    fn a_member_read_in_pieces_is_read_as_in_one() {
+        // Entries with text and binary fields, binary data holding empty lines (a cut there is
+        // a wrong guess), a broken line, an entry over the field cap and CRLF line ends late on.
+        let raw = b"SYSLOG_RAW\n\x09\0\0\0\0\0\0\0a\n\nb\n\nc\n_PID=3\n";
+        let junk = b"__REALTIME_TIMESTAMP=1753783000006001\nnot a field\nMESSAGE=after junk\n";
+        let mut many = b"__REALTIME_TIMESTAMP=1753783000006002\n".to_vec();
+        for i in 0..12 {
+            many.extend_from_slice(format!("F{i}=x\n").as_bytes());
+        }
+        let crlf = b"MESSAGE=windows\r\n_PID=4\r\n\r\n";
+        let parts: [&[u8]; 8] = [OOM_SCOPE, MULTILINE, raw, junk, &many, LATIN1, raw, crlf];
+        let mut data = Vec::new();
+        for round in 0..6 {
+            for (i, part) in parts.iter().enumerate() {
+                if round < 5 && i == parts.len() - 1 {
+                    continue;
+                }
+                data.extend_from_slice(part);
+                data.extend_from_slice(b"\n");
+            }
+        }
+        let limits = Limits {
+            max_entry_fields: 10,
+            ..Limits::default()
+        };
+        let mut whole = Parsed::new(FormatKind::JournalExport);
+        parse_entries(&data, &mut whole, &limits, true);
+        let expected = reading(&whole);
+        assert!(whole.problems.len() > 3 && whole.stats.unparsed_lines > 0);
+        let mut split = 0;
+        for chunks in 2..40 {
+            let mut pieces = Parsed::new(FormatKind::JournalExport);
+            if parse_chunked(&data, &mut pieces, &limits, (chunks, 1)) {
+                split += 1;
+                assert_eq!(reading(&pieces), expected, "{chunks} pieces");
+                assert!(pieces.stats.balanced());
+            } else {
+                assert!(pieces.events.is_empty() && pieces.problems.is_empty());
+            }
+        }
+        assert!(split > 10, "only {split} splits were taken");
+        // A cut inside binary data is refused, not misread.
+        let mut binary = [OOM_SCOPE, b"\n"].concat();
+        binary.extend_from_slice(raw);
+        binary.extend_from_slice(b"\n");
+        binary.extend_from_slice(OOM_SCOPE);
+        let cut = OOM_SCOPE.len() + 1 + b"SYSLOG_RAW\n\x09\0\0\0\0\0\0\0a\n".len();
+        let mut pieces = Parsed::new(FormatKind::JournalExport);
+        assert!(!parse_chunked(
+            &binary,
+            &mut pieces,
+            &Limits::default(),
+            (binary.len() / cut, cut - 2)
+        ));
+        // Mutated anywhere, the pieces still read as the whole.
+        for at in (0..data.len()).step_by(3) {
+            for b in [b'\n', b'\0', b'='] {
+                let mut d = data.clone();
+                d[at] = b;
+                let mut whole = Parsed::new(FormatKind::JournalExport);
+                parse_entries(&d, &mut whole, &limits, true);
+                let mut pieces = Parsed::new(FormatKind::JournalExport);
+                if parse_chunked(&d, &mut pieces, &limits, (7, 1)) {
+                    assert_eq!(reading(&pieces), reading(&whole), "byte {at} = {b:#x}");
+                }
             }
         }
     }
