@@ -171,7 +171,114 @@ const DUPLICATE_WINDOW_US: i64 = 1_000_000;
 ///
 /// Repeats within one source are never grouped: a line logged twice happened twice, and its
 /// count stays exact (plaso's default of dropping repeats is what not to do).
+///
+/// Copies are always of one machine, so each machine's records are grouped on their own, on the
+/// thread pool, and the groups are numbered as one pass over the whole order numbers them: a
+/// group gets its id when its second copy is read, the time-window groups first, then those
+/// paired by printk time.
 pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Option<u32>> {
+    use rayon::prelude::*;
+    // Only a record whose second another source of the same machine also covers can have a
+    // copy: rotated files that do not overlap (a directory of journal files) skip the pairing.
+    let spans: Vec<Option<(DateTime<Utc>, DateTime<Utc>)>> = sources
+        .par_iter()
+        .map(|s| {
+            let mut times = s.parsed.events.iter().filter_map(|e| e.time);
+            let first = times.next()?;
+            Some(times.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t))))
+        })
+        .collect();
+    // Whether a source carries printk times (a second clock that pairs kernel records).
+    let printk: Vec<bool> = sources
+        .par_iter()
+        .map(|s| {
+            s.parsed.events.iter().any(|e| {
+                e.uptime_us.is_some()
+                    || matches!(e.recorded, crate::event::RecordedTime::Monotonic { .. })
+            })
+        })
+        .collect();
+    let mut machines: Vec<&str> = Vec::new();
+    let mut positions: Vec<Vec<usize>> = Vec::new();
+    for (pos, r) in order.iter().enumerate() {
+        let Some(source) = sources.get(r.source as usize) else {
+            continue;
+        };
+        let m = match machines.iter().position(|&m| m == source.machine) {
+            Some(m) => m,
+            None => {
+                machines.push(source.machine.as_str());
+                positions.push(Vec::new());
+                machines.len() - 1
+            }
+        };
+        if let Some(list) = positions.get_mut(m) {
+            list.push(pos);
+        }
+    }
+    let each: Vec<(Vec<Option<u32>>, u32)> = positions
+        .par_iter()
+        .map(|positions| {
+            let sub: Vec<EventRef> = positions
+                .iter()
+                .filter_map(|&p| order.get(p))
+                .copied()
+                .collect();
+            machine_groups(sources, &sub, &spans, &printk)
+        })
+        .collect();
+    // Each machine's groups by (pass, the position of its second copy): the whole pass's ids.
+    let mut births: Vec<(bool, usize, usize, u32)> = Vec::new();
+    for (m, (groups, first_pass)) in each.iter().enumerate() {
+        let mut members: Vec<Vec<usize>> = Vec::new();
+        for (i, g) in groups.iter().enumerate() {
+            let Some(g) = *g else { continue };
+            let g = g as usize;
+            if members.len() <= g {
+                members.resize_with(g + 1, Vec::new);
+            }
+            if let (Some(list), Some(&pos)) = (members.get_mut(g), positions[m].get(i)) {
+                list.push(pos);
+            }
+        }
+        for (g, list) in members.iter().enumerate() {
+            if let Some(&second) = list.get(1) {
+                births.push((g as u32 >= *first_pass, second, m, g as u32));
+            }
+        }
+    }
+    births.sort_unstable();
+    let mut global: Vec<Vec<u32>> = each.iter().map(|(g, _)| vec![u32::MAX; g.len()]).collect();
+    for (id, &(_, _, m, g)) in births.iter().enumerate() {
+        if let Some(slot) = global.get_mut(m).and_then(|v| v.get_mut(g as usize)) {
+            *slot = u32::try_from(id).unwrap_or(u32::MAX);
+        }
+    }
+    let mut out: Vec<Option<u32>> = vec![None; order.len()];
+    for (m, (groups, _)) in each.iter().enumerate() {
+        for (i, g) in groups.iter().enumerate() {
+            if let (Some(g), Some(&pos)) = (g, positions[m].get(i))
+                && let Some(&id) = global.get(m).and_then(|v| v.get(*g as usize))
+                && id != u32::MAX
+                && let Some(slot) = out.get_mut(pos)
+            {
+                *slot = Some(id);
+            }
+        }
+    }
+    out
+}
+
+/// [`duplicate_groups`] over one machine's records (`order`, in timeline order), with every
+/// source's time span and whether it carries printk times. Returns the groups, numbered in the
+/// order they got their second copy, and how many of them the time-window pass made (the others
+/// come from printk times).
+fn machine_groups(
+    sources: &[Source<'_>],
+    order: &[EventRef],
+    spans: &[Option<(DateTime<Utc>, DateTime<Utc>)>],
+    printk: &[bool],
+) -> (Vec<Option<u32>>, u32) {
     use foldhash::HashMap;
     use std::collections::{BTreeMap, VecDeque};
     type Key<'a> = (&'a str, &'a [u8], &'a [u8]);
@@ -198,16 +305,6 @@ pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Optio
     let expired = |old: DateTime<Utc>, now: DateTime<Utc>| {
         (now - old).num_microseconds().unwrap_or(i64::MAX) > DUPLICATE_WINDOW_US
     };
-    // Only a record whose second another source of the same machine also covers can have a
-    // copy: rotated files that do not overlap (a directory of journal files) skip the pairing.
-    let spans: Vec<Option<(DateTime<Utc>, DateTime<Utc>)>> = sources
-        .iter()
-        .map(|s| {
-            let mut times = s.parsed.events.iter().filter_map(|e| e.time);
-            let first = times.next()?;
-            Some(times.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t))))
-        })
-        .collect();
     let slack = Duration::microseconds(DUPLICATE_WINDOW_US);
     /// One machine's spans (widened by the window), by start, and over each prefix of them the
     /// two latest ends with their sources: whether a source other than `s` covers a time is a
@@ -224,7 +321,7 @@ pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Optio
     let mut spans_of: Vec<Vec<(DateTime<Utc>, DateTime<Utc>, u32)>> = Vec::new();
     let cover_of: Vec<usize> = sources
         .iter()
-        .zip(&spans)
+        .zip(spans)
         .enumerate()
         .map(|(i, (source, span))| {
             let next = machine_index.len();
@@ -348,16 +445,12 @@ pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Optio
     // A kernel record carries its printk time in dmesg and in syslog lines written by imklog:
     // the same time and text is the same record, even when the wall times differ (rsyslog reads
     // the ring buffer late at boot).
+    let first_pass = next_group;
     let mut by_uptime: HashMap<(&str, u64, &[u8]), Vec<(usize, u32)>> = HashMap::default();
     // Only machines with two or more sources that carry printk times.
     let mut printk_sources: HashMap<&str, usize> = HashMap::default();
-    for s in sources {
-        if s.parsed.events.iter().any(|e| {
-            e.uptime_us.is_some()
-                || matches!(e.recorded, crate::event::RecordedTime::Monotonic { .. })
-        }) {
-            *printk_sources.entry(s.machine.as_str()).or_default() += 1;
-        }
+    for (s, _) in sources.iter().zip(printk).filter(|(_, p)| **p) {
+        *printk_sources.entry(s.machine.as_str()).or_default() += 1;
     }
     for (pos, r) in order.iter().enumerate() {
         let source = &sources[r.source as usize];
@@ -407,7 +500,7 @@ pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Optio
             list.remove(0);
         }
     }
-    groups
+    (groups, first_pass)
 }
 
 /// How good one copy of a record is, larger being better: first how directly its time was
