@@ -12,6 +12,7 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 use chrono::{DateTime, Duration, Utc};
+use smallvec::SmallVec;
 
 use crate::event::Event;
 use crate::signals::Matched;
@@ -269,6 +270,15 @@ pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Optio
     out
 }
 
+/// Sets the first open group `source` may still join. Few sources copy one record, so a short
+/// inline list: a map per distinct record cost an allocation each.
+fn set_next(next_for: &mut SmallVec<[(u32, usize); 4]>, source: u32, at: usize) {
+    match next_for.iter_mut().find(|(s, _)| *s == source) {
+        Some(slot) => slot.1 = at,
+        None => next_for.push((source, at)),
+    }
+}
+
 /// [`duplicate_groups`] over one machine's records (`order`, in timeline order), with every
 /// source's time span and whether it carries printk times. Returns the groups, numbered in the
 /// order they got their second copy, and how many of them the time-window pass made (the others
@@ -280,13 +290,13 @@ fn machine_groups(
     printk: &[bool],
 ) -> (Vec<Option<u32>>, u32) {
     use foldhash::HashMap;
-    use std::collections::{BTreeMap, VecDeque};
+    use std::collections::VecDeque;
     type Key<'a> = (&'a str, &'a [u8], &'a [u8]);
     /// A group still open to copies from sources it lacks.
     struct Open {
         first: usize,
         group: Option<u32>,
-        sources: Vec<u32>,
+        sources: SmallVec<[u32; 4]>,
         time: DateTime<Utc>,
     }
     /// The open groups of one key, oldest first, and for each source the first open group it
@@ -296,7 +306,7 @@ fn machine_groups(
     struct KeyState {
         open: VecDeque<Open>,
         popped: usize,
-        next_for: BTreeMap<u32, usize>,
+        next_for: SmallVec<[(u32, usize); 4]>,
     }
     let mut groups: Vec<Option<u32>> = vec![None; order.len()];
     let mut next_group = 0u32;
@@ -403,9 +413,9 @@ fn machine_groups(
         let end = state.popped + state.open.len();
         let mut at = state
             .next_for
-            .get(&r.source)
-            .copied()
-            .unwrap_or(0)
+            .iter()
+            .find(|(s, _)| *s == r.source)
+            .map_or(0, |&(_, at)| at)
             .max(state.popped);
         while at < end
             && state
@@ -428,16 +438,16 @@ fn machine_groups(
                 groups[o.first] = Some(g);
                 groups[pos] = Some(g);
                 o.sources.push(r.source);
-                state.next_for.insert(r.source, at + 1);
+                set_next(&mut state.next_for, r.source, at + 1);
             }
             None => {
                 state.open.push_back(Open {
                     first: pos,
                     group: None,
-                    sources: vec![r.source],
+                    sources: smallvec::smallvec![r.source],
                     time: t,
                 });
-                state.next_for.insert(r.source, end + 1);
+                set_next(&mut state.next_for, r.source, end + 1);
                 window.push_back((t, key));
             }
         }
