@@ -4,6 +4,10 @@
 #
 #   scripts/bench-e2e.sh [WORKDIR] [SIZE]        (SIZE: 1GiB by default; 64MiB for a quick look)
 #
+# PVELOG=path times another pvelog build; PVELOG_BASE=path adds that build's diagnose and
+# timeline rows to the same hyperfine run, so two builds are compared side by side. RUNS=n sets
+# hyperfine's runs (3).
+#
 # Needs hyperfine and lnav (Debian: apt-get install hyperfine lnav), python3, a release build
 # (cargo build --release); journalctl and systemd-journal-remote (apt-get install
 # systemd-journal-remote) for the journal-file row, which is left out without them.
@@ -24,7 +28,8 @@ size=${2:-1GiB}
 runs=${RUNS:-3}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
-pvelog=$PWD/target/release/pvelog
+pvelog=${PVELOG:-$PWD/target/release/pvelog}
+base=${PVELOG_BASE:-}
 for tool in hyperfine lnav python3 gzip "$pvelog"; do
   command -v "$tool" >/dev/null 2>&1 || [ -x "$tool" ] || { echo "missing: $tool" >&2; exit 2; }
 done
@@ -78,6 +83,12 @@ add "pvelog timeline --format jsonl DIR --threads 1" "$pvelog timeline $common -
 add "pvelog timeline --format jsonl DIR --threads 2" "$pvelog timeline $common --format jsonl --threads 2 $dir > /dev/null"
 add "lnav -n (text logs)" "lnav -n $textlist > /dev/null"
 add "pvelog timeline --format jsonl (text logs)" "$pvelog timeline $common --format jsonl $textdir > /dev/null"
+if [ -n "$base" ]; then
+  # Builds from before the bundle cap change stop a 1 GiB .tgz at --max-member-bytes.
+  add "base: pvelog diagnose x.tgz" "$base diagnose $common --max-member-bytes 4294967296 $tgz > /dev/null"
+  add "base: pvelog diagnose DIR --format json" "$base diagnose $common --format json $dir > /dev/null"
+  add "base: pvelog timeline --format jsonl DIR" "$base timeline $common --format jsonl $dir > /dev/null"
+fi
 if [ "$have_journal" = 1 ]; then
   add "journalctl -D J -o export" "journalctl -D $journal -o export > /dev/null"
   add "pvelog timeline --format jsonl J" "$pvelog timeline $common --format jsonl $journal > /dev/null"
@@ -133,6 +144,9 @@ rows = [
     ("pvelog timeline --format jsonl (text logs)", "lnav -n (text logs)", "<= 0.2"),
     ("pvelog timeline --format jsonl J", "journalctl -D J -o export", "(reference)"),
     ("pvelog timeline --format jsonl DIR --threads 1", "pvelog timeline --format jsonl DIR --threads 2", ">= 1.7 (speed-up)"),
+    ("base: pvelog diagnose x.tgz", "pvelog diagnose x.tgz", "(speed-up over the base build)"),
+    ("base: pvelog diagnose DIR --format json", "pvelog diagnose DIR --format json", "(speed-up over the base build)"),
+    ("base: pvelog timeline --format jsonl DIR", "pvelog timeline --format jsonl DIR", "(speed-up over the base build)"),
 ]
 for a, b, target in rows:
     if a in med and b in med:
