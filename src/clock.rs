@@ -240,6 +240,106 @@ fn anchor_task_log(source: &mut Source<'_>) {
     }
 }
 
+/// Pass 2 of [`resolve`] for one source whose zone was not given: the offset derived for it,
+/// else its machine's, else UTC assumed, applied. Returns whether a year came from a file
+/// modification time.
+fn apply_derived(
+    source: &mut Source<'_>,
+    derived: Option<Derived>,
+    machine_zone: &BTreeMap<String, (Zone, String)>,
+    reference: Option<&Reference>,
+) -> bool {
+    let derived = derived.or_else(|| {
+        let (zone, from) = machine_zone.get(&source.machine)?;
+        Some(Derived {
+            zones: Zones::One(zone.clone()),
+            note: format!(
+                "offset {} of machine {}, as derived for {from}",
+                zone.label(),
+                source.machine
+            ),
+        })
+    });
+    let (zones, quality) = match derived {
+        Some(d) => {
+            source.time_notes.push(d.note);
+            (d.zones, quality_of(TimeFix::TzDerived))
+        }
+        None => {
+            source.time_notes.push(
+                "no offset written and none known for this machine: UTC assumed (set --tz)"
+                    .to_string(),
+            );
+            (Zones::One(Zone::utc()), quality_of(TimeFix::TzAssumed))
+        }
+    };
+    let inferred = apply_zone(source, &zones, quality, reference);
+    inferred && from_mtime(reference)
+}
+
+/// Pass 1 of [`resolve`] for one source: its absolute times, its task log anchored, and its
+/// zone applied when one is given (a flag, the machine's configuration, the manifest). Returns
+/// the source's reference time, whether its zone is still to be derived, and whether a year came
+/// from a file modification time.
+fn pass_one(
+    source: &mut Source<'_>,
+    opts: &ClockOptions,
+    manifests: &[(String, Manifest)],
+    (newest, bundle_newest): (&BTreeMap<String, DateTime<Utc>>, Option<DateTime<Utc>>),
+    configured: &HashMap<String, (Zone, String)>,
+) -> (Option<Reference>, bool, bool) {
+    let manifest = manifest_for(manifests, &source.path);
+    let reference = reference_time(source, opts, manifest, newest, bundle_newest);
+    for event in &mut source.parsed.events {
+        if let RecordedTime::Absolute(t) = event.recorded {
+            event.time = Some(t);
+        }
+    }
+    anchor_task_log(source);
+    let needs_zone = source.parsed.events.iter().any(|e| {
+        matches!(
+            e.recorded,
+            RecordedTime::Local(_) | RecordedTime::Yearless { .. }
+        )
+    });
+    if !needs_zone {
+        return (reference, false, false);
+    }
+    let manifest_zone = manifest
+        .and_then(|m| m.timezone.as_deref())
+        .map(|text| (text, Zone::parse(text)));
+    if let Some((text, None)) = manifest_zone {
+        source.time_notes.push(format!(
+            "manifest.json timezone '{text}' is not a zone name or offset: ignored"
+        ));
+    }
+    // A flag first, then the machine's own configuration, then the manifest (which names
+    // the collecting host's zone).
+    let given = opts
+        .tz_machine
+        .get(&source.machine)
+        .map(|z| (z.clone(), "--tz for this machine".to_string()))
+        .or_else(|| opts.tz_default.clone().map(|z| (z, "--tz".to_string())))
+        .or_else(|| configured.get(&source.machine).cloned())
+        .or_else(|| {
+            manifest_zone
+                .and_then(|(_, z)| z)
+                .map(|z| (z, "manifest.json".to_string()))
+        });
+    match given {
+        Some((zone, origin)) => {
+            source
+                .time_notes
+                .push(format!("zone {} from {origin}", zone.label()));
+            let zones = Zones::One(zone);
+            let inferred = apply_zone(source, &zones, TimeQuality::default(), reference.as_ref());
+            let mtime = inferred && from_mtime(reference.as_ref());
+            (reference, false, mtime)
+        }
+        None => (reference, true, false),
+    }
+}
+
 /// Newest dated records kept per machine to choose a robust reference.
 const NEWEST_KEPT: usize = 1000;
 
@@ -251,6 +351,11 @@ pub fn resolve(
 ) -> ClockSummary {
     let newest = newest_dated(sources);
     let bundle_newest = robust_newest(newest.values().flatten().copied().collect());
+    // Each machine's, once: a machine of fifty thousand files asked for it fifty thousand times.
+    let newest: BTreeMap<String, DateTime<Utc>> = newest
+        .into_iter()
+        .filter_map(|(machine, times)| Some((machine, robust_newest(times)?)))
+        .collect();
     let mut summary = ClockSummary::default();
 
     // The zone each machine says it is configured with (`timedatectl` among its snapshots).
@@ -270,61 +375,29 @@ pub fn resolve(
         }
     }
 
-    // Pass 1: absolute times, and sources whose zone is given.
+    // Pass 1: absolute times, and sources whose zone is given. Each source on its own, on the
+    // thread pool.
+    use rayon::prelude::*;
+    let firsts: Vec<(Option<Reference>, bool, bool)> = sources
+        .par_iter_mut()
+        .map(|source| {
+            pass_one(
+                source,
+                opts,
+                manifests,
+                (&newest, bundle_newest),
+                &configured,
+            )
+        })
+        .collect();
     let mut pending = Vec::new();
     let mut references: Vec<Option<Reference>> = Vec::with_capacity(sources.len());
-    for (i, source) in sources.iter_mut().enumerate() {
-        let manifest = manifest_for(manifests, &source.path);
-        let reference = reference_time(source, opts, manifest, &newest, bundle_newest);
-        for event in &mut source.parsed.events {
-            if let RecordedTime::Absolute(t) = event.recorded {
-                event.time = Some(t);
-            }
+    for (i, (reference, needs_derived, inferred)) in firsts.into_iter().enumerate() {
+        if needs_derived {
+            pending.push(i);
         }
-        anchor_task_log(source);
-        references.push(reference.clone());
-        let needs_zone = source.parsed.events.iter().any(|e| {
-            matches!(
-                e.recorded,
-                RecordedTime::Local(_) | RecordedTime::Yearless { .. }
-            )
-        });
-        if !needs_zone {
-            continue;
-        }
-        let manifest_zone = manifest
-            .and_then(|m| m.timezone.as_deref())
-            .map(|text| (text, Zone::parse(text)));
-        if let Some((text, None)) = manifest_zone {
-            source.time_notes.push(format!(
-                "manifest.json timezone '{text}' is not a zone name or offset: ignored"
-            ));
-        }
-        // A flag first, then the machine's own configuration, then the manifest (which names
-        // the collecting host's zone).
-        let given = opts
-            .tz_machine
-            .get(&source.machine)
-            .map(|z| (z.clone(), "--tz for this machine".to_string()))
-            .or_else(|| opts.tz_default.clone().map(|z| (z, "--tz".to_string())))
-            .or_else(|| configured.get(&source.machine).cloned())
-            .or_else(|| {
-                manifest_zone
-                    .and_then(|(_, z)| z)
-                    .map(|z| (z, "manifest.json".to_string()))
-            });
-        match given {
-            Some((zone, origin)) => {
-                source
-                    .time_notes
-                    .push(format!("zone {} from {origin}", zone.label()));
-                let zones = Zones::One(zone);
-                let inferred =
-                    apply_zone(source, &zones, TimeQuality::default(), reference.as_ref());
-                summary.reference_from_mtime |= inferred && from_mtime(reference.as_ref());
-            }
-            None => pending.push(i),
-        }
+        summary.reference_from_mtime |= inferred;
+        references.push(reference);
     }
     let collected = manifests.iter().find_map(|(prefix, m)| {
         let t = DateTime::parse_from_rfc3339(m.collected_at.as_deref()?).ok()?;
@@ -344,8 +417,9 @@ pub fn resolve(
     // pending source is derived first, from one index of each machine's dated records.
     let derived: Vec<Option<Derived>> = {
         let dated = DatedRecords::of(sources, &pending);
+        let sources = &*sources;
         pending
-            .iter()
+            .par_iter()
             .map(|&i| derive_offset(sources, &dated, i))
             .collect()
     };
@@ -366,35 +440,23 @@ pub fn resolve(
                 .or_insert_with(|| (zone.clone(), sources[i].path.clone()));
         }
     }
+    // Each pending source's derivation, applied on the thread pool.
+    let mut plan: Vec<Option<Option<Derived>>> = (0..sources.len()).map(|_| None).collect();
     for (i, derived) in pending.into_iter().zip(derived) {
-        let source = &mut sources[i];
-        let derived = derived.or_else(|| {
-            let (zone, from) = machine_zone.get(&source.machine)?;
-            Some(Derived {
-                zones: Zones::One(zone.clone()),
-                note: format!(
-                    "offset {} of machine {}, as derived for {from}",
-                    zone.label(),
-                    source.machine
-                ),
-            })
-        });
-        let (zones, quality) = match derived {
-            Some(d) => {
-                source.time_notes.push(d.note);
-                (d.zones, quality_of(TimeFix::TzDerived))
-            }
-            None => {
-                source.time_notes.push(
-                    "no offset written and none known for this machine: UTC assumed (set --tz)"
-                        .to_string(),
-                );
-                (Zones::One(Zone::utc()), quality_of(TimeFix::TzAssumed))
-            }
-        };
-        let inferred = apply_zone(source, &zones, quality, references[i].as_ref());
-        summary.reference_from_mtime |= inferred && from_mtime(references[i].as_ref());
+        if let Some(slot) = plan.get_mut(i) {
+            *slot = Some(derived);
+        }
     }
+    let inferred_any = sources
+        .par_iter_mut()
+        .zip(plan)
+        .zip(&references)
+        .map(|((source, plan), reference)| {
+            let Some(derived) = plan else { return false };
+            apply_derived(source, derived, &machine_zone, reference.as_ref())
+        })
+        .reduce(|| false, |a, b| a || b);
+    summary.reference_from_mtime |= inferred_any;
 
     // Pass 3: seconds since boot.
     for i in 0..sources.len() {
@@ -403,7 +465,7 @@ pub fn resolve(
 
     // Times that RFC 3339 cannot print (an offset pushed a year-9999 record past the end of the
     // calendar) are not placed on the time line.
-    for source in sources.iter_mut() {
+    sources.par_iter_mut().for_each(|source| {
         let mut dropped = 0;
         for event in &mut source.parsed.events {
             if event.time.is_some_and(|t| !(1..=9999).contains(&t.year())) {
@@ -416,7 +478,7 @@ pub fn resolve(
                 "{dropped} records with times outside the years 1–9999 left undated"
             ));
         }
-    }
+    });
     summary
 }
 
@@ -468,7 +530,7 @@ fn reference_time(
     source: &Source<'_>,
     opts: &ClockOptions,
     manifest: Option<&Manifest>,
-    newest: &BTreeMap<String, Vec<DateTime<Utc>>>,
+    newest: &BTreeMap<String, DateTime<Utc>>,
     bundle_newest: Option<DateTime<Utc>>,
 ) -> Option<Reference> {
     if let Some(t) = opts.reference_time {
@@ -483,7 +545,7 @@ fn reference_time(
             "manifest.json collected_at".to_string(),
         ));
     }
-    if let Some(t) = newest.get(&source.machine).cloned().and_then(robust_newest) {
+    if let Some(&t) = newest.get(&source.machine) {
         return Some((t, format!("newest dated record of {}", source.machine)));
     }
     if let Some(t) = bundle_newest {

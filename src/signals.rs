@@ -858,7 +858,7 @@ impl Matcher {
     /// every thread but the first) and the pattern set.
     fn scratch(&self) -> Scratch {
         Scratch {
-            regex: self.regex.create_cache(),
+            regex: None,
             set: PatternSet::new(self.regex.pattern_len()),
         }
     }
@@ -877,8 +877,13 @@ impl Matcher {
         }
         let set = &mut scratch.set;
         set.clear();
+        // The cache is made when a record first passes the prefilter: making it costs more
+        // than matching a small file, and most files of a large bundle have no candidate.
+        let cache = scratch
+            .regex
+            .get_or_insert_with(|| self.regex.create_cache());
         self.regex
-            .which_overlapping_matches_with(&mut scratch.regex, &Input::new(first), set);
+            .which_overlapping_matches_with(cache, &Input::new(first), set);
         let mut out = Vec::new();
         for id in set.iter() {
             let Some(row) = TABLE.get(id.as_usize()) else {
@@ -895,13 +900,17 @@ impl Matcher {
 
     /// The signals of every event of a source, in event order.
     pub fn match_events(&self, events: &[Event<'_>]) -> Vec<Matched> {
+        self.match_events_with(&mut self.scratch(), events)
+    }
+
+    /// [`Matcher::match_events`] with a thread's search state, kept from source to source.
+    fn match_events_with(&self, scratch: &mut Scratch, events: &[Event<'_>]) -> Vec<Matched> {
         let mut out = Vec::new();
-        let mut scratch = self.scratch();
         for (i, event) in events.iter().enumerate() {
             let Ok(event_index) = u32::try_from(i) else {
                 break;
             };
-            for kind in self.signals_with(&mut scratch, event) {
+            for kind in self.signals_with(scratch, event) {
                 out.push(Matched {
                     event: event_index,
                     kind,
@@ -914,7 +923,7 @@ impl Matcher {
 
 /// One thread's search state for [`Matcher::signals_with`].
 struct Scratch {
-    regex: regex_automata::meta::Cache,
+    regex: Option<regex_automata::meta::Cache>,
     set: PatternSet,
 }
 
@@ -980,7 +989,10 @@ pub fn match_sources<'a, 'b: 'a, T: Sync>(
     };
     items
         .par_iter()
-        .map(|item| matcher.match_events(events_of(item)))
+        .map_init(
+            || matcher.scratch(),
+            |scratch, item| matcher.match_events_with(scratch, events_of(item)),
+        )
         .collect()
 }
 

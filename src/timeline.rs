@@ -199,20 +199,24 @@ pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Optio
             })
         })
         .collect();
-    let mut machines: Vec<&str> = Vec::new();
+    let (covers, cover_of) = covers_of(sources, &spans);
+    // Only machines with two or more sources that carry printk times pair by them.
+    let mut printk_sources: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
+    for (s, _) in sources.iter().zip(&printk).filter(|(_, p)| **p) {
+        *printk_sources.entry(s.machine.as_str()).or_default() += 1;
+    }
+    // Each machine's positions in the order (machines by first appearance).
+    let mut machine_of: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
     let mut positions: Vec<Vec<usize>> = Vec::new();
     for (pos, r) in order.iter().enumerate() {
         let Some(source) = sources.get(r.source as usize) else {
             continue;
         };
-        let m = match machines.iter().position(|&m| m == source.machine) {
-            Some(m) => m,
-            None => {
-                machines.push(source.machine.as_str());
-                positions.push(Vec::new());
-                machines.len() - 1
-            }
-        };
+        let next = machine_of.len();
+        let m = *machine_of.entry(source.machine.as_str()).or_insert(next);
+        if m == positions.len() {
+            positions.push(Vec::new());
+        }
         if let Some(list) = positions.get_mut(m) {
             list.push(pos);
         }
@@ -225,7 +229,7 @@ pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Optio
                 .filter_map(|&p| order.get(p))
                 .copied()
                 .collect();
-            machine_groups(sources, &sub, &spans, &printk)
+            machine_groups(sources, &sub, (&covers, &cover_of), &printk_sources)
         })
         .collect();
     // Each machine's groups by (pass, the position of its second copy): the whole pass's ids.
@@ -270,63 +274,25 @@ pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Optio
     out
 }
 
-/// Sets the first open group `source` may still join. Few sources copy one record, so a short
-/// inline list: a map per distinct record cost an allocation each.
-fn set_next(next_for: &mut SmallVec<[(u32, usize); 4]>, source: u32, at: usize) {
-    match next_for.iter_mut().find(|(s, _)| *s == source) {
-        Some(slot) => slot.1 = at,
-        None => next_for.push((source, at)),
-    }
+/// One machine's spans (widened by the window), by start, and over each prefix of them the two
+/// latest ends with their sources: whether a source other than `s` covers a time is a binary
+/// search, not a pass over every source.
+#[derive(Default)]
+struct Cover {
+    starts: Vec<DateTime<Utc>>,
+    latest: Vec<(End, Option<End>)>,
 }
 
-/// [`duplicate_groups`] over one machine's records (`order`, in timeline order), with every
-/// source's time span and whether it carries printk times. Returns the groups, numbered in the
-/// order they got their second copy, and how many of them the time-window pass made (the others
-/// come from printk times).
-fn machine_groups(
+/// A span's end and its source.
+type End = (DateTime<Utc>, u32);
+
+/// Each machine's [`Cover`], and each source's machine (an index into them).
+fn covers_of(
     sources: &[Source<'_>],
-    order: &[EventRef],
     spans: &[Option<(DateTime<Utc>, DateTime<Utc>)>],
-    printk: &[bool],
-) -> (Vec<Option<u32>>, u32) {
-    use foldhash::HashMap;
-    use std::collections::VecDeque;
-    type Key<'a> = (&'a str, &'a [u8], &'a [u8]);
-    /// A group still open to copies from sources it lacks.
-    struct Open {
-        first: usize,
-        group: Option<u32>,
-        sources: SmallVec<[u32; 4]>,
-        time: DateTime<Utc>,
-    }
-    /// The open groups of one key, oldest first, and for each source the first open group it
-    /// may still join (groups before it already hold that source): amortized O(1) per record,
-    /// even for a flood of one line.
-    #[derive(Default)]
-    struct KeyState {
-        open: VecDeque<Open>,
-        popped: usize,
-        next_for: SmallVec<[(u32, usize); 4]>,
-    }
-    let mut groups: Vec<Option<u32>> = vec![None; order.len()];
-    let mut next_group = 0u32;
-    let mut states: HashMap<Key<'_>, KeyState> = HashMap::default();
-    let mut window: VecDeque<(DateTime<Utc>, Key<'_>)> = VecDeque::new();
-    let expired = |old: DateTime<Utc>, now: DateTime<Utc>| {
-        (now - old).num_microseconds().unwrap_or(i64::MAX) > DUPLICATE_WINDOW_US
-    };
+) -> (Vec<Cover>, Vec<usize>) {
     let slack = Duration::microseconds(DUPLICATE_WINDOW_US);
-    /// One machine's spans (widened by the window), by start, and over each prefix of them the
-    /// two latest ends with their sources: whether a source other than `s` covers a time is a
-    /// binary search, not a pass over every source.
-    #[derive(Default)]
-    struct Cover {
-        starts: Vec<DateTime<Utc>>,
-        latest: Vec<(End, Option<End>)>,
-    }
-    /// A span's end and its source.
-    type End = (DateTime<Utc>, u32);
-    let mut machine_index: HashMap<&str, usize> = HashMap::default();
+    let mut machine_index: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
     let mut covers: Vec<Cover> = Vec::new();
     let mut spans_of: Vec<Vec<(DateTime<Utc>, DateTime<Utc>, u32)>> = Vec::new();
     let cover_of: Vec<usize> = sources
@@ -369,6 +335,45 @@ fn machine_groups(
         }
         covers.push(cover);
     }
+    (covers, cover_of)
+}
+
+/// [`duplicate_groups`] over one machine's records (`order`, in timeline order), with every
+/// source's time span and whether it carries printk times. Returns the groups, numbered in the
+/// order they got their second copy, and how many of them the time-window pass made (the others
+/// come from printk times).
+fn machine_groups(
+    sources: &[Source<'_>],
+    order: &[EventRef],
+    (covers, cover_of): (&[Cover], &[usize]),
+    printk_sources: &foldhash::HashMap<&str, usize>,
+) -> (Vec<Option<u32>>, u32) {
+    use foldhash::HashMap;
+    use std::collections::{BTreeMap, VecDeque};
+    type Key<'a> = (&'a str, &'a [u8], &'a [u8]);
+    /// A group still open to copies from sources it lacks.
+    struct Open {
+        first: usize,
+        group: Option<u32>,
+        sources: SmallVec<[u32; 4]>,
+        time: DateTime<Utc>,
+    }
+    /// The open groups of one key, oldest first, and for each source the first open group it
+    /// may still join (groups before it already hold that source): amortized O(1) per record,
+    /// even for a flood of one line.
+    #[derive(Default)]
+    struct KeyState {
+        open: VecDeque<Open>,
+        popped: usize,
+        next_for: BTreeMap<u32, usize>,
+    }
+    let mut groups: Vec<Option<u32>> = vec![None; order.len()];
+    let mut next_group = 0u32;
+    let mut states: HashMap<Key<'_>, KeyState> = HashMap::default();
+    let mut window: VecDeque<(DateTime<Utc>, Key<'_>)> = VecDeque::new();
+    let expired = |old: DateTime<Utc>, now: DateTime<Utc>| {
+        (now - old).num_microseconds().unwrap_or(i64::MAX) > DUPLICATE_WINDOW_US
+    };
     let covered_elsewhere = |source: u32, t: DateTime<Utc>| {
         let cover = &covers[cover_of[source as usize]];
         let before = cover.starts.partition_point(|&lo| lo <= t);
@@ -413,9 +418,9 @@ fn machine_groups(
         let end = state.popped + state.open.len();
         let mut at = state
             .next_for
-            .iter()
-            .find(|(s, _)| *s == r.source)
-            .map_or(0, |&(_, at)| at)
+            .get(&r.source)
+            .copied()
+            .unwrap_or(0)
             .max(state.popped);
         while at < end
             && state
@@ -438,7 +443,7 @@ fn machine_groups(
                 groups[o.first] = Some(g);
                 groups[pos] = Some(g);
                 o.sources.push(r.source);
-                set_next(&mut state.next_for, r.source, at + 1);
+                state.next_for.insert(r.source, at + 1);
             }
             None => {
                 state.open.push_back(Open {
@@ -447,7 +452,7 @@ fn machine_groups(
                     sources: smallvec::smallvec![r.source],
                     time: t,
                 });
-                set_next(&mut state.next_for, r.source, end + 1);
+                state.next_for.insert(r.source, end + 1);
                 window.push_back((t, key));
             }
         }
@@ -457,11 +462,6 @@ fn machine_groups(
     // the ring buffer late at boot).
     let first_pass = next_group;
     let mut by_uptime: HashMap<(&str, u64, &[u8]), Vec<(usize, u32)>> = HashMap::default();
-    // Only machines with two or more sources that carry printk times.
-    let mut printk_sources: HashMap<&str, usize> = HashMap::default();
-    for (s, _) in sources.iter().zip(printk).filter(|(_, p)| **p) {
-        *printk_sources.entry(s.machine.as_str()).or_default() += 1;
-    }
     for (pos, r) in order.iter().enumerate() {
         let source = &sources[r.source as usize];
         if printk_sources
