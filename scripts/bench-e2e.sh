@@ -41,7 +41,7 @@ if [ ! -s "$tgz" ]; then
   rm -rf "$dir"
   cargo run --quiet --release --example gen-bundle -- --size "$size" --out "$dir" --tgz "$tgz"
 fi
-raw=$(du -sb "$dir" | cut -f1)
+raw=$(find "$dir" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
 packed=$(stat -c %s "$tgz")
 ratio=$(python3 -c "print(f'{$raw / $packed:.2f}')")
 echo "bundle: $raw bytes in $dir, $packed bytes packed: ratio $ratio"
@@ -111,7 +111,8 @@ ev_dir=$(events_of "$dir")
 ev_text=$(events_of "$textdir")
 ev_journal=0
 [ "$have_journal" = 1 ] && ev_journal=$(events_of "$journal")
-journal_bytes=$([ "$have_journal" = 1 ] && du -sb "$journal" | cut -f1 || echo 0)
+journal_bytes=0
+[ "$have_journal" = 1 ] && journal_bytes=$(find "$journal" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
 
 python3 - "$work/bench-e2e.json" "$work/rss.txt" "$raw" "$text_bytes" "$journal_bytes" \
   "$ev_dir" "$ev_text" "$ev_journal" > "$work/bench-e2e.md" <<'EOF'
