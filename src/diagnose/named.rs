@@ -37,7 +37,12 @@ pub fn named_causes(f: &Context<'_>) -> Vec<Finding> {
         Outcome::HostReset,
     );
     named(
-        |k| matches!(k, SignalKind::ScopeFailed { .. } | SignalKind::QemuCrashed),
+        |k| {
+            matches!(
+                k,
+                SignalKind::ScopeFailed { .. } | SignalKind::QemuCrashed { .. }
+            )
+        },
         0.6,
         "the VM's QEMU process ended abnormally (killed by a signal or crashed), with no OOM line",
         Outcome::VmStopped,
