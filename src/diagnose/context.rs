@@ -1,5 +1,6 @@
-//! What the rules see: the signal index, the snapshot facts, the host's unclean boots and what
-//! the bundle covers — and nothing of the bundle's bytes.
+//! What the rules see: the signal index, the snapshot facts, the host's unclean boots, which VM a
+//! host process's pid is ([`crate::vmpids`]) and what the bundle covers — and nothing of the
+//! bundle's bytes.
 //!
 //! A [`Context`] is built from the analysis ([`Context::from_analysis`]) or by hand
 //! ([`Context::new`]), which is how each rule is unit-tested against a small hand-built signal

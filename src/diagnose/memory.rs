@@ -1,5 +1,9 @@
 //! memory_overcommit: the host's OOM killer killed a VM's process.
 //!
+//! A kill names its VM by its `oom-kill:` line, else by the VM its pid was in that host boot
+//! ([`crate::vmpids`]: the finding cites the record that ties them and says how), else by
+//! systemd's scope OOM line within a minute.
+//!
 //! Direct evidence is the kill of a `kvm`/`qemu` process on the host, or systemd's
 //! `<vmid>.scope` OOM line (0.85); `global_oom` with the VMID (+0.05), the guest's unclean
 //! restart (+0.03) and the runbook's arithmetic (Σ configured VM memory ≥ MemTotal, +0.05)

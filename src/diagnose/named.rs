@@ -1,5 +1,7 @@
 //! Causes outside the four families, named: a kernel panic, watchdog expiry or HA fencing, QEMU
 //! dying by a signal. The verdict is then `inconclusive`, with a finding saying what was seen.
+//! A QEMU segfault that names its process only by pid names the VM that pid was in that host
+//! boot ([`crate::vmpids`]), citing the record that ties them.
 
 use super::context::{Context, find, finding, identify, vm_of_guest_signals};
 use super::{Family, Finding, Outcome};
