@@ -17,6 +17,7 @@ use crate::index::SignalIndex;
 use crate::signals::{self, Matched, SignalKind};
 use crate::source::{self, Source};
 use crate::timeline::{self, EventRef};
+use crate::vmpids::VmPids;
 
 /// Everything the analysis needs besides the bundle.
 #[derive(Clone, Debug, Default)]
@@ -57,6 +58,8 @@ pub struct Analysis<'b> {
     index: OnceLock<SignalIndex>,
     /// The boot history, built on first use ([`Analysis::boots`]).
     boots: OnceLock<Vec<MachineBoots>>,
+    /// Which VM each asked-about host pid is, built on first use ([`Analysis::vm_pids`]).
+    vm_pids: OnceLock<VmPids>,
     /// Each duplicate group's copies in timeline order, and each grouped record's group, built
     /// on first use ([`Analysis::copies`]).
     groups: OnceLock<Groups>,
@@ -180,6 +183,7 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
         signals,
         index: OnceLock::new(),
         boots: OnceLock::new(),
+        vm_pids: OnceLock::new(),
         groups: OnceLock::new(),
         manifests: manifest_paths,
         incident,
@@ -278,6 +282,13 @@ impl<'b> Analysis<'b> {
     pub fn boots(&self) -> &[MachineBoots] {
         self.boots
             .get_or_init(|| boots::history(&self.sources, &self.signals, &self.machines))
+    }
+
+    /// The host-wide map from a VM process's pid to its VMID, per host boot, for the pids the
+    /// signals name without a VMID. Built once, on first use.
+    pub fn vm_pids(&self) -> &VmPids {
+        self.vm_pids
+            .get_or_init(|| VmPids::build(&self.sources, self.index(), self.boots()))
     }
 
     /// Every copy of the record `r` when several sources saw it: the primary copy (the most

@@ -19,7 +19,8 @@
 //! 5. [`clock`] puts every event on the UTC time line, recording every fix; [`correlate`] links
 //!    guests to VMIDs and hosts and aligns guest clocks; [`timeline`] merges the sources into one
 //!    order; [`index`] orders the signals in time for the rules; [`boots`] builds each machine's
-//!    boot history; [`analysis`] runs these stages once.
+//!    boot history; [`vmpids`] ties VM processes' pids to their VMIDs per host boot; [`analysis`]
+//!    runs these stages once.
 //! 6. [`evidence`] quotes cited records (each by its primary copy, with where else it was
 //!    seen), [`diagnose`] weighs the signals into a verdict and reconstructs the incident, and
 //!    [`output`] renders every view — the timeline and its CSV and Timesketch exports, the
@@ -50,5 +51,6 @@ pub mod output;
 pub mod signals;
 pub mod source;
 pub mod timeline;
+pub mod vmpids;
 
 pub use cli::run;

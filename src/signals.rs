@@ -110,7 +110,11 @@ pub enum SignalKind {
     GuestFsFreeze,
     /// A VM's QEMU process crashed: the kernel's `qemu-system-x86[pid]: segfault at …`,
     /// libvirt's `shutting down, reason=crashed`, Xen's toolstack losing the domain's QMP socket.
-    QemuCrashed,
+    QemuCrashed {
+        /// The crashed process's id, when the line names it (`kvm[74541]: segfault at …`; the
+        /// kernel prints the faulting thread's id, the process's own for its main thread).
+        pid: Option<u32>,
+    },
     /// QEMU could not get memory for the guest: at start (`cannot set up guest memory 'pc.ram':
     /// Cannot allocate memory`) or while running (`Failed to allocate memory: …`, its abort).
     QemuNoMemory,
@@ -177,8 +181,16 @@ pub enum SignalKind {
         /// empty for a bare `Killed`.
         program: String,
     },
-    /// A task blocked for more than 120 seconds.
-    HungTask,
+    /// A task blocked for more than 120 seconds (`INFO: task kvm:2613 blocked for more than 120
+    /// seconds.`, and the `task:kvm state:D … pid:2613` line that follows it on newer kernels), a
+    /// soft or hard lockup, an RCU stall.
+    HungTask {
+        /// The blocked task's name, when the line names it (`kvm`, `CPU 0/KVM`).
+        comm: Option<String>,
+        /// Its id: the `task:` line's `tgid:` (the process) where printed, else the task's
+        /// (a thread's own id for a thread).
+        pid: Option<u32>,
+    },
     /// Watchdog expiry or HA fencing.
     Fencing,
     /// Trouble a machine runs through without stopping: a failed service, a lost cluster link
@@ -213,7 +225,7 @@ impl SignalKind {
             SignalKind::VmNic { .. } => "vm_nic",
             SignalKind::GuestAgentFreeze => "guest_agent_freeze",
             SignalKind::GuestFsFreeze => "guest_fs_freeze",
-            SignalKind::QemuCrashed => "qemu_crashed",
+            SignalKind::QemuCrashed { .. } => "qemu_crashed",
             SignalKind::QemuTerminated => "qemu_terminated",
             SignalKind::QemuNoMemory => "qemu_no_memory",
             SignalKind::VmNotRunning { .. } => "vm_not_running",
@@ -236,7 +248,7 @@ impl SignalKind {
             SignalKind::UncleanJournal => "unclean_journal",
             SignalKind::KernelPanic => "kernel_panic",
             SignalKind::ShellKilled { .. } => "shell_killed",
-            SignalKind::HungTask => "hung_task",
+            SignalKind::HungTask { .. } => "hung_task",
             SignalKind::Fencing => "fencing",
             SignalKind::Degraded => "degraded",
             SignalKind::PackageUpgrade => "package_upgrade",
@@ -293,6 +305,7 @@ enum Pat {
     Panic,
     ShellKilled,
     HungTask,
+    TaskState,
     Fencing,
     Degraded,
     Upgrade,
@@ -671,6 +684,13 @@ const TABLE: &[Row] = &[
             "rcu_sched self-detected stall",
             "detected stalls",
         ],
+    },
+    // `sched_show_task` after a hung-task report (kernels ≥ 5.14; `tgid:` since 6.6):
+    // `task:kvm             state:D stack:0     pid:2613  ppid:1      flags:0x00004002`.
+    Row {
+        pat: Pat::TaskState,
+        regex: r"^task:.{1,16}?\s+state:D\s+stack:\s*\d+\s+pid:\s*\d+",
+        literals: &["state:D "],
     },
     Row {
         pat: Pat::Fencing,
@@ -1129,7 +1149,12 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             })?,
         },
         Pat::AgentFreeze => SignalKind::GuestAgentFreeze,
-        Pat::QemuCrash => SignalKind::QemuCrashed,
+        Pat::QemuCrash => SignalKind::QemuCrashed {
+            pid: text
+                .split_once("]: segfault at ")
+                .and_then(|(head, _)| head.rsplit_once('['))
+                .and_then(|(_, pid)| pid.parse().ok()),
+        },
         Pat::QemuNoMemory => SignalKind::QemuNoMemory,
         Pat::QemuTerm => SignalKind::QemuTerminated,
         Pat::GuestFreeze => SignalKind::GuestFsFreeze,
@@ -1201,7 +1226,34 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
         Pat::ShellKilled => SignalKind::ShellKilled {
             program: job_program(text).to_owned(),
         },
-        Pat::HungTask => SignalKind::HungTask,
+        Pat::HungTask => {
+            // `INFO: task NAME:PID blocked for more than N seconds.`; NAME may hold `:` and spaces.
+            let task = text
+                .split_once("task ")
+                .and_then(|(_, r)| r.split_once(" blocked for more than "))
+                .and_then(|(task, _)| task.rsplit_once(':'));
+            SignalKind::HungTask {
+                comm: task.map(|(comm, _)| comm.to_string()),
+                pid: task.and_then(|(_, pid)| pid.parse().ok()),
+            }
+        }
+        Pat::TaskState => {
+            let rest = text.strip_prefix("task:")?;
+            let (comm, fields) = rest.split_once(" state:D")?;
+            let number = |key: &str| -> Option<u32> {
+                fields
+                    .split_once(key)?
+                    .1
+                    .split_ascii_whitespace()
+                    .next()?
+                    .parse()
+                    .ok()
+            };
+            SignalKind::HungTask {
+                comm: Some(comm.trim_end().to_string()),
+                pid: number(" tgid:").or_else(|| number(" pid:")),
+            }
+        }
         Pat::Fencing => SignalKind::Fencing,
         Pat::Degraded => SignalKind::Degraded,
         Pat::Upgrade => SignalKind::PackageUpgrade,
@@ -1648,6 +1700,59 @@ mod tests {
     }
 
     #[test]
+    fn hung_tasks_and_segfaults_name_their_process() {
+        let hung = |comm: &str, pid| SignalKind::HungTask {
+            comm: Some(comm.into()),
+            pid: Some(pid),
+        };
+        assert_eq!(
+            one(
+                b"kernel",
+                b"INFO: task kvm:2613 blocked for more than 120 seconds."
+            ),
+            hung("kvm", 2613)
+        );
+        assert_eq!(
+            one(
+                b"kernel",
+                b"INFO: task CPU 0/KVM:2650 blocked for more than 241 seconds."
+            ),
+            hung("CPU 0/KVM", 2650)
+        );
+        assert_eq!(
+            one(
+                b"kernel",
+                b"task:kvm             state:D stack:0     pid:2613  ppid:1      flags:0x00004002"
+            ),
+            hung("kvm", 2613)
+        );
+        // Kernels since 6.6 print the thread group: the process a thread belongs to.
+        assert_eq!(
+            one(b"kernel", b"task:CPU 1/KVM       state:D stack:0     pid:2651  tgid:2613  ppid:1      flags:0x00004002"),
+            hung("CPU 1/KVM", 2613)
+        );
+        // A task dump of running or sleeping tasks is no hung task.
+        assert!(
+            kinds(
+                b"kernel",
+                b"task:kvm             state:S stack:0     pid:2613  ppid:1      flags:0x00004002"
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            one(b"kernel", b"kvm[74541]: segfault at 0 ip 000055aec7deca87 sp 00007ffed953e900 error 4 in qemu-system-x86_64[55aec79c7000+5de000]"),
+            SignalKind::QemuCrashed { pid: Some(74541) }
+        );
+        assert_eq!(
+            one(
+                b"",
+                b"2025-11-18 12:31:50.336+0000: shutting down, reason=crashed"
+            ),
+            SignalKind::QemuCrashed { pid: None }
+        );
+    }
+
+    #[test]
     fn review_wordings() {
         // A user's own systemd instance at logout is not the system shutting down.
         let mut e = Event::new(
@@ -1692,7 +1797,10 @@ mod tests {
                 b"kernel",
                 b"watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [kworker/3:1:123]"
             ),
-            SignalKind::HungTask
+            SignalKind::HungTask {
+                comm: None,
+                pid: None
+            }
         );
         assert_eq!(
             one(b"kernel", b"sd 2:0:0:0: [sdb] tag#9 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_OK cmd_age=0s"),

@@ -26,6 +26,7 @@ const LAYERS: &[&str] = &[
     "timeline",
     "index",
     "boots",
+    "vmpids",
     "analysis",
     "evidence",
     "diagnose",

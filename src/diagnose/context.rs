@@ -1,5 +1,6 @@
-//! What the rules see: the signal index, the snapshot facts, the host's unclean boots and what
-//! the bundle covers — and nothing of the bundle's bytes.
+//! What the rules see: the signal index, the snapshot facts, the host's unclean boots, which VM a
+//! host process's pid is ([`crate::vmpids`]) and what the bundle covers — and nothing of the
+//! bundle's bytes.
 //!
 //! A [`Context`] is built from the analysis ([`Context::from_analysis`]) or by hand
 //! ([`Context::new`]), which is how each rule is unit-tested against a small hand-built signal
@@ -18,6 +19,7 @@ use crate::event::{Cite, Role};
 use crate::facts::Fact;
 use crate::index::{Entry, SignalIndex};
 use crate::signals::SignalKind;
+use crate::vmpids::{PidVm, VmPids};
 
 /// A record a finding cites, with what it shows.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -100,6 +102,9 @@ pub struct Context<'a> {
     pub coverage: Coverage,
     /// Only this VM (`--vm`).
     pub only_vm: Option<u32>,
+    /// Which VM a host process is, by pid and host boot (none in a hand-built context unless a
+    /// test sets it).
+    pub vm_pids: Option<&'a VmPids>,
     /// Look-ups built on first use.
     lookups: OnceLock<Lookups>,
 }
@@ -131,6 +136,7 @@ impl<'a> Context<'a> {
             guest_unclean_boots: Vec::new(),
             coverage,
             only_vm,
+            vm_pids: None,
             lookups: OnceLock::new(),
         }
     }
@@ -221,6 +227,7 @@ impl<'a> Context<'a> {
             only_vm,
         );
         context.guest_unclean_boots = unclean(Role::Guest);
+        context.vm_pids = Some(analysis.vm_pids());
         context
     }
 
@@ -251,6 +258,12 @@ impl<'a> Context<'a> {
             signal: s.kind.name(),
             time: None,
         }
+    }
+
+    /// The VM whose process `pid` was, on the machine of signal `s` in the host boot of its
+    /// record, when exactly one VM claims the pid there.
+    pub fn vm_of_pid(&self, s: &Entry, pid: u32) -> Option<&'a PidVm> {
+        self.vm_pids?.vm_of(s.machine, s.time, pid)
     }
 
     /// Every snapshot fact.
@@ -367,6 +380,7 @@ pub fn finding(family: Family, confidence: f64, title: String) -> Finding {
         title,
         evidence: Vec::new(),
         cites: Vec::new(),
+        identified: Vec::new(),
         against: Vec::new(),
         missing: Vec::new(),
         recommendations: runbook::actions(family),
@@ -375,6 +389,27 @@ pub fn finding(family: Family, confidence: f64, title: String) -> Finding {
         time: None,
         bound: None,
         outcome: super::Outcome::Unknown,
+    }
+}
+
+/// Names VM `vm.vmid` in a finding whose record gave only the pid of its process (`comm`): the
+/// VM joins the finding's VMs, the record that ties the pid to it is cited, and a line says how.
+pub fn identify(x: &mut Finding, pid: u32, comm: &str, vm: &PidVm) {
+    if !x.vmids.contains(&vm.vmid) {
+        x.vmids.push(vm.vmid);
+        x.vmids.sort_unstable();
+    }
+    let cited = Cited {
+        cite: vm.cite,
+        signal: "vm_pid",
+        time: None,
+    };
+    if !x.cites.contains(&cited) {
+        x.cites.push(cited);
+    }
+    let line = format!("pid {pid} is VM {}'s {comm}: {}", vm.vmid, vm.how);
+    if !x.identified.contains(&line) {
+        x.identified.push(line);
     }
 }
 

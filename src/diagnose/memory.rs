@@ -1,5 +1,9 @@
 //! memory_overcommit: the host's OOM killer killed a VM's process.
 //!
+//! A kill names its VM by its `oom-kill:` line, else by the VM its pid was in that host boot
+//! ([`crate::vmpids`]: the finding cites the record that ties them and says how), else by
+//! systemd's scope OOM line within a minute.
+//!
 //! Direct evidence is the kill of a `kvm`/`qemu` process on the host, or systemd's
 //! `<vmid>.scope` OOM line (0.85); `global_oom` with the VMID (+0.05), the guest's unclean
 //! restart (+0.03) and the runbook's arithmetic (Σ configured VM memory ≥ MemTotal, +0.05)
@@ -7,16 +11,27 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::context::{Cited, Context, find, finding, vm_of_guest_signals};
+use super::context::{Cited, Context, find, finding, identify, vm_of_guest_signals};
 use super::{Family, Finding, Outcome};
 use crate::event::Role;
 use crate::facts::FactKind;
 use crate::index::Entry;
 use crate::signals::SignalKind;
+use crate::vmpids::PidVm;
 
 /// The VMID of a host OOM kill: from the `oom-kill:` line just before it (same source, same pid),
-/// else from the systemd scope OOM line nearest to it within a minute.
+/// else from the pid's VM in that host boot ([`Context::vm_of_pid`]), else from the systemd
+/// scope OOM line nearest to it within a minute.
 pub fn kill_vmid(f: &Context<'_>, kill: &Entry, pid: Option<u32>) -> Option<u32> {
+    kill_vm(f, kill, pid).map(|(vmid, _)| vmid)
+}
+
+/// [`kill_vmid`], with the record that ties the pid to the VM when only the pid map names it.
+pub fn kill_vm<'a>(
+    f: &Context<'a>,
+    kill: &Entry,
+    pid: Option<u32>,
+) -> Option<(u32, Option<&'a PidVm>)> {
     // The nearest `oom-kill:` line of the same source and pid at or before the kill that names a
     // VMID (a reused pid must not take an older kill's VM): looked up by (source, pid), not by
     // scanning every signal. Within one source, timeline order is event order.
@@ -28,7 +43,14 @@ pub fn kill_vmid(f: &Context<'_>, kill: &Entry, pid: Option<u32>) -> Option<u32>
             _ => None,
         })
     });
-    constraint.or_else(|| f.nearest_scope_oom(f.time(kill)?, SCOPE_WINDOW_MS))
+    if let Some(vmid) = constraint {
+        return Some((vmid, None));
+    }
+    if let Some(vm) = pid.and_then(|pid| f.vm_of_pid(kill, pid)) {
+        return Some((vm.vmid, Some(vm)));
+    }
+    f.nearest_scope_oom(f.time(kill)?, SCOPE_WINDOW_MS)
+        .map(|vmid| (vmid, None))
 }
 
 /// How far (ms) a systemd scope OOM line may be from a kill to name its VM.
@@ -37,12 +59,18 @@ const SCOPE_WINDOW_MS: i64 = 60_000;
 /// memory_overcommit: the host killed a VM's kvm process.
 pub fn memory(f: &Context<'_>) -> Option<Finding> {
     let mut vm_kills: Vec<(&Entry, Option<u32>)> = Vec::new();
+    // Kills whose VM only the pid map names: the pid, the process name and the pair's record.
+    let mut by_pid: Vec<(u32, &str, &PidVm)> = Vec::new();
     let mut service_kills = Vec::new();
     for s in f.signals() {
         if let SignalKind::OomKilled { comm, pid, .. } = &s.kind {
             // A VM's process killed by its host (a guest's own kills are of its services).
             if f.role(s) != Role::Guest && is_vm_process(comm) {
-                vm_kills.push((s, kill_vmid(f, s, *pid)));
+                let vm = kill_vm(f, s, *pid);
+                if let (Some((_, Some(how))), Some(pid)) = (vm, *pid) {
+                    by_pid.push((pid, comm.as_str(), how));
+                }
+                vm_kills.push((s, vm.map(|(vmid, _)| vmid)));
             } else {
                 service_kills.push(s);
             }
@@ -110,6 +138,7 @@ pub fn memory(f: &Context<'_>) -> Option<Finding> {
     cited.extend(find(f, |k| {
         matches!(k, SignalKind::OomConstraint { vmid: Some(_), .. })
     }));
+    let kills_and_lines = cited.len();
     cited.extend(scope);
     cited.extend(
         find(f, |k| matches!(k, SignalKind::OomInvoked { .. }))
@@ -117,6 +146,12 @@ pub fn memory(f: &Context<'_>) -> Option<Finding> {
             .take(1),
     );
     x.cites = cited.iter().map(|s| f.cite(s)).collect();
+    // The records that tie a kill's pid to its VM, after the kills and their `oom-kill:` lines.
+    let rest = x.cites.split_off(kills_and_lines.min(x.cites.len()));
+    for (pid, comm, vm) in by_pid {
+        identify(&mut x, pid, comm, vm);
+    }
+    x.cites.extend(rest);
     if let Some(a) = arithmetic {
         let total_gib = a.mem_total_kib as f64 / 1_048_576.0;
         let configured_gib = a.configured_mb as f64 / 1024.0;
@@ -142,10 +177,7 @@ pub fn memory(f: &Context<'_>) -> Option<Finding> {
 /// Whether a process name is a VM's: QEMU/KVM (`kvm`, `qemu-system-x86_64`, a vCPU thread `CPU 2/KVM`)
 /// or another VMM (firecracker, cloud-hypervisor, crosvm).
 pub fn is_vm_process(comm: &str) -> bool {
-    comm == "kvm"
-        || comm.starts_with("qemu")
-        || comm.ends_with("/KVM")
-        || matches!(comm, "firecracker" | "cloud-hypervisor" | "crosvm")
+    crate::vmpids::is_vm_process(comm)
 }
 
 /// Memory ran out, but no VM process was killed: the OOM killer killed services (on the host,
@@ -405,6 +437,68 @@ mod tests {
         let f = far.context(&index);
         let k = f.signals().next().unwrap();
         assert_eq!(kill_vmid(&f, k, Some(7)), None);
+    }
+
+    #[test]
+    fn a_kill_without_its_constraint_line_takes_the_vm_its_pid_was_in_that_boot() {
+        use crate::event::Cite;
+        use crate::vmpids::VmPids;
+        let mut kit = Kit::new();
+        kit.host(0, kill(2613, "kvm"))
+            .host(0, SignalKind::ScopeOomKilled { vmid: 102 });
+        let index = kit.index();
+        let journal = Cite::Event {
+            source: 0,
+            event: 40,
+        };
+        let pids = VmPids::from_pairs(
+            vec![vec![at(-600)]],
+            vec![(
+                0,
+                Some(at(-30)),
+                2613,
+                PidVm {
+                    vmid: 101,
+                    cite: journal,
+                    how: "_SYSTEMD_UNIT=101.scope at host/pve1/journal.export:123".into(),
+                },
+            )],
+        );
+        let mut f = kit.context(&index);
+        f.vm_pids = Some(&pids);
+        let x = memory(&f).unwrap();
+        // The pid's own VM, not the nearest scope line's alone.
+        assert_eq!(x.vmids, vec![101, 102]);
+        assert_eq!(
+            x.identified,
+            ["pid 2613 is VM 101's kvm: _SYSTEMD_UNIT=101.scope at host/pve1/journal.export:123"]
+        );
+        let cited: Vec<&str> = x.cites.iter().map(|c| c.signal).collect();
+        assert_eq!(cited, ["oom_killed", "vm_pid", "scope_oom_killed"]);
+        assert_eq!(x.cites[1].cite, journal);
+
+        // Without the map, the nearest scope line names it, as before; a boot later, the pid
+        // is someone else's.
+        let g = kit.context(&index);
+        assert_eq!(memory(&g).unwrap().vmids, vec![102]);
+        let rebooted = VmPids::from_pairs(
+            vec![vec![at(-600), at(-10)]],
+            vec![(
+                0,
+                Some(at(-30)),
+                2613,
+                PidVm {
+                    vmid: 101,
+                    cite: journal,
+                    how: String::new(),
+                },
+            )],
+        );
+        let mut h = kit.context(&index);
+        h.vm_pids = Some(&rebooted);
+        let x = memory(&h).unwrap();
+        assert_eq!(x.vmids, vec![102]);
+        assert!(x.identified.is_empty());
     }
 
     #[test]

@@ -151,6 +151,10 @@ pub struct Finding {
     /// The records it stands on, as the rules cite them (quoted into `evidence` at the end).
     #[serde(skip)]
     pub cites: Vec<Cited>,
+    /// How a VM was named where a record gave only its process's pid (`pid 2613 is VM 101's
+    /// kvm: _SYSTEMD_UNIT=101.scope at host/pve1/journal.export:123`); absent when none was.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub identified: Vec<String>,
     /// What argues against the other families (or against this one).
     pub against: Vec<String>,
     /// Evidence that is missing and would raise confidence.

@@ -1,8 +1,11 @@
 //! Causes outside the four families, named: a kernel panic, watchdog expiry or HA fencing, QEMU
 //! dying by a signal. The verdict is then `inconclusive`, with a finding saying what was seen.
+//! A QEMU segfault that names its process only by pid names the VM that pid was in that host
+//! boot ([`crate::vmpids`]), citing the record that ties them.
 
-use super::context::{Context, find, finding, vm_of_guest_signals};
+use super::context::{Context, find, finding, identify, vm_of_guest_signals};
 use super::{Family, Finding, Outcome};
+use crate::event::Role;
 use crate::signals::SignalKind;
 
 /// Causes outside the four families, and stops nothing explains (DESIGN.md §2: the verdict is
@@ -19,6 +22,15 @@ pub fn named_causes(f: &Context<'_>) -> Vec<Finding> {
         x.outcome = outcome;
         x.vmids = vm_of_guest_signals(f, &cited);
         x.cites = cited.iter().map(|s| f.cite(s)).collect();
+        // A crash that names its process only by pid: the VM whose process the pid was.
+        for s in &cited {
+            if let SignalKind::QemuCrashed { pid: Some(pid) } = s.kind
+                && f.role(s) != Role::Guest
+                && let Some(vm) = f.vm_of_pid(s, pid)
+            {
+                identify(&mut x, pid, "QEMU process", vm);
+            }
+        }
         x.recommendations = vec![
             "read the cited records and the lines around them: the cause lies outside the runbook's four families".to_string(),
         ];
@@ -37,7 +49,12 @@ pub fn named_causes(f: &Context<'_>) -> Vec<Finding> {
         Outcome::HostReset,
     );
     named(
-        |k| matches!(k, SignalKind::ScopeFailed { .. } | SignalKind::QemuCrashed),
+        |k| {
+            matches!(
+                k,
+                SignalKind::ScopeFailed { .. } | SignalKind::QemuCrashed { .. }
+            )
+        },
         0.6,
         "the VM's QEMU process ended abnormally (killed by a signal or crashed), with no OOM line",
         Outcome::VmStopped,
@@ -69,5 +86,38 @@ mod tests {
         );
         assert_eq!(found[0].vmids, vec![101]);
         assert!(named_causes(&Kit::new().context(&Kit::new().index())).is_empty());
+    }
+
+    #[test]
+    fn a_qemu_segfault_names_the_vm_its_pid_was() {
+        use crate::diagnose::context::testkit::at;
+        use crate::event::Cite;
+        use crate::vmpids::{PidVm, VmPids};
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::QemuCrashed { pid: Some(74541) });
+        let index = kit.index();
+        let pids = VmPids::from_pairs(
+            vec![Vec::new()],
+            vec![(
+                0,
+                Some(at(-60)),
+                74541,
+                PidVm {
+                    vmid: 105,
+                    cite: Cite::Fact { source: 3, fact: 2 },
+                    how: "`qm list` PID column at host/pve1/qm-list.txt:4".into(),
+                },
+            )],
+        );
+        let mut f = kit.context(&index);
+        assert!(named_causes(&f)[0].vmids.is_empty());
+        f.vm_pids = Some(&pids);
+        let x = &named_causes(&f)[0];
+        assert_eq!(x.vmids, vec![105]);
+        assert_eq!(
+            x.identified,
+            ["pid 74541 is VM 105's QEMU process: `qm list` PID column at host/pve1/qm-list.txt:4"]
+        );
+        assert_eq!(x.cites.len(), 2);
     }
 }

@@ -118,6 +118,9 @@ pub fn write_text(d: &Diagnosis, out: &mut dyn Write) -> io::Result<()> {
                 writeln!(out, "  also seen {}", t(&seen_place(seen)))?;
             }
         }
+        for i in &x.identified {
+            writeln!(out, "  vm by pid {}", t(i))?;
+        }
         for a in &x.against {
             writeln!(out, "  against   {}", t(a))?;
         }
