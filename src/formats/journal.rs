@@ -184,6 +184,22 @@ fn event_of<'b>(fields: &JournalFields<'b>, line: u32, offset: u64) -> Option<Ev
     Some(event)
 }
 
+/// Every field of an event's journal entry (the compact ones read again), sorted: what the tests
+/// compare between the ways of reading an entry.
+#[cfg(test)]
+pub(crate) fn sorted_fields(event: &Event<'_>) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut fields: Vec<(Vec<u8>, Vec<u8>)> = event
+        .journal
+        .as_ref()
+        .map(|j| j.all())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(n, v)| (n.to_vec(), v.to_vec()))
+        .collect();
+    fields.sort();
+    fields
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

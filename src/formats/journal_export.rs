@@ -91,6 +91,41 @@ pub(crate) fn push_unparsed_lines(
     count
 }
 
+/// One line of an export stream, as both readers of it ([`parse`] and the lazy
+/// [`read_entry_fields`]) see it.
+struct ExportLine<'b> {
+    /// The line without its `\n` and a `\r` before it.
+    text: &'b [u8],
+    /// Whether it ended in `\r\n`.
+    crlf: bool,
+    /// Where the next line starts.
+    next: usize,
+    /// Whether a `\n` follows it somewhere (a binary field's name line must be terminated).
+    terminated: bool,
+}
+
+/// The line starting at `pos`, `None` at the end of the input.
+fn line_at(data: &[u8], pos: usize) -> Option<ExportLine<'_>> {
+    let rest = data.get(pos..).filter(|r| !r.is_empty())?;
+    let (raw, next) = match newline(rest) {
+        Some(i) => (
+            rest.get(..i).unwrap_or_default(),
+            pos.saturating_add(i).saturating_add(1),
+        ),
+        None => (rest, data.len()),
+    };
+    let (text, crlf) = match raw {
+        [head @ .., b'\r'] => (head, true),
+        _ => (raw, false),
+    };
+    Some(ExportLine {
+        text,
+        crlf,
+        next,
+        terminated: next < data.len() || data.last() == Some(&b'\n'),
+    })
+}
+
 /// The entry being read.
 #[derive(Default)]
 struct Entry<'b> {
@@ -305,19 +340,13 @@ fn parse_entries<'b>(
     // After a broken binary field: lines up to the next empty line are unparsed.
     let mut skipping = false;
     let mut crlf_reported = false;
-    while let Some(rest) = data.get(pos..).filter(|r| !r.is_empty()) {
-        let (raw, next) = match newline(rest) {
-            Some(i) => (
-                rest.get(..i).unwrap_or_default(),
-                pos.saturating_add(i).saturating_add(1),
-            ),
-            None => (rest, data.len()),
-        };
-        let terminated = next < data.len() || data.last() == Some(&b'\n');
-        let (text, crlf) = match raw {
-            [head @ .., b'\r'] => (head, true),
-            _ => (raw, false),
-        };
+    while let Some(ExportLine {
+        text,
+        crlf,
+        next,
+        terminated,
+    }) = line_at(data, pos)
+    {
         let here = Line {
             text,
             number: line_no,
@@ -512,22 +541,16 @@ fn read_entry_fields(data: &[u8], offset: u64) -> Vec<(Bytes<'_>, Bytes<'_>)> {
     let max = usize::try_from(Limits::default().get(LimitKind::EntryFields)).unwrap_or(usize::MAX);
     let mut fields = Vec::new();
     let mut pos = usize::try_from(offset).unwrap_or(usize::MAX);
-    while let Some(rest) = data.get(pos..).filter(|r| !r.is_empty()) {
+    while let Some(ExportLine {
+        text,
+        next,
+        terminated,
+        ..
+    }) = line_at(data, pos)
+    {
         if fields.len() >= max {
             break;
         }
-        let (raw, next) = match newline(rest) {
-            Some(i) => (
-                rest.get(..i).unwrap_or_default(),
-                pos.saturating_add(i).saturating_add(1),
-            ),
-            None => (rest, data.len()),
-        };
-        let terminated = next < data.len() || data.last() == Some(&b'\n');
-        let text = match raw {
-            [head @ .., b'\r'] => head,
-            _ => raw,
-        };
         if is_blank(text) {
             break;
         } else if let Some(name) = text_field_name(text) {
@@ -654,15 +677,7 @@ MESSAGE
             p.events
                 .iter()
                 .map(|e| {
-                    let mut f: Vec<_> = e
-                        .journal
-                        .as_ref()
-                        .unwrap()
-                        .all()
-                        .into_iter()
-                        .map(|(n, v)| (n.to_vec(), v.to_vec()))
-                        .collect();
-                    f.sort();
+                    let mut f = super::super::journal::sorted_fields(e);
                     // The event itself, first: compact or not, it is the same.
                     let event = format!(
                         "{:?}",
@@ -729,15 +744,7 @@ MESSAGE
             .events
             .iter()
             .map(|e| {
-                let mut fields: Vec<(Vec<u8>, Vec<u8>)> = e
-                    .journal
-                    .as_ref()
-                    .map(|j| j.all())
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(n, v)| (n.to_vec(), v.to_vec()))
-                    .collect();
-                fields.sort();
+                let fields = super::super::journal::sorted_fields(e);
                 format!(
                     "{:?}",
                     (

@@ -941,8 +941,6 @@ mod tests {
         assert_eq!(run(&bom).events.len(), 1);
     }
 
-    /// Every prefix of a mixed input, and every byte replaced by a structural byte, keeps the
-    /// books balanced without panicking.
     /// Every field of the objects of `data` as the eager parse keeps them and as the compact
     /// events give them back (both sorted: the compact header comes first).
     fn eager_and_compact(
@@ -951,18 +949,7 @@ mod tests {
         let all = |p: &Parsed<'_>| -> Vec<Vec<(Vec<u8>, Vec<u8>)>> {
             p.events
                 .iter()
-                .map(|e| {
-                    let mut f: Vec<_> = e
-                        .journal
-                        .as_ref()
-                        .unwrap()
-                        .all()
-                        .into_iter()
-                        .map(|(n, v)| (n.to_vec(), v.to_vec()))
-                        .collect();
-                    f.sort();
-                    f
-                })
+                .map(super::super::journal::sorted_fields)
                 .collect()
         };
         let mut eager = Parsed::new(FormatKind::JournalJson);
@@ -988,6 +975,8 @@ mod tests {
         }
     }
 
+    /// Every prefix of a mixed input, and every byte replaced by a structural byte, keeps the
+    /// books balanced without panicking.
     #[test]
     fn prefixes_and_mutations_stay_balanced() {
         let data = [
