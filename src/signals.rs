@@ -207,6 +207,17 @@ pub enum SignalKind {
     },
     /// A large transfer or import (dd, rsync, docker/podman pull, qm importdisk, a restore).
     LargeTransfer,
+    /// A PCIe error that Advanced Error Reporting logged (`AER: Corrected error received`,
+    /// `PCIe Bus Error: severity=Uncorrected (Fatal), …`).
+    PcieError {
+        /// `Uncorrected (Fatal)`: the link or device is lost until reset. Corrected and
+        /// non-fatal errors are recovered by the hardware or the driver.
+        fatal: bool,
+    },
+    /// A hypervisor's notice that harms nothing: KVM refusing a guest's access to a model-specific
+    /// register it does not emulate (`kvm [12633]: vcpu0 unhandled rdmsr: 0x1c9`), logged in
+    /// floods by many guests and pasted as a suspect.
+    HypervisorNotice,
 }
 
 impl SignalKind {
@@ -254,6 +265,9 @@ impl SignalKind {
             SignalKind::PackageUpgrade => "package_upgrade",
             SignalKind::Backup { .. } => "backup",
             SignalKind::LargeTransfer => "large_transfer",
+            SignalKind::PcieError { fatal: true } => "pcie_fatal_error",
+            SignalKind::PcieError { fatal: false } => "pcie_error",
+            SignalKind::HypervisorNotice => "hypervisor_notice",
         }
     }
 }
@@ -311,6 +325,8 @@ enum Pat {
     Upgrade,
     Backup,
     Transfer,
+    PcieAer,
+    KvmMsr,
 }
 
 /// The program a shell's job report names: the job's first word that is not an environment
@@ -564,6 +580,34 @@ const TABLE: &[Row] = &[
         pat: Pat::ThermalShutdown,
         regex: r"\| Thermal Trip \| Asserted",
         literals: &["| Thermal Trip |"],
+    },
+    // PCIe Advanced Error Reporting (drivers/pci/pcie/aer.c): `AER: [Multiple ]<severity> error
+    // received: id=…` (kernels before 5.x: `… error received from <dev>`; 6.x: `… error message
+    // received from <dev>`) and `PCIe Bus Error: severity=<severity>, type=…`. The severities
+    // read `Corrected`, `Uncorrected (Non-Fatal)`, `Uncorrected (Fatal)`, or in newer kernels
+    // `Correctable`, `Uncorrectable (Non-Fatal)`, `Uncorrectable (Fatal)`.
+    Row {
+        pat: Pat::PcieAer,
+        regex: r"(?:PCIe Bus Error: severity=|AER: (?:Multiple )?)(?:Corrected|Correctable|Uncorrect(?:ed|able) \((?:Non-)?Fatal\))(?:,| error)",
+        literals: &["PCIe Bus Error: severity=", "AER: "],
+    },
+    // KVM's notice of a guest reading or writing a model-specific register it does not emulate
+    // (`vcpu_unimpl`: `kvm [pid]: vcpu0 unhandled rdmsr: 0x1c9`, in newer kernels with
+    // `guest rIP: …` and `ignored` when `ignore_msrs` is set; SmartOS's KVM port logs the same
+    // words): harmless, the guest carries on.
+    Row {
+        pat: Pat::KvmMsr,
+        regex: r"(?:[Uu]nhandled|[Ii]gnored) (?:rd|wr)msr: 0x",
+        literals: &[
+            "unhandled rdmsr",
+            "unhandled wrmsr",
+            "ignored rdmsr",
+            "ignored wrmsr",
+            "Unhandled rdmsr",
+            "Unhandled wrmsr",
+            "Ignored rdmsr",
+            "Ignored wrmsr",
+        ],
     },
     Row {
         pat: Pat::MceBank,
@@ -1276,6 +1320,10 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
                 .and_then(|(_, r)| r.split([' ', ')']).next()?.parse().ok()),
         },
         Pat::Transfer => SignalKind::LargeTransfer,
+        Pat::PcieAer => SignalKind::PcieError {
+            fatal: text.contains("(Fatal)"),
+        },
+        Pat::KvmMsr => SignalKind::HypervisorNotice,
     })
 }
 
@@ -1901,6 +1949,61 @@ mod tests {
             one(b"qemu-ga", b"info: guest-shutdown called, mode: powerdown"),
             SignalKind::PowerKey
         );
+    }
+
+    #[test]
+    fn pcie_errors_and_hypervisor_notices() {
+        // A Proxmox VE 9 host's journal (kernel 7.0, `Correctable` wording), as posted.
+        for line in [
+            &b"pcieport 0000:80:1b.4: AER: Multiple Correctable error message received from 0000:80:1b.4"[..],
+            b"pcieport 0000:80:1b.4: PCIe Bus Error: severity=Correctable, type=Transaction Layer, (Receiver ID)",
+            b"pcieport 0000:80:1b.4: AER: Multiple Uncorrectable (Non-Fatal) error message received from 0000:80:1b.4",
+            // The wording of kernels 3.x to 5.x (`aer_error_severity_string`).
+            b"pcieport 0000:00:1c.0: AER: Corrected error received: id=00e0",
+            b"pcieport 0000:00:1c.0: PCIe Bus Error: severity=Corrected, type=Physical Layer, id=00e0(Receiver ID)",
+            b"pcieport 0000:00:03.0: AER: Uncorrected (Non-Fatal) error received: 0000:03:00.0",
+        ] {
+            assert_eq!(
+                one(b"kernel", line),
+                SignalKind::PcieError { fatal: false },
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        for line in [
+            &b"pcieport 0000:00:03.0: AER: Uncorrected (Fatal) error received: 0000:03:00.0"[..],
+            b"nvidia 0000:03:00.0: PCIe Bus Error: severity=Uncorrected (Fatal), type=Transaction Layer, (Requester ID)",
+            b"pcieport 0000:00:01.0: AER: Multiple Uncorrectable (Fatal) error message received from 0000:01:00.0",
+        ] {
+            assert_eq!(
+                one(b"kernel", line),
+                SignalKind::PcieError { fatal: true },
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        // The detail lines after the header are not errors of their own.
+        assert!(kinds(b"kernel", b"pcieport 0000:80:1b.4:    [15] HeaderOF").is_empty());
+        assert!(kinds(b"kernel", b"aer_ratelimit: 110 callbacks suppressed").is_empty());
+        assert!(
+            kinds(
+                b"kernel",
+                b"pcieport 0000:00:1c.0: AER: enabled with IRQ 122"
+            )
+            .is_empty()
+        );
+        for line in [
+            &b"kvm [12633]: vcpu0 unhandled rdmsr: 0x1c9"[..],
+            b"kvm [2471]: vcpu1, guest rIP: 0xffffffff8106b7e4 ignored rdmsr: 0x140 data 0x0",
+            b"kvm: [ID 391722 kern.info] unhandled wrmsr: 0x0 data 0",
+        ] {
+            assert_eq!(
+                one(b"kernel", line),
+                SignalKind::HypervisorNotice,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
     }
 
     /// Every row's literals are required: each sample line a pattern matches holds one of them,

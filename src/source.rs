@@ -157,6 +157,10 @@ const HOST_MARKERS: &[&[u8]] = &[
     b"pve-firewall",
     b"pve-guests",
     b"watchdog-mux",
+    // A backup job's log (the task log, or its lines in the journal): vzdump runs on the host.
+    b"starting new backup job: vzdump",
+    b"Starting Backup of VM ",
+    b"Finished Backup of VM ",
 ];
 
 /// Markers of a QEMU/KVM guest in message text.

@@ -1,6 +1,7 @@
-//! hardware: machine checks, uncorrected memory errors and thermal shutdowns on the host near a
-//! VM stop; a host boot that ended without a shutdown and with no software cause (power loss or
-//! reset, indirect); corrected errors and throttling as warnings only.
+//! hardware: machine checks, uncorrected memory errors, fatal PCIe errors and thermal shutdowns
+//! on the host near a VM stop; a host boot that ended without a shutdown and with no software
+//! cause (power loss or reset, indirect); corrected errors (memory, machine check, PCIe) and
+//! throttling as warnings only.
 
 use std::collections::BTreeSet;
 
@@ -19,13 +20,16 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
         Some(match k {
             SignalKind::ThermalShutdown => 0.9,
             SignalKind::MachineCheck | SignalKind::EdacUncorrected => 0.85,
+            SignalKind::PcieError { fatal: true } => 0.8,
             _ => return None,
         })
     };
     let indirect = |k: &SignalKind| -> Option<f64> {
         Some(match k {
             SignalKind::ThermalThrottle => 0.4,
-            SignalKind::EdacCorrected | SignalKind::MachineCheckNotice => 0.35,
+            SignalKind::EdacCorrected
+            | SignalKind::MachineCheckNotice
+            | SignalKind::PcieError { fatal: false } => 0.35,
             _ => return None,
         })
     };

@@ -113,8 +113,9 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
         .signals()
         .filter(|s| f.role(s) == Role::Guest && matches!(s.kind, SignalKind::OomKilled { .. }))
         .collect();
-    // Trouble the machine ran through: a corrected error, a notice, a failed service, a lost
-    // link, quorum or PSU redundancy. Seen with no stop anywhere, it is the reason the logs
+    // Trouble the machine ran through: a corrected error (memory, machine check, PCIe), a
+    // notice (a hypervisor's about a guest's register access), a failed service, a lost link,
+    // quorum or PSU redundancy. Seen with no stop anywhere, it is the reason the logs
     // were pulled and it stopped nothing: direct evidence that the machine kept running.
     let trouble: Vec<&Entry> = f
         .signals()
@@ -125,6 +126,8 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
                     | SignalKind::EdacCorrected
                     | SignalKind::MachineCheckNotice
                     | SignalKind::ThermalThrottle
+                    | SignalKind::PcieError { fatal: false }
+                    | SignalKind::HypervisorNotice
             )
         })
         .collect();
