@@ -277,6 +277,7 @@ impl SignalKind {
 enum Pat {
     OomInvoked,
     OomConstraint,
+    OomTaskIn,
     OomKilled,
     OomKillOld,
     ScopeOom,
@@ -373,6 +374,14 @@ const TABLE: &[Row] = &[
         pat: Pat::OomConstraint,
         regex: r"^oom-kill:constraint=",
         literals: &["oom-kill:constraint="],
+    },
+    // The memory cgroup's report before kernel 4.19 (`mem_cgroup_print_oom_info`): the cgroup
+    // of the task about to be killed and the cgroup whose limit was reached, where newer kernels
+    // print `oom-kill:constraint=CONSTRAINT_MEMCG,…,task_memcg=…`.
+    Row {
+        pat: Pat::OomTaskIn,
+        regex: r"^Task in /\S* killed as a result of limit of /",
+        literals: &["killed as a result of limit of "],
     },
     Row {
         pat: Pat::OomKilled,
@@ -1082,6 +1091,18 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             pid: kv(text, "pid=").and_then(|p| p.parse().ok()),
             global: text.contains("global_oom"),
         },
+        Pat::OomTaskIn => {
+            let task_cgroup = text
+                .strip_prefix("Task in ")
+                .and_then(|r| r.split_once(" killed as a result"))
+                .map_or("", |(path, _)| path);
+            SignalKind::OomConstraint {
+                vmid: vmid_in_scope_path(&format!("task_memcg={task_cgroup}")),
+                task: None,
+                pid: None,
+                global: false,
+            }
+        }
         Pat::OomKilled | Pat::OomKillOld => {
             let after = text
                 .split_once("Killed process ")
@@ -2144,6 +2165,20 @@ mod tests {
         assert_eq!(
             one(b"kernel", b"oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=pulse.service,mems_allowed=0,oom_memcg=/lxc/703/ns/system.slice/pulse.service,task_memcg=/lxc/703/ns/system.slice/pulse.service,task=pulse,pid=3783517,uid=100999"),
             SignalKind::OomConstraint { vmid: Some(703), task: Some("pulse".into()), pid: Some(3_783_517), global: false }
+        );
+        // Kernels before 4.19: the memory cgroup's report names the task's cgroup and the one
+        // whose limit was reached (an LXD container's, as posted; a Proxmox container's).
+        assert_eq!(
+            one(b"kernel", b"Task in /lxc.payload/tryit-select/system.slice/lxd.service killed as a result of limit of /lxc.payload/tryit-select"),
+            SignalKind::OomConstraint { vmid: None, task: None, pid: None, global: false }
+        );
+        assert_eq!(
+            one(b"kernel", b"Task in /lxc/105/ns/system.slice/mariadb.service killed as a result of limit of /lxc/105"),
+            SignalKind::OomConstraint { vmid: Some(105), task: None, pid: None, global: false }
+        );
+        assert_eq!(
+            one(b"kernel", b"Task in /qemu.slice/101.scope killed as a result of limit of /qemu.slice/101.scope"),
+            SignalKind::OomConstraint { vmid: Some(101), task: None, pid: None, global: false }
         );
         assert!(matches!(
             one(b"kernel", b"Out of memory: Killed process 3120 (firecracker) total-vm:4202960kB, anon-rss:4175940kB, file-rss:0kB, shmem-rss:4kB, UID:0 pgtables:8240kB oom_score_adj:0"),

@@ -187,7 +187,7 @@ pub fn is_vm_process(comm: &str) -> bool {
 fn service_or_header(f: &Context<'_>, kills: &[&Entry]) -> Option<Finding> {
     let invoked = find(f, |k| matches!(k, SignalKind::OomInvoked { .. }));
     if kills.is_empty() && invoked.is_empty() {
-        return shell_killed(f);
+        return chosen_only(f).or_else(|| shell_killed(f));
     }
     if kills.is_empty() {
         let first = invoked.first()?;
@@ -269,6 +269,56 @@ fn service_or_header(f: &Context<'_>, kills: &[&Entry]) -> Option<Finding> {
     x.vmids = vmids;
     x.cites = kills.iter().map(|s| f.cite(s)).collect();
     x.cites.extend(invoked.iter().take(1).map(|s| f.cite(s)));
+    Some(x)
+}
+
+/// Neither a kill nor the report's header, only the OOM killer's choice of a task: the
+/// `oom-kill:constraint=…` line, or the `Task in <cgroup> killed as a result of limit of
+/// <cgroup>` line of kernels before 4.19 (a paste cut to the memory cgroup's report). Direct
+/// evidence that memory ran out, as strong as the header alone.
+fn chosen_only(f: &Context<'_>) -> Option<Finding> {
+    let chosen = find(f, |k| matches!(k, SignalKind::OomConstraint { .. }));
+    let first = chosen.first()?;
+    let SignalKind::OomConstraint {
+        vmid, task, global, ..
+    } = &first.kind
+    else {
+        return None;
+    };
+    let vm = task.as_deref().is_some_and(is_vm_process);
+    let whose = match (vmid, vm) {
+        (Some(v), true) => format!("the kvm process of VM {v}"),
+        (Some(v), false) => format!("{} in guest {v}", task.as_deref().unwrap_or("a task")),
+        (None, _) => task.as_deref().unwrap_or("a task").to_string(),
+    };
+    let mut x = finding(
+        Family::MemoryOvercommit,
+        if vm { 0.7 } else { 0.65 },
+        format!(
+            "memory ran out: the OOM killer chose {whose} (the kill itself is not in the logs){}",
+            if *global {
+                ""
+            } else {
+                "; a memory cgroup's limit was reached (a container's or a service's)"
+            }
+        ),
+    );
+    x.outcome = if vm || f.signals().any(super::stops::is_stop) {
+        Outcome::Unknown
+    } else {
+        Outcome::ServiceKilled
+    };
+    x.time = f.time(first);
+    x.vmids = chosen
+        .iter()
+        .filter_map(|s| match &s.kind {
+            SignalKind::OomConstraint { vmid, .. } => *vmid,
+            _ => None,
+        })
+        .collect::<BTreeSet<u32>>()
+        .into_iter()
+        .collect();
+    x.cites = chosen.iter().take(MAX_HEADERS).map(|s| f.cite(s)).collect();
     Some(x)
 }
 
@@ -560,6 +610,37 @@ mod tests {
         );
         assert!(is_vm_process("qemu-system-x86_64") && is_vm_process("firecracker"));
         assert!(!is_vm_process("mysqld"));
+    }
+
+    #[test]
+    fn the_oom_killers_choice_alone_is_memory_evidence() {
+        // A container's memory cgroup report cut before the kill (`Task in /lxc/105/… killed
+        // as a result of limit of /lxc/105`): a service in CT 105 lost.
+        let mut kit = Kit::new();
+        kit.host(
+            0,
+            SignalKind::OomConstraint {
+                vmid: Some(105),
+                task: None,
+                pid: None,
+                global: false,
+            },
+        );
+        let index = kit.index();
+        let x = memory(&kit.context(&index)).unwrap();
+        assert_eq!(x.family, Family::MemoryOvercommit);
+        assert!((x.confidence - 0.65).abs() < 1e-9);
+        assert_eq!(x.outcome, Outcome::ServiceKilled);
+        assert_eq!(x.vmids, vec![105]);
+        assert!(x.title.contains("a memory cgroup's limit"), "{}", x.title);
+        // The `oom-kill:` line of a VM's kvm without its kill line: the VM may be gone.
+        let mut kit = Kit::new();
+        kit.host(0, constraint(Some(101), 4242));
+        let index = kit.index();
+        let x = memory(&kit.context(&index)).unwrap();
+        assert!((x.confidence - 0.7).abs() < 1e-9);
+        assert_eq!(x.outcome, Outcome::Unknown);
+        assert!(x.title.contains("the kvm process of VM 101"), "{}", x.title);
     }
 
     #[test]
