@@ -328,6 +328,8 @@ enum Pat {
     Transfer,
     PcieAer,
     KvmMsr,
+    QmpEvent,
+    LibvirtShutdown,
 }
 
 /// The program a shell's job report names: the job's first word that is not an environment
@@ -599,6 +601,23 @@ const TABLE: &[Row] = &[
         pat: Pat::PcieAer,
         regex: r"(?:PCIe Bus Error: severity=|AER: (?:Multiple )?)(?:Corrected|Correctable|Uncorrect(?:ed|able) \((?:Non-)?Fatal\))(?:,| error)",
         literals: &["PCIe Bus Error: severity=", "AER: "],
+    },
+    // QEMU's QMP events as management layers log them (libvirt's debug log, multipassd, KubeVirt):
+    // `{"timestamp": {…}, "event": "POWERDOWN"}` is the ACPI power button pressed from outside;
+    // `"event": "SHUTDOWN", "data": {"guest": true, "reason": "guest-shutdown"}` the guest
+    // powering itself off in order (`guest-panic`: after a panic); `GUEST_PANICKED` pvpanic's
+    // report of a guest kernel panic.
+    Row {
+        pat: Pat::QmpEvent,
+        regex: r#""event": ?"(?:POWERDOWN|SHUTDOWN|GUEST_PANICKED)""#,
+        literals: &["\"POWERDOWN\"", "\"SHUTDOWN\"", "\"GUEST_PANICKED\""],
+    },
+    // libvirt's line in the domain's log when QEMU ends (`qemuProcessStop`): `reason=shutdown`
+    // is the guest's own orderly power-off (`destroyed`, `crashed`, `migrated`, `saved` are not).
+    Row {
+        pat: Pat::LibvirtShutdown,
+        regex: r"shutting down, reason=shutdown\b",
+        literals: &["reason=shutdown"],
     },
     // KVM's notice of a guest reading or writing a model-specific register it does not emulate
     // (`vcpu_unimpl`: `kvm [pid]: vcpu0 unhandled rdmsr: 0x1c9`, in newer kernels with
@@ -1345,6 +1364,19 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             fatal: text.contains("(Fatal)"),
         },
         Pat::KvmMsr => SignalKind::HypervisorNotice,
+        Pat::QmpEvent => {
+            if text.contains("\"POWERDOWN\"") {
+                SignalKind::PowerKey
+            } else if text.contains("\"GUEST_PANICKED\"") || text.contains("\"guest-panic\"") {
+                SignalKind::KernelPanic
+            } else if text.contains("\"guest-shutdown\"") {
+                SignalKind::ShutdownSequence
+            } else {
+                // The host quitting QEMU (`host-signal`, `host-qmp-quit`): who did is elsewhere.
+                return None;
+            }
+        }
+        Pat::LibvirtShutdown => SignalKind::ShutdownSequence,
     })
 }
 
@@ -1969,6 +2001,44 @@ mod tests {
         assert_eq!(
             one(b"qemu-ga", b"info: guest-shutdown called, mode: powerdown"),
             SignalKind::PowerKey
+        );
+    }
+
+    #[test]
+    fn qmp_events_and_libvirts_end_of_a_domain() {
+        // multipassd's debug log of QMP events, as posted in canonical/multipass#2531.
+        assert_eq!(
+            one(b"", br#"[debug] [current-pewee] QMP: {"timestamp": {"seconds": 1650385233, "microseconds": 141876}, "event": "POWERDOWN"}"#),
+            SignalKind::PowerKey
+        );
+        assert_eq!(
+            one(b"", br#"[debug] [current-pewee] QMP: {"timestamp": {"seconds": 1650385237, "microseconds": 121608}, "event": "SHUTDOWN", "data": {"guest": true, "reason": "guest-shutdown"}}"#),
+            SignalKind::ShutdownSequence
+        );
+        assert_eq!(
+            one(b"", br#"QMP: {"timestamp": {"seconds": 1650385237, "microseconds": 1}, "event": "GUEST_PANICKED", "data": {"action": "pause"}}"#),
+            SignalKind::KernelPanic
+        );
+        assert!(
+            kinds(
+                b"",
+                br#"QMP: {"event": "SHUTDOWN", "data": {"guest": false, "reason": "host-signal"}}"#
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            one(
+                b"",
+                b"2023-03-01 10:12:44.123+0000: shutting down, reason=shutdown"
+            ),
+            SignalKind::ShutdownSequence
+        );
+        assert!(
+            kinds(
+                b"",
+                b"2023-03-01 10:12:44.123+0000: shutting down, reason=destroyed"
+            )
+            .is_empty()
         );
     }
 

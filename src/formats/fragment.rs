@@ -2,7 +2,8 @@
 //! (`Out of memory: Killed process …`), `kernel: msg`, `ident[pid]: msg`, a serial console's
 //! tail, a Xen hypervisor console (`(XEN) …`), a QEMU or libvirt per-domain log line, bash's
 //! job reports — and the lines of application logs that start with an ISO date and time
-//! (`2022-07-19 20:02:12 [INFO] …`, `2022-07-19 20:02:12.345 host ident[pid]: …`).
+//! (`2022-07-19 20:02:12 [INFO] …`, `2022-07-19 20:02:12.345 host ident[pid]: …`), bare or in
+//! brackets (`[2022-04-19T18:20:33.138] [debug] …`).
 //!
 //! Each line that is not a paste artifact (a Markdown fence or rule, a `...` elision, a shell
 //! prompt) becomes an event in file order, so the signal table still reads it: with no time
@@ -49,8 +50,25 @@ const QEMU_BARE: &[&[u8]] = &[
 
 /// `2022-07-19 20:02:12 `, `2022-07-19T20:02:12.345Z `, `2022-07-19 20:02:12,345+02:00 `: the ISO
 /// date and time an application log (a dump tool, a script, a Java or Python logger) starts its
-/// lines with. Without an offset the time is local.
+/// lines with, bare or in brackets (`[2022-04-19T18:20:33.138] [debug] …`, as multipass and
+/// many daemons write it). Without an offset the time is local.
 fn iso_prefix(text: &[u8]) -> Option<(RecordedTime, &[u8], &[u8])> {
+    let (recorded, rest) = match text.strip_prefix(b"[") {
+        Some(inner) => {
+            let (recorded, rest) = iso_stamp(inner)?;
+            (recorded, rest.strip_prefix(b"]")?)
+        }
+        None => iso_stamp(text)?,
+    };
+    let stamp = &text[..text.len() - rest.len()];
+    let message = rest
+        .strip_prefix(b" ")
+        .or_else(|| rest.strip_prefix(b"\t"))?;
+    Some((recorded, stamp, message))
+}
+
+/// The ISO date and time at the start of `text`, and what follows it.
+fn iso_stamp(text: &[u8]) -> Option<(RecordedTime, &[u8])> {
     let (rest, day) = common::date(text).ok()?;
     let rest = rest
         .strip_prefix(b"T")
@@ -58,18 +76,13 @@ fn iso_prefix(text: &[u8]) -> Option<(RecordedTime, &[u8], &[u8])> {
     let comma = rest.get(8) == Some(&b',');
     let (rest, time) = common::time_of_day(rest, comma).ok()?;
     let local = day.and_time(time);
-    let (rest, recorded) = match common::utc_offset(rest) {
+    Some(match common::utc_offset(rest) {
         Ok((rest, offset)) => (
-            rest,
             RecordedTime::Absolute(common::absolute(local, offset)?),
+            rest,
         ),
-        Err(_) => (rest, RecordedTime::Local(local)),
-    };
-    let stamp = &text[..text.len() - rest.len()];
-    let message = rest
-        .strip_prefix(b" ")
-        .or_else(|| rest.strip_prefix(b"\t"))?;
-    Some((recorded, stamp, message))
+        Err(_) => (RecordedTime::Local(local), rest),
+    })
 }
 
 /// `[ 12345.678901] ` at the start of a kernel line (a dmesg paste stripped of nothing else).
@@ -311,9 +324,10 @@ mod tests {
             "2022-07-19 20:02:12.345 pve1 pvedaemon[1234]: VM 101 qmp command failed - VM 101 not running\n\
              2022-07-19T20:02:13Z [INFO] - Thread 4 dumping data\n\
              2022-07-19 20:02:14 Starting backup: job 3\n\
-             Killed\n",
+             Killed\n\
+             [2022-04-19T18:20:37.121] [info] [current-pewee] VM shut down\n",
         );
-        assert_eq!(p.events.len(), 4);
+        assert_eq!(p.events.len(), 5);
         let e = &p.events[0];
         assert!(matches!(e.recorded, RecordedTime::Local(_)));
         assert_eq!(e.hostname, Some(&b"pve1"[..]));
@@ -323,6 +337,11 @@ mod tests {
         // A word and a colon after the date is no host and tag.
         assert_eq!(p.events[2].hostname, None);
         assert_eq!(p.events[3].recorded, RecordedTime::Missing);
+        // multipassd's bracketed stamp (as posted in canonical/multipass#2531).
+        let e = &p.events[4];
+        assert!(matches!(e.recorded, RecordedTime::Local(_)));
+        assert_eq!(e.time_text, b"[2022-04-19T18:20:37.121]");
+        assert_eq!(&e.message[..], b"[info] [current-pewee] VM shut down");
         assert_eq!(p.variant, "fragment-dated");
     }
 
