@@ -795,6 +795,14 @@ const TABLE: &[Row] = &[
             "Link is Down",
         ],
     },
+    // An operator's package command at a shell prompt (a pasted terminal session): apt's
+    // upgrade or install, yum/dnf/zypper's update, upgrade or install (`apt update` only
+    // refreshes the lists).
+    Row {
+        pat: Pat::Upgrade,
+        regex: r"(?:^(?:sudo )?apt(?:-get)? (?:-y )?(?:upgrade|dist-upgrade|full-upgrade|install)\b|^(?:sudo )?(?:yum|dnf|zypper) (?:-y )?(?:update|upgrade|install|distro-sync|dup)\b)",
+        literals: &["apt ", "apt-get ", "yum ", "dnf ", "zypper "],
+    },
     Row {
         pat: Pat::Upgrade,
         regex: r"(?:^Unpacking \S+ \(|^Setting up \S+ \(|^Starting dpkg(?:[^-.\w]|$)|^Starting unattended upgrades|^Packages that will be upgraded|^Commandline: apt(?:-get)? (?:-y )?(?:upgrade|dist-upgrade|full-upgrade|install)|^Upgraded: |^Upgrade: |(?:^|\s)status (?:half-configured|unpacked|installed) \S+|^(?:Running transaction$|Upgrading|Upgraded|Installed): )",
@@ -2002,6 +2010,26 @@ mod tests {
             one(b"qemu-ga", b"info: guest-shutdown called, mode: powerdown"),
             SignalKind::PowerKey
         );
+    }
+
+    #[test]
+    fn an_operators_package_command() {
+        for line in [
+            &b"sudo yum update"[..],
+            b"yum update",
+            b"dnf -y upgrade",
+            b"apt-get install -y qemu-guest-agent",
+            b"sudo apt full-upgrade",
+        ] {
+            assert_eq!(
+                one(b"shell", line),
+                SignalKind::PackageUpgrade,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        assert!(kinds(b"shell", b"apt update").is_empty());
+        assert!(kinds(b"shell", b"yum history").is_empty());
     }
 
     #[test]

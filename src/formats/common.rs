@@ -324,8 +324,12 @@ pub fn record_share(head: &[u8], classify: impl Fn(&[u8]) -> Option<bool>) -> (u
     (records, lines)
 }
 
-/// `root@pve:~# cmd`, `user@host:/var/log$ cmd`.
+/// `root@pve:~# cmd`, `user@host:/var/log$ cmd`, and the bracketed prompt of Red Hat's bash
+/// (`[ec2-user@ip-10-0-0-1 ~]$ cmd`).
 fn is_prompt(t: &[u8]) -> bool {
+    if bracketed_prompt_end(t).is_some() {
+        return true;
+    }
     let Some(at) = t.iter().position(|&b| b == b'@') else {
         return false;
     };
@@ -338,6 +342,45 @@ fn is_prompt(t: &[u8]) -> bool {
         .take(200)
         .any(|w| matches!(w, b"# " | b"$ ") || w == b"#" || w == b"$")
         && t[at..].contains(&b':')
+}
+
+/// Where the command starts after a bracketed prompt (`[user@host dir]$ ` or `]# `).
+fn bracketed_prompt_end(t: &[u8]) -> Option<usize> {
+    let inner = t.strip_prefix(b"[")?;
+    let close = inner.iter().take(200).position(|&b| b == b']')?;
+    let (head, tail) = inner.split_at(close);
+    let at = head.iter().position(|&b| b == b'@')?;
+    let user = &head[..at];
+    let valid = !user.is_empty()
+        && user
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && head[at..].contains(&b' ');
+    let mark = tail.get(1)?;
+    let after = tail.get(2..).unwrap_or_default();
+    (valid && matches!(mark, b'$' | b'#') && (after.is_empty() || after.starts_with(b" ")))
+        .then_some(1 + close + 2)
+}
+
+/// The command a pasted shell prompt line runs (`root@pve:~# dmesg -T` → `dmesg -T`,
+/// `[ec2-user@ip-x ~]$ sudo yum update` → `sudo yum update`, `$ docker run …`): what the operator
+/// was doing, kept as context. `None` for a line that is no prompt or a prompt with no command.
+pub fn prompt_command(text: &[u8]) -> Option<&[u8]> {
+    let t = text.trim_ascii();
+    let rest = if let Some(end) = bracketed_prompt_end(t) {
+        &t[end..]
+    } else if let Some(rest) = t.strip_prefix(b"$ ") {
+        rest
+    } else {
+        prompt_hostname(t)?;
+        let at = t.iter().position(|&b| b == b'@')?;
+        let mark = t[at..]
+            .windows(2)
+            .position(|w| matches!(w, b"# " | b"$ "))?;
+        &t[at + mark + 2..]
+    };
+    let command = rest.trim_ascii();
+    (!command.is_empty()).then_some(command)
 }
 
 /// The host name in a shell prompt that starts a pasted command (`root@pve1:~# dmesg -T`),
@@ -491,6 +534,32 @@ mod tests {
             Some(&b"db-01.example"[..])
         );
         assert_eq!(prompt_hostname(b"<root@pam> starting task"), None);
+        for (line, command) in [
+            (&b"root@pve1:~# dmesg -T"[..], Some(&b"dmesg -T"[..])),
+            (
+                b"[ec2-user@ip-x-x-x-x ~]$ sudo yum update",
+                Some(b"sudo yum update"),
+            ),
+            (b"[root@ip-x-x-x-x ~]$ yum update", Some(b"yum update")),
+            (
+                b"$ docker run -it fedora:26 bash",
+                Some(b"docker run -it fedora:26 bash"),
+            ),
+            (b"root@pve1:~# ", None),
+            (b"[ 8123.456789] kvm: exiting hardware virtualization", None),
+            (b"[INFO] user@example.com logged in", None),
+            (b"Jul 29 09:56:40 pve1 sshd[1]: root@10.0.0.1: x", None),
+        ] {
+            assert_eq!(
+                prompt_command(line),
+                command,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        assert!(is_paste_artifact(
+            b"[ec2-user@ip-x-x-x-x ~]$ sudo yum update"
+        ));
         assert_eq!(
             prompt_hostname(b"Jul 29 09:56:40 pve1 sshd[1]: root@10.0.0.1: x"),
             None

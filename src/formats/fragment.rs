@@ -5,8 +5,10 @@
 //! (`2022-07-19 20:02:12 [INFO] …`, `2022-07-19 20:02:12.345 host ident[pid]: …`), bare or in
 //! brackets (`[2022-04-19T18:20:33.138] [debug] …`).
 //!
-//! Each line that is not a paste artifact (a Markdown fence or rule, a `...` elision, a shell
-//! prompt) becomes an event in file order, so the signal table still reads it: with no time
+//! A shell prompt's command (`root@pve:~# qm start 101`, `[user@host ~]$ sudo yum update`) is
+//! the operator's context: an undated event of identifier `shell` holding the command. Each
+//! other line that is not a paste artifact (a Markdown fence or rule, a `...` elision) becomes
+//! an event in file order, so the signal table still reads it: with no time
 //! (`RecordedTime::Missing`), or the local (or, with an offset, absolute) time its ISO prefix
 //! gives. A line continues the previous record only when it is indented (a call trace, an OOM
 //! task table). A `> ` quote marker and the backticks of a line pasted as inline code are not
@@ -129,6 +131,15 @@ fn plausible_ident(ident: &[u8]) -> bool {
         && ident.first().is_some_and(u8::is_ascii_alphabetic)
 }
 
+/// The identifier of an operator's command read from a shell prompt line.
+pub const SHELL: &[u8] = b"shell";
+
+/// bash's report of a job killed by SIGKILL: a bare `Killed` (the foreground command) or
+/// `NAME: line N:  PID Killed  COMMAND` (a script's job).
+fn job_report(text: &[u8]) -> bool {
+    text == b"Killed" || bash_error(text) && memchr::memmem::find(text, b" Killed ").is_some()
+}
+
 /// What kind of line an undated event came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Shape {
@@ -216,6 +227,21 @@ pub(crate) fn mixed_in_event<'b>(line: &Line<'b>) -> Option<Event<'b>> {
 impl<'b> LineParser<'b> for Parser {
     fn line(&mut self, line: Line<'b>, out: &mut Parsed<'b>) {
         let text = line.text;
+        // The operator's command at a shell prompt: context for the lines it printed.
+        let unquoted_line = unquoted(text.trim_ascii_start());
+        if let Some(command) = common::prompt_command(unquoted_line) {
+            let mut event = Event::new(
+                RecordedTime::Missing,
+                b"",
+                line.number,
+                line.offset,
+                unquoted_line,
+            );
+            event.ident = Some(SHELL);
+            event.message = crate::event::Bytes::Borrowed(command);
+            out.push_event(event);
+            return;
+        }
         if is_paste_artifact(text) {
             out.push_unparsed(&line);
             return;
@@ -255,17 +281,27 @@ impl<'b> LineParser<'b> for Parser {
 
 /// Whether a member's head looks like a pasted fragment of log lines: at least one line with a
 /// log line's shape (`ident[pid]: …`, `kernel: …`, `(XEN) …`, a kernel `[uptime]` prefix), and
-/// at least a third of the lines that are not paste artifacts with one.
+/// at least a third of the lines that are not paste artifacts with one; or a terminal session
+/// (shell prompts with their commands) in which bash reported a job `Killed`.
 pub fn recognizes(head: &[u8]) -> bool {
     // Indented lines without a shape of their own continue a record (a call trace, an OOM
     // task table): not weighed.
+    let (prompts, killed) = (std::cell::Cell::new(0u32), std::cell::Cell::new(0u32));
     let (shaped, lines) = record_share(head, |line| {
         let indented = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
         let text = unquoted(line.trim_ascii_start());
+        if common::prompt_command(text).is_some() {
+            prompts.set(prompts.get() + 1);
+        }
+        if job_report(text) {
+            killed.set(killed.get() + 1);
+        }
         let shape = has_shape(text);
         (!is_paste_artifact(text) && (shape || !indented)).then_some(shape)
     });
-    shaped > 0 && shaped * 3 >= lines
+    // A terminal session in which the shell reported a job killed is a fragment too, whatever
+    // else the commands printed.
+    shaped > 0 && shaped * 3 >= lines || prompts.get() > 0 && killed.get() > 0
 }
 
 /// Whether a line has a log line's shape: a tag, a kernel uptime, a Xen console prefix, one
@@ -343,6 +379,34 @@ mod tests {
         assert_eq!(e.time_text, b"[2022-04-19T18:20:37.121]");
         assert_eq!(&e.message[..], b"[info] [current-pewee] VM shut down");
         assert_eq!(p.variant, "fragment-dated");
+    }
+
+    #[test]
+    fn a_terminal_session_keeps_the_operators_commands() {
+        // As posted in amazonlinux/amazon-linux-2023#404: nothing but prompts, ssh's farewell
+        // and bash's report of the killed command.
+        let text = "[ec2-user@ip-x-x-x-x ~]$ sudo yum update\n\
+                    Connection to x.x.x.x closed by remote host.\n\
+                    Connection to x.x.x.x closed.\n\
+                    \n\
+                    [root@ip-x-x-x-x ~]$ yum update\n\
+                    Killed\n\
+                    Connection to x.x.x.x closed by remote host.\n";
+        assert!(recognizes(text.as_bytes()));
+        let p = parse(text);
+        assert!(p.stats.balanced(), "{:?}", p.stats);
+        let shell: Vec<&[u8]> = p
+            .events
+            .iter()
+            .filter(|e| e.ident == Some(SHELL))
+            .map(|e| &e.message[..])
+            .collect();
+        assert_eq!(shell, [&b"sudo yum update"[..], b"yum update"]);
+        assert!(p.events.iter().any(|e| &e.message[..] == b"Killed"));
+        // Prompts and their output alone, no job killed: not a fragment.
+        assert!(!recognizes(
+            b"root@pve:~# qm list\n      VMID NAME  STATUS\n       101 web   running\n"
+        ));
     }
 
     #[test]
