@@ -31,7 +31,7 @@
 //! | hardware | thermal shutdown 0.9, machine check 0.85, uncorrected memory error 0.85, fatal PCIe error 0.8 | +0.05 per further kind | corrected memory, machine-check or PCIe errors 0.35, throttling 0.4, host reboot without a shutdown 0.55 |
 //! | clean_shutdown | `qmshutdown`/`qmstop` task 0.85, guest power key + shutdown sequence 0.8, shutdown sequence 0.7 | | scope deactivated 0.6 |
 //! | not_a_shutdown | no stop of any kind, and trouble the machine ran through (a corrected or non-fatal error or notice, a hypervisor's notice, a failed service, a lost link, quorum or PSU redundancy): 0.55, or the coverage's value if higher | | no stop of any kind and no other finding: 0.65 with guest logs, 0.6 with host logs, 0.45 otherwise |
-//! | inconclusive (named cause) | kernel panic 0.7, fencing 0.7, QEMU died by signal 0.6, unclean stop with no cause 0.45 | | |
+//! | inconclusive (named cause) | kernel panic 0.7, fencing 0.7, QEMU died by signal 0.6, a VM's process hung in the kernel 0.55, unclean stop with no cause 0.45 | | |
 
 pub mod activity;
 pub mod clean;

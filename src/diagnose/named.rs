@@ -1,5 +1,5 @@
 //! Causes outside the four families, named: a kernel panic, watchdog expiry or HA fencing, QEMU
-//! dying by a signal. The verdict is then `inconclusive`, with a finding saying what was seen.
+//! dying by a signal, a VM's process hung in the kernel. The verdict is then `inconclusive`, with a finding saying what was seen.
 //! A QEMU segfault that names its process only by pid names the VM that pid was in that host
 //! boot ([`crate::vmpids`]), citing the record that ties them.
 
@@ -24,7 +24,8 @@ pub fn named_causes(f: &Context<'_>) -> Vec<Finding> {
         x.cites = cited.iter().map(|s| f.cite(s)).collect();
         // A crash that names its process only by pid: the VM whose process the pid was.
         for s in &cited {
-            if let SignalKind::QemuCrashed { pid: Some(pid) } = s.kind
+            if let SignalKind::QemuCrashed { pid: Some(pid) }
+            | SignalKind::HungTask { pid: Some(pid), .. } = s.kind
                 && f.role(s) != Role::Guest
                 && let Some(vm) = f.vm_of_pid(s, pid)
             {
@@ -59,7 +60,19 @@ pub fn named_causes(f: &Context<'_>) -> Vec<Finding> {
         "the VM's QEMU process ended abnormally (killed by a signal or crashed), with no OOM line",
         Outcome::VmStopped,
     );
+    named(
+        vm_process_hung,
+        0.55,
+        "a VM's process hung in the kernel (blocked for minutes): the VM froze waiting on its storage or the host (a cause outside the four families: read the call trace, check the storage's latency)",
+        Outcome::Unknown,
+    );
     out
+}
+
+/// A hung-task report of a VM's process on the host (`INFO: task kvm:6747 blocked for more than
+/// 120 seconds.`): the VM stood still for minutes.
+pub fn vm_process_hung(k: &SignalKind) -> bool {
+    matches!(k, SignalKind::HungTask { comm: Some(c), .. } if crate::vmpids::is_vm_process(c))
 }
 
 #[cfg(test)]
@@ -86,6 +99,25 @@ mod tests {
         );
         assert_eq!(found[0].vmids, vec![101]);
         assert!(named_causes(&Kit::new().context(&Kit::new().index())).is_empty());
+    }
+
+    #[test]
+    fn a_hung_vm_process_is_a_named_cause_and_other_hung_tasks_are_not() {
+        let hung = |comm: &str| SignalKind::HungTask {
+            comm: Some(comm.into()),
+            pid: Some(6747),
+        };
+        let mut kit = Kit::new();
+        kit.host(0, hung("kvm"));
+        let index = kit.index();
+        let found = named_causes(&kit.context(&index));
+        assert_eq!(found.len(), 1);
+        assert!((found[0].confidence - 0.55).abs() < 1e-9);
+        assert!(found[0].title.contains("hung"), "{}", found[0].title);
+        let mut kit = Kit::new();
+        kit.host(0, hung("txg_sync"));
+        let index = kit.index();
+        assert!(named_causes(&kit.context(&index)).is_empty());
     }
 
     #[test]

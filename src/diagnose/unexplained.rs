@@ -109,6 +109,13 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
     if explained || cleanly_explained || f.coverage.no_events && running.is_empty() {
         return None;
     }
+    // A VM whose process hung in the kernel for minutes did not run on as if nothing happened:
+    // the named cause says what was seen.
+    if f.signals()
+        .any(|s| f.role(s) != Role::Guest && super::named::vm_process_hung(&s.kind))
+    {
+        return None;
+    }
     let guest_ooms: Vec<&Entry> = f
         .signals()
         .filter(|s| f.role(s) == Role::Guest && matches!(s.kind, SignalKind::OomKilled { .. }))
