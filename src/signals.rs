@@ -215,8 +215,9 @@ pub enum SignalKind {
         fatal: bool,
     },
     /// A hypervisor's notice that harms nothing: KVM refusing a guest's access to a model-specific
-    /// register it does not emulate (`kvm [12633]: vcpu0 unhandled rdmsr: 0x1c9`), logged in
-    /// floods by many guests and pasted as a suspect.
+    /// register it does not emulate (`kvm [12633]: vcpu0 unhandled rdmsr: 0x1c9`), Xen's dom0
+    /// failing to pass power states to the hypervisor (`xen_acpi_processor: (CX): Hypervisor
+    /// error (-14)`); logged in floods and pasted as suspects.
     HypervisorNotice,
 }
 
@@ -327,7 +328,7 @@ enum Pat {
     Backup,
     Transfer,
     PcieAer,
-    KvmMsr,
+    HypervisorNotice,
     QmpEvent,
     LibvirtShutdown,
 }
@@ -623,8 +624,17 @@ const TABLE: &[Row] = &[
     // (`vcpu_unimpl`: `kvm [pid]: vcpu0 unhandled rdmsr: 0x1c9`, in newer kernels with
     // `guest rIP: …` and `ignored` when `ignore_msrs` is set; SmartOS's KVM port logs the same
     // words): harmless, the guest carries on.
+    // Xen's dom0 driver failing to hand the firmware's C- or P-states to the hypervisor
+    // (`xen_acpi_processor: (CX): Hypervisor error (-14) for ACPI CPU 5`): power management
+    // only, printed at boot on many machines. A pasted fragment takes the driver's name for the
+    // line's identifier, so the pattern starts after it.
     Row {
-        pat: Pat::KvmMsr,
+        pat: Pat::HypervisorNotice,
+        regex: r"\([CP]X\): Hypervisor error \(-\d+\) for ACPI CPU",
+        literals: &["): Hypervisor error ("],
+    },
+    Row {
+        pat: Pat::HypervisorNotice,
         regex: r"(?:[Uu]nhandled|[Ii]gnored) (?:rd|wr)msr: 0x",
         literals: &[
             "unhandled rdmsr",
@@ -1371,7 +1381,7 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
         Pat::PcieAer => SignalKind::PcieError {
             fatal: text.contains("(Fatal)"),
         },
-        Pat::KvmMsr => SignalKind::HypervisorNotice,
+        Pat::HypervisorNotice => SignalKind::HypervisorNotice,
         Pat::QmpEvent => {
             if text.contains("\"POWERDOWN\"") {
                 SignalKind::PowerKey
@@ -2115,6 +2125,8 @@ mod tests {
             &b"kvm [12633]: vcpu0 unhandled rdmsr: 0x1c9"[..],
             b"kvm [2471]: vcpu1, guest rIP: 0xffffffff8106b7e4 ignored rdmsr: 0x140 data 0x0",
             b"kvm: [ID 391722 kern.info] unhandled wrmsr: 0x0 data 0",
+            b"xen_acpi_processor: (CX): Hypervisor error (-14) for ACPI CPU 5",
+            b"xen_acpi_processor: (PX): Hypervisor error (-19) for ACPI CPU0",
         ] {
             assert_eq!(
                 one(b"kernel", line),
@@ -2123,6 +2135,14 @@ mod tests {
                 String::from_utf8_lossy(line)
             );
         }
+        // A pasted line whose driver name was read as its identifier (Qubes OS dom0 console).
+        assert_eq!(
+            one(
+                b"xen_acpi_processor",
+                b"(CX): Hypervisor error (-14) for ACPI CPU 5"
+            ),
+            SignalKind::HypervisorNotice
+        );
     }
 
     /// Every row's literals are required: each sample line a pattern matches holds one of them,
