@@ -16,7 +16,9 @@
 //! 4. **Seconds since boot** (dmesg, `short-monotonic`) are anchored to the wall clock by a boot
 //!    time found in dated sources of the same machine: kernel lines that carry both a wall time
 //!    and the printk uptime give it exactly; otherwise identical kernel messages in both give it to
-//!    the second. Unanchored records keep their seconds since boot and `boot_relative`.
+//!    the second. A boot nothing else dates is dated by its own records where they carry the wall
+//!    clock: an EFI pstore record's file name, a machine-check record's `TIME` field. Unanchored
+//!    records keep their seconds since boot and `boot_relative`.
 //!
 //! Every fix is recorded per event ([`TimeQuality`]) and explained per source
 //! ([`Source::time_notes`]), so `pvelog sources` shows where each time came from.
@@ -1002,8 +1004,9 @@ fn anchor_monotonic(sources: &mut [Source<'_>], i: usize) {
     segments.sort_unstable();
     segments.dedup();
     for segment in segments {
-        let anchor =
-            find_boot_anchor(sources, i, segment).or_else(|| pstore_anchor(&sources[i], segment));
+        let anchor = find_boot_anchor(sources, i, segment)
+            .or_else(|| pstore_anchor(&sources[i], segment))
+            .or_else(|| mce_anchor(&sources[i], segment));
         let source = &mut sources[i];
         let monotonic = |e: &&mut Event<'_>| {
             e.boot == segment && matches!(e.recorded, RecordedTime::Monotonic { .. })
@@ -1071,6 +1074,76 @@ fn pstore_anchor(source: &Source<'_>, segment: u32) -> Option<(BootCandidate, St
             crate::event::rfc3339(boot),
             name,
             crate::event::rfc3339(written)
+        ),
+    ))
+}
+
+/// The epoch seconds of a machine-check record's `PROCESSOR <vendor>:<cpuid> TIME <epoch> SOCKET`
+/// line (`__print_mce`; EDAC's sbridge/skx drivers print the same fields).
+fn mce_epoch(message: &[u8]) -> Option<i64> {
+    let at = memchr::memmem::find(message, b"PROCESSOR ")?;
+    let rest = &message[at..];
+    let time = memchr::memmem::find(rest, b" TIME ")? + b" TIME ".len();
+    let digits = &rest[time..];
+    let len = digits.iter().take_while(|b| b.is_ascii_digit()).count();
+    if len == 0 || !digits[len..].starts_with(b" SOCKET ") {
+        return None;
+    }
+    std::str::from_utf8(&digits[..len]).ok()?.parse().ok()
+}
+
+/// The boot of a seconds-since-boot segment that holds a machine-check record, from the record's
+/// own `TIME` field: the kernel stamps it with the wall clock when it logs the error (whole
+/// seconds) and prints the record at once, so `TIME − uptime` is the boot to the second. A
+/// console tail or kdump dmesg of a fatal machine check has no other date. Used when no other
+/// source of the machine shares the boot's records and no pstore name dates it.
+fn mce_anchor(source: &Source<'_>, segment: u32) -> Option<(BootCandidate, String)> {
+    let mut boots: Vec<(DateTime<Utc>, u32)> = Vec::new();
+    for event in &source.parsed.events {
+        let RecordedTime::Monotonic { micros } = event.recorded else {
+            continue;
+        };
+        if event.boot != segment {
+            continue;
+        }
+        let Some(epoch) = mce_epoch(&event.message) else {
+            continue;
+        };
+        let Some(logged) = DateTime::from_timestamp(epoch, 0) else {
+            continue;
+        };
+        if !PLAUSIBLE_YEARS.contains(&logged.year()) {
+            continue;
+        }
+        // The record was logged within the second its uptime names: truncate the uptime.
+        let Some(boot) = minus_micros(logged, micros - micros % 1_000_000) else {
+            continue;
+        };
+        boots.push((boot, event.line));
+    }
+    let &(boot, line) = boots.first()?;
+    // Several records must tell the same boot (within the second each is rounded to).
+    if boots
+        .iter()
+        .any(|(b, _)| (*b - boot).num_seconds().abs() > 1)
+    {
+        return None;
+    }
+    Some((
+        BootCandidate {
+            boot,
+            quality: TimeQuality::default(),
+        },
+        format!(
+            "boot anchored at {} by the machine-check record's own TIME field ({}:{}, the wall clock when the error was logged, less its uptime{}): to the second",
+            crate::event::rfc3339(boot),
+            source.path,
+            line,
+            if boots.len() > 1 {
+                format!("; {} records agree", boots.len())
+            } else {
+                String::new()
+            }
         ),
     ))
 }
@@ -1257,6 +1330,33 @@ pub fn monotonic_seconds(event: &Event<'_>) -> Option<f64> {
 mod tests {
     use super::*;
     use chrono::NaiveTime;
+
+    #[test]
+    fn a_machine_check_record_gives_its_epoch() {
+        let table: [(&[u8], Option<i64>); 6] = [
+            // __print_mce, 5.x and later.
+            (
+                b"mce: [Hardware Error]: PROCESSOR 0:a06a4 TIME 1789764426 SOCKET 0 APIC 1 microcode ffffffff",
+                Some(1_789_764_426),
+            ),
+            // Older kernels: no "mce: " prefix, no microcode.
+            (
+                b"[Hardware Error]: PROCESSOR 0:206d7 TIME 1409062262 SOCKET 0 APIC 0",
+                Some(1_409_062_262),
+            ),
+            // EDAC sbridge prints the same fields.
+            (
+                b"EDAC sbridge MC1: PROCESSOR 0:306e4 TIME 1519356496 SOCKET 1 APIC 20",
+                Some(1_519_356_496),
+            ),
+            (b"mce: [Hardware Error]: TSC 81e92c67b77", None),
+            (b"PROCESSOR 0:306e4 TIME abc SOCKET 1", None),
+            (b"PROCESSOR 0:306e4 TIME 1519356496", None),
+        ];
+        for (line, want) in table {
+            assert_eq!(mce_epoch(line), want, "{}", String::from_utf8_lossy(line));
+        }
+    }
 
     fn at(y: i32, mo: u32, d: u32, h: u32) -> NaiveDateTime {
         NaiveDate::from_ymd_opt(y, mo, d)

@@ -335,6 +335,37 @@ fn an_efi_pstore_record_is_dated_by_its_own_name() {
 }
 
 #[test]
+fn a_fatal_machine_check_console_tail_is_dated_by_the_records_own_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A serial-console capture of the host's last seconds: uptimes only, no other file of that
+    // boot. TIME 1753782999 is 2025-07-29 09:56:39 UTC, the second of uptime 86399 (the line printed
+    // at 86399.6 was logged within it).
+    write(
+        tmp.path(),
+        "host/pve1/console.txt",
+        "[86390.100000] perf: interrupt took too long (2505 > 2500), lowering kernel.perf_event_max_sample_rate to 79750\n\
+         [86399.500000] mce: [Hardware Error]: CPU 2: Machine Check Exception: 5 Bank 4: b200000000070005\n\
+         [86399.600000] mce: [Hardware Error]: TSC 0 ADDR 1f6c0b3c0 MISC 900008000005086\n\
+         [86399.600000] mce: [Hardware Error]: PROCESSOR 0:50654 TIME 1753782999 SOCKET 0 APIC 6 microcode 2006e05\n\
+         [86399.700000] mce: [Hardware Error]: Machine check: Processor context corrupt\n\
+         [86399.800000] Kernel panic - not syncing: Fatal machine check\n",
+    );
+    let all = events(tmp.path());
+    let times: Vec<&str> = all.iter().map(|e| e["time"].as_str().unwrap()).collect();
+    assert_eq!(
+        times,
+        [
+            "2025-07-29T09:56:30.100000Z",
+            "2025-07-29T09:56:39.500000Z",
+            "2025-07-29T09:56:39.600000Z",
+            "2025-07-29T09:56:39.600000Z",
+            "2025-07-29T09:56:39.700000Z",
+            "2025-07-29T09:56:39.800000Z",
+        ]
+    );
+}
+
+#[test]
 fn a_machines_etc_timezone_names_its_zone_when_nothing_better_does() {
     let tmp = tempfile::tempdir().unwrap();
     let guest = tmp.path().join("guest/101-web");
