@@ -2,12 +2,15 @@
 //! posted, each case labelled from its thread before pvelog was run on it (`CASE.toml`; see
 //! `corpora/README.md`).
 //!
-//! The test prints the score per family, the held-out fifth apart, the outcome agreement and a
-//! calibration table (confidence bins against the share right), then checks:
+//! The test prints the score per family, the held-out fifth apart, each batch apart, the outcome
+//! agreement and a calibration table (confidence bins against the share right), then checks:
 //! - the corpus itself: ≥ 60 cases, every case with an `https://` URL, a known label and a `why`,
-//!   every family labelled at least five times, `HELDOUT` naming existing cases (about a fifth);
-//! - the score never falls below the ratchet [`FLOOR`] (the target is 90 %; the floor is
-//!   raised with every rule that moves a case, never lowered to make a change pass);
+//!   every family labelled at least five times, `HELDOUT` naming existing cases (about a fifth),
+//!   `BATCH2` naming the cases of the second batch;
+//! - the first batch's 60 cases never score below the ratchet [`FLOOR`] (the target is
+//!   90 %; the floor is raised with every rule that moves a case, never lowered to make a change
+//!   pass), and the whole corpus never below its own ratchet [`FLOOR_ALL`], started when the
+//!   second batch joined;
 //! - calibration: fewer than one in twenty verdicts at confidence ≥ 0.8 is wrong.
 //!
 //! Every case is diagnosed as `pvelog diagnose --format json FILES…` with a fixed reference time
@@ -27,9 +30,14 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use support::{corpora, pvelog};
 
-/// The least share of cases (held-out included) that must get a right verdict. Raised as rules
-/// move cases; the target is 0.90.
+/// The least share of the first batch's 60 cases (held-out included) that must get a right
+/// verdict. Raised as rules move cases; the target is 0.90.
 const FLOOR: f64 = 0.88;
+
+/// The least share of the whole corpus (every batch, held-out included) that must get a right
+/// verdict: a second ratchet, started when the second batch (`BATCH2`, gathered and labelled
+/// blind) joined at the score the rules then reached on it. Raised as rules move cases.
+const FLOOR_ALL: f64 = 0.86;
 
 const FAMILIES: [&str; 7] = [
     "memory_overcommit",
@@ -62,6 +70,8 @@ struct Case {
     why: String,
     alternatives: Vec<String>,
     heldout: bool,
+    /// In `BATCH2`, the second batch; else the first.
+    second_batch: bool,
 }
 
 fn strings(value: &str) -> Vec<String> {
@@ -74,11 +84,12 @@ fn strings(value: &str) -> Vec<String> {
         .collect()
 }
 
-fn read_case(dir: &Path, heldout: &[String]) -> Case {
+fn read_case(dir: &Path, heldout: &[String], second: &[String]) -> Case {
     let name = dir.file_name().unwrap().to_string_lossy().into_owned();
     let text = std::fs::read_to_string(dir.join("CASE.toml")).unwrap();
     let mut case = Case {
         heldout: heldout.contains(&name),
+        second_batch: second.contains(&name),
         name,
         dir: dir.to_owned(),
         ..Case::default()
@@ -100,22 +111,30 @@ fn read_case(dir: &Path, heldout: &[String]) -> Case {
     case
 }
 
-fn cases() -> Vec<Case> {
-    let root = corpora().join("real");
-    let heldout: Vec<String> = std::fs::read_to_string(root.join("HELDOUT"))
+/// The case names a list file of `corpora/real/` holds, one a line.
+fn listed(name: &str) -> Vec<String> {
+    std::fs::read_to_string(corpora().join("real").join(name))
         .unwrap()
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(str::to_owned)
-        .collect();
+        .collect()
+}
+
+fn cases() -> Vec<Case> {
+    let root = corpora().join("real");
+    let heldout = listed("HELDOUT");
+    let second = listed("BATCH2");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.join("CASE.toml").is_file())
         .collect();
     dirs.sort();
-    dirs.iter().map(|d| read_case(d, &heldout)).collect()
+    dirs.iter()
+        .map(|d| read_case(d, &heldout, &second))
+        .collect()
 }
 
 /// The verdict's family, confidence and outcome for one case.
@@ -190,12 +209,18 @@ fn the_corpus_is_well_formed() {
         );
     }
     let held = all.iter().filter(|c| c.heldout).count();
-    let listed = std::fs::read_to_string(corpora().join("real/HELDOUT"))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .count();
-    assert_eq!(held, listed, "HELDOUT names a case that does not exist");
+    assert_eq!(
+        held,
+        listed("HELDOUT").len(),
+        "HELDOUT names a case that does not exist"
+    );
+    let second = all.iter().filter(|c| c.second_batch).count();
+    assert_eq!(
+        second,
+        listed("BATCH2").len(),
+        "BATCH2 names a case that does not exist"
+    );
+    assert!(all.len() - second >= 60, "the first batch has 60 cases");
     assert!(
         held * 6 >= all.len() && held * 4 <= all.len(),
         "held out {held} of {}",
@@ -232,6 +257,8 @@ fn real_incidents_get_a_right_verdict() {
     let all = cases();
     let mut per_family: BTreeMap<&str, (Tally, Tally)> = BTreeMap::new();
     let (mut dev, mut held, mut outcome) = (Tally::default(), Tally::default(), Tally::default());
+    // Per batch: the first 60 cases, the second batch.
+    let (mut first, mut second) = (Tally::default(), Tally::default());
     // Bins: [0, 0.5), [0.5, 0.6), [0.6, 0.7), [0.7, 0.8), [0.8, 1].
     let mut bins: [Tally; 5] = Default::default();
     let mut wrong = Vec::new();
@@ -245,6 +272,11 @@ fn real_incidents_get_a_right_verdict() {
         } else {
             dev.add(right);
             entry.0.add(right);
+        }
+        if case.second_batch {
+            second.add(right);
+        } else {
+            first.add(right);
         }
         if right && case.outcome != "unknown" {
             outcome.add(got_outcome == case.outcome);
@@ -276,11 +308,13 @@ fn real_incidents_get_a_right_verdict() {
         total: dev.total + held.total,
     };
     table += &format!(
-        "{:<29} {:<10} {}\nall: {}   outcome where the family is right: {}\n",
+        "{:<29} {:<10} {}\nall: {}   first batch: {}   second batch: {}\noutcome where the family is right: {}\n",
         "overall",
         dev.show(),
         held.show(),
         total.show(),
+        first.show(),
+        second.show(),
         outcome.show()
     );
     table += "confidence  right\n";
@@ -291,10 +325,15 @@ fn real_incidents_get_a_right_verdict() {
         table += &format!("{name:<11} {}\n", bin.show());
     }
     eprintln!("{table}\nwrong:\n  {}", wrong.join("\n  "));
-    let share = total.right as f64 / total.total as f64;
+    let share = first.right as f64 / first.total as f64;
     assert!(
         share >= FLOOR,
-        "score {share:.2} below the floor {FLOOR}\n{table}"
+        "first batch: score {share:.3} below the floor {FLOOR}\n{table}"
+    );
+    let share = total.right as f64 / total.total as f64;
+    assert!(
+        share >= FLOOR_ALL,
+        "whole corpus: score {share:.3} below the floor {FLOOR_ALL}\n{table}"
     );
     let high = &bins[4];
     assert!(
