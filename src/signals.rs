@@ -279,6 +279,7 @@ enum Pat {
     OomInvoked,
     OomConstraint,
     OomTaskIn,
+    UnitOom,
     OomKilled,
     OomKillOld,
     ScopeOom,
@@ -401,6 +402,13 @@ const TABLE: &[Row] = &[
         pat: Pat::ScopeOom,
         regex: r"^\d+\.scope: (?:A process of this unit has been killed by the OOM killer|Failed with result 'oom-kill')",
         literals: &[".scope: "],
+    },
+    // systemd's report that the kernel's OOM killer killed a process of a service (systemd 243
+    // and later): the service's kill, whatever the kernel's own lines (often in another log).
+    Row {
+        pat: Pat::UnitOom,
+        regex: r"^[\w@.:-]+\.service: A process of this unit has been killed by the OOM killer",
+        literals: &[".service: A process of this unit has been killed by the OOM killer"],
     },
     Row {
         pat: Pat::ScopeDeactivated,
@@ -582,6 +590,13 @@ const TABLE: &[Row] = &[
         pat: Pat::EdacUe,
         regex: r"\| Uncorrectable ECC[^|]*\| Asserted",
         literals: &["| Uncorrectable ECC"],
+    },
+    // The same event as a BMC's web interface or health log words it (Supermicro: `Uncorrectable
+    // ECC / other uncorrectable memory error @P2-DIMMH2(CPU2) - Assertion`).
+    Row {
+        pat: Pat::EdacUe,
+        regex: r"^Uncorrectable ECC\b.* - Assertion$",
+        literals: &["Uncorrectable ECC"],
     },
     Row {
         pat: Pat::EdacCe,
@@ -1169,6 +1184,15 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
                 memcg: text.starts_with("Memory cgroup out of memory"),
             }
         }
+        Pat::UnitOom => SignalKind::OomKilled {
+            pid: None,
+            comm: text
+                .split_once(".service: ")
+                .map_or("", |(unit, _)| unit)
+                .to_string(),
+            anon_rss_kb: None,
+            memcg: false,
+        },
         Pat::ScopeOom => SignalKind::ScopeOomKilled {
             vmid: scope_vmid(text)?,
         },
@@ -2075,6 +2099,38 @@ mod tests {
             kinds(
                 b"",
                 b"2023-03-01 10:12:44.123+0000: shutting down, reason=destroyed"
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_services_oom_kill_and_a_bmcs_uncorrectable_ecc_event() {
+        // A Fedora droplet's journal (nodejs/node#38622), as posted.
+        assert_eq!(
+            one(
+                b"systemd",
+                b"jenkins.service: A process of this unit has been killed by the OOM killer."
+            ),
+            SignalKind::OomKilled {
+                pid: None,
+                comm: "jenkins".into(),
+                anon_rss_kb: None,
+                memcg: false
+            }
+        );
+        // A Supermicro BMC's health event (openstreetmap/operations#1364), as posted.
+        assert_eq!(
+            one(
+                b"",
+                b"Uncorrectable ECC / other uncorrectable memory error @P2-DIMMH2(CPU2) - Assertion"
+            ),
+            SignalKind::EdacUncorrected
+        );
+        assert!(
+            kinds(
+                b"",
+                b"Uncorrectable ECC / other uncorrectable memory error @P2-DIMMH2(CPU2) - Deassertion"
             )
             .is_empty()
         );

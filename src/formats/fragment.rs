@@ -304,11 +304,55 @@ pub fn recognizes(head: &[u8]) -> bool {
     shaped > 0 && shaped * 3 >= lines || prompts.get() > 0 && killed.get() > 0
 }
 
+/// How kernel messages start when they are pasted bare, without time, host or `kernel:` tag
+/// (REFERENCE.md §7, §10.11): the OOM report, panics and oopses, hung tasks, machine checks,
+/// block and file-system errors.
+const KERNEL_BARE: &[&[u8]] = &[
+    b"Out of memory: ",
+    b"Out of memory (oom_kill_allocating_task): ",
+    b"Memory cgroup out of memory: ",
+    b"Killed process ",
+    b"oom-kill:constraint=",
+    b"oom_reaper: ",
+    b"Task in /",
+    b"Tasks state (memory values in pages):",
+    b"Kernel panic - not syncing",
+    b"BUG: ",
+    b"Oops: ",
+    b"INFO: task ",
+    b"watchdog: BUG: soft lockup",
+    b"mce: [Hardware Error]",
+    b"[Hardware Error]: ",
+    b"EDAC ",
+    b"Buffer I/O error on dev",
+    b"blk_update_request: ",
+    b"EXT4-fs error",
+    b"EXT4-fs (",
+    b"XFS (",
+    b"Call Trace:",
+];
+
+/// Whether a line is a kernel message pasted bare ([`KERNEL_BARE`], or the OOM killer's header
+/// `<task> invoked oom-killer: …`).
+fn kernel_bare(text: &[u8]) -> bool {
+    KERNEL_BARE.iter().any(|p| text.starts_with(p))
+        || memchr::memmem::find(text, b" invoked oom-killer: ").is_some()
+}
+
+/// A BMC's event as its web interface or health log words it: the sensor's event, then the
+/// IPMI direction (`Uncorrectable ECC / … @P2-DIMMH2(CPU2) - Assertion`).
+fn bmc_event(text: &[u8]) -> bool {
+    text.ends_with(b" - Assertion") || text.ends_with(b" - Deassertion")
+}
+
 /// Whether a line has a log line's shape: a tag, a kernel uptime, a Xen console prefix, one
-/// of QEMU's bare stderr lines or bash's message about a script.
+/// of QEMU's bare stderr lines, bash's message about a script, a kernel message pasted bare or a
+/// BMC's event.
 fn has_shape(text: &[u8]) -> bool {
     let t = tagged(uptime_prefix(text).map_or(text, |(_, rest)| rest));
-    text.starts_with(b"(XEN) ")
+    kernel_bare(text)
+        || bmc_event(text)
+        || text.starts_with(b"(XEN) ")
         || iso_prefix(text).is_some()
         || bash_error(text)
         || QEMU_BARE.iter().any(|p| text.starts_with(p))
@@ -406,6 +450,26 @@ mod tests {
         // Prompts and their output alone, no job killed: not a fragment.
         assert!(!recognizes(
             b"root@pve:~# qm list\n      VMID NAME  STATUS\n       101 web   running\n"
+        ));
+    }
+
+    #[test]
+    fn bare_kernel_lines_and_bmc_events_are_a_fragment() {
+        // As posted in kubevirt/kubevirt#2687: the OOM report, wrapped, nothing else.
+        let oom = b"Memory cgroup out of memory: Kill process 226667 (container-disk)\n\
+                    score 1001 or sacrifice child\n\
+                    Killed process 226431 (container-disk) total-vm:115804kB,\n\
+                    anon-rss:0kB, file-rss:3760kB, shmem-rss:0kB\n";
+        assert!(recognizes(oom));
+        let p = super::super::parse(FormatKind::Fragment, oom, &Limits::default());
+        assert_eq!(p.events.len(), 4);
+        // A Supermicro BMC's health event, as posted in openstreetmap/operations#962.
+        assert!(recognizes(
+            b"```\nUncorrectable ECC / other uncorrectable memory error @P2-DIMMA1(CPU2) - Assertion\n```\n"
+        ));
+        // Prose is not.
+        assert!(!recognizes(
+            b"The server rebooted twice last night.\nWe replaced the DIMM.\n"
         ));
     }
 
