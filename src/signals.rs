@@ -214,6 +214,16 @@ pub enum SignalKind {
         /// non-fatal errors are recovered by the hardware or the driver.
         fatal: bool,
     },
+    /// A VM, container or machine stopped in order on purpose, outside the Proxmox task log: an
+    /// operator's command at a shell prompt (`qm shutdown 101`, `virsh destroy web`, `multipass
+    /// stop cka`, `poweroff`), or the host's service that stops its guests (`Stopping PVE
+    /// guests...`, LXC's autoboot service, libvirt-guests).
+    OrderlyStop {
+        /// Who stopped it: `operator` or `host`.
+        by: &'static str,
+        /// The VM or container, when the command names it by number (`qm`, `pct`).
+        vmid: Option<u32>,
+    },
     /// A hypervisor's notice that harms nothing: KVM refusing a guest's access to a model-specific
     /// register it does not emulate (`kvm [12633]: vcpu0 unhandled rdmsr: 0x1c9`), Xen's dom0
     /// failing to pass power states to the hypervisor (`xen_acpi_processor: (CX): Hypervisor
@@ -269,6 +279,7 @@ impl SignalKind {
             SignalKind::PcieError { fatal: true } => "pcie_fatal_error",
             SignalKind::PcieError { fatal: false } => "pcie_error",
             SignalKind::HypervisorNotice => "hypervisor_notice",
+            SignalKind::OrderlyStop { .. } => "orderly_stop",
         }
     }
 }
@@ -332,6 +343,8 @@ enum Pat {
     HypervisorNotice,
     QmpEvent,
     LibvirtShutdown,
+    OperatorStop,
+    HostStopsGuests,
 }
 
 /// The program a shell's job report names: the job's first word that is not an environment
@@ -634,6 +647,44 @@ const TABLE: &[Row] = &[
         pat: Pat::LibvirtShutdown,
         regex: r"shutting down, reason=shutdown\b",
         literals: &["reason=shutdown"],
+    },
+    // An operator's command that stops a VM, a container or the machine, read from a pasted
+    // shell prompt (the fragment format's `shell` records): Proxmox's qm/pct, libvirt's virsh,
+    // Xen's xl, multipass, LXD/Incus, KubeVirt's virtctl and kubectl, VirtualBox, and the
+    // machine's own shutdown commands.
+    Row {
+        pat: Pat::OperatorStop,
+        regex: r"^(?:sudo )?(?:(?:qm|pct) (?:stop|shutdown|reboot) |virsh (?:shutdown|destroy|reboot) |xl (?:shutdown|destroy|reboot) |multipass (?:stop|delete|restart)\b|(?:lxc|incus) (?:stop|restart) |virtctl (?:stop|restart) |kubectl delete (?:vmi|vm|virtualmachines?|virtualmachineinstances?)\b|VBoxManage controlvm \S+ (?:poweroff|acpipowerbutton)\b|(?:shutdown|poweroff|halt|reboot)(?:\s|$)|systemctl (?:poweroff|reboot|halt)\b)",
+        literals: &[
+            "qm ",
+            "pct ",
+            "virsh ",
+            "xl ",
+            "multipass ",
+            "lxc ",
+            "incus ",
+            "virtctl ",
+            "kubectl delete",
+            "VBoxManage controlvm",
+            "shutdown",
+            "poweroff",
+            "halt",
+            "reboot",
+        ],
+    },
+    // systemd stopping the host's service that stops every guest in order (at a host shutdown
+    // or when the operator stops it): Proxmox VE's pve-guests, LXC's autoboot service,
+    // libvirt-guests; systemd 250 and later put the unit's name before its description.
+    Row {
+        pat: Pat::HostStopsGuests,
+        regex: r"^Stopping (?:[\w@.-]+\.service - )?(?:PVE guests|LXC Container Initialization and Autoboot Code|Suspend/Resume Running libvirt Guests|Suspend Active Libvirt Guests|libvirt guests suspend/resume service)\.\.\.",
+        literals: &[
+            "PVE guests",
+            "LXC Container Initialization and Autoboot Code",
+            "Running libvirt Guests",
+            "Active Libvirt Guests",
+            "libvirt guests suspend/resume service",
+        ],
     },
     // KVM's notice of a guest reading or writing a model-specific register it does not emulate
     // (`vcpu_unimpl`: `kvm [pid]: vcpu0 unhandled rdmsr: 0x1c9`, in newer kernels with
@@ -1419,6 +1470,27 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             }
         }
         Pat::LibvirtShutdown => SignalKind::ShutdownSequence,
+        Pat::OperatorStop => {
+            // Only an operator's command read from a prompt, never a log message that happens
+            // to start with the same words.
+            if ident(event) != b"shell" {
+                return None;
+            }
+            let words: Vec<&str> = text.split_ascii_whitespace().collect();
+            let words = words.strip_prefix(&["sudo"]).unwrap_or(&words);
+            let vmid = match words {
+                [tool, _, id, ..] if matches!(*tool, "qm" | "pct") => id.parse().ok(),
+                _ => None,
+            };
+            SignalKind::OrderlyStop {
+                by: "operator",
+                vmid,
+            }
+        }
+        Pat::HostStopsGuests => SignalKind::OrderlyStop {
+            by: "host",
+            vmid: None,
+        },
     })
 }
 
@@ -2102,6 +2174,53 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn orderly_stops_by_an_operator_or_the_host() {
+        for (line, vmid) in [
+            (&b"qm shutdown 101"[..], Some(101)),
+            (b"sudo pct stop 105", Some(105)),
+            (b"virsh destroy web01", None),
+            (b"multipass stop cka", None),
+            (b"lxc stop c1", None),
+            (b"virtctl stop testvm", None),
+            (b"kubectl delete vmi testvmi", None),
+            (b"shutdown -h now", None),
+            (b"poweroff", None),
+        ] {
+            assert_eq!(
+                one(b"shell", line),
+                SignalKind::OrderlyStop {
+                    by: "operator",
+                    vmid
+                },
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        // The same words in a log message are no command.
+        assert!(kinds(b"pvedaemon", b"qm shutdown 101").is_empty());
+        assert!(kinds(b"shell", b"qm list").is_empty());
+        assert!(kinds(b"shell", b"virsh list --all").is_empty());
+        // A Debian host stopping its LXC containers (lxc/lxc#2081), as posted; Proxmox VE's
+        // guests at a host shutdown; systemd 250's wording.
+        for line in [
+            &b"Stopping LXC Container Initialization and Autoboot Code..."[..],
+            b"Stopping PVE guests...",
+            b"Stopping pve-guests.service - PVE guests...",
+            b"Stopping Suspend/Resume Running libvirt Guests...",
+        ] {
+            assert_eq!(
+                one(b"systemd", line),
+                SignalKind::OrderlyStop {
+                    by: "host",
+                    vmid: None
+                },
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! clean_shutdown: an operator (a `qmshutdown`/`qmstop`/`qmreboot` task) or the guest itself
-//! (ACPI power button, systemd's shutdown sequence) stopped the VM in order; a later unclean
-//! restart of the same guest outweighs it.
+//! clean_shutdown: an operator (a `qmshutdown`/`qmstop`/`qmreboot` task, a stop command at a
+//! pasted shell prompt), the host's service that stops its guests, or the guest itself (ACPI
+//! power button, systemd's shutdown sequence) stopped the VM in order; a later unclean restart of
+//! the same guest outweighs it.
 
 use std::collections::BTreeSet;
 
@@ -23,6 +24,7 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
                 && matches!(s.kind, SignalKind::PowerKey | SignalKind::ShutdownSequence)
         })
         .collect();
+    let orderly = find(f, |k| matches!(k, SignalKind::OrderlyStop { .. }));
     let mut deactivated = find(f, |k| matches!(k, SignalKind::ScopeDeactivated { .. }));
     let terminated = find(f, |k| matches!(k, SignalKind::QemuTerminated));
     let (confidence, title, indirect) = if !tasks.is_empty() {
@@ -41,6 +43,19 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
                 "the VM was stopped by a Proxmox task: {}",
                 vm.unwrap_or_default()
             ),
+            false,
+        )
+    } else if !orderly.is_empty() {
+        let by_operator = orderly
+            .iter()
+            .any(|s| matches!(s.kind, SignalKind::OrderlyStop { by: "operator", .. }));
+        (
+            0.8,
+            if by_operator {
+                "an operator's command stopped it in order".to_string()
+            } else {
+                "the host's service stopped its guests in order".to_string()
+            },
             false,
         )
     } else if guest_seq
@@ -80,6 +95,7 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
     // A later unclean restart of the guest is the incident, not this orderly stop.
     let latest_clean = tasks
         .iter()
+        .chain(orderly.iter())
         .chain(guest_seq.iter())
         .chain(deactivated.iter())
         .filter_map(|s| f.time(s))
@@ -99,6 +115,7 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
         ));
     }
     let mut cited: Vec<&Entry> = tasks;
+    cited.extend(orderly);
     cited.extend(guest_seq);
     cited.extend(deactivated);
     x.time = cited.first().and_then(|s| f.time(s));
@@ -107,6 +124,7 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
         .filter_map(|s| match &s.kind {
             SignalKind::TaskStart { vmid, .. } | SignalKind::TaskEnd { vmid, .. } => *vmid,
             SignalKind::ScopeDeactivated { vmid } => Some(*vmid),
+            SignalKind::OrderlyStop { vmid, .. } => vmid.or_else(|| f.source_vmid(s)),
             _ => f.source_vmid(s),
         })
         .collect::<BTreeSet<_>>()

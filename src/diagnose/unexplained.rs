@@ -26,6 +26,7 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
                     | SignalKind::UncleanJournal
                     | SignalKind::ShutdownSequence
                     | SignalKind::PowerKey
+                    | SignalKind::OrderlyStop { .. }
             ) || (matches!(s.kind, SignalKind::KernelBoot)
                 && f.role(s) == Role::Guest
                 && earlier_records(f, s))

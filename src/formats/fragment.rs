@@ -282,11 +282,14 @@ impl<'b> LineParser<'b> for Parser {
 /// Whether a member's head looks like a pasted fragment of log lines: at least one line with a
 /// log line's shape (`ident[pid]: …`, `kernel: …`, `(XEN) …`, a kernel `[uptime]` prefix), and
 /// at least a third of the lines that are not paste artifacts with one; or a terminal session
-/// (shell prompts with their commands) in which bash reported a job `Killed`.
+/// (shell prompts with their commands) in which bash reported a job `Killed` or whose commands
+/// printed little.
 pub fn recognizes(head: &[u8]) -> bool {
     // Indented lines without a shape of their own continue a record (a call trace, an OOM
     // task table): not weighed.
     let (prompts, killed) = (std::cell::Cell::new(0u32), std::cell::Cell::new(0u32));
+    // Every line a command printed, indented or not.
+    let output = std::cell::Cell::new(0u32);
     let (shaped, lines) = record_share(head, |line| {
         let indented = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
         let text = unquoted(line.trim_ascii_start());
@@ -296,12 +299,19 @@ pub fn recognizes(head: &[u8]) -> bool {
         if job_report(text) {
             killed.set(killed.get() + 1);
         }
+        if !is_paste_artifact(text) {
+            output.set(output.get() + 1);
+        }
         let shape = has_shape(text);
         (!is_paste_artifact(text) && (shape || !indented)).then_some(shape)
     });
-    // A terminal session in which the shell reported a job killed is a fragment too, whatever
-    // else the commands printed.
-    shaped > 0 && shaped * 3 >= lines || prompts.get() > 0 && killed.get() > 0
+    // A terminal session is a fragment too (the operator's commands are context) when the
+    // shell reported a job killed, whatever else the commands printed, or when the commands
+    // printed little (at most three lines each on average: a command output worth parsing has a
+    // format of its own).
+    let prompts = prompts.get();
+    shaped > 0 && shaped * 3 >= lines
+        || prompts > 0 && (killed.get() > 0 || output.get() <= 3 * prompts)
 }
 
 /// How kernel messages start when they are pasted bare, without time, host or `kernel:` tag
@@ -449,8 +459,14 @@ mod tests {
         assert!(p.events.iter().any(|e| &e.message[..] == b"Killed"));
         // Prompts and their output alone, no job killed: not a fragment.
         assert!(!recognizes(
-            b"root@pve:~# qm list\n      VMID NAME  STATUS\n       101 web   running\n"
+            b"root@pve:~# qm list\n      VMID NAME  STATUS\n       101 web   running\n       102 db    running\n       103 mail  stopped\n"
         ));
+        // An operator's command and its short answer (canonical/multipass#2217, as posted).
+        let session = "```bash\n$ multipass stop cka\nStopping cka /[2021-08-26T16:48:50.242] [error] [cka] process error occurred Crashed\n```\n";
+        assert!(recognizes(session.as_bytes()));
+        let p = parse(session);
+        assert_eq!(p.events[0].ident, Some(SHELL));
+        assert_eq!(&p.events[0].message[..], b"multipass stop cka");
     }
 
     #[test]
