@@ -686,6 +686,26 @@ const TABLE: &[Row] = &[
             "libvirt guests suspend/resume service",
         ],
     },
+    // LXD and Incus stopping an instance in order (logfmt: `msg="Shutting down container"`,
+    // newer `msg="Stopping instance"`), for `lxc stop`, a daemon shutdown or a snap refresh.
+    Row {
+        pat: Pat::HostStopsGuests,
+        regex: r#"msg="?(?:Shutting down|Stopping) (?:container|instance)\b"#,
+        literals: &[
+            "Shutting down container",
+            "Shutting down instance",
+            "Stopping container",
+            "Stopping instance",
+        ],
+    },
+    // Proxmox VE asking a VM's guest agent something it did not answer in time (`VM 115 qmp
+    // command failed - VM 115 qmp command 'guest-ping' failed - got timeout`): the agent is not
+    // installed or not running; QEMU answered, so the VM runs.
+    Row {
+        pat: Pat::HypervisorNotice,
+        regex: r"qmp command 'guest-[\w-]+' failed - got timeout",
+        literals: &["' failed - got timeout"],
+    },
     // KVM's notice of a guest reading or writing a model-specific register it does not emulate
     // (`vcpu_unimpl`: `kvm [pid]: vcpu0 unhandled rdmsr: 0x1c9`, in newer kernels with
     // `guest rIP: …` and `ignored` when `ignore_msrs` is set; SmartOS's KVM port logs the same
@@ -2173,6 +2193,27 @@ mod tests {
                 b"2023-03-01 10:12:44.123+0000: shutting down, reason=destroyed"
             )
             .is_empty()
+        );
+    }
+
+    #[test]
+    fn lxd_stopping_instances_and_a_silent_guest_agent() {
+        // As posted in lxc/lxd#4193.
+        assert_eq!(
+            one(b"", br#"action=shutdown created=2018-01-11T21:10:03+0000 ephemeral=false lvl=info msg="Shutting down container" name=container01 t=2018-01-20T21:16:58+0000 timeout=30s used=2018-01-20T12:11:09+0000"#),
+            SignalKind::OrderlyStop { by: "host", vmid: None }
+        );
+        assert_eq!(
+            one(b"", br#"time="2024-03-01T10:00:00Z" level=info msg="Stopping instance" instance=c1 project=default"#),
+            SignalKind::OrderlyStop { by: "host", vmid: None }
+        );
+        // As posted in a Proxmox host's journal (proxmox-ip2tag#2).
+        assert_eq!(
+            one(
+                b"qm",
+                b"VM 115 qmp command failed - VM 115 qmp command 'guest-ping' failed - got timeout"
+            ),
+            SignalKind::HypervisorNotice
         );
     }
 

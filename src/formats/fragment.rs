@@ -3,7 +3,8 @@
 //! tail, a Xen hypervisor console (`(XEN) …`), a QEMU or libvirt per-domain log line, bash's
 //! job reports — and the lines of application logs that start with an ISO date and time
 //! (`2022-07-19 20:02:12 [INFO] …`, `2022-07-19 20:02:12.345 host ident[pid]: …`), bare or in
-//! brackets (`[2022-04-19T18:20:33.138] [debug] …`).
+//! brackets (`[2022-04-19T18:20:33.138] [debug] …`), and logfmt lines dated by their `t=`,
+//! `ts=` or `time=` key (`lvl=info msg="…" t=2018-01-20T21:16:58+0000`).
 //!
 //! A shell prompt's command (`root@pve:~# qm start 101`, `[user@host ~]$ sudo yum update`) is
 //! the operator's context: an undated event of identifier `shell` holding the command. Each
@@ -87,6 +88,41 @@ fn iso_stamp(text: &[u8]) -> Option<(RecordedTime, &[u8])> {
     })
 }
 
+/// The time of a logfmt line (`lvl=info msg="Shutting down container" name=c1
+/// t=2018-01-20T21:16:58+0000`, as LXD, Incus and many Go daemons write): the value of its `t=`,
+/// `ts=` or `time=` key, when the line has a `msg=` key too. Returns the time and the value as
+/// written.
+fn logfmt_time(text: &[u8]) -> Option<(RecordedTime, &[u8])> {
+    let has_key = |key: &[u8]| {
+        text.starts_with(key)
+            || memchr::memmem::find_iter(text, key).any(|at| at > 0 && text[at - 1] == b' ')
+    };
+    if !has_key(b"msg=") {
+        return None;
+    }
+    for key in [&b"t="[..], b"ts=", b"time="] {
+        for at in memchr::memmem::find_iter(text, key) {
+            if at > 0 && text[at - 1] != b' ' {
+                continue;
+            }
+            let value = &text[at + key.len()..];
+            let quoted = value.strip_prefix(b"\"");
+            let value = quoted.unwrap_or(value);
+            let end = value
+                .iter()
+                .position(|&b| b == b' ' || b == b'"')
+                .unwrap_or(value.len());
+            let value = &value[..end];
+            if let Some((recorded, rest)) = iso_stamp(value)
+                && rest.is_empty()
+            {
+                return Some((recorded, value));
+            }
+        }
+    }
+    None
+}
+
 /// `[ 12345.678901] ` at the start of a kernel line (a dmesg paste stripped of nothing else).
 fn uptime_prefix(text: &[u8]) -> Option<(u64, &[u8])> {
     let rest = text.strip_prefix(b"[")?;
@@ -152,8 +188,9 @@ enum Shape {
 /// The undated event of a line (`text` is the line without indentation and quote marker).
 fn event_of<'b>(line: &Line<'b>, text: &'b [u8]) -> (Event<'b>, Shape) {
     let shape;
-    let (recorded, stamp, text_after) =
-        iso_prefix(text).unwrap_or((RecordedTime::Missing, b"", text));
+    let (recorded, stamp, text_after) = iso_prefix(text)
+        .or_else(|| logfmt_time(text).map(|(recorded, stamp)| (recorded, stamp, text)))
+        .unwrap_or((RecordedTime::Missing, b"", text));
     let mut event = Event::new(recorded, stamp, line.number, line.offset, text);
     let dated = !stamp.is_empty();
     // After a date, `host ident[pid]: msg` as a syslog daemon writes it.
@@ -362,6 +399,7 @@ fn has_shape(text: &[u8]) -> bool {
     let t = tagged(uptime_prefix(text).map_or(text, |(_, rest)| rest));
     kernel_bare(text)
         || bmc_event(text)
+        || logfmt_time(text).is_some()
         || text.starts_with(b"(XEN) ")
         || iso_prefix(text).is_some()
         || bash_error(text)
@@ -467,6 +505,26 @@ mod tests {
         let p = parse(session);
         assert_eq!(p.events[0].ident, Some(SHELL));
         assert_eq!(&p.events[0].message[..], b"multipass stop cka");
+    }
+
+    #[test]
+    fn logfmt_lines_are_dated_by_their_time_key() {
+        // LXD's log as posted in lxc/lxd#4193.
+        let text = "action=shutdown created=2018-01-11T21:10:03+0000 ephemeral=false lvl=info msg=\"Shutting down container\" name=container01 t=2018-01-20T21:16:58+0000 timeout=30s used=2018-01-20T12:11:09+0000\n\
+                    lvl=warn msg=\"Unable to update backup.yaml at this time.\" name=pgpoon1i t=2018-01-20T21:16:58+0000\n\
+                    time=\"2024-03-01T10:00:00Z\" level=info msg=\"Stopping instance\" instance=c1\n";
+        assert!(recognizes(text.as_bytes()));
+        let p = parse(text);
+        assert_eq!(p.events.len(), 3);
+        for e in &p.events {
+            assert!(matches!(e.recorded, RecordedTime::Absolute(_)), "{e:?}");
+        }
+        assert_eq!(p.events[0].time_text, b"2018-01-20T21:16:58+0000");
+        assert_eq!(p.events[2].time_text, b"2024-03-01T10:00:00Z");
+        assert!(p.events[0].message.starts_with(b"action=shutdown"));
+        // A `t=` that is no time, or no `msg=`, is no logfmt time.
+        assert!(logfmt_time(b"lvl=info msg=x t=soon").is_none());
+        assert!(logfmt_time(b"lvl=info t=2018-01-20T21:16:58+0000").is_none());
     }
 
     #[test]
