@@ -171,6 +171,23 @@ fn the_report_renders_the_diagnosis_and_hashes_its_inputs() {
 }
 
 #[test]
+fn a_vm_named_by_its_process_id_says_how_in_every_format() {
+    // The host logged the OOM kill of pid 2613 (`kvm`) with no `oom-kill:` line; its journal
+    // ties the pid to VM 101's scope.
+    let dir = corpora().join("scenarios/oom-kvm-pid-only");
+    let r = parse(&report_in(&dir, &["bundle", "--format", "json"]));
+    let named: Vec<&String> = r.findings.iter().flat_map(|f| &f.identified).collect();
+    assert_eq!(
+        named,
+        ["pid 2613 is VM 101's kvm: _SYSTEMD_UNIT=101.scope at host/pve3/journal.export:13"]
+    );
+    let md = report_in(&dir, &["bundle", "--format", "markdown"]).replace('\\', "");
+    let html = report_in(&dir, &["bundle", "--format", "html"]);
+    assert!(md.contains("pid 2613 is VM 101's kvm"), "{md}");
+    assert!(html.contains("pid 2613 is VM 101&#39;s kvm"), "{html}");
+}
+
+#[test]
 fn markdown_html_and_json_cite_the_same_records() {
     let r = parse(&report_in(&bundles(), &["pve-oom", "--format", "json"]));
     let md = report_in(&bundles(), &["pve-oom", "--format", "markdown"]);

@@ -119,7 +119,7 @@ pub fn write_text(d: &Diagnosis, out: &mut dyn Write) -> io::Result<()> {
             }
         }
         for i in &x.identified {
-            writeln!(out, "  vm by pid {}", t(i))?;
+            writeln!(out, "  named     {}", t(i))?;
         }
         for a in &x.against {
             writeln!(out, "  against   {}", t(a))?;

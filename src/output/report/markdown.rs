@@ -171,6 +171,7 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             record(out, ev)?;
         }
         for (label, list) in [
+            ("VMs named by their process id", &f.identified),
             ("Against", &f.against),
             ("Missing", &f.missing),
             ("Actions", &f.recommendations),

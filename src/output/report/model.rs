@@ -319,6 +319,9 @@ pub struct Finding {
     pub title: String,
     /// The records.
     pub evidence: Vec<Record>,
+    /// How a VM named only by its process id was named (`pid 2613 is VM 101's kvm: …`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identified: Vec<String>,
     /// What argues against.
     pub against: Vec<String>,
     /// What is missing.
@@ -599,6 +602,7 @@ pub fn build(
                 confidence: x.confidence,
                 title: x.title.clone(),
                 evidence: x.evidence.iter().map(Record::of).collect(),
+                identified: x.identified.clone(),
                 against: x.against.clone(),
                 missing: x.missing.clone(),
                 recommendations: x.recommendations.clone(),
