@@ -172,12 +172,49 @@ pub fn plan(
         })
         .collect();
 
+    // Tasks that ended before the trigger, and when each VM's backups ended: an activity that
+    // was over by then was not running at it (a migration an hour earlier, a finished backup).
+    let mut ended_tasks = std::collections::BTreeSet::new();
+    let mut backup_ends: std::collections::BTreeMap<Option<u32>, Vec<DateTime<Utc>>> =
+        std::collections::BTreeMap::new();
+    // Every backup's end, whatever its VM: a guest's freeze belongs to the backup around it.
+    let mut any_backup_end: Vec<DateTime<Utc>> = Vec::new();
+    for &i in &before {
+        let time = entries[i].time;
+        match &entries[i].kind {
+            SignalKind::TaskEnd { upid, task, .. } => {
+                ended_tasks.insert(upid.as_str());
+                if task == "vzdump" {
+                    any_backup_end.extend(time);
+                }
+            }
+            SignalKind::Backup { phase: "end", vmid } => {
+                if let Some(time) = time {
+                    backup_ends.entry(*vmid).or_default().push(time);
+                    any_backup_end.push(time);
+                }
+            }
+            _ => {}
+        }
+    }
+    let over = |i: usize| match &entries[i].kind {
+        SignalKind::TaskStart { upid, .. } => ended_tasks.contains(upid.as_str()),
+        SignalKind::Backup { vmid, .. } => entries[i].time.is_some_and(|start| {
+            backup_ends
+                .get(vmid)
+                .is_some_and(|ends| ends.iter().any(|end| *end >= start))
+        }),
+        SignalKind::GuestAgentFreeze | SignalKind::GuestFsFreeze => entries[i]
+            .time
+            .is_some_and(|freeze| any_backup_end.iter().any(|end| *end >= freeze)),
+        _ => false,
+    };
     // The first record of each activity (a backup writes many lines; its start is what counts).
     let mut seen = std::collections::BTreeSet::new();
     let mut activities: Vec<usize> = before
         .iter()
         .copied()
-        .filter(|&i| is_activity(&entries[i].kind))
+        .filter(|&i| is_activity(&entries[i].kind) && !over(i))
         .filter(|&i| {
             let e = &entries[i];
             let what = match &e.kind {
@@ -324,6 +361,39 @@ mod tests {
         assert_eq!(p.pressure.map(|i| e[i].time), Some(Some(at(-10))));
         assert_eq!(p.recovery, Recovery::Recovered);
         assert_eq!(p.recovered_by.map(|i| e[i].time), Some(Some(at(4))));
+    }
+
+    #[test]
+    fn an_activity_over_before_the_trigger_was_not_running() {
+        use crate::diagnose::context::testkit::task_end;
+        let mut kit = Kit::new();
+        kit.host(-90, task_start("qmigrate", Some(101), "UPID:m"))
+            .host(-89, task_end("qmigrate", Some(101), "UPID:m", true))
+            .host(
+                -50,
+                SignalKind::Backup {
+                    phase: "start",
+                    vmid: Some(102),
+                },
+            )
+            .host(
+                -40,
+                SignalKind::Backup {
+                    phase: "end",
+                    vmid: Some(102),
+                },
+            )
+            .host(-45, SignalKind::GuestAgentFreeze)
+            .host(-20, task_start("vzdump", Some(103), "UPID:v"))
+            .host(-19, SignalKind::GuestAgentFreeze)
+            .host(0, kill(7, "kvm"));
+        let index = kit.index();
+        let p = plan(&index, Some(at(0)), Outcome::VmStopped, &[101]);
+        let e = index.entries();
+        // Only the backup task still running at the kill, and its freeze; the finished
+        // backup's freeze is over too.
+        let times: Vec<_> = p.activities.iter().map(|&i| e[i].time).collect();
+        assert_eq!(times, [Some(at(-20)), Some(at(-19))]);
     }
 
     #[test]
