@@ -1094,7 +1094,9 @@ fn mce_epoch(message: &[u8]) -> Option<i64> {
 
 /// The boot of a seconds-since-boot segment that holds a machine-check record, from the record's
 /// own `TIME` field: the kernel stamps it with the wall clock when it logs the error (whole
-/// seconds) and prints the record at once, so `TIME − uptime` is the boot to the second. A
+/// seconds) and prints the record at once, so `TIME + 0.5 s − uptime` is the boot within half a
+/// second. A machine whose clock keeps local time (an RTC set to local time by another OS) dates
+/// its records in that zone. A
 /// console tail or kdump dmesg of a fatal machine check has no other date. Used when no other
 /// source of the machine shares the boot's records and no pstore name dates it.
 fn mce_anchor(source: &Source<'_>, segment: u32) -> Option<(BootCandidate, String)> {
@@ -1115,8 +1117,12 @@ fn mce_anchor(source: &Source<'_>, segment: u32) -> Option<(BootCandidate, Strin
         if !PLAUSIBLE_YEARS.contains(&logged.year()) {
             continue;
         }
-        // The record was logged within the second its uptime names: truncate the uptime.
-        let Some(boot) = minus_micros(logged, micros - micros % 1_000_000) else {
+        // TIME is the wall clock's whole second when the error was logged, the uptime when it
+        // was printed just after: the boot lies within a second after `TIME − uptime`. Its
+        // middle is within half a second of the truth.
+        let Some(boot) = minus_micros(logged, micros)
+            .and_then(|b| b.checked_add_signed(Duration::milliseconds(500)))
+        else {
             continue;
         };
         boots.push((boot, event.line));

@@ -219,11 +219,26 @@ pub enum SignalKind {
     /// stop cka`, `poweroff`), or the host's service that stops its guests (`Stopping PVE
     /// guests...`, LXC's autoboot service, libvirt-guests).
     OrderlyStop {
-        /// Who stopped it: `operator` or `host`.
-        by: &'static str,
+        /// Who stopped it.
+        by: StopBy,
+        /// A hard stop (`qm stop`, `virsh destroy`): the guest was not asked to shut down.
+        hard: bool,
         /// The VM or container, when the command names it by number (`qm`, `pct`).
         vmid: Option<u32>,
     },
+    /// A guest's kernel panic as the VM's host reports it (QEMU's `GUEST_PANICKED` event, a
+    /// `SHUTDOWN` for `guest-panic`): about the guest, never the logging machine.
+    GuestPanicked,
+    /// systemd's report that the kernel's OOM killer killed a process of a service
+    /// (`jenkins.service: A process of this unit has been killed by the OOM killer.`): the
+    /// service's kill, counted when the kernel's own kill line is not in the bundle.
+    UnitOomKilled {
+        /// The unit's name without `.service`.
+        unit: String,
+    },
+    /// PCIe Advanced Error Reporting's `AER: Device recovery successful`: the device came back
+    /// after an uncorrected error.
+    PcieRecovered,
     /// A hypervisor's notice that harms nothing: KVM refusing a guest's access to a model-specific
     /// register it does not emulate (`kvm [12633]: vcpu0 unhandled rdmsr: 0x1c9`), Xen's dom0
     /// failing to pass power states to the hypervisor (`xen_acpi_processor: (CX): Hypervisor
@@ -280,8 +295,25 @@ impl SignalKind {
             SignalKind::PcieError { fatal: false } => "pcie_error",
             SignalKind::HypervisorNotice => "hypervisor_notice",
             SignalKind::OrderlyStop { .. } => "orderly_stop",
+            SignalKind::GuestPanicked => "guest_panicked",
+            SignalKind::UnitOomKilled { .. } => "unit_oom_killed",
+            SignalKind::PcieRecovered => "pcie_recovered",
         }
     }
+}
+
+/// Who stopped a VM, a container or a machine in order ([`SignalKind::OrderlyStop`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopBy {
+    /// An operator's command at a pasted shell prompt.
+    Operator,
+    /// The host's management layer: a service that stops its guests (pve-guests, LXC's
+    /// autoboot, libvirt-guests, LXD), or QEMU's power button pressed from outside.
+    Host,
+    /// The guest itself, powering off in order as its host saw it (QEMU's `SHUTDOWN` for
+    /// `guest-shutdown`, libvirt's `reason=shutdown`).
+    Guest,
 }
 
 /// Which patterns exist; the index in [`TABLE`] is the pattern id.
@@ -345,6 +377,10 @@ enum Pat {
     LibvirtShutdown,
     OperatorStop,
     HostStopsGuests,
+    LxdStop,
+    AgentTimeout,
+    ShellUpgrade,
+    PcieRecovered,
 }
 
 /// The program a shell's job report names: the job's first word that is not an environment
@@ -689,7 +725,7 @@ const TABLE: &[Row] = &[
     // LXD and Incus stopping an instance in order (logfmt: `msg="Shutting down container"`,
     // newer `msg="Stopping instance"`), for `lxc stop`, a daemon shutdown or a snap refresh.
     Row {
-        pat: Pat::HostStopsGuests,
+        pat: Pat::LxdStop,
         regex: r#"msg="?(?:Shutting down|Stopping) (?:container|instance)\b"#,
         literals: &[
             "Shutting down container",
@@ -698,13 +734,21 @@ const TABLE: &[Row] = &[
             "Stopping instance",
         ],
     },
-    // Proxmox VE asking a VM's guest agent something it did not answer in time (`VM 115 qmp
-    // command failed - VM 115 qmp command 'guest-ping' failed - got timeout`): the agent is not
-    // installed or not running; QEMU answered, so the VM runs.
+    // Proxmox VE's ping or informational query to a VM's guest agent unanswered in time (`VM 115
+    // qmp command failed - VM 115 qmp command 'guest-ping' failed - got timeout`): the agent is
+    // not installed or not running, and QEMU itself answered. Only these queries: a freeze,
+    // thaw, shutdown or exec that times out is trouble of another kind (a guest left frozen).
     Row {
-        pat: Pat::HypervisorNotice,
-        regex: r"qmp command 'guest-[\w-]+' failed - got timeout",
+        pat: Pat::AgentTimeout,
+        regex: r"qmp command 'guest-(?:ping|info|get-[\w-]+|network-get-interfaces)' failed - got timeout",
         literals: &["' failed - got timeout"],
+    },
+    // The end of PCIe error recovery after an uncorrected error (`pcieport 0000:00:01.0: AER:
+    // Device recovery successful`).
+    Row {
+        pat: Pat::PcieRecovered,
+        regex: r"AER: Device recovery successful",
+        literals: &["AER: Device recovery successful"],
     },
     // KVM's notice of a guest reading or writing a model-specific register it does not emulate
     // (`vcpu_unimpl`: `kvm [pid]: vcpu0 unhandled rdmsr: 0x1c9`, in newer kernels with
@@ -895,7 +939,7 @@ const TABLE: &[Row] = &[
     // upgrade or install, yum/dnf/zypper's update, upgrade or install (`apt update` only
     // refreshes the lists).
     Row {
-        pat: Pat::Upgrade,
+        pat: Pat::ShellUpgrade,
         regex: r"(?:^(?:sudo )?apt(?:-get)? (?:-y )?(?:upgrade|dist-upgrade|full-upgrade|install)\b|^(?:sudo )?(?:yum|dnf|zypper) (?:-y )?(?:update|upgrade|install|distro-sync|dup)\b)",
         literals: &["apt ", "apt-get ", "yum ", "dnf ", "zypper "],
     },
@@ -1255,14 +1299,11 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
                 memcg: text.starts_with("Memory cgroup out of memory"),
             }
         }
-        Pat::UnitOom => SignalKind::OomKilled {
-            pid: None,
-            comm: text
+        Pat::UnitOom => SignalKind::UnitOomKilled {
+            unit: text
                 .split_once(".service: ")
                 .map_or("", |(unit, _)| unit)
                 .to_string(),
-            anon_rss_kb: None,
-            memcg: false,
         },
         Pat::ScopeOom => SignalKind::ScopeOomKilled {
             vmid: scope_vmid(text)?,
@@ -1454,6 +1495,13 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
         Pat::Fencing => SignalKind::Fencing,
         Pat::Degraded => SignalKind::Degraded,
         Pat::Upgrade => SignalKind::PackageUpgrade,
+        // An operator's command read from a prompt only.
+        Pat::ShellUpgrade => {
+            if ident(event) != crate::formats::fragment::SHELL {
+                return None;
+            }
+            SignalKind::PackageUpgrade
+        }
         Pat::Backup => SignalKind::Backup {
             phase: if text.contains("Starting Backup")
                 || text.contains("starting new backup job")
@@ -1477,40 +1525,85 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             fatal: text.contains("(Fatal)"),
         },
         Pat::HypervisorNotice => SignalKind::HypervisorNotice,
+        // QMP events are about the guest, whatever machine logged them: kinds of their own, not
+        // the logging machine's power key, shutdown sequence or panic.
         Pat::QmpEvent => {
             if text.contains("\"POWERDOWN\"") {
-                SignalKind::PowerKey
+                SignalKind::OrderlyStop {
+                    by: StopBy::Host,
+                    hard: false,
+                    vmid: None,
+                }
             } else if text.contains("\"GUEST_PANICKED\"") || text.contains("\"guest-panic\"") {
-                SignalKind::KernelPanic
+                SignalKind::GuestPanicked
             } else if text.contains("\"guest-shutdown\"") {
-                SignalKind::ShutdownSequence
+                SignalKind::OrderlyStop {
+                    by: StopBy::Guest,
+                    hard: false,
+                    vmid: None,
+                }
             } else {
                 // The host quitting QEMU (`host-signal`, `host-qmp-quit`): who did is elsewhere.
                 return None;
             }
         }
-        Pat::LibvirtShutdown => SignalKind::ShutdownSequence,
+        Pat::LibvirtShutdown => SignalKind::OrderlyStop {
+            by: StopBy::Guest,
+            hard: false,
+            vmid: None,
+        },
         Pat::OperatorStop => {
             // Only an operator's command read from a prompt, never a log message that happens
             // to start with the same words.
-            if ident(event) != b"shell" {
+            if ident(event) != crate::formats::fragment::SHELL {
                 return None;
             }
             let words: Vec<&str> = text.split_ascii_whitespace().collect();
             let words = words.strip_prefix(&["sudo"]).unwrap_or(&words);
+            // `shutdown -c` cancels a scheduled shutdown; `--help` stops nothing.
+            if words.iter().any(|w| matches!(*w, "-c" | "--help")) {
+                return None;
+            }
             let vmid = match words {
                 [tool, _, id, ..] if matches!(*tool, "qm" | "pct") => id.parse().ok(),
                 _ => None,
             };
+            let hard = match words {
+                [tool, verb, ..] => {
+                    matches!(
+                        (*tool, *verb),
+                        ("qm" | "pct", "stop") | ("virsh" | "xl", "destroy")
+                    ) || *tool == "VBoxManage" && words.contains(&"poweroff")
+                }
+                _ => false,
+            };
             SignalKind::OrderlyStop {
-                by: "operator",
+                by: StopBy::Operator,
+                hard,
                 vmid,
             }
         }
         Pat::HostStopsGuests => SignalKind::OrderlyStop {
-            by: "host",
+            by: StopBy::Host,
+            hard: false,
             vmid: None,
         },
+        // Only LXD's or Incus's own lines: they name the instance's action or project.
+        Pat::LxdStop => {
+            if !["action=", "project=", "instance="]
+                .iter()
+                .any(|k| text.contains(k))
+            {
+                return None;
+            }
+            SignalKind::OrderlyStop {
+                by: StopBy::Host,
+                hard: false,
+                vmid: None,
+            }
+        }
+        Pat::AgentTimeout => SignalKind::HypervisorNotice,
+        Pat::PcieRecovered => SignalKind::PcieRecovered,
     })
 }
 
@@ -2163,15 +2256,23 @@ mod tests {
         // multipassd's debug log of QMP events, as posted in canonical/multipass#2531.
         assert_eq!(
             one(b"", br#"[debug] [current-pewee] QMP: {"timestamp": {"seconds": 1650385233, "microseconds": 141876}, "event": "POWERDOWN"}"#),
-            SignalKind::PowerKey
+            SignalKind::OrderlyStop {
+                by: StopBy::Host,
+                hard: false,
+                vmid: None
+            }
         );
         assert_eq!(
             one(b"", br#"[debug] [current-pewee] QMP: {"timestamp": {"seconds": 1650385237, "microseconds": 121608}, "event": "SHUTDOWN", "data": {"guest": true, "reason": "guest-shutdown"}}"#),
-            SignalKind::ShutdownSequence
+            SignalKind::OrderlyStop {
+                by: StopBy::Guest,
+                hard: false,
+                vmid: None
+            }
         );
         assert_eq!(
             one(b"", br#"QMP: {"timestamp": {"seconds": 1650385237, "microseconds": 1}, "event": "GUEST_PANICKED", "data": {"action": "pause"}}"#),
-            SignalKind::KernelPanic
+            SignalKind::GuestPanicked
         );
         assert!(
             kinds(
@@ -2185,7 +2286,11 @@ mod tests {
                 b"",
                 b"2023-03-01 10:12:44.123+0000: shutting down, reason=shutdown"
             ),
-            SignalKind::ShutdownSequence
+            SignalKind::OrderlyStop {
+                by: StopBy::Guest,
+                hard: false,
+                vmid: None
+            }
         );
         assert!(
             kinds(
@@ -2201,11 +2306,11 @@ mod tests {
         // As posted in lxc/lxd#4193.
         assert_eq!(
             one(b"", br#"action=shutdown created=2018-01-11T21:10:03+0000 ephemeral=false lvl=info msg="Shutting down container" name=container01 t=2018-01-20T21:16:58+0000 timeout=30s used=2018-01-20T12:11:09+0000"#),
-            SignalKind::OrderlyStop { by: "host", vmid: None }
+            SignalKind::OrderlyStop { by: StopBy::Host, hard: false, vmid: None }
         );
         assert_eq!(
             one(b"", br#"time="2024-03-01T10:00:00Z" level=info msg="Stopping instance" instance=c1 project=default"#),
-            SignalKind::OrderlyStop { by: "host", vmid: None }
+            SignalKind::OrderlyStop { by: StopBy::Host, hard: false, vmid: None }
         );
         // As posted in a Proxmox host's journal (proxmox-ip2tag#2).
         assert_eq!(
@@ -2214,6 +2319,17 @@ mod tests {
                 b"VM 115 qmp command failed - VM 115 qmp command 'guest-ping' failed - got timeout"
             ),
             SignalKind::HypervisorNotice
+        );
+        // A freeze left unanswered is no harmless notice.
+        assert!(kinds(b"pvedaemon", b"VM 101 qmp command failed - VM 101 qmp command 'guest-fsfreeze-freeze' failed - got timeout").is_empty());
+        // Only LXD's own lines: a Go tool's `Stopping container` names no instance action.
+        assert!(kinds(b"", br#"level=info msg="Stopping container" id=3f2a"#).is_empty());
+        assert_eq!(
+            one(
+                b"kernel",
+                b"pcieport 0000:00:01.0: AER: Device recovery successful"
+            ),
+            SignalKind::PcieRecovered
         );
     }
 
@@ -2230,16 +2346,40 @@ mod tests {
             (b"shutdown -h now", None),
             (b"poweroff", None),
         ] {
-            assert_eq!(
-                one(b"shell", line),
-                SignalKind::OrderlyStop {
-                    by: "operator",
-                    vmid
-                },
+            assert!(
+                matches!(
+                    one(b"shell", line),
+                    SignalKind::OrderlyStop { by: StopBy::Operator, vmid: v, .. } if v == vmid
+                ),
                 "{}",
                 String::from_utf8_lossy(line)
             );
         }
+        // A hard stop pulls the plug; `shutdown -c` cancels one.
+        assert_eq!(
+            one(b"shell", b"qm stop 101"),
+            SignalKind::OrderlyStop {
+                by: StopBy::Operator,
+                hard: true,
+                vmid: Some(101)
+            }
+        );
+        assert_eq!(
+            one(b"shell", b"qm shutdown 101"),
+            SignalKind::OrderlyStop {
+                by: StopBy::Operator,
+                hard: false,
+                vmid: Some(101)
+            }
+        );
+        assert!(matches!(
+            one(b"shell", b"virsh destroy web01"),
+            SignalKind::OrderlyStop { hard: true, .. }
+        ));
+        assert!(kinds(b"shell", b"shutdown -c").is_empty());
+        assert!(kinds(b"shell", b"qm stop --help").is_empty());
+        // A package command is an operator's only at a prompt.
+        assert!(kinds(b"cron", b"apt-get install -y foo").is_empty());
         // The same words in a log message are no command.
         assert!(kinds(b"pvedaemon", b"qm shutdown 101").is_empty());
         assert!(kinds(b"shell", b"qm list").is_empty());
@@ -2255,7 +2395,8 @@ mod tests {
             assert_eq!(
                 one(b"systemd", line),
                 SignalKind::OrderlyStop {
-                    by: "host",
+                    by: StopBy::Host,
+                    hard: false,
                     vmid: None
                 },
                 "{}",
@@ -2272,11 +2413,8 @@ mod tests {
                 b"systemd",
                 b"jenkins.service: A process of this unit has been killed by the OOM killer."
             ),
-            SignalKind::OomKilled {
-                pid: None,
-                comm: "jenkins".into(),
-                anon_rss_kb: None,
-                memcg: false
+            SignalKind::UnitOomKilled {
+                unit: "jenkins".into()
             }
         );
         // A Supermicro BMC's health event (openstreetmap/operations#1364), as posted.

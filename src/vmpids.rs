@@ -57,11 +57,14 @@ enum When {
     LastBoot,
 }
 
-/// Whether a process name is a VM's: QEMU/KVM (`kvm`, `qemu-system-x86_64`, a vCPU thread `CPU
-/// 2/KVM`) or another VMM (firecracker, cloud-hypervisor, crosvm).
+/// Whether a process name is a VM's: QEMU/KVM (`kvm`, `qemu-system-x86_64` or its 15-byte
+/// `comm` `qemu-system-x86`, RHEL's `qemu-kvm`, a vCPU thread `CPU 2/KVM`) or another VMM
+/// (firecracker, cloud-hypervisor, crosvm). QEMU's tools (`qemu-img`, `qemu-nbd`, the guest
+/// agent `qemu-ga`) are not VMs.
 pub fn is_vm_process(comm: &str) -> bool {
     comm == "kvm"
-        || comm.starts_with("qemu")
+        || comm == "qemu-kvm"
+        || comm.starts_with("qemu-system")
         || comm.ends_with("/KVM")
         || matches!(comm, "firecracker" | "cloud-hypervisor" | "crosvm")
 }
@@ -82,7 +85,7 @@ pub fn asked_pid(e: &Entry) -> Option<u32> {
         SignalKind::HungTask {
             comm: Some(comm),
             pid: Some(pid),
-        } if comm == "kvm" || comm.starts_with("qemu") => Some(*pid),
+        } if is_vm_process(comm) && !comm.ends_with("/KVM") => Some(*pid),
         SignalKind::QemuCrashed { pid: Some(pid) } => Some(*pid),
         _ => None,
     }

@@ -338,8 +338,8 @@ fn an_efi_pstore_record_is_dated_by_its_own_name() {
 fn a_fatal_machine_check_console_tail_is_dated_by_the_records_own_time() {
     let tmp = tempfile::tempdir().unwrap();
     // A serial-console capture of the host's last seconds: uptimes only, no other file of that
-    // boot. TIME 1753782999 is 2025-07-29 09:56:39 UTC, the second of uptime 86399 (the line printed
-    // at 86399.6 was logged within it).
+    // boot. TIME 1753782999 is 2025-07-29 09:56:39 UTC, the whole second when the error was
+    // logged; the line printed at uptime 86399.6 is dated to the middle of that second.
     write(
         tmp.path(),
         "host/pve1/console.txt",
@@ -355,14 +355,29 @@ fn a_fatal_machine_check_console_tail_is_dated_by_the_records_own_time() {
     assert_eq!(
         times,
         [
-            "2025-07-29T09:56:30.100000Z",
+            "2025-07-29T09:56:30.000000Z",
+            "2025-07-29T09:56:39.400000Z",
+            "2025-07-29T09:56:39.500000Z",
             "2025-07-29T09:56:39.500000Z",
             "2025-07-29T09:56:39.600000Z",
-            "2025-07-29T09:56:39.600000Z",
             "2025-07-29T09:56:39.700000Z",
-            "2025-07-29T09:56:39.800000Z",
         ]
     );
+}
+
+#[test]
+fn machine_check_records_that_disagree_on_their_boot_date_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Two records of one boot whose TIME fields are an hour apart for the same uptime: one of
+    // them is wrong, and nothing says which.
+    write(
+        tmp.path(),
+        "host/pve1/console.txt",
+        "[86399.600000] mce: [Hardware Error]: PROCESSOR 0:50654 TIME 1753782999 SOCKET 0 APIC 6 microcode 2006e05\n\
+         [86399.700000] mce: [Hardware Error]: PROCESSOR 0:50654 TIME 1753786599 SOCKET 0 APIC 6 microcode 2006e05\n",
+    );
+    let all = events(tmp.path());
+    assert!(all.iter().all(|e| e["time"].is_null()), "{all:?}");
 }
 
 #[test]

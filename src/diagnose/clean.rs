@@ -9,7 +9,7 @@ use super::context::{Context, find, finding};
 use super::{Family, Finding, Outcome};
 use crate::event::Role;
 use crate::index::Entry;
-use crate::signals::SignalKind;
+use crate::signals::{SignalKind, StopBy};
 
 /// clean_shutdown: an operator or guest asked for the stop.
 pub fn clean(f: &Context<'_>) -> Option<Finding> {
@@ -46,18 +46,41 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
             false,
         )
     } else if !orderly.is_empty() {
-        let by_operator = orderly
-            .iter()
-            .any(|s| matches!(s.kind, SignalKind::OrderlyStop { by: "operator", .. }));
-        (
-            0.8,
-            if by_operator {
-                "an operator's command stopped it in order".to_string()
-            } else {
-                "the host's service stopped its guests in order".to_string()
-            },
-            false,
-        )
+        let (by, hard) = orderly.iter().find_map(|s| match s.kind {
+            SignalKind::OrderlyStop { by, hard, .. } => Some((by, hard)),
+            _ => None,
+        })?;
+        let title = match (by, hard) {
+            (StopBy::Operator, true) => {
+                "an operator's command stopped it on purpose (a hard stop: the guest was not asked to shut down)"
+            }
+            (StopBy::Operator, false) => "an operator's command shut it down",
+            (StopBy::Host, _) => "the host's management layer stopped it on purpose",
+            (StopBy::Guest, _) => "the guest powered itself off in order, as its host saw it",
+        };
+        // An operator's command read from a paste has no time: it may as well be what was typed
+        // afterwards, to recover. Beside another cause it says little.
+        let undated_commands_only = orderly.iter().all(|s| {
+            matches!(
+                s.kind,
+                SignalKind::OrderlyStop {
+                    by: StopBy::Operator,
+                    ..
+                }
+            ) && f.time(s).is_none()
+        });
+        let other_cause = f.signals().any(|s| is_cause(&s.kind));
+        if undated_commands_only && other_cause {
+            (
+                UNDATED_COMMAND_BESIDE_A_CAUSE,
+                format!(
+                    "{title} (the command has no time: it may have been typed afterwards, to recover)"
+                ),
+                true,
+            )
+        } else {
+            (0.8, title.to_string(), false)
+        }
     } else if guest_seq
         .iter()
         .any(|s| matches!(s.kind, SignalKind::PowerKey))
@@ -100,7 +123,7 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
         .chain(deactivated.iter())
         .filter_map(|s| f.time(s))
         .max();
-    let clean_vms: BTreeSet<u32> = cited_vmids(f, &tasks, &guest_seq, &deactivated);
+    let clean_vms: BTreeSet<u32> = cited_vmids(f, &tasks, &orderly, &guest_seq, &deactivated);
     let later_unclean = f.signals().find(|s| {
         f.role(s) == Role::Guest
             && matches!(s.kind, SignalKind::UncleanJournal)
@@ -118,7 +141,7 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
     cited.extend(orderly);
     cited.extend(guest_seq);
     cited.extend(deactivated);
-    x.time = cited.first().and_then(|s| f.time(s));
+    x.time = cited.iter().find_map(|s| f.time(s));
     x.vmids = cited
         .iter()
         .filter_map(|s| match &s.kind {
@@ -138,19 +161,52 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
 pub fn cited_vmids(
     f: &Context<'_>,
     tasks: &[&Entry],
+    orderly: &[&Entry],
     guest_seq: &[&Entry],
     deactivated: &[&Entry],
 ) -> BTreeSet<u32> {
     tasks
         .iter()
+        .chain(orderly)
         .chain(guest_seq)
         .chain(deactivated)
         .filter_map(|s| match &s.kind {
             SignalKind::TaskStart { vmid, .. } | SignalKind::TaskEnd { vmid, .. } => *vmid,
             SignalKind::ScopeDeactivated { vmid } => Some(*vmid),
+            SignalKind::OrderlyStop { vmid, .. } => vmid.or_else(|| f.source_vmid(s)),
             _ => f.source_vmid(s),
         })
         .collect()
+}
+
+/// An undated operator's command beside another cause: below the verdict floor.
+const UNDATED_COMMAND_BESIDE_A_CAUSE: f64 = 0.45;
+
+/// Whether a signal is a cause of a stop of its own (a kill, a hang, a panic, a storage or
+/// hardware fault): beside one, an undated stop command may be the remediation.
+fn is_cause(kind: &SignalKind) -> bool {
+    matches!(
+        kind,
+        SignalKind::OomKilled { .. }
+            | SignalKind::OomInvoked { .. }
+            | SignalKind::OomConstraint { .. }
+            | SignalKind::ScopeOomKilled { .. }
+            | SignalKind::UnitOomKilled { .. }
+            | SignalKind::HungTask { .. }
+            | SignalKind::KernelPanic
+            | SignalKind::GuestPanicked
+            | SignalKind::QemuCrashed { .. }
+            | SignalKind::IoErrorPause
+            | SignalKind::BlockIoError { .. }
+            | SignalKind::NoSpace
+            | SignalKind::ThinPoolFull
+            | SignalKind::ZfsError
+            | SignalKind::MachineCheck
+            | SignalKind::EdacUncorrected
+            | SignalKind::ThermalShutdown
+            | SignalKind::Fencing
+            | SignalKind::PcieError { fatal: true }
+    )
 }
 
 #[cfg(test)]
@@ -159,6 +215,51 @@ mod tests {
     use crate::diagnose::context::testkit::{Kit, task_end, task_start};
 
     const UPID: &str = "pve:000079D3:00083FE1:654BDC03:qmshutdown:103:root@pam";
+
+    #[test]
+    fn an_operators_command_is_a_stop_on_purpose_unless_it_may_be_the_remedy() {
+        let stop = |hard| SignalKind::OrderlyStop {
+            by: StopBy::Operator,
+            hard,
+            vmid: Some(101),
+        };
+        // A dated command alone (a terminal session with times, say).
+        let mut kit = Kit::new();
+        kit.host(0, stop(true));
+        let index = kit.index();
+        let x = clean(&kit.context(&index)).unwrap();
+        assert!((x.confidence - 0.8).abs() < 1e-9);
+        assert!(x.title.contains("hard stop"), "{}", x.title);
+        assert_eq!(x.vmids, vec![101]);
+        // An undated command beside a hung VM process: it may be what was typed to recover.
+        let mut kit = Kit::new();
+        kit.undated_host(stop(false)).host(
+            0,
+            SignalKind::HungTask {
+                comm: Some("kvm".into()),
+                pid: Some(6747),
+            },
+        );
+        let index = kit.index();
+        let x = clean(&kit.context(&index)).unwrap();
+        assert!(x.confidence < 0.5, "{}", x.confidence);
+        assert!(x.indirect_only);
+        assert!(x.title.contains("typed afterwards"), "{}", x.title);
+        // The guest powering itself off, as its host saw it; the time of a dated record.
+        let mut kit = Kit::new();
+        kit.host(
+            3,
+            SignalKind::OrderlyStop {
+                by: StopBy::Guest,
+                hard: false,
+                vmid: None,
+            },
+        );
+        let index = kit.index();
+        let x = clean(&kit.context(&index)).unwrap();
+        assert!(x.title.contains("powered itself off"), "{}", x.title);
+        assert!(x.time.is_some());
+    }
 
     #[test]
     fn a_shutdown_task_is_a_clean_stop_of_its_vm() {

@@ -490,6 +490,11 @@ pub mod testkit {
             self.push(0, Role::Host, None, Some(at(minutes)), kind, None)
         }
 
+        /// A host signal with no time (a pasted fragment's record).
+        pub fn undated_host(&mut self, kind: SignalKind) -> &mut Kit {
+            self.push(0, Role::Host, None, None, kind, None)
+        }
+
         /// A host signal with a pid.
         pub fn host_pid(&mut self, minutes: i64, pid: u32, kind: SignalKind) -> &mut Kit {
             self.push(0, Role::Host, None, Some(at(minutes)), kind, Some(pid))

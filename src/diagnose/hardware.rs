@@ -16,10 +16,16 @@ use crate::signals::SignalKind;
 
 /// hardware: machine checks, uncorrected memory errors, thermal shutdown, power loss.
 pub fn hardware(f: &Context<'_>) -> Option<Finding> {
+    // A fatal PCIe error the device recovered from (`AER: Device recovery successful`) is often
+    // a reset quirk of a passed-through device rather than failing hardware.
+    let pcie_recovered = f
+        .signals()
+        .any(|s| matches!(s.kind, SignalKind::PcieRecovered));
     let direct = |k: &SignalKind| -> Option<f64> {
         Some(match k {
             SignalKind::ThermalShutdown => 0.9,
             SignalKind::MachineCheck | SignalKind::EdacUncorrected => 0.85,
+            SignalKind::PcieError { fatal: true } if pcie_recovered => 0.6,
             SignalKind::PcieError { fatal: true } => 0.8,
             _ => return None,
         })

@@ -61,7 +61,7 @@ pub fn memory(f: &Context<'_>) -> Option<Finding> {
     let mut vm_kills: Vec<(&Entry, Option<u32>)> = Vec::new();
     // Kills whose VM only the pid map names: the pid, the process name and the pair's record.
     let mut by_pid: Vec<(u32, &str, &PidVm)> = Vec::new();
-    let mut service_kills = Vec::new();
+    let mut service_kills: Vec<&Entry> = Vec::new();
     for s in f.signals() {
         if let SignalKind::OomKilled { comm, pid, .. } = &s.kind {
             // A VM's process killed by its host (a guest's own kills are of its services).
@@ -77,6 +77,11 @@ pub fn memory(f: &Context<'_>) -> Option<Finding> {
         }
     }
     let scope = find(f, |k| matches!(k, SignalKind::ScopeOomKilled { .. }));
+    // systemd's report of a service's OOM kill stands for the kill only when the kernel's own
+    // kill lines are not in the bundle (else it would count the same kill twice).
+    if service_kills.is_empty() {
+        service_kills = find(f, |k| matches!(k, SignalKind::UnitOomKilled { .. }));
+    }
     if vm_kills.is_empty() && scope.is_empty() {
         return no_memory_for_qemu(f).or_else(|| service_or_header(f, &service_kills));
     }
@@ -230,6 +235,7 @@ fn service_or_header(f: &Context<'_>, kills: &[&Entry]) -> Option<Finding> {
         .iter()
         .filter_map(|s| match &s.kind {
             SignalKind::OomKilled { comm, .. } => Some(comm.as_str()),
+            SignalKind::UnitOomKilled { unit } => Some(unit.as_str()),
             _ => None,
         })
         .collect();

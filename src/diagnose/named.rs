@@ -1,5 +1,6 @@
-//! Causes outside the four families, named: a kernel panic, watchdog expiry or HA fencing, QEMU
-//! dying by a signal, a VM's process hung in the kernel. The verdict is then `inconclusive`, with a finding saying what was seen.
+//! Causes outside the four families, named: a kernel panic (the machine's own, or a guest's as
+//! its host reports it), watchdog expiry or HA fencing, QEMU dying by a signal, a VM's process
+//! hung in the kernel. The verdict is then `inconclusive`, with a finding saying what was seen.
 //! A QEMU segfault that names its process only by pid names the VM that pid was in that host
 //! boot ([`crate::vmpids`]), citing the record that ties them.
 
@@ -38,7 +39,7 @@ pub fn named_causes(f: &Context<'_>) -> Vec<Finding> {
         out.push(x);
     };
     named(
-        |k| matches!(k, SignalKind::KernelPanic),
+        |k| matches!(k, SignalKind::KernelPanic | SignalKind::GuestPanicked),
         0.7,
         "a kernel panic or oops (a cause outside the four families)",
         Outcome::Unknown,
@@ -60,17 +61,22 @@ pub fn named_causes(f: &Context<'_>) -> Vec<Finding> {
         "the VM's QEMU process ended abnormally (killed by a signal or crashed), with no OOM line",
         Outcome::VmStopped,
     );
-    named(
-        vm_process_hung,
-        0.55,
-        "a VM's process hung in the kernel (blocked for minutes): the VM froze waiting on its storage or the host (a cause outside the four families: read the call trace, check the storage's latency)",
-        Outcome::Unknown,
-    );
+    // A VM's process hung on the host: a named cause when nothing shows the VM running on;
+    // with the guest's own logs in the bundle, `not_a_shutdown` weighs it as trouble instead.
+    if !f.coverage.has_guest {
+        named(
+            vm_process_hung,
+            0.55,
+            "a VM's process hung in the kernel (blocked for minutes): the VM froze waiting on its storage or the host (a cause outside the four families: read the call trace, check the storage's latency)",
+            Outcome::Unknown,
+        );
+    }
     out
 }
 
-/// A hung-task report of a VM's process on the host (`INFO: task kvm:6747 blocked for more than
-/// 120 seconds.`): the VM stood still for minutes.
+/// A hung-task report of a VM's process (`INFO: task kvm:6747 blocked for more than 120
+/// seconds.`, a vCPU thread `CPU 0/KVM`): the VM stood still for minutes. Only the VM process's
+/// names count (not `qemu-ga` in a guest, nor `qemu-img`); rules read it on the host's side.
 pub fn vm_process_hung(k: &SignalKind) -> bool {
     matches!(k, SignalKind::HungTask { comm: Some(c), .. } if crate::vmpids::is_vm_process(c))
 }
@@ -110,10 +116,26 @@ mod tests {
         let mut kit = Kit::new();
         kit.host(0, hung("kvm"));
         let index = kit.index();
-        let found = named_causes(&kit.context(&index));
+        let mut f = kit.context(&index);
+        // Host logs only: nothing shows the VM running on.
+        f.coverage.has_guest = false;
+        let found = named_causes(&f);
         assert_eq!(found.len(), 1);
         assert!((found[0].confidence - 0.55).abs() < 1e-9);
         assert!(found[0].title.contains("hung"), "{}", found[0].title);
+        // With the guest's own logs the hang is trouble it ran through (`not_a_shutdown`).
+        f.coverage.has_guest = true;
+        assert!(named_causes(&f).is_empty());
+        let x = crate::diagnose::unexplained::not_a_shutdown(&f, &[]).unwrap();
+        assert_eq!(x.family, Family::NotAShutdown);
+        assert!(x.title.contains("hung_task"), "{}", x.title);
+        // QEMU's guest agent hung inside a guest is no VM process.
+        let mut kit = Kit::new();
+        kit.host(0, hung("qemu-ga"));
+        let index = kit.index();
+        let mut f = kit.context(&index);
+        f.coverage.has_guest = false;
+        assert!(named_causes(&f).is_empty());
         let mut kit = Kit::new();
         kit.host(0, hung("txg_sync"));
         let index = kit.index();

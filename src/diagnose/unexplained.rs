@@ -111,10 +111,13 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
         return None;
     }
     // A VM whose process hung in the kernel for minutes did not run on as if nothing happened:
-    // the named cause says what was seen.
-    if f.signals()
-        .any(|s| f.role(s) != Role::Guest && super::named::vm_process_hung(&s.kind))
-    {
+    // with no guest logs to show it running on, the named cause says what was seen. With them,
+    // the hang is trouble it ran through.
+    let vm_hung: Vec<&Entry> = f
+        .signals()
+        .filter(|s| f.role(s) != Role::Guest && super::named::vm_process_hung(&s.kind))
+        .collect();
+    if !vm_hung.is_empty() && !f.coverage.has_guest {
         return None;
     }
     let guest_ooms: Vec<&Entry> = f
@@ -136,7 +139,7 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
                     | SignalKind::ThermalThrottle
                     | SignalKind::PcieError { fatal: false }
                     | SignalKind::HypervisorNotice
-            )
+            ) || f.role(s) != Role::Guest && super::named::vm_process_hung(&s.kind)
         })
         .collect();
     // The guest's own logs running on without a restart are the best sign it never stopped; the

@@ -310,7 +310,7 @@ pub fn is_paste_artifact(text: &[u8]) -> bool {
 /// all: `classify` says `Some(true)` for a record, `Some(false)` for a line that is none, and
 /// `None` for a line not to weigh (a paste artifact: fence, elision, prompt). The two numbers
 /// the fallback detectors compare.
-pub fn record_share(head: &[u8], classify: impl Fn(&[u8]) -> Option<bool>) -> (u32, u32) {
+pub fn record_share(head: &[u8], mut classify: impl FnMut(&[u8]) -> Option<bool>) -> (u32, u32) {
     let (mut records, mut lines) = (0u32, 0u32);
     for line in crate::framing::Lines::new(head)
         .filter(|l| !crate::framing::is_blank(l.text))

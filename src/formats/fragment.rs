@@ -88,39 +88,71 @@ fn iso_stamp(text: &[u8]) -> Option<(RecordedTime, &[u8])> {
     })
 }
 
-/// The time of a logfmt line (`lvl=info msg="Shutting down container" name=c1
-/// t=2018-01-20T21:16:58+0000`, as LXD, Incus and many Go daemons write): the value of its `t=`,
-/// `ts=` or `time=` key, when the line has a `msg=` key too. Returns the time and the value as
-/// written.
-fn logfmt_time(text: &[u8]) -> Option<(RecordedTime, &[u8])> {
-    let has_key = |key: &[u8]| {
-        text.starts_with(key)
-            || memchr::memmem::find_iter(text, key).any(|at| at > 0 && text[at - 1] == b' ')
-    };
-    if !has_key(b"msg=") {
-        return None;
-    }
-    for key in [&b"t="[..], b"ts=", b"time="] {
-        for at in memchr::memmem::find_iter(text, key) {
-            if at > 0 && text[at - 1] != b' ' {
+/// The `key=value` pairs of a logfmt line, values unquoted as written (`msg="a b"` → `a b`,
+/// escapes kept). A word without `=` ends nothing and is skipped.
+fn logfmt_pairs(text: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        loop {
+            rest = rest.trim_ascii_start();
+            if rest.is_empty() {
+                return None;
+            }
+            let word_end = rest
+                .iter()
+                .position(|&b| b == b' ' || b == b'=')
+                .unwrap_or(rest.len());
+            if rest.get(word_end) != Some(&b'=') {
+                rest = &rest[word_end..];
                 continue;
             }
-            let value = &text[at + key.len()..];
-            let quoted = value.strip_prefix(b"\"");
-            let value = quoted.unwrap_or(value);
-            let end = value
-                .iter()
-                .position(|&b| b == b' ' || b == b'"')
-                .unwrap_or(value.len());
-            let value = &value[..end];
-            if let Some((recorded, rest)) = iso_stamp(value)
-                && rest.is_empty()
-            {
-                return Some((recorded, value));
+            let key = &rest[..word_end];
+            let after = &rest[word_end + 1..];
+            let (value, next) = match after.strip_prefix(b"\"") {
+                Some(quoted) => {
+                    let mut escaped = false;
+                    let end = quoted
+                        .iter()
+                        .position(|&b| {
+                            let close = b == b'"' && !escaped;
+                            escaped = b == b'\\' && !escaped;
+                            close
+                        })
+                        .unwrap_or(quoted.len());
+                    (&quoted[..end], quoted.get(end + 1..).unwrap_or_default())
+                }
+                None => {
+                    let end = after.iter().position(|&b| b == b' ').unwrap_or(after.len());
+                    (&after[..end], &after[end..])
+                }
+            };
+            rest = next;
+            return Some((key, value));
+        }
+    })
+}
+
+/// The time of a logfmt line (`lvl=info msg="Shutting down container" name=c1
+/// t=2018-01-20T21:16:58+0000`, as LXD, Incus and many Go daemons write): the value of its `t`,
+/// `ts` or `time` key, when the line has a `msg` key too. Keys are read pair by pair, so a
+/// `t=` inside a quoted message is no time. Returns the time and the value as written.
+fn logfmt_time(text: &[u8]) -> Option<(RecordedTime, &[u8])> {
+    let mut has_msg = false;
+    let mut time = None;
+    for (key, value) in logfmt_pairs(text) {
+        match key {
+            b"msg" => has_msg = true,
+            b"t" | b"ts" | b"time" if time.is_none() => {
+                if let Some((recorded, rest)) = iso_stamp(value)
+                    && rest.is_empty()
+                {
+                    time = Some((recorded, value));
+                }
             }
+            _ => {}
         }
     }
-    None
+    time.filter(|_| has_msg)
 }
 
 /// `[ 12345.678901] ` at the start of a kernel line (a dmesg paste stripped of nothing else).
@@ -324,20 +356,20 @@ impl<'b> LineParser<'b> for Parser {
 pub fn recognizes(head: &[u8]) -> bool {
     // Indented lines without a shape of their own continue a record (a call trace, an OOM
     // task table): not weighed.
-    let (prompts, killed) = (std::cell::Cell::new(0u32), std::cell::Cell::new(0u32));
+    let (mut prompts, mut killed) = (0u32, 0u32);
     // Every line a command printed, indented or not.
-    let output = std::cell::Cell::new(0u32);
+    let mut output = 0u32;
     let (shaped, lines) = record_share(head, |line| {
         let indented = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
         let text = unquoted(line.trim_ascii_start());
         if common::prompt_command(text).is_some() {
-            prompts.set(prompts.get() + 1);
+            prompts += 1;
         }
         if job_report(text) {
-            killed.set(killed.get() + 1);
+            killed += 1;
         }
         if !is_paste_artifact(text) {
-            output.set(output.get() + 1);
+            output += 1;
         }
         let shape = has_shape(text);
         (!is_paste_artifact(text) && (shape || !indented)).then_some(shape)
@@ -346,9 +378,7 @@ pub fn recognizes(head: &[u8]) -> bool {
     // shell reported a job killed, whatever else the commands printed, or when the commands
     // printed little (at most three lines each on average: a command output worth parsing has a
     // format of its own).
-    let prompts = prompts.get();
-    shaped > 0 && shaped * 3 >= lines
-        || prompts > 0 && (killed.get() > 0 || output.get() <= 3 * prompts)
+    shaped > 0 && shaped * 3 >= lines || prompts > 0 && (killed > 0 || output <= 3 * prompts)
 }
 
 /// How kernel messages start when they are pasted bare, without time, host or `kernel:` tag
@@ -525,6 +555,12 @@ mod tests {
         // A `t=` that is no time, or no `msg=`, is no logfmt time.
         assert!(logfmt_time(b"lvl=info msg=x t=soon").is_none());
         assert!(logfmt_time(b"lvl=info t=2018-01-20T21:16:58+0000").is_none());
+        // A `t=` inside a quoted value is part of the message.
+        let (_, at) = logfmt_time(
+            br#"level=info msg="replaying from t=2019-01-01T00:00:00Z" t=2024-03-01T10:00:02Z"#,
+        )
+        .unwrap();
+        assert_eq!(at, b"2024-03-01T10:00:02Z");
     }
 
     #[test]
