@@ -145,18 +145,8 @@ impl<'b> LineParser<'b> for Parser {
             out.push_continuation(text.get(self.prefix..).unwrap_or_default());
             return;
         }
-        if let Some(banner) = banner(text) {
-            out.push_banner(match banner {
-                Banner::Boot(id) => Some(BootMark {
-                    boot_id: Some(id),
-                    line: line.number,
-                }),
-                Banner::Reboot => Some(BootMark {
-                    boot_id: None,
-                    line: line.number,
-                }),
-                Banner::Other => None,
-            });
+        if let Some(mark) = banner_mark(text, line.number) {
+            out.push_banner(mark);
             return;
         }
         if let Some(rec) = record(text) {
@@ -243,6 +233,23 @@ fn kernel_clock_strength(text: &[u8], rec: &Record<'_>) -> Recognized {
     } else {
         Recognized::Shared
     }
+}
+
+/// Whether `text` (line `line`) is a banner or separator rather than an entry, and the boot
+/// boundary it marks if it is one (`-- Boot <id> --`, `-- Reboot --`). `-o verbose` prints the
+/// same lines between its records.
+pub(crate) fn banner_mark(text: &[u8], line: u32) -> Option<Option<BootMark<'_>>> {
+    Some(match banner(text)? {
+        Banner::Boot(id) => Some(BootMark {
+            boot_id: Some(id),
+            line,
+        }),
+        Banner::Reboot => Some(BootMark {
+            boot_id: None,
+            line,
+        }),
+        Banner::Other => None,
+    })
 }
 
 /// Classifies a non-entry line.
@@ -397,6 +404,14 @@ fn yearless(input: &[u8]) -> PResult<'_, (RecordedTime, Recognized)> {
 
 /// `short-full`: `Tue 2025-07-29 09:56:40 UTC`.
 fn short_full(input: &[u8]) -> PResult<'_, RecordedTime> {
+    let (rest, (local, zone)) = full_stamp(input)?;
+    let recorded = zone_time(local, zone).ok_or_else(|| err(input))?;
+    Ok((rest, recorded))
+}
+
+/// `%a %Y-%m-%d %H:%M:%S[.%06u] %Z` as `short-full` and `-o verbose` print it: the local time and
+/// the zone as written (see [`zone_time`]).
+pub(crate) fn full_stamp(input: &[u8]) -> PResult<'_, (NaiveDateTime, &[u8])> {
     // `%a` in any locale: `Tue`, `Di`, `mar.`.
     let (rest, _) =
         take_while_m_n(2, 12, |b: u8| b.is_ascii_alphabetic() || b >= 0x80).parse(input)?;
@@ -407,12 +422,11 @@ fn short_full(input: &[u8]) -> PResult<'_, RecordedTime> {
     let (rest, time) = common::time_of_day(rest, false)?;
     let (rest, _) = char(' ')(rest)?;
     let (rest, zone) = take_while1(|b: u8| b != b' ').parse(rest)?;
-    let recorded = zone_time(day.and_time(time), zone).ok_or_else(|| err(input))?;
-    Ok((rest, recorded))
+    Ok((rest, (day.and_time(time), zone)))
 }
 
 /// A local time and its `%Z`: UTC and numeric offsets are absolute, abbreviations are local.
-fn zone_time(local: NaiveDateTime, zone: &[u8]) -> Option<RecordedTime> {
+pub(crate) fn zone_time(local: NaiveDateTime, zone: &[u8]) -> Option<RecordedTime> {
     if [&b"UTC"[..], b"GMT", b"Z", b"UT"]
         .iter()
         .any(|z| zone.eq_ignore_ascii_case(z))
