@@ -18,6 +18,7 @@ fn kinds() -> impl Strategy<Value = FormatKind> {
         Just(FormatKind::Syslog),
         Just(FormatKind::Dmesg),
         Just(FormatKind::JournalText),
+        Just(FormatKind::JournalVerbose),
         Just(FormatKind::Sel),
         Just(FormatKind::KubeVirt),
         Just(FormatKind::PveTaskIndex),
@@ -95,6 +96,15 @@ fn records(kind: FormatKind) -> &'static [&'static [u8]] {
             b"Jul 29 09:56:40 pve1 systemd[1]: Started Session 1 of user root.",
             b"2025-07-29T09:56:40+0200 pve1 kernel: oom-kill:constraint=CONSTRAINT_NONE",
             b"[12345.678901] pve1 kernel: x",
+        ],
+        FormatKind::JournalVerbose => &[
+            b"Tue 2025-07-29 09:56:40.005000 UTC [s=51d58b14f83c435082ff3f6ef00f4efc;i=4;b=0f3c6b0e4c1a4d7b9f1e2d3c4b5a6978;m=141dd77388;t=63b0e6cba7988;x=83fa4b8ef438cfe3]\n    _BOOT_ID=0f3c6b0e4c1a4d7b9f1e2d3c4b5a6978\n    _PID=1\n    UNIT=101.scope\n    MESSAGE=101.scope: A process of this unit has been killed by the OOM killer.",
+            b"Mon 2022-10-24 00:00:00.994371 UTC [s=0b5e1a0cfc5249f499630477ce92c52e;i=1;b=5ea5fc4f82a14186b5332a788ef9435e;m=59607a;t=5ebbc790f8c43;x=6966112d3682c34f]",
+            b"    MESSAGE=first line\n            second line",
+            b"    SYSLOG_RAW=[60B blob data]",
+            b"    _SOURCE_REALTIME_TIMESTAMP=1753783000006000",
+            b"Tue 2025-07-29 11:56:40.123456 CEST [b=0f3c6b0e4c1a4d7b9f1e2d3c4b5a6978;m=5]",
+            b"-- Boot 7a8b9c0d1e2f40516273849506a7b8c9 --",
         ],
         FormatKind::JournalExport => &[
             b"__CURSOR=s=1;i=1\n__REALTIME_TIMESTAMP=1753783000000000\n__MONOTONIC_TIMESTAMP=5\n_BOOT_ID=7a8b9c0d1e2f40516273849506a7b8c9\nMESSAGE=hello\n",

@@ -42,7 +42,9 @@
 //! (ending in `…`) and `[18B blob data]` messages are ordinary entries.
 //!
 //! # Known deviations
-//! - `-o verbose` (and `cat`, `export`, `json*`) is not parsed: its lines are counted unparsed.
+//! - `-o verbose`, `export` and `json*` have parsers of their own ([`super::journal_verbose`],
+//!   [`super::journal_export`], [`super::journal_json`]), which detection picks before this one;
+//!   forced through this parser, their lines are unparsed. `-o cat` (messages only) is unparsed.
 //! - Proxmox's mini-journalreader prints a multi-line MESSAGE raw, without indentation: its
 //!   further lines are counted unparsed rather than attached.
 //! - An empty line inside a multi-line MESSAGE ends the record; the indented lines after it are
@@ -924,7 +926,7 @@ s=0b5e1a0cfc5249f499630477ce92c52e;i=2a;b=35e8501129134edd9df5267c49f744a4;m=596
     }
 
     #[test]
-    fn verbose_output_is_unparsed_without_crashing() {
+    fn verbose_output_is_detected_as_its_own_format() {
         let data = concat!(
             "Mon 2022-10-24 00:00:00.994371 UTC [s=0b5e1a0cfc5249f499630477ce92c52e;i=1;b=5ea5fc4f82a14186b5332a788ef9435e;m=59607a;t=5ebbc790f8c43;x=6966112d3682c34f]\n",
             "    _SOURCE_MONOTONIC_TIMESTAMP=0\n",
@@ -932,9 +934,25 @@ s=0b5e1a0cfc5249f499630477ce92c52e;i=2a;b=35e8501129134edd9df5267c49f744a4;m=596
             "    MESSAGE=Booting Linux on physical CPU 0x0000000000 [0x410fd083]\n",
         )
         .as_bytes();
+        // Not a `short*` line: forced through this parser, every line stays unparsed…
         let p = parsed(data);
         assert!(p.events.is_empty());
         assert_eq!(p.stats.unparsed_lines, 4);
+        // …and detection hands it to the verbose parser, where it is one entry.
+        assert_eq!(
+            crate::formats::detect("journal.txt", data),
+            FormatKind::JournalVerbose
+        );
+        let v = parse(
+            FormatKind::JournalVerbose,
+            data,
+            &crate::limits::Limits::default(),
+        );
+        assert_eq!((v.events.len(), v.stats.event_lines), (1, 4));
+        assert_eq!(
+            &*v.events[0].message,
+            b"Booting Linux on physical CPU 0x0000000000 [0x410fd083]"
+        );
     }
 
     #[test]
