@@ -280,3 +280,86 @@ proptest! {
         prop_assert!(keys.windows(2).all(|w| w[0] < w[1]), "not in total order");
     }
 }
+
+/// One `journalctl -o verbose` record with random clocks, boot, fields and a message of one or
+/// more lines (journalctl indents the further lines past `MESSAGE=`).
+fn verbose_record() -> impl Strategy<Value = String> {
+    (
+        1_000_000_000_000_000u64..2_000_000_000_000_000,
+        0u64..1_000_000_000_000,
+        "[0-9a-f]{32}",
+        proptest::collection::vec(("[A-Z_][A-Z0-9_]{0,12}", "[ -~]{0,30}"), 0..6),
+        proptest::collection::vec("[a-z][ -~]{0,20}", 1..4),
+    )
+        .prop_map(|(t, m, boot, fields, message)| {
+            let stamp = chrono::DateTime::from_timestamp_micros(t as i64)
+                .expect("in range by construction")
+                .format("%a %Y-%m-%d %H:%M:%S%.6f UTC");
+            let mut r = format!("{stamp} [s=0;i=1;b={boot};m={m:x};t={t:x};x=2]\n");
+            r.push_str(&format!("    _BOOT_ID={boot}\n"));
+            for (name, value) in fields {
+                r.push_str(&format!("    {name}={value}\n"));
+            }
+            r.push_str(&format!("    MESSAGE={}\n", message.join("\n            ")));
+            r
+        })
+}
+
+/// What a verbose record must give the same however the member is cut: its time, identity,
+/// message, fields and span.
+fn verbose_events(data: &[u8]) -> Vec<String> {
+    let parsed = formats::parse(FormatKind::JournalVerbose, data, &Limits::default());
+    assert!(parsed.stats.balanced(), "{:?}", parsed.stats);
+    assert_eq!(
+        parsed.stats.unparsed_lines, 0,
+        "{:?}",
+        parsed.unparsed_examples
+    );
+    formats::check_invariants(data, &parsed).expect("parse invariants");
+    parsed
+        .events
+        .iter()
+        .map(|e| {
+            let mut fields: Vec<(Vec<u8>, Vec<u8>)> = e
+                .journal
+                .as_ref()
+                .map(|j| j.all())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(n, v)| (n.to_vec(), v.to_vec()))
+                .collect();
+            fields.sort();
+            format!(
+                "{:?} {:?} {:?} {:?} {:?} {} {fields:?}",
+                e.recorded,
+                e.ident,
+                e.pid,
+                e.priority,
+                &e.message[..],
+                e.lines
+            )
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// Verbose records read alike in one member, one member each, or newest first
+    /// (`journalctl -r`): nothing is lost and no record borrows from its neighbours.
+    #[test]
+    fn verbose_records_read_alike_whole_split_or_reversed(
+        records in proptest::collection::vec(verbose_record(), 1..8)
+    ) {
+        let whole = verbose_events(records.concat().as_bytes());
+        prop_assert_eq!(whole.len(), records.len());
+        let split: Vec<String> = records
+            .iter()
+            .flat_map(|r| verbose_events(r.as_bytes()))
+            .collect();
+        prop_assert_eq!(&whole, &split);
+        let mut reversed = verbose_events(records.iter().rev().cloned().collect::<String>().as_bytes());
+        reversed.reverse();
+        prop_assert_eq!(&whole, &reversed);
+    }
+}
