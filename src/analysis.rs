@@ -232,7 +232,10 @@ fn record_unclean_evidence(source: &mut Source<'_>, signals: &[Matched]) {
 fn read_oldest_first(source: &mut Source<'_>) {
     if !matches!(
         source.parsed.kind,
-        FormatKind::JournalText | FormatKind::Syslog | FormatKind::Fragment
+        FormatKind::JournalText
+            | FormatKind::JournalVerbose
+            | FormatKind::Syslog
+            | FormatKind::Fragment
     ) {
         return;
     }

@@ -18,6 +18,7 @@ fn kinds() -> impl Strategy<Value = FormatKind> {
         Just(FormatKind::Syslog),
         Just(FormatKind::Dmesg),
         Just(FormatKind::JournalText),
+        Just(FormatKind::JournalVerbose),
         Just(FormatKind::Sel),
         Just(FormatKind::KubeVirt),
         Just(FormatKind::PveTaskIndex),
@@ -95,6 +96,15 @@ fn records(kind: FormatKind) -> &'static [&'static [u8]] {
             b"Jul 29 09:56:40 pve1 systemd[1]: Started Session 1 of user root.",
             b"2025-07-29T09:56:40+0200 pve1 kernel: oom-kill:constraint=CONSTRAINT_NONE",
             b"[12345.678901] pve1 kernel: x",
+        ],
+        FormatKind::JournalVerbose => &[
+            b"Tue 2025-07-29 09:56:40.005000 UTC [s=51d58b14f83c435082ff3f6ef00f4efc;i=4;b=0f3c6b0e4c1a4d7b9f1e2d3c4b5a6978;m=141dd77388;t=63b0e6cba7988;x=83fa4b8ef438cfe3]\n    _BOOT_ID=0f3c6b0e4c1a4d7b9f1e2d3c4b5a6978\n    _PID=1\n    UNIT=101.scope\n    MESSAGE=101.scope: A process of this unit has been killed by the OOM killer.",
+            b"Mon 2022-10-24 00:00:00.994371 UTC [s=0b5e1a0cfc5249f499630477ce92c52e;i=1;b=5ea5fc4f82a14186b5332a788ef9435e;m=59607a;t=5ebbc790f8c43;x=6966112d3682c34f]",
+            b"    MESSAGE=first line\n            second line",
+            b"    SYSLOG_RAW=[60B blob data]",
+            b"    _SOURCE_REALTIME_TIMESTAMP=1753783000006000",
+            b"Tue 2025-07-29 11:56:40.123456 CEST [b=0f3c6b0e4c1a4d7b9f1e2d3c4b5a6978;m=5]",
+            b"-- Boot 7a8b9c0d1e2f40516273849506a7b8c9 --",
         ],
         FormatKind::JournalExport => &[
             b"__CURSOR=s=1;i=1\n__REALTIME_TIMESTAMP=1753783000000000\n__MONOTONIC_TIMESTAMP=5\n_BOOT_ID=7a8b9c0d1e2f40516273849506a7b8c9\nMESSAGE=hello\n",
@@ -268,5 +278,88 @@ proptest! {
             })
             .collect();
         prop_assert!(keys.windows(2).all(|w| w[0] < w[1]), "not in total order");
+    }
+}
+
+/// One `journalctl -o verbose` record with random clocks, boot, fields and a message of one or
+/// more lines (journalctl indents the further lines past `MESSAGE=`).
+fn verbose_record() -> impl Strategy<Value = String> {
+    (
+        1_000_000_000_000_000u64..2_000_000_000_000_000,
+        0u64..1_000_000_000_000,
+        "[0-9a-f]{32}",
+        proptest::collection::vec(("[A-Z_][A-Z0-9_]{0,12}", "[ -~]{0,30}"), 0..6),
+        proptest::collection::vec("[a-z][ -~]{0,20}", 1..4),
+    )
+        .prop_map(|(t, m, boot, fields, message)| {
+            let stamp = chrono::DateTime::from_timestamp_micros(t as i64)
+                .expect("in range by construction")
+                .format("%a %Y-%m-%d %H:%M:%S%.6f UTC");
+            let mut r = format!("{stamp} [s=0;i=1;b={boot};m={m:x};t={t:x};x=2]\n");
+            r.push_str(&format!("    _BOOT_ID={boot}\n"));
+            for (name, value) in fields {
+                r.push_str(&format!("    {name}={value}\n"));
+            }
+            r.push_str(&format!("    MESSAGE={}\n", message.join("\n            ")));
+            r
+        })
+}
+
+/// What a verbose record must give the same however the member is cut: its time, identity,
+/// message, fields and span.
+fn verbose_events(data: &[u8]) -> Vec<String> {
+    let parsed = formats::parse(FormatKind::JournalVerbose, data, &Limits::default());
+    assert!(parsed.stats.balanced(), "{:?}", parsed.stats);
+    assert_eq!(
+        parsed.stats.unparsed_lines, 0,
+        "{:?}",
+        parsed.unparsed_examples
+    );
+    formats::check_invariants(data, &parsed).expect("parse invariants");
+    parsed
+        .events
+        .iter()
+        .map(|e| {
+            let mut fields: Vec<(Vec<u8>, Vec<u8>)> = e
+                .journal
+                .as_ref()
+                .map(|j| j.all())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(n, v)| (n.to_vec(), v.to_vec()))
+                .collect();
+            fields.sort();
+            format!(
+                "{:?} {:?} {:?} {:?} {:?} {} {fields:?}",
+                e.recorded,
+                e.ident,
+                e.pid,
+                e.priority,
+                &e.message[..],
+                e.lines
+            )
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// Verbose records read alike in one member, one member each, or newest first
+    /// (`journalctl -r`): nothing is lost and no record borrows from its neighbours.
+    #[test]
+    fn verbose_records_read_alike_whole_split_or_reversed(
+        records in proptest::collection::vec(verbose_record(), 1..8)
+    ) {
+        let whole = verbose_events(records.concat().as_bytes());
+        prop_assert_eq!(whole.len(), records.len());
+        let split: Vec<String> = records
+            .iter()
+            .flat_map(|r| verbose_events(r.as_bytes()))
+            .collect();
+        prop_assert_eq!(&whole, &split);
+        let mut reversed = verbose_events(records.iter().rev().cloned().collect::<String>().as_bytes());
+        reversed.reverse();
+        prop_assert_eq!(&whole, &reversed);
     }
 }

@@ -122,6 +122,15 @@ pub fn parse_u64(d: &[u8]) -> u64 {
     })
 }
 
+/// Hexadecimal digits, `min..=max` of them, as a number (UPID fields, journal cursor clocks);
+/// `None` past `u64`.
+pub fn hex(text: &[u8], min: usize, max: usize) -> Option<u64> {
+    if text.len() < min || text.len() > max || !text.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u64::from_str_radix(std::str::from_utf8(text).ok()?, 16).ok()
+}
+
 /// A fraction after its separator: 1–9 digits, as nanoseconds.
 pub fn fraction_nanos(input: &[u8]) -> PResult<'_, u32> {
     let (rest, d) = take_while_m_n(1, 9, |b: u8| b.is_ascii_digit()).parse(input)?;

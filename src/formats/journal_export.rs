@@ -56,7 +56,7 @@ fn newlines(hay: &[u8]) -> u32 {
 }
 
 /// Whether `name` is a journal field name (`[A-Z0-9_]+`).
-fn valid_name(name: &[u8]) -> bool {
+pub(crate) fn valid_name(name: &[u8]) -> bool {
     !name.is_empty()
         && name
             .iter()

@@ -42,7 +42,9 @@
 //! (ending in `…`) and `[18B blob data]` messages are ordinary entries.
 //!
 //! # Known deviations
-//! - `-o verbose` (and `cat`, `export`, `json*`) is not parsed: its lines are counted unparsed.
+//! - `-o verbose`, `export` and `json*` have parsers of their own ([`super::journal_verbose`],
+//!   [`super::journal_export`], [`super::journal_json`]), which detection picks before this one;
+//!   forced through this parser, their lines are unparsed. `-o cat` (messages only) is unparsed.
 //! - Proxmox's mini-journalreader prints a multi-line MESSAGE raw, without indentation: its
 //!   further lines are counted unparsed rather than attached.
 //! - An empty line inside a multi-line MESSAGE ends the record; the indented lines after it are
@@ -145,18 +147,8 @@ impl<'b> LineParser<'b> for Parser {
             out.push_continuation(text.get(self.prefix..).unwrap_or_default());
             return;
         }
-        if let Some(banner) = banner(text) {
-            out.push_banner(match banner {
-                Banner::Boot(id) => Some(BootMark {
-                    boot_id: Some(id),
-                    line: line.number,
-                }),
-                Banner::Reboot => Some(BootMark {
-                    boot_id: None,
-                    line: line.number,
-                }),
-                Banner::Other => None,
-            });
+        if let Some(mark) = banner_mark(text, line.number) {
+            out.push_banner(mark);
             return;
         }
         if let Some(rec) = record(text) {
@@ -243,6 +235,23 @@ fn kernel_clock_strength(text: &[u8], rec: &Record<'_>) -> Recognized {
     } else {
         Recognized::Shared
     }
+}
+
+/// Whether `text` (line `line`) is a banner or separator rather than an entry, and the boot
+/// boundary it marks if it is one (`-- Boot <id> --`, `-- Reboot --`). `-o verbose` prints the
+/// same lines between its records.
+pub(crate) fn banner_mark(text: &[u8], line: u32) -> Option<Option<BootMark<'_>>> {
+    Some(match banner(text)? {
+        Banner::Boot(id) => Some(BootMark {
+            boot_id: Some(id),
+            line,
+        }),
+        Banner::Reboot => Some(BootMark {
+            boot_id: None,
+            line,
+        }),
+        Banner::Other => None,
+    })
 }
 
 /// Classifies a non-entry line.
@@ -397,6 +406,14 @@ fn yearless(input: &[u8]) -> PResult<'_, (RecordedTime, Recognized)> {
 
 /// `short-full`: `Tue 2025-07-29 09:56:40 UTC`.
 fn short_full(input: &[u8]) -> PResult<'_, RecordedTime> {
+    let (rest, (local, zone)) = full_stamp(input)?;
+    let recorded = zone_time(local, zone).ok_or_else(|| err(input))?;
+    Ok((rest, recorded))
+}
+
+/// `%a %Y-%m-%d %H:%M:%S[.%06u] %Z` as `short-full` and `-o verbose` print it: the local time and
+/// the zone as written (see [`zone_time`]).
+pub(crate) fn full_stamp(input: &[u8]) -> PResult<'_, (NaiveDateTime, &[u8])> {
     // `%a` in any locale: `Tue`, `Di`, `mar.`.
     let (rest, _) =
         take_while_m_n(2, 12, |b: u8| b.is_ascii_alphabetic() || b >= 0x80).parse(input)?;
@@ -407,12 +424,11 @@ fn short_full(input: &[u8]) -> PResult<'_, RecordedTime> {
     let (rest, time) = common::time_of_day(rest, false)?;
     let (rest, _) = char(' ')(rest)?;
     let (rest, zone) = take_while1(|b: u8| b != b' ').parse(rest)?;
-    let recorded = zone_time(day.and_time(time), zone).ok_or_else(|| err(input))?;
-    Ok((rest, recorded))
+    Ok((rest, (day.and_time(time), zone)))
 }
 
 /// A local time and its `%Z`: UTC and numeric offsets are absolute, abbreviations are local.
-fn zone_time(local: NaiveDateTime, zone: &[u8]) -> Option<RecordedTime> {
+pub(crate) fn zone_time(local: NaiveDateTime, zone: &[u8]) -> Option<RecordedTime> {
     if [&b"UTC"[..], b"GMT", b"Z", b"UT"]
         .iter()
         .any(|z| zone.eq_ignore_ascii_case(z))
@@ -910,7 +926,7 @@ s=0b5e1a0cfc5249f499630477ce92c52e;i=2a;b=35e8501129134edd9df5267c49f744a4;m=596
     }
 
     #[test]
-    fn verbose_output_is_unparsed_without_crashing() {
+    fn verbose_output_is_detected_as_its_own_format() {
         let data = concat!(
             "Mon 2022-10-24 00:00:00.994371 UTC [s=0b5e1a0cfc5249f499630477ce92c52e;i=1;b=5ea5fc4f82a14186b5332a788ef9435e;m=59607a;t=5ebbc790f8c43;x=6966112d3682c34f]\n",
             "    _SOURCE_MONOTONIC_TIMESTAMP=0\n",
@@ -918,9 +934,25 @@ s=0b5e1a0cfc5249f499630477ce92c52e;i=2a;b=35e8501129134edd9df5267c49f744a4;m=596
             "    MESSAGE=Booting Linux on physical CPU 0x0000000000 [0x410fd083]\n",
         )
         .as_bytes();
+        // Not a `short*` line: forced through this parser, every line stays unparsed…
         let p = parsed(data);
         assert!(p.events.is_empty());
         assert_eq!(p.stats.unparsed_lines, 4);
+        // …and detection hands it to the verbose parser, where it is one entry.
+        assert_eq!(
+            crate::formats::detect("journal.txt", data),
+            FormatKind::JournalVerbose
+        );
+        let v = parse(
+            FormatKind::JournalVerbose,
+            data,
+            &crate::limits::Limits::default(),
+        );
+        assert_eq!((v.events.len(), v.stats.event_lines), (1, 4));
+        assert_eq!(
+            &*v.events[0].message,
+            b"Booting Linux on physical CPU 0x0000000000 [0x410fd083]"
+        );
     }
 
     #[test]

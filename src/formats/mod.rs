@@ -20,6 +20,7 @@ pub mod journal_export;
 pub mod journal_file;
 pub mod journal_json;
 pub mod journal_text;
+pub mod journal_verbose;
 pub mod kubevirt;
 pub mod last;
 pub mod pve_task_index;
@@ -47,6 +48,8 @@ pub enum FormatKind {
     Dmesg,
     /// journalctl text output (`short*` modes) with its boot banners.
     JournalText,
+    /// `journalctl -o verbose`: a header with the cursor, then every field of the entry.
+    JournalVerbose,
     /// `journalctl -o export`: the binary-safe export stream.
     JournalExport,
     /// `journalctl -o json`, `json-seq`, `json-pretty`, `json-sse`.
@@ -365,6 +368,19 @@ pub const REGISTRY: &[FormatSpec] = &[
             whole(FormatKind::JournalExport, data, limits, |d, l, o| {
                 journal_export::parse(d, o, l)
             })
+        },
+    },
+    FormatSpec {
+        kind: FormatKind::JournalVerbose,
+        name: "journal-verbose",
+        detect: Detect::Signature(|_, head, _| journal_verbose::recognizes(head)),
+        parse: |data, limits| {
+            whole(
+                FormatKind::JournalVerbose,
+                data,
+                limits,
+                journal_verbose::parse,
+            )
         },
     },
     FormatSpec {

@@ -26,7 +26,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::common::{is_paste_artifact, record_share};
+use super::common::{self, is_paste_artifact, record_share};
 use super::{LineParser, Parsed};
 use crate::event::{Event, RecordedTime};
 use crate::framing::Line;
@@ -72,14 +72,6 @@ impl Upid<'_> {
     }
 }
 
-/// Hexadecimal digits, `min..=max` of them, as a number.
-fn hex(text: &[u8], min: usize, max: usize) -> Option<u64> {
-    if text.len() < min || text.len() > max || !text.iter().all(u8::is_ascii_hexdigit) {
-        return None;
-    }
-    u64::from_str_radix(std::str::from_utf8(text).ok()?, 16).ok()
-}
-
 /// Whether a UPID field is a name (`[^:\s/]`), non-empty unless `empty_ok`.
 fn name_field(text: &[u8], empty_ok: bool) -> bool {
     (empty_ok || !text.is_empty())
@@ -112,9 +104,9 @@ pub fn upid(text: &[u8]) -> Option<(Upid<'_>, &[u8])> {
         Upid {
             text: text.get(..end)?,
             node,
-            pid: u32::try_from(hex(pid, 8, 8)?).ok()?,
-            pstart: hex(pstart, 8, 9)?,
-            starttime: i64::try_from(hex(start, 8, 8)?).ok()?,
+            pid: u32::try_from(common::hex(pid, 8, 8)?).ok()?,
+            pstart: common::hex(pstart, 8, 9)?,
+            starttime: i64::try_from(common::hex(start, 8, 8)?).ok()?,
             starttime_text: start,
             task,
             id,
@@ -148,7 +140,7 @@ fn task_line(text: &[u8]) -> Option<TaskLine<'_>> {
                 None => None,
                 Some(a) => {
                     let word = a.split(|&b| b == b' ').next()?;
-                    Some((i64::try_from(hex(word, 8, 8)?).ok()?, word))
+                    Some((i64::try_from(common::hex(word, 8, 8)?).ok()?, word))
                 }
             };
             Some(TaskLine {
@@ -159,7 +151,7 @@ fn task_line(text: &[u8]) -> Option<TaskLine<'_>> {
         }
         word => {
             // The index: an end time and a status (which may hold spaces, and is never empty).
-            let end = i64::try_from(hex(word, 8, 8)?).ok()?;
+            let end = i64::try_from(common::hex(word, 8, 8)?).ok()?;
             after.filter(|s| !s.trim_ascii().is_empty())?;
             Some(TaskLine {
                 upid,
