@@ -236,6 +236,8 @@ pub enum SignalKind {
         /// The unit's name without `.service`.
         unit: String,
     },
+    /// The kernel out of memory with nothing left to kill, or panicking over it.
+    OomPanic,
     /// PCIe Advanced Error Reporting's `AER: Device recovery successful`: the device came back
     /// after an uncorrected error.
     PcieRecovered,
@@ -298,6 +300,7 @@ impl SignalKind {
             SignalKind::GuestPanicked => "guest_panicked",
             SignalKind::UnitOomKilled { .. } => "unit_oom_killed",
             SignalKind::PcieRecovered => "pcie_recovered",
+            SignalKind::OomPanic => "oom_panic",
         }
     }
 }
@@ -378,6 +381,8 @@ enum Pat {
     OperatorStop,
     HostStopsGuests,
     LxdStop,
+    OomPanic,
+    UpsShutdown,
     AgentTimeout,
     ShellUpgrade,
     PcieRecovered,
@@ -519,6 +524,25 @@ const TABLE: &[Row] = &[
     // QEMU's own words when the host cannot give it memory: `qemu_ram_alloc`'s error at start
     // (PVE task logs and per-domain logs: `kvm: cannot set up guest memory 'pc.ram': Cannot
     // allocate memory`), and `qemu_oom_check`'s before it aborts a running VM.
+    // Xen's hypervisor unable to back an HVM guest's populate-on-demand memory, then crashing the
+    // domain (`(XEN) p2m_pod_demand_populate: Dom24 out of PoD memory! (tot=… ents=… dom24)`):
+    // the guest touched more memory than Xen could give it.
+    Row {
+        pat: Pat::QemuNoMemory,
+        regex: r"p2m_pod_demand_populate: Dom\d+ out of PoD memory!",
+        literals: &["out of PoD memory!"],
+    },
+    // The kernel's OOM killer with nothing left to kill, and the panic that follows
+    // (`Out of memory and no killable processes...`, `Kernel panic - not syncing: System is
+    // deadlocked on memory`; `panic_on_oom`: `Kernel panic - not syncing: Out of memory: …`).
+    Row {
+        pat: Pat::OomPanic,
+        regex: r"(?:^Out of memory and no killable processes|^Kernel panic - not syncing: (?:System is deadlocked on memory|Out of memory))",
+        literals: &[
+            "Out of memory and no killable processes",
+            "Kernel panic - not syncing: ",
+        ],
+    },
     Row {
         pat: Pat::QemuNoMemory,
         regex: r"(?:cannot set up guest memory '[^']*': Cannot allocate memory|Failed to allocate memory: |qemu_oom_check)",
@@ -732,6 +756,18 @@ const TABLE: &[Row] = &[
             "Shutting down instance",
             "Stopping container",
             "Stopping instance",
+        ],
+    },
+    // A UPS monitor shutting the machine down in order as its battery runs out (NUT's upsmon:
+    // `Executing automatic power-fail shutdown`, the forced shutdown `Signal 10: User requested
+    // FSD`; apcupsd: `Initiating system shutdown`).
+    Row {
+        pat: Pat::UpsShutdown,
+        regex: r"(?:^Executing automatic power-fail shutdown|^Signal 10: User requested FSD|Initiating system shutdown)",
+        literals: &[
+            "Executing automatic power-fail shutdown",
+            "User requested FSD",
+            "Initiating system shutdown",
         ],
     },
     // Proxmox VE's ping or informational query to a VM's guest agent unanswered in time (`VM 115
@@ -1603,6 +1639,12 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             }
         }
         Pat::AgentTimeout => SignalKind::HypervisorNotice,
+        Pat::OomPanic => SignalKind::OomPanic,
+        Pat::UpsShutdown => SignalKind::OrderlyStop {
+            by: StopBy::Host,
+            hard: false,
+            vmid: None,
+        },
         Pat::PcieRecovered => SignalKind::PcieRecovered,
     })
 }
@@ -2298,6 +2340,37 @@ mod tests {
                 b"2023-03-01 10:12:44.123+0000: shutting down, reason=destroyed"
             )
             .is_empty()
+        );
+    }
+
+    #[test]
+    fn memory_the_hypervisor_or_the_kernel_could_not_find() {
+        // Xen (xen-orchestra#10226, QubesOS/qubes-issues#4135), as posted.
+        assert_eq!(
+            one(b"xen", b"p2m_pod_demand_populate: Dom124 out of PoD memory! (tot=1049115 ents=3145696 dom0)"),
+            SignalKind::QemuNoMemory
+        );
+        // A 128 MB QEMU guest's console (krabs#8), as posted.
+        assert_eq!(
+            one(b"", b"Out of memory and no killable processes..."),
+            SignalKind::OomPanic
+        );
+        let k = kinds(
+            b"",
+            b"Kernel panic - not syncing: System is deadlocked on memory",
+        );
+        assert!(
+            k.contains(&SignalKind::OomPanic) && k.contains(&SignalKind::KernelPanic),
+            "{k:?}"
+        );
+        // A UPS monitor's orderly shutdown (NUT's upsmon, as posted in IceWhaleTech/ZimaOS#588).
+        assert_eq!(
+            one(b"nut-monitor", b"Executing automatic power-fail shutdown"),
+            SignalKind::OrderlyStop {
+                by: StopBy::Host,
+                hard: false,
+                vmid: None
+            }
         );
     }
 

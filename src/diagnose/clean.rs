@@ -55,7 +55,9 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
                 "an operator's command stopped it on purpose (a hard stop: the guest was not asked to shut down)"
             }
             (StopBy::Operator, false) => "an operator's command shut it down",
-            (StopBy::Host, _) => "the host's management layer stopped it on purpose",
+            (StopBy::Host, _) => {
+                "the host stopped it on purpose (its management layer, or its UPS monitor shutting down)"
+            }
             (StopBy::Guest, _) => "the guest powered itself off in order, as its host saw it",
         };
         // An operator's command read from a paste has no time: it may as well be what was typed

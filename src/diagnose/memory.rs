@@ -83,7 +83,9 @@ pub fn memory(f: &Context<'_>) -> Option<Finding> {
         service_kills = find(f, |k| matches!(k, SignalKind::UnitOomKilled { .. }));
     }
     if vm_kills.is_empty() && scope.is_empty() {
-        return no_memory_for_qemu(f).or_else(|| service_or_header(f, &service_kills));
+        return no_memory_for_qemu(f)
+            .or_else(|| oom_panic(f))
+            .or_else(|| service_or_header(f, &service_kills));
     }
     let mut vmids: BTreeSet<u32> = vm_kills.iter().filter_map(|(_, v)| *v).collect();
     for s in &scope {
@@ -336,7 +338,7 @@ fn no_memory_for_qemu(f: &Context<'_>) -> Option<Finding> {
     let mut x = finding(
         Family::MemoryOvercommit,
         QEMU_NO_MEMORY,
-        "QEMU could not allocate the VM's memory from the host: the VM did not start or aborted"
+        "the VM's memory could not be allocated from its host (QEMU or Xen): the VM did not start, aborted or was crashed"
             .to_string(),
     );
     x.outcome = Outcome::VmStopped;
@@ -345,6 +347,28 @@ fn no_memory_for_qemu(f: &Context<'_>) -> Option<Finding> {
     x.vmids.sort_unstable();
     x.vmids.dedup();
     x.cites = failed.iter().take(MAX_HEADERS).map(|s| f.cite(s)).collect();
+    Some(x)
+}
+
+/// The kernel out of memory with nothing left to kill, or panicking over it (`Out of memory and no
+/// killable processes...`, `Kernel panic - not syncing: System is deadlocked on memory`): the
+/// machine that logged it died of memory. A guest's panic stopped its VM; a host's reset it.
+fn oom_panic(f: &Context<'_>) -> Option<Finding> {
+    let panics = find(f, |k| matches!(k, SignalKind::OomPanic));
+    let first = panics.first()?;
+    let mut x = finding(
+        Family::MemoryOvercommit,
+        QEMU_NO_MEMORY,
+        "the kernel ran out of memory with nothing left to kill and panicked".to_string(),
+    );
+    x.outcome = match f.role(first) {
+        Role::Guest => Outcome::VmStopped,
+        Role::Host => Outcome::HostReset,
+        Role::Unknown => Outcome::Unknown,
+    };
+    x.time = panics.iter().find_map(|s| f.time(s));
+    x.vmids = vm_of_guest_signals(f, &panics);
+    x.cites = panics.iter().take(MAX_HEADERS).map(|s| f.cite(s)).collect();
     Some(x)
 }
 

@@ -222,9 +222,13 @@ fn event_of<'b>(line: &Line<'b>, text: &'b [u8]) -> (Event<'b>, Shape) {
     let shape;
     let (recorded, stamp, text_after) = iso_prefix(text)
         .or_else(|| logfmt_time(text).map(|(recorded, stamp)| (recorded, stamp, text)))
+        .or_else(|| {
+            time_only_prefix(text).map(|(stamp, rest)| (RecordedTime::Missing, stamp, rest))
+        })
         .unwrap_or((RecordedTime::Missing, b"", text));
+    // A time of day alone dates nothing: the line is read as undated, its stamp kept.
+    let dated = !matches!(recorded, RecordedTime::Missing);
     let mut event = Event::new(recorded, stamp, line.number, line.offset, text);
-    let dated = !stamp.is_empty();
     // After a date, `host ident[pid]: msg` as a syslog daemon writes it.
     let text = match text_after.iter().position(|&b| b == b' ') {
         Some(sp) if dated && plausible_ident(&text_after[..sp]) => {
@@ -393,6 +397,13 @@ const KERNEL_BARE: &[&[u8]] = &[
     b"oom_reaper: ",
     b"Task in /",
     b"Tasks state (memory values in pages):",
+    b"[  pid  ]   uid  tgid total_vm",
+    b"Mem-Info:",
+    b"Free swap  = ",
+    b"Total swap = ",
+    b"Swap cache stats: ",
+    b"Out of memory and no killable processes",
+    b"---[ end Kernel panic",
     b"Kernel panic - not syncing",
     b"BUG: ",
     b"Oops: ",
@@ -414,6 +425,41 @@ const KERNEL_BARE: &[&[u8]] = &[
 fn kernel_bare(text: &[u8]) -> bool {
     KERNEL_BARE.iter().any(|p| text.starts_with(p))
         || memchr::memmem::find(text, b" invoked oom-killer: ").is_some()
+        || show_mem_count(text)
+}
+
+/// The memory report's counts (`show_mem`): `26790 total pagecache pages`, `32638 pages RAM`,
+/// `0 pages in swap cache`, `3977 pages reserved`, `0 pages HighMem/MovableOnly`.
+fn show_mem_count(text: &[u8]) -> bool {
+    let digits = text.iter().take_while(|b| b.is_ascii_digit()).count();
+    digits > 0
+        && [
+            &b" total pagecache pages"[..],
+            b" pages RAM",
+            b" pages in swap cache",
+            b" pages reserved",
+            b" pages HighMem/MovableOnly",
+        ]
+        .contains(&&text[digits..])
+}
+
+/// `22:41:43 ` at the start of a line whose date was cut off: the time of day alone, kept as
+/// written (no date to place it by), and what follows it.
+fn time_only_prefix(text: &[u8]) -> Option<(&[u8], &[u8])> {
+    let shape = text.get(..8)?;
+    let ok = shape.iter().enumerate().all(|(i, b)| match i {
+        2 | 5 => *b == b':',
+        _ => b.is_ascii_digit(),
+    });
+    if !ok {
+        return None;
+    }
+    let frac = text[8..].strip_prefix(b".").map_or(0, |r| {
+        1 + r.iter().take_while(|b| b.is_ascii_digit()).count()
+    });
+    let stamp = &text[..8 + frac];
+    let rest = text[8 + frac..].strip_prefix(b" ")?;
+    Some((stamp, rest))
 }
 
 /// A BMC's event as its web interface or health log words it: the sensor's event, then the
@@ -426,6 +472,7 @@ fn bmc_event(text: &[u8]) -> bool {
 /// of QEMU's bare stderr lines, bash's message about a script, a kernel message pasted bare or a
 /// BMC's event.
 fn has_shape(text: &[u8]) -> bool {
+    let text = time_only_prefix(text).map_or(text, |(_, rest)| rest);
     let t = tagged(uptime_prefix(text).map_or(text, |(_, rest)| rest));
     kernel_bare(text)
         || bmc_event(text)
@@ -581,6 +628,28 @@ mod tests {
         assert!(!recognizes(
             b"The server rebooted twice last night.\nWe replaced the DIMM.\n"
         ));
+    }
+
+    #[test]
+    fn a_time_of_day_alone_and_the_oom_reports_counts() {
+        // As posted in IceWhaleTech/ZimaOS#588: the date cut off.
+        let text = "22:41:43 nut-monitor[1862]: UPS ups@localhost battery is low\n\
+                    22:41:48 nut-monitor[1862]: Executing automatic power-fail shutdown\n\
+                    22:42:04 (poweroff)\n";
+        assert!(recognizes(text.as_bytes()));
+        let p = parse(text);
+        assert_eq!(p.events.len(), 3);
+        let e = &p.events[1];
+        assert_eq!(e.recorded, RecordedTime::Missing);
+        assert_eq!(e.time_text, b"22:41:48");
+        assert_eq!((e.ident, e.pid), (Some(&b"nut-monitor"[..]), Some(1862)));
+        assert_eq!(&e.message[..], b"Executing automatic power-fail shutdown");
+        // A guest's OOM report and panic on its console (krabs#8), as posted.
+        assert!(recognizes(
+            b"26790 total pagecache pages\n0 pages in swap cache\nFree swap  = 0kB\nTotal swap = 0kB\n32638 pages RAM\nOut of memory and no killable processes...\nKernel panic - not syncing: System is deadlocked on memory\n"
+        ));
+        assert!(time_only_prefix(b"22:41 x").is_none());
+        assert!(time_only_prefix(b"12:34:56").is_none());
     }
 
     #[test]
