@@ -750,12 +750,14 @@ const TABLE: &[Row] = &[
     // newer `msg="Stopping instance"`), for `lxc stop`, a daemon shutdown or a snap refresh.
     Row {
         pat: Pat::LxdStop,
-        regex: r#"msg="?(?:Shutting down|Stopping) (?:container|instance)\b"#,
+        regex: r#"(?:msg="?(?:Shutting down|Stopping) (?:container|instance)\b|Shutdown request sent to instance\b|Instance stopped\b.* reason=guest-shutdown\b)"#,
         literals: &[
             "Shutting down container",
             "Shutting down instance",
             "Stopping container",
             "Stopping instance",
+            "Shutdown request sent to instance",
+            "Instance stopped",
         ],
     },
     // A UPS monitor shutting the machine down in order as its battery runs out (NUT's upsmon:
@@ -2395,6 +2397,11 @@ mod tests {
         );
         // A freeze left unanswered is no harmless notice.
         assert!(kinds(b"pvedaemon", b"VM 101 qmp command failed - VM 101 qmp command 'guest-fsfreeze-freeze' failed - got timeout").is_empty());
+        // LXD's text log (canonical/lxd#14816), as posted.
+        assert_eq!(
+            one(b"", b"DEBUG  [2025-01-16T12:12:33Z] Shutdown request sent to instance             instance=win11test instanceType=virtual-machine project=default"),
+            SignalKind::OrderlyStop { by: StopBy::Host, hard: false, vmid: None }
+        );
         // Only LXD's own lines: a Go tool's `Stopping container` names no instance action.
         assert!(kinds(b"", br#"level=info msg="Stopping container" id=3f2a"#).is_empty());
         assert_eq!(

@@ -36,7 +36,7 @@ const LATER_BATCHES: [&str; 3] = ["BATCH2", "BATCH3", "BATCH4"];
 /// first 60 cases, then `BATCH2`, `BATCH3`, `BATCH4`. Each batch was gathered and labelled blind;
 /// its floor started at the score the rules reached when it joined (8/21, 11/22 and 7/22 before
 /// any rule was written against them) and is raised as rules move cases; the target is 0.90.
-const FLOORS: [f64; 4] = [0.88, 0.80, 0.86, 0.50];
+const FLOORS: [f64; 4] = [0.88, 0.80, 0.86, 0.54];
 
 const FAMILIES: [&str; 7] = [
     "memory_overcommit",

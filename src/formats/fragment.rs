@@ -56,6 +56,21 @@ const QEMU_BARE: &[&[u8]] = &[
 /// lines with, bare or in brackets (`[2022-04-19T18:20:33.138] [debug] …`, as multipass and
 /// many daemons write it). Without an offset the time is local.
 fn iso_prefix(text: &[u8]) -> Option<(RecordedTime, &[u8], &[u8])> {
+    // A level word before the bracketed stamp (LXD's and Incus's text log:
+    // `DEBUG  [2025-01-16T12:12:33Z] Shutdown request sent to instance  instance=…`): the stamp
+    // dates the line, the whole line is the message.
+    if let Some(after_level) = level_word(text)
+        && let Some(inner) = after_level.strip_prefix(b"[")
+        && let Some((recorded, rest)) = iso_stamp(inner)
+        && rest.starts_with(b"] ")
+    {
+        let start = text.len() - inner.len();
+        return Some((
+            recorded,
+            &text[start..start + (inner.len() - rest.len())],
+            text,
+        ));
+    }
     let (recorded, rest) = match text.strip_prefix(b"[") {
         Some(inner) => {
             let (recorded, rest) = iso_stamp(inner)?;
@@ -68,6 +83,31 @@ fn iso_prefix(text: &[u8]) -> Option<(RecordedTime, &[u8], &[u8])> {
         .strip_prefix(b" ")
         .or_else(|| rest.strip_prefix(b"\t"))?;
     Some((recorded, stamp, message))
+}
+
+/// What follows a log level word and its padding at the start of `text` (`DEBUG  `, `INFO `,
+/// `WARN `, `EROR `…).
+fn level_word(text: &[u8]) -> Option<&[u8]> {
+    let word = text.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    let level = &text[..word];
+    let known = [
+        &b"TRACE"[..],
+        b"DEBUG",
+        b"DBUG",
+        b"INFO",
+        b"WARN",
+        b"WARNING",
+        b"ERROR",
+        b"EROR",
+        b"FATAL",
+        b"CRIT",
+    ];
+    if !known.contains(&level) {
+        return None;
+    }
+    let rest = &text[word..];
+    let pad = rest.iter().take_while(|&&b| b == b' ').count();
+    (pad > 0).then_some(&rest[pad..])
 }
 
 /// The ISO date and time at the start of `text`, and what follows it.
@@ -547,6 +587,13 @@ mod tests {
         assert!(matches!(e.recorded, RecordedTime::Local(_)));
         assert_eq!(e.time_text, b"[2022-04-19T18:20:37.121]");
         assert_eq!(&e.message[..], b"[info] [current-pewee] VM shut down");
+        // LXD's text log: a level word, then the bracketed stamp.
+        let p2 = parse(
+            "DEBUG  [2025-01-16T12:12:38Z] Instance stopped   instance=win11test project=default reason=guest-shutdown\n",
+        );
+        assert!(matches!(p2.events[0].recorded, RecordedTime::Absolute(_)));
+        assert_eq!(p2.events[0].time_text, b"2025-01-16T12:12:38Z");
+        assert!(p2.events[0].message.starts_with(b"DEBUG  ["));
         assert_eq!(p.variant, "fragment-dated");
     }
 
