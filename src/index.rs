@@ -314,6 +314,7 @@ mod tests {
                         task: Some("kvm".into()),
                         pid: Some(7),
                         global: true,
+                        vm_scope: true,
                     },
                     0,
                     1,

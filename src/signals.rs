@@ -42,6 +42,9 @@ pub enum SignalKind {
         pid: Option<u32>,
         /// `global_oom` (host memory exhausted) rather than a cgroup limit.
         global: bool,
+        /// The task's memory cgroup is a VM's scope (`…/qemu.slice/<vmid>.scope`): the task is
+        /// the VM's QEMU process, whatever its name.
+        vm_scope: bool,
     },
     /// `Out of memory: Killed process 32969 (kvm) total-vm:…kB, anon-rss:15797740kB, …`.
     OomKilled {
@@ -1295,6 +1298,7 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             task: kv(text, "task=").map(str::to_string),
             pid: kv(text, "pid=").and_then(|p| p.parse().ok()),
             global: text.contains("global_oom"),
+            vm_scope: kv(text, "task_memcg=").is_some_and(is_vm_scope),
         },
         Pat::OomTaskIn => {
             let task_cgroup = text
@@ -1306,6 +1310,7 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
                 task: None,
                 pid: None,
                 global: false,
+                vm_scope: is_vm_scope(task_cgroup),
             }
         }
         Pat::OomKilled | Pat::OomKillOld => {
@@ -1691,6 +1696,14 @@ pub fn vmid_in_scope_path(text: &str) -> Option<u32> {
         .then(|| digits.parse().ok())?
 }
 
+/// Whether a memory cgroup path is a VM's scope (`/qemu.slice/101.scope`, `/machine.slice/…`
+/// is libvirt's and names no VMID).
+fn is_vm_scope(path: &str) -> bool {
+    path.split_once("qemu.slice/")
+        .and_then(|(_, rest)| rest.strip_suffix(".scope"))
+        .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// `101.scope: …` → 101.
 fn scope_vmid(text: &str) -> Option<u32> {
     text.split_once(".scope: ")?.0.parse().ok()
@@ -1803,7 +1816,8 @@ mod tests {
                 vmid: Some(101),
                 task: Some("kvm".into()),
                 pid: Some(32969),
-                global: true
+                global: true,
+                vm_scope: true
             }
         );
         assert_eq!(
@@ -2716,21 +2730,21 @@ mod tests {
         // A Proxmox container's cgroup names its CTID.
         assert_eq!(
             one(b"kernel", b"oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=pulse.service,mems_allowed=0,oom_memcg=/lxc/703/ns/system.slice/pulse.service,task_memcg=/lxc/703/ns/system.slice/pulse.service,task=pulse,pid=3783517,uid=100999"),
-            SignalKind::OomConstraint { vmid: Some(703), task: Some("pulse".into()), pid: Some(3_783_517), global: false }
+            SignalKind::OomConstraint { vmid: Some(703), task: Some("pulse".into()), pid: Some(3_783_517), global: false, vm_scope: false }
         );
         // Kernels before 4.19: the memory cgroup's report names the task's cgroup and the one
         // whose limit was reached (an LXD container's, as posted; a Proxmox container's).
         assert_eq!(
             one(b"kernel", b"Task in /lxc.payload/tryit-select/system.slice/lxd.service killed as a result of limit of /lxc.payload/tryit-select"),
-            SignalKind::OomConstraint { vmid: None, task: None, pid: None, global: false }
+            SignalKind::OomConstraint { vmid: None, task: None, pid: None, global: false, vm_scope: false }
         );
         assert_eq!(
             one(b"kernel", b"Task in /lxc/105/ns/system.slice/mariadb.service killed as a result of limit of /lxc/105"),
-            SignalKind::OomConstraint { vmid: Some(105), task: None, pid: None, global: false }
+            SignalKind::OomConstraint { vmid: Some(105), task: None, pid: None, global: false, vm_scope: false }
         );
         assert_eq!(
             one(b"kernel", b"Task in /qemu.slice/101.scope killed as a result of limit of /qemu.slice/101.scope"),
-            SignalKind::OomConstraint { vmid: Some(101), task: None, pid: None, global: false }
+            SignalKind::OomConstraint { vmid: Some(101), task: None, pid: None, global: false, vm_scope: true }
         );
         assert!(matches!(
             one(b"kernel", b"Out of memory: Killed process 3120 (firecracker) total-vm:4202960kB, anon-rss:4175940kB, file-rss:0kB, shmem-rss:4kB, UID:0 pgtables:8240kB oom_score_adj:0"),

@@ -582,6 +582,7 @@ pub mod testkit {
             task: Some("kvm".into()),
             pid: Some(pid),
             global: true,
+            vm_scope: vmid.is_some(),
         }
     }
 

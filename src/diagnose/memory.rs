@@ -288,12 +288,17 @@ fn chosen_only(f: &Context<'_>) -> Option<Finding> {
     let chosen = find(f, |k| matches!(k, SignalKind::OomConstraint { .. }));
     let first = chosen.first()?;
     let SignalKind::OomConstraint {
-        vmid, task, global, ..
+        vmid,
+        task,
+        global,
+        vm_scope,
+        ..
     } = &first.kind
     else {
         return None;
     };
-    let vm = task.as_deref().is_some_and(is_vm_process);
+    // The only task in a VM's scope is its QEMU process.
+    let vm = *vm_scope || task.as_deref().is_some_and(is_vm_process);
     let whose = match (vmid, vm) {
         (Some(v), true) => format!("the kvm process of VM {v}"),
         (Some(v), false) => format!("{} in guest {v}", task.as_deref().unwrap_or("a task")),
@@ -654,6 +659,7 @@ mod tests {
                 task: None,
                 pid: None,
                 global: false,
+                vm_scope: false,
             },
         );
         let index = kit.index();
@@ -663,6 +669,23 @@ mod tests {
         assert_eq!(x.outcome, Outcome::ServiceKilled);
         assert_eq!(x.vmids, vec![105]);
         assert!(x.title.contains("a memory cgroup's limit"), "{}", x.title);
+        // A VM's scope named by the old memcg line: its only task is the VM's QEMU process.
+        let mut kit = Kit::new();
+        kit.host(
+            0,
+            SignalKind::OomConstraint {
+                vmid: Some(101),
+                task: None,
+                pid: None,
+                global: false,
+                vm_scope: true,
+            },
+        );
+        let index = kit.index();
+        let x = memory(&kit.context(&index)).unwrap();
+        assert!((x.confidence - 0.7).abs() < 1e-9);
+        assert_eq!(x.outcome, Outcome::Unknown);
+        assert!(x.title.contains("the kvm process of VM 101"), "{}", x.title);
         // The `oom-kill:` line of a VM's kvm without its kill line: the VM may be gone.
         let mut kit = Kit::new();
         kit.host(0, constraint(Some(101), 4242));
