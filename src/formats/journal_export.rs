@@ -498,16 +498,12 @@ fn finish<'b>(
     if entry.dropped > 0 && !*capped {
         *capped = true;
         ended.once.push((out.problems.len(), Once::FieldCap));
-        out.problems.push(LineProblem {
-            offset: entry.offset,
-            line: entry.line,
-            reason: format!(
-                "entry has {} fields, over the limit of {} (raise it with {}): the rest are not read",
-                entry.fields.len() as u64 + entry.dropped,
-                entry.fields.len(),
-                LimitKind::EntryFields.flag()
-            ),
-        });
+        out.problems.push(LineProblem::field_cap(
+            entry.offset,
+            entry.line,
+            entry.fields.len(),
+            entry.dropped,
+        ));
     }
     let lines = entry.lines;
     let at = (entry.line, entry.offset);

@@ -282,16 +282,12 @@ impl<'b> Reader<'b> {
         };
         if dropped > 0 && !self.capped {
             self.capped = true;
-            out.problems.push(LineProblem {
-                offset: start as u64,
-                line: line_no,
-                reason: format!(
-                    "entry has {} fields, over the limit of {} (raise it with {}): the rest are not read",
-                    fields.len() as u64 + dropped,
-                    fields.len(),
-                    LimitKind::EntryFields.flag()
-                ),
-            });
+            out.problems.push(LineProblem::field_cap(
+                start as u64,
+                line_no,
+                fields.len(),
+                dropped,
+            ));
         }
         let trailing = data.get(close.saturating_add(1)..end).unwrap_or_default();
         if !only_framing(trailing) {

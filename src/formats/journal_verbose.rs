@@ -265,16 +265,12 @@ impl<'b> Reader<'b, '_> {
         };
         if rec.dropped > 0 && !self.capped {
             self.capped = true;
-            self.out.problems.push(LineProblem {
-                offset: rec.offset,
-                line: rec.line,
-                reason: format!(
-                    "entry has {} fields, over the limit of {} (raise it with {}): the rest are not read",
-                    rec.fields.len() as u64 + rec.dropped,
-                    rec.fields.len(),
-                    LimitKind::EntryFields.flag()
-                ),
-            });
+            self.out.problems.push(LineProblem::field_cap(
+                rec.offset,
+                rec.line,
+                rec.fields.len(),
+                rec.dropped,
+            ));
         }
         let head = rec.head;
         let mut fields = rec.fields;
@@ -379,15 +375,12 @@ pub fn parse<'b>(data: &'b [u8], limits: &Limits, out: &mut Parsed<'b>) {
         if line.text.len() > max_line {
             reader.finish();
             reader.orphans = false;
-            reader.out.problems.push(LineProblem {
-                offset: line.offset,
-                line: line.number,
-                reason: format!(
-                    "line is {} bytes, over the {max_line}-byte limit (raise it with {})",
-                    line.text.len(),
-                    LimitKind::LineBytes.flag()
-                ),
-            });
+            reader.out.problems.push(LineProblem::long_line(
+                line.offset,
+                line.number,
+                line.text.len(),
+                max_line,
+            ));
             reader.out.push_unparsed(&line);
         } else {
             reader.line(line);

@@ -176,6 +176,34 @@ pub struct LineProblem {
     pub reason: String,
 }
 
+impl LineProblem {
+    /// A line longer than `--max-line-bytes`: it is not parsed.
+    pub fn long_line(offset: u64, line: u32, len: usize, max_line: usize) -> LineProblem {
+        LineProblem {
+            offset,
+            line,
+            reason: format!(
+                "line is {len} bytes, over the {max_line}-byte limit (raise it with {})",
+                LimitKind::LineBytes.flag()
+            ),
+        }
+    }
+
+    /// A journal entry with more fields than `--max-entry-fields`: `kept` were read, `dropped`
+    /// were not.
+    pub fn field_cap(offset: u64, line: u32, kept: usize, dropped: u64) -> LineProblem {
+        LineProblem {
+            offset,
+            line,
+            reason: format!(
+                "entry has {} fields, over the limit of {kept} (raise it with {}): the rest are not read",
+                kept as u64 + dropped,
+                LimitKind::EntryFields.flag()
+            ),
+        }
+    }
+}
+
 /// The result of parsing one member.
 #[derive(Clone, Debug)]
 pub struct Parsed<'b> {
@@ -541,15 +569,12 @@ fn drive<'b, P: LineParser<'b>>(
     for line in Lines::new(data) {
         out.stats.lines += 1;
         if line.text.len() > max_line {
-            out.problems.push(LineProblem {
-                offset: line.offset,
-                line: line.number,
-                reason: format!(
-                    "line is {} bytes, over the {max_line}-byte limit (raise it with {})",
-                    line.text.len(),
-                    LimitKind::LineBytes.flag()
-                ),
-            });
+            out.problems.push(LineProblem::long_line(
+                line.offset,
+                line.number,
+                line.text.len(),
+                max_line,
+            ));
             out.push_unparsed(&line);
         } else if is_blank(line.text) {
             out.stats.blank_lines += 1;

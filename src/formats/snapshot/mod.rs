@@ -57,7 +57,7 @@ use crate::event::RecordedTime;
 use crate::facts::{Fact, FactKind};
 use crate::formats::{FormatKind, LineProblem, Parsed, common, parsed_for};
 use crate::framing::{Line, Lines, is_blank};
-use crate::limits::{LimitKind, Limits};
+use crate::limits::Limits;
 
 /// The snapshot kinds, in the order of [`KIND_NAMES`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -354,15 +354,12 @@ pub fn parse<'b>(data: &'b [u8], limits: &Limits) -> Parsed<'b> {
             if let Section::Last(Some(range)) = std::mem::replace(&mut section, Section::None) {
                 read_last(data, &lines, range, &mut out, &mut facts);
             }
-            out.problems.push(LineProblem {
-                offset: line.offset,
-                line: line.number,
-                reason: format!(
-                    "line is {} bytes, over the {max_line}-byte limit (raise it with {})",
-                    text.len(),
-                    LimitKind::LineBytes.flag()
-                ),
-            });
+            out.problems.push(LineProblem::long_line(
+                line.offset,
+                line.number,
+                text.len(),
+                max_line,
+            ));
             out.push_unparsed(line);
             continue;
         }
