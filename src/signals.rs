@@ -239,7 +239,10 @@ pub enum SignalKind {
         /// The unit's name without `.service`.
         unit: String,
     },
-    /// The kernel out of memory with nothing left to kill, or panicking over it.
+    /// The kernel's OOM killer with nothing left to kill (a memory cgroup goes on; the whole
+    /// machine panics next).
+    OomNoVictim,
+    /// The kernel panicking out of memory (`System is deadlocked on memory`, `panic_on_oom`).
     OomPanic,
     /// PCIe Advanced Error Reporting's `AER: Device recovery successful`: the device came back
     /// after an uncorrected error.
@@ -303,6 +306,7 @@ impl SignalKind {
             SignalKind::GuestPanicked => "guest_panicked",
             SignalKind::UnitOomKilled { .. } => "unit_oom_killed",
             SignalKind::PcieRecovered => "pcie_recovered",
+            SignalKind::OomNoVictim => "oom_no_victim",
             SignalKind::OomPanic => "oom_panic",
         }
     }
@@ -317,6 +321,9 @@ pub enum StopBy {
     /// The host's management layer: a service that stops its guests (pve-guests, LXC's
     /// autoboot, libvirt-guests, LXD), or QEMU's power button pressed from outside.
     Host,
+    /// The machine's UPS monitor, shutting the machine down as the battery runs out (NUT's
+    /// upsmon, apcupsd).
+    Ups,
     /// The guest itself, powering off in order as its host saw it (QEMU's `SHUTDOWN` for
     /// `guest-shutdown`, libvirt's `reason=shutdown`).
     Guest,
@@ -384,6 +391,7 @@ enum Pat {
     OperatorStop,
     HostStopsGuests,
     LxdStop,
+    OomNoVictim,
     OomPanic,
     UpsShutdown,
     AgentTimeout,
@@ -535,16 +543,19 @@ const TABLE: &[Row] = &[
         regex: r"p2m_pod_demand_populate: Dom\d+ out of PoD memory!",
         literals: &["out of PoD memory!"],
     },
-    // The kernel's OOM killer with nothing left to kill, and the panic that follows
-    // (`Out of memory and no killable processes...`, `Kernel panic - not syncing: System is
-    // deadlocked on memory`; `panic_on_oom`: `Kernel panic - not syncing: Out of memory: …`).
+    // The kernel's OOM killer with nothing left to kill (`Out of memory and no killable
+    // processes...`: a memory cgroup since 4.19 goes on, the whole machine panics next), and the
+    // panic itself (`Kernel panic - not syncing: System is deadlocked on memory`; with
+    // `panic_on_oom`, `Kernel panic - not syncing: Out of memory: …`).
+    Row {
+        pat: Pat::OomNoVictim,
+        regex: r"^Out of memory and no killable processes",
+        literals: &["Out of memory and no killable processes"],
+    },
     Row {
         pat: Pat::OomPanic,
-        regex: r"(?:^Out of memory and no killable processes|^Kernel panic - not syncing: (?:System is deadlocked on memory|Out of memory))",
-        literals: &[
-            "Out of memory and no killable processes",
-            "Kernel panic - not syncing: ",
-        ],
+        regex: r"^Kernel panic - not syncing: (?:System is deadlocked on memory|Out of memory)",
+        literals: &["Kernel panic - not syncing: "],
     },
     Row {
         pat: Pat::QemuNoMemory,
@@ -765,14 +776,14 @@ const TABLE: &[Row] = &[
     },
     // A UPS monitor shutting the machine down in order as its battery runs out (NUT's upsmon:
     // `Executing automatic power-fail shutdown`, the forced shutdown `Signal 10: User requested
-    // FSD`; apcupsd: `Initiating system shutdown`).
+    // FSD`; apcupsd's event `Initiating system shutdown!`).
     Row {
         pat: Pat::UpsShutdown,
-        regex: r"(?:^Executing automatic power-fail shutdown|^Signal 10: User requested FSD|Initiating system shutdown)",
+        regex: r"(?:^Executing automatic power-fail shutdown|^Signal \d+: User requested FSD|^Initiating system shutdown!$)",
         literals: &[
             "Executing automatic power-fail shutdown",
             "User requested FSD",
-            "Initiating system shutdown",
+            "Initiating system shutdown!",
         ],
     },
     // Proxmox VE's ping or informational query to a VM's guest agent unanswered in time (`VM 115
@@ -1631,7 +1642,8 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             hard: false,
             vmid: None,
         },
-        // Only LXD's or Incus's own lines: they name the instance's action or project.
+        // Only LXD's or Incus's own lines: they name the instance's action or project. An instance
+        // stopped for `guest-shutdown` powered itself off; the others are LXD's doing.
         Pat::LxdStop => {
             if !["action=", "project=", "instance="]
                 .iter()
@@ -1640,15 +1652,20 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
                 return None;
             }
             SignalKind::OrderlyStop {
-                by: StopBy::Host,
+                by: if text.contains("reason=guest-shutdown") {
+                    StopBy::Guest
+                } else {
+                    StopBy::Host
+                },
                 hard: false,
                 vmid: None,
             }
         }
         Pat::AgentTimeout => SignalKind::HypervisorNotice,
+        Pat::OomNoVictim => SignalKind::OomNoVictim,
         Pat::OomPanic => SignalKind::OomPanic,
         Pat::UpsShutdown => SignalKind::OrderlyStop {
-            by: StopBy::Host,
+            by: StopBy::Ups,
             hard: false,
             vmid: None,
         },
@@ -2369,8 +2386,29 @@ mod tests {
         // A 128 MB QEMU guest's console (krabs#8), as posted.
         assert_eq!(
             one(b"", b"Out of memory and no killable processes..."),
-            SignalKind::OomPanic
+            SignalKind::OomNoVictim
         );
+        let k = kinds(
+            b"kernel",
+            b"Kernel panic - not syncing: Out of memory: system-wide panic_on_oom is enabled",
+        );
+        assert!(k.contains(&SignalKind::OomPanic), "{k:?}");
+        // apcupsd's event, and an application announcing its own shutdown.
+        assert!(matches!(
+            one(b"apcupsd", b"Initiating system shutdown!"),
+            SignalKind::OrderlyStop {
+                by: StopBy::Ups,
+                ..
+            }
+        ));
+        assert!(kinds(b"myapp", b"Initiating system shutdown of worker pool").is_empty());
+        assert!(matches!(
+            one(b"upsmon", b"Signal 12: User requested FSD"),
+            SignalKind::OrderlyStop {
+                by: StopBy::Ups,
+                ..
+            }
+        ));
         let k = kinds(
             b"",
             b"Kernel panic - not syncing: System is deadlocked on memory",
@@ -2383,7 +2421,7 @@ mod tests {
         assert_eq!(
             one(b"nut-monitor", b"Executing automatic power-fail shutdown"),
             SignalKind::OrderlyStop {
-                by: StopBy::Host,
+                by: StopBy::Ups,
                 hard: false,
                 vmid: None
             }

@@ -59,6 +59,9 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
                 "the host stopped it on purpose (its management layer, or its UPS monitor shutting down)"
             }
             (StopBy::Guest, _) => "the guest powered itself off in order, as its host saw it",
+            (StopBy::Ups, _) => {
+                "the machine's UPS monitor shut it down in order as the battery ran out"
+            }
         };
         // An operator's command read from a paste has no time: it may as well be what was typed
         // afterwards, to recover. Beside another cause it says little.
@@ -115,7 +118,20 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
     };
     deactivated.extend(terminated);
     let mut x = finding(Family::CleanShutdown, confidence, title);
-    x.outcome = Outcome::VmStopped;
+    // A UPS monitor shuts down the machine it runs on: a host's reset, or its guest's stop.
+    let ups = orderly.iter().find(|s| {
+        matches!(
+            s.kind,
+            SignalKind::OrderlyStop {
+                by: StopBy::Ups,
+                ..
+            }
+        )
+    });
+    x.outcome = match ups.map(|s| f.role(s)) {
+        Some(Role::Host | Role::Unknown) => Outcome::HostReset,
+        _ => Outcome::VmStopped,
+    };
     x.indirect_only = indirect;
     // A later unclean restart of the guest is the incident, not this orderly stop.
     let latest_clean = tasks
@@ -192,6 +208,8 @@ fn is_cause(kind: &SignalKind) -> bool {
         SignalKind::OomKilled { .. }
             | SignalKind::OomInvoked { .. }
             | SignalKind::OomConstraint { .. }
+            | SignalKind::OomNoVictim
+            | SignalKind::OomPanic
             | SignalKind::ScopeOomKilled { .. }
             | SignalKind::UnitOomKilled { .. }
             | SignalKind::HungTask { .. }

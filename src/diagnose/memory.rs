@@ -298,7 +298,7 @@ fn chosen_only(f: &Context<'_>) -> Option<Finding> {
         return None;
     };
     // The only task in a VM's scope is its QEMU process.
-    let vm = *vm_scope || task.as_deref().is_some_and(is_vm_process);
+    let vm = task.as_deref().map_or(*vm_scope, is_vm_process);
     let whose = match (vmid, vm) {
         (Some(v), true) => format!("the kvm process of VM {v}"),
         (Some(v), false) => format!("{} in guest {v}", task.as_deref().unwrap_or("a task")),
@@ -360,22 +360,31 @@ fn no_memory_for_qemu(f: &Context<'_>) -> Option<Finding> {
 /// machine that logged it died of memory. A guest's panic stopped its VM; a host's reset it.
 fn oom_panic(f: &Context<'_>) -> Option<Finding> {
     let panics = find(f, |k| matches!(k, SignalKind::OomPanic));
-    let first = panics.first()?;
-    let mut x = finding(
-        Family::MemoryOvercommit,
-        QEMU_NO_MEMORY,
-        "the kernel ran out of memory with nothing left to kill and panicked".to_string(),
-    );
-    x.outcome = match f.role(first) {
-        Role::Guest => Outcome::VmStopped,
-        Role::Host => Outcome::HostReset,
-        Role::Unknown => Outcome::Unknown,
+    let no_victim = find(f, |k| matches!(k, SignalKind::OomNoVictim));
+    let (first, title) = match (panics.first(), no_victim.first()) {
+        (Some(first), _) => (*first, "the kernel panicked out of memory"),
+        (None, Some(first)) => (
+            *first,
+            "memory ran out and the OOM killer found nothing left to kill",
+        ),
+        (None, None) => return None,
     };
+    let mut x = finding(Family::MemoryOvercommit, OOM_PANIC, title.to_string());
+    // A panic stops its machine; a victimless OOM of a memory cgroup goes on.
+    x.outcome = match (panics.is_empty(), f.role(first)) {
+        (false, Role::Guest) => Outcome::VmStopped,
+        (false, Role::Host) => Outcome::HostReset,
+        _ => Outcome::Unknown,
+    };
+    let panics: Vec<&Entry> = panics.into_iter().chain(no_victim).collect();
     x.time = panics.iter().find_map(|s| f.time(s));
     x.vmids = vm_of_guest_signals(f, &panics);
     x.cites = panics.iter().take(MAX_HEADERS).map(|s| f.cite(s)).collect();
     Some(x)
 }
+
+/// The kernel's own report that memory ran out with nothing to kill, or its panic over it.
+const OOM_PANIC: f64 = 0.75;
 
 /// QEMU's own allocation failure.
 const QEMU_NO_MEMORY: f64 = 0.75;

@@ -93,11 +93,15 @@ fn level_word(text: &[u8]) -> Option<&[u8]> {
     let known = [
         &b"TRACE"[..],
         b"DEBUG",
+        b"DEBU",
         b"DBUG",
         b"INFO",
         b"WARN",
         b"WARNING",
         b"ERROR",
+        b"ERRO",
+        b"FATA",
+        b"PANI",
         b"EROR",
         b"FATAL",
         b"CRIT",
@@ -268,10 +272,12 @@ fn event_of<'b>(line: &Line<'b>, text: &'b [u8]) -> (Event<'b>, Shape) {
         .unwrap_or((RecordedTime::Missing, b"", text));
     // A time of day alone dates nothing: the line is read as undated, its stamp kept.
     let dated = !matches!(recorded, RecordedTime::Missing);
+    // After any stamp, a time of day alone included, may come `host ident[pid]:`.
+    let stamped = !stamp.is_empty();
     let mut event = Event::new(recorded, stamp, line.number, line.offset, text);
     // After a date, `host ident[pid]: msg` as a syslog daemon writes it.
     let text = match text_after.iter().position(|&b| b == b' ') {
-        Some(sp) if dated && plausible_ident(&text_after[..sp]) => {
+        Some(sp) if stamped && plausible_ident(&text_after[..sp]) => {
             let after = &text_after[sp + 1..];
             let t = tagged(after);
             let syslog_tag = t.pid.is_some() || t.ident == Some(b"kernel");
@@ -695,6 +701,10 @@ mod tests {
         assert!(recognizes(
             b"26790 total pagecache pages\n0 pages in swap cache\nFree swap  = 0kB\nTotal swap = 0kB\n32638 pages RAM\nOut of memory and no killable processes...\nKernel panic - not syncing: System is deadlocked on memory\n"
         ));
+        // A host before the tag, after the time of day.
+        let p = parse("22:41:48 pve nut-monitor[1862]: Executing automatic power-fail shutdown\n");
+        assert_eq!(p.events[0].hostname, Some(&b"pve"[..]));
+        assert_eq!(p.events[0].ident, Some(&b"nut-monitor"[..]));
         assert!(time_only_prefix(b"22:41 x").is_none());
         assert!(time_only_prefix(b"12:34:56").is_none());
     }
