@@ -12,7 +12,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::Value;
-use support::pvelog;
+use support::{pvelog, timeline_jsonl};
 
 /// Five records of a PVE host around a VM's OOM kill (the synthetic journal's records, as
 /// journalctl 252 prints them), a boot apart: (header, fields) oldest first.
@@ -80,25 +80,6 @@ fn write(dir: &Path, name: &str, text: &[u8]) {
     std::fs::write(path, text).unwrap();
 }
 
-fn timeline(input: &Path) -> Vec<Value> {
-    let out = pvelog()
-        .args(["timeline", "--format", "jsonl", "--quiet"])
-        .arg(input)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 fn sources(input: &Path) -> Value {
     let out = pvelog()
         .args(["sources", "--format", "json", "--quiet"])
@@ -117,7 +98,7 @@ fn timeline_prints_verbose_records_at_their_cursor_times_in_either_order() {
             "host/pve1/journal-verbose.txt",
             rendering(newest_first).as_bytes(),
         );
-        let events = timeline(tmp.path());
+        let events = timeline_jsonl(tmp.path());
         let times: Vec<&str> = events.iter().map(|e| e["time"].as_str().unwrap()).collect();
         assert_eq!(times, TIMES, "newest first: {newest_first}");
         let messages: Vec<&str> = events
@@ -186,5 +167,5 @@ fn timeline_prints_the_real_verbose_sample() {
     ] {
         assert!(text.contains(wanted), "{wanted:?} missing from:\n{text}");
     }
-    assert_eq!(timeline(tmp.path()).len(), 10);
+    assert_eq!(timeline_jsonl(tmp.path()).len(), 10);
 }

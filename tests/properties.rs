@@ -320,15 +320,7 @@ fn verbose_events(data: &[u8]) -> Vec<String> {
         .events
         .iter()
         .map(|e| {
-            let mut fields: Vec<(Vec<u8>, Vec<u8>)> = e
-                .journal
-                .as_ref()
-                .map(|j| j.all())
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(n, v)| (n.to_vec(), v.to_vec()))
-                .collect();
-            fields.sort();
+            let fields = formats::journal::sorted_fields(e);
             format!(
                 "{:?} {:?} {:?} {:?} {:?} {} {fields:?}",
                 e.recorded,

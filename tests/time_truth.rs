@@ -13,7 +13,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::Value;
-use support::pvelog;
+use support::{pvelog, timeline_jsonl};
 
 fn write(dir: &Path, name: &str, text: &str) {
     let path = dir.join(name);
@@ -22,19 +22,6 @@ fn write(dir: &Path, name: &str, text: &str) {
 }
 
 /// The JSON Lines events of a bundle, keyed by source.
-fn events(input: &Path) -> Vec<Value> {
-    let out = pvelog()
-        .args(["timeline", "--format", "jsonl", "--quiet"])
-        .arg(input)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
 
 #[test]
 fn a_last_output_takes_the_zone_of_its_machine() {
@@ -58,7 +45,7 @@ fn a_last_output_takes_the_zone_of_its_machine() {
         "last.txt",
         "reboot   system boot  6.8.12-4-pve     Tue Jul 29 09:58   still running\n",
     );
-    let all = events(&tmp.path().join("host"));
+    let all = timeline_jsonl(&tmp.path().join("host"));
     let time_of = |source: &str| {
         all.iter()
             .find(|e| e["source"] == source)
@@ -143,7 +130,7 @@ fn a_machines_timedatectl_names_the_zone_of_its_local_time_logs() {
         "timedatectl.txt",
         "               Local time: Mon 2024-10-28 11:00:00 CET\n           Universal time: Mon 2024-10-28 10:00:00 UTC\n                 RTC time: Mon 2024-10-28 10:00:00\n                Time zone: Europe/Berlin (CET, +0100)\nSystem clock synchronized: yes\n              NTP service: active\n          RTC in local TZ: no\n",
     );
-    let all = events(tmp.path());
+    let all = timeline_jsonl(tmp.path());
     let times: Vec<&str> = all
         .iter()
         .filter(|e| e["source"] == "guest/101-web/var/log/syslog")
@@ -170,7 +157,7 @@ fn a_printed_weekday_pins_the_year_over_a_file_modification_time() {
         "root     pts/0        10.0.0.5         Thu May  8 10:02   still logged in\n\
          reboot   system boot  6.8.12-4-pve     Thu May  8 09:58   still running\n",
     );
-    let all = events(&tmp.path().join("host"));
+    let all = timeline_jsonl(&tmp.path().join("host"));
     let times: Vec<&str> = all.iter().map(|e| e["time"].as_str().unwrap()).collect();
     assert_eq!(
         times,
@@ -205,7 +192,7 @@ fn a_journal_pasted_newest_first_is_read_oldest_first() {
         "manifest.json",
         r#"{"collected_at": "2026-01-01T01:00:00Z", "timezone": "UTC"}"#,
     );
-    let all = events(tmp.path());
+    let all = timeline_jsonl(tmp.path());
     let mut times: Vec<&str> = all.iter().map(|e| e["time"].as_str().unwrap()).collect();
     times.sort_unstable();
     assert_eq!(
@@ -306,7 +293,7 @@ fn an_efi_pstore_record_is_dated_by_its_own_name() {
          <4>[86399.500000] mce: [Hardware Error]: CPU 2: Machine Check Exception: 5 Bank 4: b200000000070005\n\
          <0>[86399.600000] Kernel panic - not syncing: Fatal machine check\n",
     );
-    let all = events(tmp.path());
+    let all = timeline_jsonl(tmp.path());
     let times: Vec<&str> = all.iter().map(|e| e["time"].as_str().unwrap()).collect();
     assert_eq!(
         times,
@@ -350,7 +337,7 @@ fn a_fatal_machine_check_console_tail_is_dated_by_the_records_own_time() {
          [86399.700000] mce: [Hardware Error]: Machine check: Processor context corrupt\n\
          [86399.800000] Kernel panic - not syncing: Fatal machine check\n",
     );
-    let all = events(tmp.path());
+    let all = timeline_jsonl(tmp.path());
     let times: Vec<&str> = all.iter().map(|e| e["time"].as_str().unwrap()).collect();
     assert_eq!(
         times,
@@ -376,7 +363,7 @@ fn machine_check_records_that_disagree_on_their_boot_date_nothing() {
         "[86399.600000] mce: [Hardware Error]: PROCESSOR 0:50654 TIME 1753782999 SOCKET 0 APIC 6 microcode 2006e05\n\
          [86399.700000] mce: [Hardware Error]: PROCESSOR 0:50654 TIME 1753786599 SOCKET 0 APIC 6 microcode 2006e05\n",
     );
-    let all = events(tmp.path());
+    let all = timeline_jsonl(tmp.path());
     assert!(all.iter().all(|e| e["time"].is_null()), "{all:?}");
 }
 
@@ -396,7 +383,7 @@ fn a_machines_etc_timezone_names_its_zone_when_nothing_better_does() {
     );
     // What `pvelog collect` brings of a guest's /etc/timezone.
     write(&guest, "timezone.txt", "Europe/Berlin\n");
-    let all = events(tmp.path());
+    let all = timeline_jsonl(tmp.path());
     let syslog: Vec<&str> = all
         .iter()
         .filter(|e| e["source"] == "guest/101-web/var/log/syslog")

@@ -346,16 +346,12 @@ pub(crate) fn mixed_in_event<'b>(line: &Line<'b>) -> Option<Event<'b>> {
 impl<'b> LineParser<'b> for Parser {
     fn line(&mut self, line: Line<'b>, out: &mut Parsed<'b>) {
         let text = line.text;
+        // The line without indentation and quote marker.
+        let record = unquoted(text.trim_ascii_start());
         // The operator's command at a shell prompt: context for the lines it printed.
-        let unquoted_line = unquoted(text.trim_ascii_start());
-        if let Some(command) = common::prompt_command(unquoted_line) {
-            let mut event = Event::new(
-                RecordedTime::Missing,
-                b"",
-                line.number,
-                line.offset,
-                unquoted_line,
-            );
+        if let Some(command) = common::prompt_command(record) {
+            let mut event =
+                Event::new(RecordedTime::Missing, b"", line.number, line.offset, record);
             event.ident = Some(SHELL);
             event.message = crate::event::Bytes::Borrowed(command);
             out.push_event(event);
@@ -370,12 +366,11 @@ impl<'b> LineParser<'b> for Parser {
             out.push_continuation(text.trim_ascii_start());
             return;
         }
-        let text = unquoted(text.trim_ascii_start());
-        if text.is_empty() || is_paste_artifact(text) {
+        if record.is_empty() || is_paste_artifact(record) {
             out.push_unparsed(&line);
             return;
         }
-        let (event, shape) = event_of(&line, text);
+        let (event, shape) = event_of(&line, record);
         match shape {
             Shape::Dated => self.dated += 1,
             Shape::Xen => self.xen += 1,
@@ -418,11 +413,12 @@ pub fn recognizes(head: &[u8]) -> bool {
         if job_report(text) {
             killed += 1;
         }
-        if !is_paste_artifact(text) {
+        let artifact = is_paste_artifact(text);
+        if !artifact {
             output += 1;
         }
         let shape = has_shape(text);
-        (!is_paste_artifact(text) && (shape || !indented)).then_some(shape)
+        (!artifact && (shape || !indented)).then_some(shape)
     });
     // A terminal session is a fragment too (the operator's commands are context) when the
     // shell reported a job killed, whatever else the commands printed, or when the commands

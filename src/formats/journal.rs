@@ -185,9 +185,8 @@ fn event_of<'b>(fields: &JournalFields<'b>, line: u32, offset: u64) -> Option<Ev
 }
 
 /// Every field of an event's journal entry (the compact ones read again), sorted: what the tests
-/// compare between the ways of reading an entry.
-#[cfg(test)]
-pub(crate) fn sorted_fields(event: &Event<'_>) -> Vec<(Vec<u8>, Vec<u8>)> {
+/// compare between the ways of reading an entry (export, JSON, journal file, verbose).
+pub fn sorted_fields(event: &Event<'_>) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut fields: Vec<(Vec<u8>, Vec<u8>)> = event
         .journal
         .as_ref()

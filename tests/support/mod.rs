@@ -11,6 +11,26 @@ use std::path::{Path, PathBuf};
 
 use flate2::{Compression, write::GzEncoder};
 
+/// `pvelog timeline --format jsonl --quiet INPUT`, which must succeed: one JSON value per event.
+pub fn timeline_jsonl(input: &Path) -> Vec<serde_json::Value> {
+    let out = pvelog()
+        .args(["timeline", "--format", "jsonl", "--quiet"])
+        .arg(input)
+        .output()
+        .expect("run pvelog");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
+}
+
 /// The `pvelog` binary.
 pub fn pvelog() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("pvelog").expect("binary built");
