@@ -113,11 +113,10 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
     // A VM whose process hung in the kernel for minutes did not run on as if nothing happened:
     // with no guest logs to show it running on, the named cause says what was seen. With them,
     // the hang is trouble it ran through.
-    let vm_hung: Vec<&Entry> = f
-        .signals()
-        .filter(|s| f.role(s) != Role::Guest && super::named::vm_process_hung(&s.kind))
-        .collect();
-    if !vm_hung.is_empty() && !f.coverage.has_guest {
+    if !f.coverage.has_guest
+        && f.signals()
+            .any(|s| f.role(s) != Role::Guest && super::named::vm_process_hung(&s.kind))
+    {
         return None;
     }
     let guest_ooms: Vec<&Entry> = f
