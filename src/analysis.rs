@@ -138,6 +138,11 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
                     let guess = matches!(detected, FormatKind::Unrecognized | FormatKind::Fragment);
                     if guess && context.contains(&member.path) {
                         FormatKind::Context
+                    } else if detected == FormatKind::Unrecognized && signals::states_a_signal(data)
+                    {
+                        // Unshaped lines that still state what the signal table reads (a
+                        // server's management log pasted alone) are read as a fragment.
+                        FormatKind::Fragment
                     } else {
                         detected
                     }

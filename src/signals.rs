@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use regex_automata::{Input, PatternSet};
 use serde::Serialize;
 
-use crate::event::Event;
+use crate::event::{Event, RecordedTime};
 
 /// What a message says, for the diagnosis.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -559,9 +559,16 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::QemuNoMemory,
-        regex: r"(?:cannot set up guest memory '[^']*': Cannot allocate memory|Failed to allocate memory: |qemu_oom_check)",
+        // QEMU's own words when the host cannot give a starting guest its RAM: the machine's RAM
+        // region (`cannot set up guest memory 'pc.ram'`), a memory backend (`unable to map
+        // backing store for guest RAM: Cannot allocate memory`), preallocation
+        // (`os_mem_prealloc: Insufficient free host memory pages available to allocate guest
+        // RAM`), the allocator's check.
+        regex: r"(?:cannot set up guest memory '[^']*': Cannot allocate memory|unable to map backing store for guest RAM: Cannot allocate memory|Insufficient free host memory pages available to allocate guest RAM|Failed to allocate memory: |qemu_oom_check)",
         literals: &[
             "cannot set up guest memory",
+            "unable to map backing store for guest RAM",
+            "Insufficient free host memory pages",
             "Failed to allocate memory: ",
             "qemu_oom_check",
         ],
@@ -690,6 +697,32 @@ const TABLE: &[Row] = &[
         regex: r"\| Correctable ECC[^|]*\| Asserted",
         literals: &["| Correctable ECC"],
     },
+    // The same events in the server vendors' own logs, as their consoles export them: HPE's
+    // Integrated Management Log (`DIMM Failure - Uncorrectable Memory Error (Processor 2, DIMM
+    // 3)`, `Corrected Memory Error threshold exceeded (Processor 1, Memory Module 4)`), Dell's
+    // iDRAC (`MEM0001: Multi-bit memory errors detected on a memory device at location(s)
+    // DIMM_A1.`, `MEM0701: Correctable memory error rate exceeded for DIMM_B3.`) and Lenovo's
+    // XCC (`An Uncorrectable Error has been detected on DIMM 3 on Subsystem Memory.`).
+    Row {
+        pat: Pat::EdacUe,
+        regex: r"(?:Uncorrectable [Mm]emory [Ee]rror|Multi-bit memory errors? detected|Uncorrectable Error has been detected on DIMM)",
+        literals: &[
+            "Uncorrectable Memory Error",
+            "Uncorrectable memory error",
+            "Uncorrectable Memory error",
+            "Uncorrectable memory Error",
+            "Multi-bit memory error",
+            "Uncorrectable Error has been detected on DIMM",
+        ],
+    },
+    Row {
+        pat: Pat::EdacCe,
+        regex: r"(?:Corrected Memory Error threshold exceeded|(?:^|[^nN])[Cc]orrectable memory error rate (?:has )?exceeded)",
+        literals: &[
+            "Corrected Memory Error threshold exceeded",
+            "orrectable memory error rate ",
+        ],
+    },
     Row {
         pat: Pat::ThermalShutdown,
         regex: r"\| Thermal Trip \| Asserted",
@@ -814,6 +847,15 @@ const TABLE: &[Row] = &[
         pat: Pat::HypervisorNotice,
         regex: r"\([CP]X\): Hypervisor error \(-\d+\) for ACPI CPU",
         literals: &["): Hypervisor error ("],
+    },
+    // The kernel's split-lock and bus-lock detection warning about a task (often a guest's
+    // vCPU thread) that locked across a cache line: the task is slowed, not stopped
+    // (`x86/split lock detection: #AC: qemu-system-x86/4185 took a split_lock trap at address:
+    // 0x699e4dc1`, `#DB: … took a bus_lock trap at address: …`).
+    Row {
+        pat: Pat::HypervisorNotice,
+        regex: r"took a (?:split|bus)_lock trap at address",
+        literals: &["_lock trap at address"],
     },
     Row {
         pat: Pat::HypervisorNotice,
@@ -1286,6 +1328,29 @@ pub fn match_sources<'a, 'b: 'a, T: Sync>(
             |scratch, item| matcher.match_events_with(scratch, events_of(item)),
         )
         .collect()
+}
+
+/// How much of an unrecognized member [`states_a_signal`] reads: a paste worth reading as a
+/// fragment says what it says near its top.
+const STATEMENT_HEAD: usize = 64 * 1024;
+
+/// Whether a member no format recognized holds, among its first lines, a line the signal table
+/// reads as a statement (`DIMM Failure - Uncorrectable Memory Error (Processor 2, DIMM 3)` from
+/// a server's management log, a tool's `No space left on device`): such a member is a fragment
+/// of log text, read line by line so the statement is not lost among unparsed lines. Binary data
+/// (a NUL byte in the head) never is.
+pub fn states_a_signal(data: &[u8]) -> bool {
+    let head = data.get(..STATEMENT_HEAD).unwrap_or(data);
+    if memchr::memchr(0, head).is_some() {
+        return false;
+    }
+    let matcher = Matcher::shared();
+    let mut scratch = matcher.scratch();
+    crate::framing::Lines::new(head).any(|line| {
+        let text = line.text.trim_ascii();
+        let event = Event::new(RecordedTime::Missing, b"", line.number, 0, text);
+        !text.is_empty() && !matcher.signals_with(&mut scratch, &event).is_empty()
+    })
 }
 
 /// The identifier of an event, or empty.
@@ -2056,11 +2121,20 @@ mod tests {
             (b"", b"/usr/local/bin/drone: line 82:    48 Killed                  bundle install", "shell_killed"),
             (b"", b"Killed", "shell_killed"),
             (b"", b"kvm: cannot set up guest memory 'pc.ram': Cannot allocate memory", "qemu_no_memory"),
+            (b"", b"2020-10-20T17:47:47.443254Z qemu-system-x86_64: unable to map backing store for guest RAM: Cannot allocate memory", "qemu_no_memory"),
+            (b"", b"qemu-system-x86_64: os_mem_prealloc: Insufficient free host memory pages available to allocate guest RAM", "qemu_no_memory"),
+            (b"kernel", b"x86/split lock detection: #AC: qemu-system-x86/4185 took a split_lock trap at address: 0x699e4dc1", "hypervisor_notice"),
+            (b"kernel", b"x86/split lock detection: #DB: qemu-system-x86/2917 took a bus_lock trap at address: 0x7f2b8a0f1d40", "hypervisor_notice"),
             (b"", b"Failed to allocate memory: Resource temporarily unavailable", "qemu_no_memory"),
             (b"virt-launcher", b"Signaled graceful shutdown for testvmi-txhzt", "power_key"),
             (b"sel", b"Memory #0x88 | Uncorrectable ECC (CPU0_G1) | Asserted", "edac_uncorrected"),
             (b"sel", b"Memory #0x88 | Correctable ECC logging limit reached | Asserted", "edac_corrected"),
             (b"sel", b"Processor #0x04 | IERR | Asserted", "machine_check"),
+            (b"", b"DIMM Failure - Uncorrectable Memory Error (Processor 2, DIMM 3)", "edac_uncorrected"),
+            (b"", b"MEM0001: Multi-bit memory errors detected on a memory device at location(s) DIMM_A1.", "edac_uncorrected"),
+            (b"", b"An Uncorrectable Error has been detected on DIMM 3 on Subsystem Memory.", "edac_uncorrected"),
+            (b"", b"Corrected Memory Error threshold exceeded (Processor 1, Memory Module 4)", "edac_corrected"),
+            (b"", b"MEM0701: Correctable memory error rate exceeded for DIMM_B3.", "edac_corrected"),
             (b"sel", b"Processor #0x04 | Thermal Trip | Asserted", "thermal_shutdown"),
             (b"sel", b"Power Unit #0x44 | Redundancy Lost | Asserted", "degraded"),
             (b"", b"LOG: Uncorrectable machine check exception (Board 0, Processor 1)", "machine_check"),
