@@ -195,6 +195,11 @@ pub struct ClockSummary {
     /// Whether some reference came from file modification times, which change when a bundle is
     /// copied without preserving them.
     pub reference_from_mtime: bool,
+    /// The zone each machine's local time is in, where known, and where it came from: `--tz`,
+    /// the machine's own `timedatectl` or `/etc/timezone`, the manifest (for a host: it names
+    /// the collecting host's zone), else the offset derived for one of its files. The
+    /// correlation reads a host's zone here when a guest's clock keeps it (`localtime: 1`).
+    pub zones: BTreeMap<String, (Zone, String)>,
 }
 
 /// A reference time and where it came from.
@@ -342,6 +347,42 @@ fn pass_one(
     }
 }
 
+/// The zone known for each machine (see [`ClockSummary::zones`]), in the order a source's zone
+/// is taken in, the derived one last.
+fn machine_zones(
+    sources: &[Source<'_>],
+    opts: &ClockOptions,
+    manifests: &[(String, Manifest)],
+    configured: &HashMap<String, (Zone, String)>,
+    derived: BTreeMap<String, (Zone, String)>,
+) -> BTreeMap<String, (Zone, String)> {
+    let mut zones = BTreeMap::new();
+    for source in sources.iter().filter(|s| s.machine != "unknown") {
+        if zones.contains_key(&source.machine) {
+            continue;
+        }
+        let manifest = manifest_for(manifests, &source.path)
+            .filter(|_| source.role == crate::event::Role::Host)
+            .and_then(|m| Zone::parse(m.timezone.as_deref()?));
+        let zone = opts
+            .tz_machine
+            .get(&source.machine)
+            .map(|z| (z.clone(), "--tz for this machine".to_string()))
+            .or_else(|| opts.tz_default.clone().map(|z| (z, "--tz".to_string())))
+            .or_else(|| configured.get(&source.machine).cloned())
+            .or_else(|| manifest.map(|z| (z, "manifest.json".to_string())))
+            .or_else(|| {
+                derived
+                    .get(&source.machine)
+                    .map(|(z, from)| (z.clone(), format!("derived for {from}")))
+            });
+        if let Some(zone) = zone {
+            zones.insert(source.machine.clone(), zone);
+        }
+    }
+    zones
+}
+
 /// Newest dated records kept per machine to choose a robust reference.
 const NEWEST_KEPT: usize = 1000;
 
@@ -367,12 +408,14 @@ pub fn resolve(
             if let crate::facts::FactKind::TimeZone(z) = &fact.kind
                 && let Some(zone) = Zone::parse(&z.name)
             {
-                configured.entry(source.machine.clone()).or_insert_with(|| {
-                    (
-                        zone,
-                        format!("timedatectl in {}:{}", source.path, fact.line),
-                    )
-                });
+                let what = if source.parsed.variant == "snapshot-timezone" {
+                    "/etc/timezone"
+                } else {
+                    "timedatectl"
+                };
+                configured
+                    .entry(source.machine.clone())
+                    .or_insert_with(|| (zone, format!("{what} in {}:{}", source.path, fact.line)));
             }
         }
     }
@@ -459,6 +502,7 @@ pub fn resolve(
         })
         .reduce(|| false, |a, b| a || b);
     summary.reference_from_mtime |= inferred_any;
+    summary.zones = machine_zones(sources, opts, manifests, &configured, machine_zone);
 
     // Pass 3: seconds since boot.
     for i in 0..sources.len() {

@@ -39,6 +39,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use crate::clock::Zone;
 use crate::event::{Event, RecordedTime, Role, TimeFix};
 use crate::facts::FactKind;
 use crate::signals::{Matched, SignalKind, kinds_at};
@@ -76,6 +77,17 @@ pub struct Machine {
     pub clock_offset_bounds_s: Option<(Option<f64>, Option<f64>)>,
     /// Whether the offset was removed from the guest's records.
     pub aligned: bool,
+    /// The part of the difference between a guest's times and true UTC that is a zone, not a
+    /// clock offset, in seconds east of UTC (already read back from the guest's records;
+    /// `clock_offset_s` is what remains): the guest's own zone for its times written without
+    /// one (its `timedatectl`, `/etc/timezone`, `--tz`), the host's zone that its clock keeps
+    /// when QEMU presents its RTC in local time (`localtime: 1`), or a zone the clock pairs
+    /// show. Absent when none (or UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone_offset_s: Option<f64>,
+    /// Where [`Machine::zone_offset_s`] came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone_from: Option<String>,
     /// The pairs and facts that justify the identity and the offset.
     pub evidence: Vec<String>,
     /// When the guest's wall clock was stepped (chrony, ntpd, `Time has been changed`): the
@@ -121,6 +133,7 @@ pub fn correlate(
     sources: &mut [Source<'_>],
     signals: &[Vec<Matched>],
     opts: &AlignOptions,
+    zones: &BTreeMap<String, (Zone, String)>,
 ) -> Vec<Machine> {
     let mut machines: BTreeMap<String, Machine> = BTreeMap::new();
     for s in sources.iter() {
@@ -135,6 +148,8 @@ pub fn correlate(
                 clock_offset_error_s: None,
                 clock_offset_bounds_s: None,
                 aligned: false,
+                zone_offset_s: None,
+                zone_from: None,
                 evidence: Vec::new(),
                 clock_segments: Vec::new(),
             });
@@ -201,6 +216,23 @@ pub fn correlate(
             .get(name)
             .or_else(|| m.vmid.and_then(|v| opts.manual.get(&v.to_string())))
             .copied();
+        // What the VM config says of the guest's RTC: the host's zone, which a guest that reads
+        // its RTC as UTC keeps on its clock (pairs are looked for there first).
+        let rtc = match (&m.host, m.vmid) {
+            (Some(host), Some(vmid)) if manual.is_none() && !opts.disabled => {
+                rtc_zone(sources, host, name, vmid, zones)
+            }
+            _ => None,
+        };
+        let mut notes: Vec<String> = Vec::new();
+        let rtc = rtc.and_then(|r| match r {
+            Ok(r) => Some(r),
+            Err(note) => {
+                notes.push(note);
+                None
+            }
+        });
+        let prior = rtc.as_ref().map_or(0.0, |r| r.secs);
         let (mut estimates, classes) = match (manual, &m.host, m.vmid) {
             (Some(o), _, _) => (
                 BTreeMap::from([(
@@ -214,17 +246,61 @@ pub fn correlate(
                 )]),
                 BTreeMap::new(),
             ),
-            (None, Some(host), Some(vmid)) => estimate(sources, signals, host, name, vmid),
+            (None, Some(host), Some(vmid)) => estimate(sources, signals, host, name, vmid, prior),
             _ => (BTreeMap::new(), BTreeMap::new()),
         };
+        // The RTC's zone first: the segments whose offset is the host's zone (a guest that read
+        // its RTC as UTC at boot, until NTP steps its clock) have it read back exactly, and only
+        // what remains is a clock offset.
+        let mut zone: Option<(f64, String)> = None;
+        if let Some(rtc) = &rtc {
+            let held: Vec<usize> = estimates
+                .iter()
+                .filter(|(_, e)| holds_zone(e, rtc.secs))
+                .map(|(c, _)| *c)
+                .collect();
+            if held.is_empty() {
+                if estimates
+                    .values()
+                    .any(|e| e.offset.is_some() || e.bounds.is_some())
+                {
+                    notes.push(format!(
+                        "{}, but the pairs do not put the guest's clock {:+.0} s off: it was set right (NTP, or a guest that keeps its RTC in local time)",
+                        rtc.why, rtc.secs
+                    ));
+                } else {
+                    notes.push(format!(
+                        "{}; no pair shows whether the guest's clock kept it",
+                        rtc.why
+                    ));
+                }
+            } else {
+                read_in_rtc_zone(sources, name, rtc, &held, &classes);
+                for c in &held {
+                    if let Some(e) = estimates.get_mut(c) {
+                        e.offset = e.offset.map(|o| o - rtc.secs);
+                        e.bounds = e
+                            .bounds
+                            .map(|(lo, hi)| (lo.map(|x| x - rtc.secs), hi.map(|x| x - rtc.secs)));
+                        e.evidence.push(format!(
+                            "{:+.0} s of it is the RTC's zone: {}; read back exactly, the pairs leave what remains",
+                            rtc.secs, rtc.why
+                        ));
+                    }
+                }
+                zone = Some((rtc.secs, rtc.from.clone()));
+            }
+        }
         // A zone first, an offset second: a guest whose times carry no zone and sit a whole
         // number of quarter hours off logs local time; its records are read in that zone and
         // only what remains is a clock offset.
         if manual.is_none()
             && !opts.disabled
+            && zone.is_none()
             && let Some(zone_s) = zone_in_offset(sources, name, &estimates)
         {
             read_in_zone(sources, name, zone_s);
+            zone = Some((zone_s, "the clock pairs with the host".to_string()));
             for e in estimates.values_mut() {
                 e.offset = e.offset.map(|o| o - zone_s);
                 e.bounds = e
@@ -263,9 +339,18 @@ pub fn correlate(
             align(sources, name, &applied, &classes);
         }
         let round = |x: f64| (x * 1000.0).round() / 1000.0;
+        // The guest's own zone, in which the clock stage read its times written without one.
+        if zone.is_none() {
+            zone = own_zone(sources, name, zones);
+        }
         let Some(entry) = machines.get_mut(name) else {
             continue;
         };
+        entry.evidence.append(&mut notes);
+        if let Some((secs, from)) = zone {
+            entry.zone_offset_s = Some(secs);
+            entry.zone_from = Some(from);
+        }
         if let Some(e) = estimates.get(&headline) {
             entry.clock_offset_s = e.offset.map(round);
             entry.clock_offset_error_s = e.error.map(round);
@@ -1014,6 +1099,7 @@ fn estimate(
     host: &str,
     guest: &str,
     vmid: u32,
+    prior: f64,
 ) -> (BTreeMap<usize, Estimate>, BTreeMap<usize, Vec<usize>>) {
     let (classes, steps) = segments(sources, signals, guest);
     let host_side = host_side(sources, signals, host, vmid);
@@ -1026,9 +1112,13 @@ fn estimate(
             .map(|&c| (c, intersect(intervals, &links, c, segmented)))
             .collect()
     };
-    // First around no offset; then, when that found one, again around it: a guest minutes off
-    // pairs its records only once the search looks where they are.
-    let first = solve(&pair_up(&host_side, &guest_side, &|_| 0.0));
+    // First around the offset expected (none, or the host's zone that the guest's RTC keeps),
+    // around none when that pairs nothing; then, when that found one, again around it: a guest
+    // minutes off pairs its records only once the search looks where they are.
+    let mut first = solve(&pair_up(&host_side, &guest_side, &|_| prior));
+    if prior != 0.0 && first.values().all(|e| e.evidence.is_empty()) {
+        first = solve(&pair_up(&host_side, &guest_side, &|_| 0.0));
+    }
     let centres: BTreeMap<usize, f64> = first.iter().map(|(c, e)| (*c, centre_of(e))).collect();
     let estimates = if centres.values().any(|c| c.abs() > 30.0) {
         solve(&pair_up(&host_side, &guest_side, &|c| {
@@ -1038,6 +1128,209 @@ fn estimate(
         first
     };
     (estimates, classes)
+}
+
+/// The zone a guest's times written without one were read in, when it is its own (not the
+/// manifest's, which names the collecting host's) and not UTC: seconds east of UTC at its first
+/// such record, and where the zone came from.
+fn own_zone(
+    sources: &[Source<'_>],
+    guest: &str,
+    zones: &BTreeMap<String, (Zone, String)>,
+) -> Option<(f64, String)> {
+    let (zone, from) = zones.get(guest)?;
+    let first = sources
+        .iter()
+        .filter(|s| s.machine == guest)
+        .flat_map(|s| s.parsed.events.iter())
+        .filter(|e| {
+            matches!(
+                e.recorded,
+                RecordedTime::Local(_) | RecordedTime::Yearless { .. }
+            )
+        })
+        .filter_map(|e| e.time)
+        .min()?;
+    let secs = (zone.to_local(first) - first.naive_utc()).num_seconds() as f64;
+    (secs != 0.0).then(|| {
+        (
+            secs,
+            format!("the guest's zone {} from {from}", zone.label()),
+        )
+    })
+}
+
+/// The host's zone that a guest's clock keeps because QEMU presents its RTC in local time.
+///
+/// `localtime: 1` in a VM config (and qemu-server's default for a Windows `ostype`) starts QEMU
+/// with `-rtc base=localtime`: the emulated CMOS clock shows the *host's* local wall time. What
+/// the guest makes of it depends on the guest:
+///
+/// - Windows keeps its RTC in local time, so its clock is right (that is what the setting is
+///   for), and its local times are in the host's zone when, as usual, it is set to the same.
+/// - A Linux guest reads the RTC as UTC (`RTC in local TZ: no`, the default): the kernel sets its
+///   clock from it at boot (`rtc_cmos … setting system clock to … UTC`), so the guest's clock
+///   runs ahead (east of UTC) or behind by exactly the host's UTC offset at that boot, whole
+///   quarter hours, and stays so until NTP steps it (a clock step, which starts a new clock
+///   segment) — journal microseconds and RFC 3339 stamps included. Logs written without a zone
+///   show the host's local time, whatever the guest's zone is said to be.
+/// - A Linux guest told its RTC keeps local time (`timedatectl` `RTC in local TZ: yes`) reads it
+///   so, and its clock is right.
+///
+/// So the setting predicts the difference between the guest's times and the host's: the host's
+/// UTC offset, exactly. It is taken as that (a zone read back, not an offset estimated) only
+/// where the clock pairs agree, segment by segment: a guest whose clock NTP set right shows
+/// none, and a clock a whole number of quarter hours off for some other reason does not borrow
+/// this explanation. `Err` holds a note when the setting is on but says nothing here.
+fn rtc_zone(
+    sources: &[Source<'_>],
+    host: &str,
+    guest: &str,
+    vmid: u32,
+    zones: &BTreeMap<String, (Zone, String)>,
+) -> Option<Result<RtcZone, String>> {
+    let (config, place) = sources
+        .iter()
+        .filter(|s| s.machine == host)
+        .flat_map(|s| s.parsed.facts.iter().map(move |f| (s, f)))
+        .find_map(|(s, f)| match &f.kind {
+            FactKind::VmConfig(c)
+                if c.vmid == Some(vmid)
+                    || (c.vmid.is_none() && c.name.as_deref() == Some(guest)) =>
+            {
+                Some((c, format!("{}:{}", s.path, f.line)))
+            }
+            _ => None,
+        })?;
+    let (on, why) = config.rtc_in_host_local_time();
+    if !on {
+        return None;
+    }
+    let setting = match why {
+        "ostype" => format!(
+            "ostype: {} in {place} (a Windows type: localtime defaults to on)",
+            config.ostype.as_deref().unwrap_or_default()
+        ),
+        _ => format!("localtime: 1 in {place}"),
+    };
+    // The guest's own word that it reads the RTC as local time.
+    let rtc_local = sources
+        .iter()
+        .filter(|s| s.machine == guest)
+        .flat_map(|s| s.parsed.facts.iter().map(move |f| (s, f)))
+        .find_map(|(s, f)| match &f.kind {
+            FactKind::TimeZone(z) if z.rtc_local == Some(true) => {
+                Some(format!("{}:{}", s.path, f.line))
+            }
+            _ => None,
+        });
+    if let Some(at) = rtc_local {
+        return Some(Err(format!(
+            "{setting}: QEMU presents the RTC in the host's local time, and the guest reads it so (RTC in local TZ: yes, {at}): its clock is not shifted by it"
+        )));
+    }
+    let Some((zone, zone_from)) = zones.get(host) else {
+        return Some(Err(format!(
+            "{setting}: QEMU presents the RTC in the host's local time, but the host's zone is not known (pass --tz {host}=ZONE)"
+        )));
+    };
+    // The RTC is read at boot: the host's offset then (the guest's first dated record's time).
+    let first = sources
+        .iter()
+        .filter(|s| s.machine == guest)
+        .flat_map(|s| s.parsed.events.iter())
+        .filter_map(|e| e.time)
+        .min()?;
+    let secs = (zone.to_local(first) - first.naive_utc()).num_seconds() as f64;
+    if secs == 0.0 {
+        return None;
+    }
+    Some(Ok(RtcZone {
+        secs,
+        why: format!(
+            "{setting}: QEMU presents the RTC in the host's local time (UTC{} in {}, from {zone_from}), which the guest read as UTC at boot",
+            utc_offset(secs),
+            zone.label()
+        ),
+        from: format!(
+            "{setting}; the host's zone {} from {zone_from}",
+            zone.label()
+        ),
+    }))
+}
+
+/// The host's zone a guest's clock keeps through its RTC (see [`rtc_zone`]).
+#[derive(Clone, Debug)]
+struct RtcZone {
+    /// The host's UTC offset, seconds east.
+    secs: f64,
+    /// The explanation, for the evidence and the notes.
+    why: String,
+    /// Where it came from, in short.
+    from: String,
+}
+
+/// Whether an estimate puts a segment's offset at the zone `zone_s`: within its error (and a
+/// second) when pinned to less than half a quarter hour, or inside its one-sided bound with the
+/// bound's end within half a quarter hour of it.
+fn holds_zone(e: &Estimate, zone_s: f64) -> bool {
+    const HALF_QUARTER: f64 = 450.0;
+    match (e.offset, e.error, e.bounds) {
+        (Some(o), Some(err), _) => err < HALF_QUARTER && (o - zone_s).abs() <= err + 1.0,
+        (_, _, Some((lo, hi))) => {
+            let within =
+                lo.is_none_or(|lo| lo <= zone_s + 1.0) && hi.is_none_or(|hi| zone_s - 1.0 <= hi);
+            let close = lo.is_some_and(|lo| lo > zone_s - HALF_QUARTER)
+                || hi.is_some_and(|hi| hi < zone_s + HALF_QUARTER);
+            within && close
+        }
+        _ => false,
+    }
+}
+
+/// Reads the records of a guest's clock segments `held` back by the RTC's zone: a record
+/// written without a zone is then read in the host's zone (`tz_derived`), one written with an
+/// offset has the clock's shift removed (`clock_aligned`).
+fn read_in_rtc_zone(
+    sources: &mut [Source<'_>],
+    guest: &str,
+    rtc: &RtcZone,
+    held: &[usize],
+    classes: &BTreeMap<usize, Vec<usize>>,
+) {
+    let shift = Duration::seconds(rtc.secs as i64);
+    for (i, s) in sources
+        .iter_mut()
+        .enumerate()
+        .filter(|(_, s)| s.machine == guest)
+    {
+        let mut n = 0usize;
+        for (k, e) in s.parsed.events.iter_mut().enumerate() {
+            let class = classes.get(&i).and_then(|c| c.get(k)).copied().unwrap_or(0);
+            if !held.contains(&class) || e.quality.contains(TimeFix::TaskAnchored) {
+                continue;
+            }
+            let Some(t) = e.time else { continue };
+            e.time = t.checked_sub_signed(shift);
+            match e.recorded {
+                RecordedTime::Local(_) | RecordedTime::Yearless { .. } => {
+                    e.quality.remove(TimeFix::TzAssumed);
+                    e.quality.insert(TimeFix::TzDerived);
+                }
+                RecordedTime::Absolute(_) => e.quality.insert(TimeFix::ClockAligned),
+                _ => {}
+            }
+            n += 1;
+        }
+        if n > 0 {
+            s.time_notes.push(format!(
+                "zone UTC{} of the guest's clock, from {}: {n} records read back by {:+.0} s (see machines)",
+                utc_offset(rtc.secs),
+                rtc.from,
+                rtc.secs
+            ));
+        }
+    }
 }
 
 /// `+01:00` for 3600 s.

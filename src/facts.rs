@@ -170,9 +170,36 @@ pub struct VmConfig {
     pub hugepages: Option<String>,
     /// `parent:`: the snapshot the current state derives from.
     pub parent: Option<String>,
+    /// `localtime:`: whether QEMU presents the guest's real-time clock in the host's local time
+    /// (`-rtc base=localtime`) rather than UTC. Absent, qemu-server turns it on for Windows
+    /// `ostype`s ([`VmConfig::rtc_in_host_local_time`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub localtime: Option<bool>,
     /// The `[section]` names that follow the main section (snapshots, `PENDING`,
     /// `special:cloudinit`), in order, repeated as written.
     pub sections: Vec<String>,
+}
+
+impl VmConfig {
+    /// Whether QEMU presents this VM's real-time clock in the host's local time, and why: the
+    /// `localtime:` setting when written, else qemu-server's default, which is on for a Windows
+    /// `ostype` (`wxp`, `w2k`, `w2k3`, `w2k8`, `wvista`, `win7` … `win11`: Windows keeps its RTC
+    /// in local time) and off for every other.
+    pub fn rtc_in_host_local_time(&self) -> (bool, &'static str) {
+        match (self.localtime, self.ostype.as_deref()) {
+            (Some(on), _) => (on, "localtime"),
+            (None, Some(os)) if is_windows_ostype(os) => (true, "ostype"),
+            (None, _) => (false, "default"),
+        }
+    }
+}
+
+/// Whether a VM config's `ostype` names a Windows version (qemu-server's `windows_version`).
+fn is_windows_ostype(ostype: &str) -> bool {
+    matches!(ostype, "wxp" | "w2k" | "w2k3" | "w2k8" | "wvista")
+        || ostype
+            .strip_prefix("win")
+            .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `/proc/meminfo`; `kB` there means KiB.

@@ -237,9 +237,21 @@ pub fn assign_identities(sources: &mut [Source<'_>]) {
                 }
             }
         }
+        // A Proxmox VE task log is named by its UPID, which names the node that ran the task:
+        // a node's own word, wherever the file was copied to (`pve-a/var/log/pve/tasks/8/…`).
+        let task_node = (source.parsed.kind == crate::formats::FormatKind::PveTaskLog)
+            .then(|| crate::formats::pve_task_log::upid_of_path(&source.path))
+            .flatten()
+            .and_then(|u| std::str::from_utf8(u.node).ok().map(str::to_string))
+            .filter(|n| !n.is_empty());
+        if source.role == Role::Unknown && task_node.is_some() {
+            source.role = Role::Host;
+            source.role_from = "upid";
+        }
         let (machine, from) = match (from_path.machine, record_hostname(&source.parsed)) {
             (Some(m), _) => (m, "path"),
             (None, Some(h)) => (h, "records"),
+            (None, None) if task_node.is_some() => (task_node.unwrap_or_default(), "upid"),
             (None, None) => match (&source.prompt_host, source.vmid) {
                 (Some(h), _) => (h.clone(), "prompt"),
                 (None, Some(vmid)) => (format!("vm{vmid}"), "vmid"),

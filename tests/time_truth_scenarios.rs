@@ -6,9 +6,14 @@
 //! - the incident time within 1 s of the truth, or, where no record marks the moment, a bound
 //!   that holds the true moment with each end within 2 s of the records that make it;
 //! - `affected_vms` exact;
+//! - a guest's zone (its own, named by its `timedatectl`; the host's, kept by its clock through
+//!   `localtime: 1`; or shown by the pairs) read back within a second and said where it came
+//!   from, and only what remains an offset;
 //! - a guest offset applied only when the pairs pin it (error ≤ 2 s), then within 2 s of the
 //!   truth, and the truth always inside the reported interval;
-//! - every boot's start and end within 2 s, classified as the story says.
+//! - every boot's start and end within 2 s, classified as the story says;
+//! - in a cluster, each node a host of its own, the incident named on the node where it
+//!   happened, and a live migration away from a node no stop.
 //!
 //! The committed files must be exactly what the generator writes, so the truth beside them is
 //! the truth of the story.
@@ -147,14 +152,123 @@ fn check(name: &str, dir: &Path, truth: &Value) -> (Vec<String>, Vec<String>) {
             }
         }
     }
-    // Guest offsets, per clock segment.
     let sources = json_of(&["sources"], &bundle);
+    // Several cluster nodes: each its own host, the incident named on the node where it
+    // happened, and a migration away from a node no stop.
+    if let Some(hosts) = truth["hosts"].as_array() {
+        let boots = json_of(&["boots"], &bundle);
+        for host in hosts {
+            let is_host = |list: &Value| {
+                list.as_array()
+                    .is_some_and(|l| l.iter().any(|m| m["name"] == *host && m["role"] == "host"))
+            };
+            let ok = is_host(&sources["machines"]) && is_host(&boots["machines"]);
+            table.push(format!(
+                "| {name} | {host} a host of its own | yes | {} |",
+                if ok { "yes" } else { "WRONG" }
+            ));
+            if !ok {
+                wrong.push(format!("{host} is not a host machine of its own"));
+            }
+        }
+    }
+    if let Some(machine) = truth["incident_machine"].as_str() {
+        let machine_of = |path: &Value| {
+            sources["sources"]
+                .as_array()
+                .and_then(|l| l.iter().find(|s| s["path"] == *path))
+                .map(|s| s["machine"].clone())
+        };
+        // The kill's records: the winning finding's evidence at the incident's moment.
+        let named: Vec<String> = diagnosis["findings"][0]["evidence"]
+            .as_array()
+            .map(|e| {
+                e.iter()
+                    .filter(|e| near(secs(&e["time"]), secs(&truth["incident_time"]), 1.0))
+                    .filter_map(|e| machine_of(&e["source"]))
+                    .map(|m| m.as_str().unwrap_or_default().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let ok = !named.is_empty() && named.iter().all(|m| m == machine);
+        table.push(format!(
+            "| {name} | the kill's node | {machine} | {} | {} |",
+            named.join(", "),
+            if ok { "ok" } else { "WRONG" }
+        ));
+        if !ok {
+            wrong.push(format!(
+                "the incident's evidence names {named:?} (truth {machine})"
+            ));
+        }
+    }
+    if let Some(migration) = truth["migration"].as_object() {
+        let stops: Vec<&Value> = diagnosis["incidents"]
+            .as_array()
+            .map(|l| l.iter().collect())
+            .unwrap_or_default();
+        let as_stop = stops
+            .iter()
+            .any(|i| !near(secs(&i["time"]), secs(&truth["incident_time"]), 1.0))
+            || diagnosis["findings"]
+                .as_array()
+                .is_some_and(|f| f.iter().any(|f| f["family"] == "clean_shutdown"));
+        table.push(format!(
+            "| {name} | migration {} → {} | no stop | {} incidents{} | {} |",
+            migration["from"],
+            migration["to"],
+            stops.len(),
+            if as_stop {
+                ", the migration as a stop"
+            } else {
+                ""
+            },
+            if as_stop { "WRONG" } else { "ok" }
+        ));
+        if as_stop {
+            wrong.push(format!(
+                "the migration counted as a stop: {}",
+                diagnosis["incidents"]
+            ));
+        }
+    }
+    // Guest offsets, per clock segment.
     let machines = sources["machines"].as_array().cloned().unwrap_or_default();
     let mut applied_shift = std::collections::BTreeMap::new();
     if let Some(guest) = truth["guest"].as_object() {
         let name_g = guest["name"].as_str().unwrap();
         let m = machines.iter().find(|m| m["name"] == name_g).unwrap();
-        let zone = guest.get("zone_hint").map_or(0.0, |_| 3600.0);
+        // The part of the guest's difference from the host that is a zone: read back exactly
+        // (within the second the stamps are written to), and said where it came from.
+        let zone = guest.get("zone_s").and_then(Value::as_f64).unwrap_or(0.0);
+        let got_zone = m["zone_offset_s"].as_f64();
+        let zone_ok = if zone == 0.0 {
+            got_zone.is_none()
+        } else {
+            got_zone.is_some_and(|z| (z - zone).abs() <= 1.0)
+                && guest["zone_from"].as_str().is_some_and(|from| {
+                    m["zone_from"]
+                        .as_str()
+                        .is_some_and(|got| got.contains(from))
+                })
+        };
+        table.push(format!(
+            "| {name} | {name_g} zone | {} | {} ({}) | {} |",
+            if zone == 0.0 {
+                "none".to_string()
+            } else {
+                format!("{zone:+.0} s, {}", guest["zone_from"])
+            },
+            got_zone.map_or("none".to_string(), |z| format!("{z:+.0} s")),
+            m["zone_from"].as_str().unwrap_or("-"),
+            if zone_ok { "ok" } else { "WRONG" }
+        ));
+        if !zone_ok {
+            wrong.push(format!(
+                "{name_g} zone {} from {} (truth {zone:+.0} s from {})",
+                m["zone_offset_s"], m["zone_from"], guest["zone_from"]
+            ));
+        }
         let segments: Vec<Value> = match m["clock_segments"].as_array() {
             Some(s) if !s.is_empty() => s.clone(),
             _ => vec![m.clone()],
@@ -190,9 +304,9 @@ fn check(name: &str, dir: &Path, truth: &Value) -> (Vec<String>, Vec<String>) {
                 "| {name} | {name_g} offset, segment {} | {truth_o:+.3} s{} | {} ± {} s{} | {} |",
                 want["segment"],
                 if zone != 0.0 {
-                    " (after the zone UTC+01:00)"
+                    format!(" (after the zone, {zone:+.0} s)")
                 } else {
-                    ""
+                    String::new()
                 },
                 o.map_or("-".to_string(), |o| format!("{o:+.3}")),
                 e.map_or("-".to_string(), |e| format!("{e:.3}")),

@@ -97,6 +97,24 @@ pub fn activity(f: &Context<'_>, memory: &Finding) -> Option<Finding> {
     }
     let mut running: Vec<(&Entry, String)> = oom_processes(f);
     let kill = memory.time;
+    // The hosts whose memory ran out: the machines of the memory finding's host records. In a
+    // cluster, a transfer or upgrade on another node used none of that node's memory.
+    let cited: Vec<usize> = memory
+        .cites
+        .iter()
+        .filter_map(|c| match c.cite {
+            crate::event::Cite::Event { source, .. } => Some(source),
+            _ => None,
+        })
+        .collect();
+    let kill_hosts: std::collections::BTreeSet<u32> = f
+        .signals()
+        .filter(|s| s.role == Role::Host && cited.contains(&(s.source as usize)))
+        .map(|s| s.machine)
+        .collect();
+    let on_kill_host = |s: &Entry| {
+        s.role != Role::Host || kill_hosts.is_empty() || kill_hosts.contains(&s.machine)
+    };
     let in_window = |s: &Entry| match (f.time(s), kill) {
         (Some(t), Some(kill)) => t >= kill - Duration::hours(ACTIVITY_WINDOW_H) && t <= kill,
         // Undated: a pasted fragment, read as one episode.
@@ -145,7 +163,7 @@ pub fn activity(f: &Context<'_>, memory: &Finding) -> Option<Finding> {
                     (Some(t), Some(kill)) => t >= kill - Duration::hours(1),
                     _ => true,
                 };
-                let here = f.role(s) != Role::Guest
+                let here = (f.role(s) != Role::Guest && on_kill_host(s))
                     || f.source_vmid(s).is_some_and(|v| memory.vmids.contains(&v));
                 if !(near && here) {
                     continue;

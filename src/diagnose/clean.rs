@@ -11,6 +11,41 @@ use crate::event::Role;
 use crate::index::Entry;
 use crate::signals::{SignalKind, StopBy};
 
+/// How long before a scope's end a live migration of its VM may have started and still be
+/// what ended it: a large VM's memory copy over a slow link takes hours.
+const MIGRATION_MAX_H: i64 = 12;
+
+/// Whether a VM's scope ended on a node because the VM was live-migrated away from it: a
+/// `qmigrate` task of the same VM, on the same node, started before the scope ended and not
+/// ended before it. The source's QEMU exits in order once the target runs the VM (the task then
+/// logs `migration finished successfully` and ends), so its scope's end is a handover, not a
+/// stop: the VM keeps its VMID and runs on the other node.
+fn migrated_away(f: &Context<'_>, s: &Entry) -> bool {
+    let (SignalKind::ScopeDeactivated { vmid }, Some(t)) = (&s.kind, f.time(s)) else {
+        return false;
+    };
+    f.signals().any(|m| match (&m.kind, f.time(m)) {
+        (
+            SignalKind::TaskStart {
+                task,
+                upid,
+                vmid: Some(v),
+            },
+            Some(start),
+        ) => {
+            task == "qmigrate"
+                && v == vmid
+                && m.machine == s.machine
+                && start <= t
+                && t - start <= chrono::Duration::hours(MIGRATION_MAX_H)
+                // An end at the start itself is the task log's undated `TASK OK`, placed at
+                // the task's start for want of a time: it does not say when the task ended.
+                && !f.task_ended_between(upid, Some(start + chrono::Duration::milliseconds(1)), t)
+        }
+        _ => false,
+    })
+}
+
 /// clean_shutdown: an operator or guest asked for the stop.
 pub fn clean(f: &Context<'_>) -> Option<Finding> {
     let tasks: Vec<&Entry> = find(f, |k| {
@@ -26,6 +61,7 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
         .collect();
     let orderly = find(f, |k| matches!(k, SignalKind::OrderlyStop { .. }));
     let mut deactivated = find(f, |k| matches!(k, SignalKind::ScopeDeactivated { .. }));
+    deactivated.retain(|s| !migrated_away(f, s));
     let terminated = find(f, |k| matches!(k, SignalKind::QemuTerminated));
     let (confidence, title, indirect) = if !tasks.is_empty() {
         let vm = tasks.iter().find_map(|s| match &s.kind {
@@ -235,6 +271,31 @@ mod tests {
     use crate::diagnose::context::testkit::{Kit, task_end, task_start};
 
     const UPID: &str = "pve:000079D3:00083FE1:654BDC03:qmshutdown:103:root@pam";
+
+    #[test]
+    fn a_scope_ended_by_a_live_migration_is_no_stop() {
+        let mig = "UPID:pve-a:00031A2B:05124C7E:67CEF2C8:qmigrate:101:root@pam:";
+        // The source node's QEMU exits once the target runs the VM, inside the task.
+        let mut kit = Kit::new();
+        kit.host(-12, task_start("qmigrate", Some(101), mig))
+            .host(0, SignalKind::ScopeDeactivated { vmid: 101 })
+            .host(3, task_end("qmigrate", Some(101), mig, true));
+        let index = kit.index();
+        assert!(clean(&kit.context(&index)).is_none());
+        // After the migration ended, the scope's end is a stop again.
+        let mut kit = Kit::new();
+        kit.host(-12, task_start("qmigrate", Some(101), mig))
+            .host(-9, task_end("qmigrate", Some(101), mig, true))
+            .host(0, SignalKind::ScopeDeactivated { vmid: 101 });
+        let index = kit.index();
+        assert!(clean(&kit.context(&index)).is_some());
+        // Another VM's migration says nothing of this one.
+        let mut kit = Kit::new();
+        kit.host(-12, task_start("qmigrate", Some(102), mig))
+            .host(0, SignalKind::ScopeDeactivated { vmid: 101 });
+        let index = kit.index();
+        assert!(clean(&kit.context(&index)).is_some());
+    }
 
     #[test]
     fn an_operators_command_is_a_stop_on_purpose_unless_it_may_be_the_remedy() {

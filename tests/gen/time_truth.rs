@@ -194,6 +194,11 @@ fn kernel_boot(k: f64, host: bool) -> Vec<Rec> {
 /// The host's journal as `journalctl -o short-iso-precise` prints it, boots separated by its
 /// `-- Boot … --` lines.
 fn host_journal(m: &Machine) -> String {
+    host_journal_as(m, "pve1", None)
+}
+
+/// [`host_journal`] of host `name`, its times printed in zone `tz` (UTC when `None`).
+fn host_journal_as(m: &Machine, name: &str, tz: Option<chrono_tz::Tz>) -> String {
     let mut out = String::new();
     let mut boot = m
         .boot_at(m.sorted().first().map_or(0.0, |r| r.t))
@@ -209,14 +214,15 @@ fn host_journal(m: &Machine) -> String {
             boot = b;
         }
         let t = utc(m.clock(r.t));
+        let stamp = match tz {
+            Some(tz) => t
+                .with_timezone(&tz)
+                .format("%Y-%m-%dT%H:%M:%S%.6f%z")
+                .to_string(),
+            None => t.format("%Y-%m-%dT%H:%M:%S%.6f+0000").to_string(),
+        };
         let pid = r.pid.map(|p| format!("[{p}]")).unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "{} pve1 {}{pid}: {}",
-            t.format("%Y-%m-%dT%H:%M:%S%.6f+0000"),
-            r.ident,
-            r.msg
-        );
+        let _ = writeln!(out, "{stamp} {name} {}{pid}: {}", r.ident, r.msg);
     }
     out
 }
@@ -1117,7 +1123,7 @@ fn guest_other_zone(name: &'static str) -> Scenario {
             "incident_time": rfc3339(kill + 0.0003),
             "incident_bound": null,
             "affected_vms": [VM],
-            "guest": {"name": "web", "zone_hint": "+01:00", "segments": [{"segment": 0, "offset_s": 3600.0 + error, "pinned": true}]},
+            "guest": {"name": "web", "zone_hint": "+01:00", "zone_s": 3600.0, "zone_from": "the clock pairs", "segments": [{"segment": 0, "offset_s": 3600.0 + error, "pinned": true}]},
             "boots": [
                 {"machine": "web", "start": null, "end": rfc3339(last), "end_kind": "unclean"},
                 {"machine": "pve1", "start": null, "end": null, "end_kind": "running"}
@@ -1210,6 +1216,475 @@ fn dst_night(name: &'static str, named: bool) -> Scenario {
     }
 }
 
+/// `/etc/pve/qemu-server/101.conf` of VM 101 `web`, a Debian guest; `extra` lines join the
+/// sorted keys where they belong.
+fn vm_config(extra: &[&str]) -> String {
+    let mut lines = vec![
+        "agent: 1",
+        "boot: order=scsi0;ide2;net0",
+        "cores: 2",
+        "cpu: x86-64-v2-AES",
+        "ide2: none,media=cdrom",
+        "memory: 4096",
+        "meta: creation-qemu=9.0.2,ctime=1733495011",
+        "name: web",
+        "net0: virtio=BC:24:11:5A:0C:3E,bridge=vmbr0,firewall=1",
+        "numa: 0",
+        "ostype: l26",
+        "scsi0: local-lvm:vm-101-disk-0,iothread=1,size=32G",
+        "scsihw: virtio-scsi-single",
+        "smbios1: uuid=6f1c2a34-8e0b-4c55-9d1e-2b7a4f3c9e10",
+        "sockets: 1",
+        "vmgenid: 3d9e0f6a-1b2c-4d5e-8f90-a1b2c3d4e5f6",
+    ];
+    lines.extend_from_slice(extra);
+    lines.sort_unstable();
+    lines.join("\n") + "\n"
+}
+
+/// The guest's kernel setting its clock from the RTC (`hctosys`, `rtc_cmos`) `up` seconds after
+/// it started at true time `k`, the RTC showing `rtc_zone` seconds east of UTC: the clock then
+/// reads the RTC's whole second as UTC, and is off from the truth by the returned amount.
+fn rtc_sets_clock(m: &mut Machine, k: f64, up: f64, rtc_zone: f64) -> f64 {
+    let rtc = (k + up + rtc_zone).floor();
+    let stamp = utc(rtc).format("%Y-%m-%dT%H:%M:%S");
+    m.push(Rec {
+        t: k + up,
+        ident: "kernel",
+        pid: None,
+        msg: format!(
+            "rtc_cmos 00:00: setting system clock to {stamp} UTC ({})",
+            rtc as i64
+        ),
+        uptime: Some(up),
+    });
+    rtc - (k + up)
+}
+
+/// `localtime: 1` on a Linux VM of a host in Europe/Berlin (CET, UTC+01:00): QEMU presents the
+/// RTC in the host's local time, the guest's kernel reads it as UTC at each boot, and with no
+/// NTP server in reach its clock runs an hour (and the RTC's fraction of a second) ahead, its
+/// journal's microseconds included. Only the VM start and the kill pair the clocks.
+fn guest_rtc_localtime(name: &'static str) -> Scenario {
+    let mut s = Story::new(name);
+    let zone = 3600.0;
+    let journald_at = s.rng.uniform(0.8, 2.0);
+    let delay = s.rng.uniform(0.5, 10.0);
+    let k = s.start(T0, delay);
+    let rtc_at = s.rng.uniform(0.55, 0.75);
+    let offset = rtc_sets_clock(&mut s.guest, k, rtc_at, zone);
+    s.guest.offsets.push((0.0, offset));
+    s.guest_userspace(k, false);
+    let kill = T0 + 1800.0 + s.rng.uniform(0.0, 60.0);
+    let last = kill - s.rng.uniform(0.2, 1.5);
+    s.guest.push(rec(
+        last,
+        "php-fpm8.2",
+        Some(811),
+        "[pool www] server reached pm.max_children setting (5), consider raising it",
+    ));
+    s.oom_kill(kill);
+    let delay2 = s.rng.uniform(0.5, 10.0);
+    let k2 = s.start(kill + 240.0, delay2);
+    let rtc_at2 = s.rng.uniform(0.55, 0.75);
+    let offset2 = rtc_sets_clock(&mut s.guest, k2, rtc_at2, zone);
+    s.guest.offsets.push((k2, offset2));
+    s.guest_userspace(k2, true);
+    let end = k2 + 600.0;
+    s.ambient(T0 - 600.0, end, &[(k + 5.0, last - 0.1), (k2 + 5.0, end)]);
+    let mut files = BTreeMap::new();
+    files.insert(
+        "manifest.json".to_string(),
+        serde_json::to_string_pretty(&json!({
+            "collected_at": rfc3339(end + 60.0),
+            "timezone": "Europe/Berlin",
+            "hostname": "pve1",
+        }))
+        .unwrap_or_default()
+            + "\n",
+    );
+    files.insert(
+        "host/pve1/journal.txt".to_string(),
+        host_journal_as(&s.host, "pve1", Some(chrono_tz::Europe::Berlin)),
+    );
+    files.insert(
+        format!("host/pve1/qemu-server/{VM}.conf"),
+        vm_config(&["localtime: 1"]),
+    );
+    files.insert(
+        format!("guest/{VM}-web/journal.export"),
+        guest_export(&s.guest, journald_at),
+    );
+    let mut boots = boot_truth(
+        "web",
+        &[
+            (Some(k), Some(last), "unclean"),
+            (Some(k2), None, "running"),
+        ],
+        0.0,
+    );
+    boots.push(json!({"machine": "pve1", "start": null, "end": null, "end_kind": "running"}));
+    Scenario {
+        name,
+        files,
+        truth: json!({
+            "story": "a Linux VM with `localtime: 1` on a host in Europe/Berlin: QEMU presents the RTC in the host's local time, the guest's kernel reads it as UTC at boot and, no NTP server in reach, its clock runs an hour ahead (its journal's microseconds too); the OOM killer kills the VM and `qm start` starts it again; only the start and the kill pair the clocks",
+            "family": "memory_overcommit",
+            "incident_time": rfc3339(kill + 0.0003),
+            "incident_bound": null,
+            "affected_vms": [VM],
+            // The hour is the RTC's zone, read back exactly; what remains (the RTC's fraction
+            // of a second, per boot) is too small for the start and the kill to pin.
+            "guest": {"name": "web", "zone_s": zone, "zone_from": "localtime: 1", "segments": [{"segment": 0, "offset_s": offset, "pinned": null}]},
+            "delays": {"vm_start_to_kernel_s": delay, "offset_after_restart_s": offset2, "journald_reads_ring_buffer_s": journald_at},
+            "boots": boots,
+        }),
+    }
+}
+
+/// `timedatectl` in the guest, in New York on the first Monday of summer time (EDT,
+/// UTC−04:00), as the guest printed it at collection.
+fn guest_timedatectl(at: f64) -> String {
+    use chrono_tz::America::New_York;
+    let t = utc(at);
+    let local = t.with_timezone(&New_York);
+    format!(
+        "               Local time: {}\n           Universal time: {}\n                 RTC time: {}\n                Time zone: America/New_York (EDT, -0400)\nSystem clock synchronized: yes\n              NTP service: active\n          RTC in local TZ: no\n",
+        local.format("%a %Y-%m-%d %H:%M:%S %Z"),
+        t.format("%a %Y-%m-%d %H:%M:%S UTC"),
+        t.format("%a %Y-%m-%d %H:%M:%S"),
+    )
+}
+
+/// A guest in New York (its `timedatectl` says so) whose rsyslog writes local time without a
+/// zone, four hours behind its UTC host; its clock a few seconds off. Only the VM start and the
+/// kill pair the clocks, which cannot reach across hours: the zone must come first.
+fn guest_zone_timedatectl(name: &'static str) -> Scenario {
+    let mut s = Story::new(name);
+    let zone = -4.0 * 3600.0;
+    let offset = 4.3 + s.rng.uniform(-0.9, 0.9);
+    s.guest.offsets.push((0.0, offset));
+    s.guest.boots.push(T0 - 86_400.0);
+    let rsyslog_at = s.rng.uniform(4.0, 9.0);
+    let kill = T0 + 1200.0 + s.rng.uniform(0.0, 60.0);
+    let last = kill - s.rng.uniform(0.2, 1.5);
+    s.guest.push(rec(
+        last,
+        "php-fpm8.2",
+        Some(811),
+        "[pool www] server reached pm.max_children setting (5), consider raising it",
+    ));
+    s.oom_kill(kill);
+    let delay = s.rng.uniform(0.5, 10.0);
+    let k = s.start(kill + 240.0, delay);
+    s.guest_userspace(k, true);
+    let end = k + 600.0;
+    s.ambient(T0, end, &[(T0, last - 0.1), (k + 5.0, end)]);
+    let mut files = s.files(
+        GuestFormat::Traditional(zone as i32),
+        true,
+        manifest(end + 60.0),
+        rsyslog_at,
+        1.0,
+    );
+    files.insert(
+        format!("guest/{VM}-web/timedatectl.txt"),
+        guest_timedatectl(s.guest.clock(end + 30.0)),
+    );
+    let mut boots = boot_truth(
+        "web",
+        &[(None, Some(last), "unclean"), (Some(k), None, "running")],
+        0.0,
+    );
+    boots.push(json!({"machine": "pve1", "start": null, "end": null, "end_kind": "running"}));
+    Scenario {
+        name,
+        files,
+        truth: json!({
+            "story": "the guest lives in New York (its `timedatectl`: America/New_York, EDT) and its rsyslog writes local time without a zone, four hours behind its host's UTC; its clock is a few seconds off; the OOM killer kills the VM and `qm start` starts it again; only the start and the kill pair the clocks",
+            "family": "memory_overcommit",
+            "incident_time": rfc3339(kill + 0.0003),
+            "incident_bound": null,
+            "affected_vms": [VM],
+            "guest": {"name": "web", "zone_s": zone, "zone_from": "timedatectl", "segments": [{"segment": 0, "offset_s": zone + offset, "pinned": null}]},
+            "delays": {"vm_start_to_kernel_s": delay, "rsyslog_reads_ring_buffer_s": rsyslog_at},
+            "boots": boots,
+        }),
+    }
+}
+
+/// `pvecm status` on node `local` (1 or 2) of the two-node cluster `prod`, taken at `at`.
+fn pvecm_status(local: u32, at: f64) -> String {
+    let date = utc(at).format("%a %b %e %H:%M:%S %Y");
+    let member = |id: u32| {
+        format!(
+            "0x{id:08x}          1 10.10.10.{id}{}",
+            if id == local { " (local)" } else { "" }
+        )
+    };
+    format!(
+        "Cluster information\n-------------------\nName:             prod\nConfig Version:   2\nTransport:        knet\nSecure auth:      on\n\n\
+         Quorum information\n------------------\nDate:             {date}\nQuorum provider:  corosync_votequorum\nNodes:            2\nNode ID:          0x{local:08x}\nRing ID:          1.2d\nQuorate:          Yes\n\n\
+         Votequorum information\n----------------------\nExpected votes:   2\nHighest expected: 2\nTotal votes:      2\nQuorum:           2  \nFlags:            Quorate \n\n\
+         Membership information\n----------------------\n    Nodeid      Votes Name\n{}\n{}\n",
+        member(1),
+        member(2)
+    )
+}
+
+/// A UPID of node `node`: `pid` and the task's start (epoch seconds, hex) as PVE writes them.
+fn upid_of(node: &str, pid: u32, pstart: u32, t: f64, task: &str, id: u32) -> String {
+    format!(
+        "UPID:{node}:{pid:08X}:{pstart:08X}:{:08X}:{task}:{id}:root@pam:",
+        t as i64
+    )
+}
+
+/// Two nodes of the cluster `prod`, `pve-a` and `pve-b`, collected into a folder each (no
+/// `host/` layout: the SRE copied each node's journal and `pvecm status` under its name). VM 101
+/// `web` is live-migrated from `pve-a` to `pve-b` (the `qmigrate` task on A, with its task log;
+/// the VM started on B for the incoming migration; A's copy of the VM ends in order), then the
+/// OOM killer on `pve-b` kills it. VM 102 keeps running on `pve-a`.
+fn cluster_migrated_then_killed(name: &'static str) -> Scenario {
+    let mut rng = Rng::new(name);
+    let mut a = Machine::default();
+    let mut b = Machine::default();
+    a.boots.push(T0 - 86_400.0 * 12.0);
+    b.boots.push(T0 - 86_400.0 * 12.0);
+    // Quorum and cluster file system chatter as the nodes have it.
+    for (m, id) in [(&mut a, 1u32), (&mut b, 2u32)] {
+        let mut t = T0 + rng.uniform(0.0, 60.0);
+        while t < T0 + 3600.0 {
+            m.push(rec(
+                t,
+                "pmxcfs",
+                Some(1131),
+                "[dcdb] notice: data verification successful",
+            ));
+            t += 900.0;
+        }
+        m.push(rec(
+            T0 + 5.0 + f64::from(id),
+            "corosync",
+            Some(1275),
+            "  [KNET  ] pmtud: Global data MTU changed to: 1397",
+        ));
+        let mut t = T0 + rng.uniform(0.0, 10.0);
+        while t < T0 + 3600.0 {
+            let n = rng.int(1, 4);
+            m.push(rec(
+                t,
+                "pvestatd",
+                Some(1580),
+                format!("status update time ({n}.{:03} seconds)", rng.int(0, 999)),
+            ));
+            t += rng.uniform(9.5, 10.5);
+        }
+    }
+    // The migration, started on A.
+    let mig = T0 + 600.0 + rng.uniform(0.0, 30.0);
+    let task_a = upid_of("pve-a", 0x0003_1a2b, 0x0512_4c7e, mig, "qmigrate", VM);
+    a.push(rec(
+        mig,
+        "pvedaemon",
+        Some(2211),
+        format!("<root@pam> starting task {task_a}"),
+    ));
+    // B starts the VM to receive it: `qm start 101 --migratedfrom pve-a …` over ssh.
+    let remote = mig + rng.uniform(1.0, 1.8);
+    let task_b = upid_of("pve-b", 0x0002_7e11, 0x0498_03aa, remote, "qmstart", VM);
+    b.push(rec(
+        remote,
+        "qm",
+        Some(163_345),
+        format!("<root@pam> starting task {task_b}"),
+    ));
+    b.push(rec(
+        remote + 0.02,
+        "qm",
+        Some(163_346),
+        format!("start VM {VM}: {task_b}"),
+    ));
+    let scope_b = remote + rng.uniform(0.3, 0.8);
+    b.push(rec(
+        scope_b,
+        "systemd",
+        Some(1),
+        format!("Started {VM}.scope."),
+    ));
+    b.push(rec(
+        scope_b + 0.2,
+        "kernel",
+        None,
+        format!("tap{VM}i0: entered promiscuous mode"),
+    ));
+    b.push(rec(
+        scope_b + 0.25,
+        "kernel",
+        None,
+        format!("vmbr0: port 3(tap{VM}i0) entered forwarding state"),
+    ));
+    b.push(rec(
+        scope_b + 1.1,
+        "qm",
+        Some(163_345),
+        format!("<root@pam> end task {task_b} OK"),
+    ));
+    // The memory copy; A's QEMU exits once B runs the VM.
+    let done = scope_b + rng.uniform(6.0, 12.0);
+    a.push(rec(
+        done + 0.05,
+        "kernel",
+        None,
+        format!("tap{VM}i0: left allmulticast mode"),
+    ));
+    a.push(rec(
+        done + 0.06,
+        "kernel",
+        None,
+        format!("vmbr0: port 2(tap{VM}i0) entered disabled state"),
+    ));
+    a.push(rec(
+        done + 0.4,
+        "systemd",
+        Some(1),
+        format!("{VM}.scope: Deactivated successfully."),
+    ));
+    a.push(rec(
+        done + 0.41,
+        "systemd",
+        Some(1),
+        format!("{VM}.scope: Consumed 2h 3min 12.408s CPU time, 3.9G memory peak."),
+    ));
+    let finished = done + rng.uniform(2.0, 3.5);
+    a.push(rec(
+        finished + 0.1,
+        "pvedaemon",
+        Some(2211),
+        format!("<root@pam> end task {task_a} OK"),
+    ));
+    // The task log on A, whole seconds in the node's zone (UTC).
+    let stamp = |t: f64| utc(t).format("%Y-%m-%d %H:%M:%S").to_string();
+    let mut tasklog = String::new();
+    for (t, line) in [
+        (
+            mig,
+            "use dedicated network address for sending migration traffic (10.10.10.2)".to_string(),
+        ),
+        (
+            mig,
+            format!("starting migration of VM {VM} to node 'pve-b' (10.10.10.2)"),
+        ),
+        (
+            mig + 0.4,
+            format!("starting VM {VM} on remote node 'pve-b'"),
+        ),
+        (scope_b + 1.2, "start remote tunnel".to_string()),
+        (scope_b + 1.5, "ssh tunnel ver 1".to_string()),
+        (
+            scope_b + 1.6,
+            format!("starting online/live migration on unix:/run/qemu-server/{VM}.migrate"),
+        ),
+        (scope_b + 1.6, "set migration capabilities".to_string()),
+        (
+            scope_b + 1.7,
+            "migration downtime limit: 100 ms".to_string(),
+        ),
+        (scope_b + 1.7, "migration cachesize: 512.0 MiB".to_string()),
+        (scope_b + 1.7, "set migration parameters".to_string()),
+        (
+            scope_b + 1.8,
+            format!("start migrate command to unix:/run/qemu-server/{VM}.migrate"),
+        ),
+        (
+            scope_b + 2.8,
+            "migration active, transferred 1.1 GiB of 4.0 GiB VM-state, 1.1 GiB/s".to_string(),
+        ),
+        (
+            done - 0.5,
+            "average migration speed: 819.2 MiB/s - downtime 45 ms".to_string(),
+        ),
+        (done - 0.5, "migration status: completed".to_string()),
+        (
+            finished,
+            format!(
+                "migration finished successfully (duration 00:00:{:02})",
+                (finished - mig) as u32
+            ),
+        ),
+    ] {
+        let _ = writeln!(tasklog, "{} {line}", stamp(t));
+    }
+    tasklog.push_str("TASK OK\n");
+    // VM 102 on A, untouched: its guest agent pinged by pvestatd.
+    a.push(rec(
+        T0 + 1500.0,
+        "pvedaemon",
+        Some(2211),
+        "VM 102 qmp command 'guest-ping' failed - got timeout",
+    ));
+    // The kill, on B.
+    let kill = T0 + 2400.0 + rng.uniform(0.0, 60.0);
+    let kvm = 163_380;
+    for (d, ident, pid, msg) in [
+        (0.0, "kernel", None, "kvm invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=0".to_string()),
+        (0.000_2, "kernel", None, format!("oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=qemu.slice,mems_allowed=0,global_oom,task_memcg=/qemu.slice/{VM}.scope,task=kvm,pid={kvm},uid=0")),
+        (0.000_3, "kernel", None, format!("Out of memory: Killed process {kvm} (kvm) total-vm:5339840kB, anon-rss:4197740kB, file-rss:1536kB, shmem-rss:0kB, UID:0 pgtables:9520kB oom_score_adj:0")),
+        (0.31, "systemd", Some(1), format!("{VM}.scope: A process of this unit has been killed by the OOM killer.")),
+        (0.35, "kernel", None, format!("vmbr0: port 3(tap{VM}i0) entered disabled state")),
+        (0.36, "systemd", Some(1), format!("{VM}.scope: Failed with result 'oom-kill'.")),
+    ] {
+        b.push(rec(kill + d, ident, pid, msg));
+    }
+    let end = T0 + 3600.0;
+    let mut files = BTreeMap::new();
+    files.insert(
+        "manifest.json".to_string(),
+        serde_json::to_string_pretty(
+            &json!({"collected_at": rfc3339(end + 60.0), "timezone": "UTC"}),
+        )
+        .unwrap_or_default()
+            + "\n",
+    );
+    files.insert(
+        "pve-a/journal.txt".to_string(),
+        host_journal_as(&a, "pve-a", None),
+    );
+    files.insert(
+        "pve-b/journal.txt".to_string(),
+        host_journal_as(&b, "pve-b", None),
+    );
+    files.insert(
+        "pve-a/pvecm-status.txt".to_string(),
+        pvecm_status(1, end + 30.0),
+    );
+    files.insert(
+        "pve-b/pvecm-status.txt".to_string(),
+        pvecm_status(2, end + 40.0),
+    );
+    let hex = format!("{:X}", (mig as i64) & 0xf);
+    files.insert(format!("pve-a/var/log/pve/tasks/{hex}/{task_a}"), tasklog);
+    Scenario {
+        name,
+        files,
+        truth: json!({
+            "story": "a two-node cluster (pve-a, pve-b), each node's journal and `pvecm status` in a folder of its own: VM 101 is live-migrated from pve-a to pve-b (qmigrate on A, the VM started on B for the incoming migration, A's copy ends in order), then the OOM killer on pve-b kills it",
+            "family": "memory_overcommit",
+            "incident_time": rfc3339(kill + 0.0003),
+            "incident_bound": null,
+            "incident_machine": "pve-b",
+            "affected_vms": [VM],
+            "guest": null,
+            "hosts": ["pve-a", "pve-b"],
+            "migration": {"from": "pve-a", "to": "pve-b", "task": task_a, "at": rfc3339(mig), "source_stopped": rfc3339(done + 0.4)},
+            "boots": [
+                {"machine": "pve-a", "start": null, "end": null, "end_kind": "running"},
+                {"machine": "pve-b", "start": null, "end": null, "end_kind": "running"}
+            ],
+        }),
+    }
+}
+
 /// Every scenario.
 pub fn all() -> Vec<Scenario> {
     vec![
@@ -1230,6 +1705,9 @@ pub fn all() -> Vec<Scenario> {
         power_loss("host-power-loss"),
         guest_reset("guest-reset"),
         guest_other_zone("guest-other-zone"),
+        guest_rtc_localtime("guest-rtc-localtime"),
+        guest_zone_timedatectl("guest-zone-timedatectl"),
+        cluster_migrated_then_killed("cluster-migrated-then-killed"),
         dst_night("dst-night-derived", false),
         dst_night("dst-night-named", true),
     ]

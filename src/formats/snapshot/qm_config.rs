@@ -49,6 +49,8 @@ const KNOWN: &[&[u8]] = &[
     b"kvm",
     b"digest",
     b"hugepages",
+    b"localtime",
+    b"startdate",
 ];
 
 /// Whether a line starts a VM config: a config line with a known key, or a comment, followed
@@ -129,6 +131,14 @@ impl State {
             b"ostype" => c.ostype = text_value(),
             b"hugepages" => c.hugepages = text_value(),
             b"parent" => c.parent = text_value(),
+            // A property of type boolean: qemu-server writes `1`/`0`, and also parses these.
+            b"localtime" => {
+                c.localtime = match value.to_ascii_lowercase().as_slice() {
+                    b"1" | b"yes" | b"on" | b"true" => Some(true),
+                    b"0" | b"no" | b"off" | b"false" => Some(false),
+                    _ => None,
+                }
+            }
             _ => {}
         }
         true
@@ -205,6 +215,41 @@ mod tests {
         assert_eq!(
             c.sections,
             ["PENDING", "PENDING", "special:cloudinit", "foo"]
+        );
+    }
+
+    #[test]
+    fn the_rtc_in_local_time_from_localtime_or_a_windows_ostype() {
+        // `qm config` prints its keys sorted; a Linux VM someone set to keep local time.
+        let (facts, _) = run(
+            Some(101),
+            "agent: 1\nboot: order=scsi0;net0\ncores: 2\nlocaltime: 1\nmemory: 4096\nname: web\n\
+             net0: virtio=BC:24:11:5A:0C:3E,bridge=vmbr0\nostype: l26\nscsi0: local-lvm:vm-101-disk-0,size=32G\n",
+        );
+        let c = config(&facts[0]);
+        assert_eq!(c.localtime, Some(true));
+        assert_eq!(c.rtc_in_host_local_time(), (true, "localtime"));
+        // Windows without the key: qemu-server's default turns it on; written as 0, it is off.
+        let (facts, _) = run(
+            Some(102),
+            "cores: 4\nmemory: 8192\nname: dc01\nostype: win11\n",
+        );
+        assert_eq!(config(&facts[0]).rtc_in_host_local_time(), (true, "ostype"));
+        let (facts, _) = run(
+            Some(103),
+            "cores: 4\nlocaltime: 0\nmemory: 8192\nname: dc02\nostype: w2k8\n",
+        );
+        assert_eq!(
+            config(&facts[0]).rtc_in_host_local_time(),
+            (false, "localtime")
+        );
+        let (facts, _) = run(
+            Some(104),
+            "cores: 1\nmemory: 512\nname: apache\nostype: l26\n",
+        );
+        assert_eq!(
+            config(&facts[0]).rtc_in_host_local_time(),
+            (false, "default")
         );
     }
 
