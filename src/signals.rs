@@ -938,7 +938,11 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::Shutdown,
-        regex: r"^(?:System is powering down|System is rebooting|Powering off\.\.\.|reboot: (?:Power down|Restarting system)|Reached target (?:[\w-]+\.target - )?(?:Power-Off|System Power Off|Reboot|System Reboot|Shutdown|System Shutdown)|Shutting down\.$|Powering off\.$|Rebooting\.$|Journal stopped$|Received SIGTERM from PID 1 \(systemd\)|Stopped target (?:Multi-User System|Graphical Interface|Basic System|Local File Systems|Remote File Systems|Cloud-init target|System Initialization)\.)",
+        // systemd's own words, also as the kernel's log carries them when PID 1 or its
+        // shutdown helper wrote them to the log buffer itself (journald not running: the end of
+        // a shutdown), where dmesg and rsyslog's kernel lines keep the writer's tag in the
+        // message (`[  296.433040] systemd[1]: Shutting down.`).
+        regex: r"^(?:systemd(?:-shutdown)?\[1\]: )?(?:System is powering down|System is rebooting|Powering off\.\.\.|reboot: (?:Power down|Restarting system)|Reached target (?:[\w-]+\.target - )?(?:Power-Off|System Power Off|Reboot|System Reboot|Shutdown|System Shutdown)|Shutting down\.$|Powering off\.$|Rebooting\.$|Journal stopped$|Syncing filesystems and block devices\.$|Sending SIGTERM to remaining processes\.\.\.$|Received SIGTERM from PID 1 \(systemd\)|Stopped target (?:Multi-User System|Graphical Interface|Basic System|Local File Systems|Remote File Systems|Cloud-init target|System Initialization)\.)",
         literals: &[
             "System is powering down",
             "System is rebooting",
@@ -948,6 +952,8 @@ const TABLE: &[Row] = &[
             "Shutting down.",
             "Rebooting.",
             "Journal stopped",
+            "Syncing filesystems and block devices.",
+            "Sending SIGTERM to remaining processes...",
             "Received SIGTERM from PID 1",
             "Stopped target ",
         ],
@@ -1569,7 +1575,11 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             let allowed = match id {
                 b"systemd" => event.pid.is_none_or(|p| p == 1),
                 b"systemd-journald" | b"systemd-logind" | b"systemd-shutdown" | b"" => true,
-                b"kernel" => text.starts_with("reboot: "),
+                b"kernel" => {
+                    text.starts_with("reboot: ")
+                        || text.starts_with("systemd[1]: ")
+                        || text.starts_with("systemd-shutdown[1]: ")
+                }
                 _ => false,
             };
             if !allowed {
@@ -2150,6 +2160,8 @@ mod tests {
             (b"systemd-logind", b"System is powering down.", "shutdown_sequence"),
             (b"systemd", b"Reached target poweroff.target - System Power Off.", "shutdown_sequence"),
             (b"systemd", b"Reached target Power-Off.", "shutdown_sequence"),
+            (b"kernel", b"systemd[1]: Shutting down.", "shutdown_sequence"),
+            (b"kernel", b"systemd-shutdown[1]: Syncing filesystems and block devices.", "shutdown_sequence"),
             (b"kernel", b"Linux version 6.8.12-4-pve (build@proxmox) (gcc (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC PMX 6.8.12-4 (2024-11-06T15:04Z) ()", "kernel_boot"),
             (b"systemd-journald", b"File /var/log/journal/0f2e/system.journal corrupted or uncleanly shut down, renaming and replacing.", "unclean_journal"),
             (b"kernel", b"Kernel panic - not syncing: Fatal exception", "kernel_panic"),

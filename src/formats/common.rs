@@ -300,6 +300,53 @@ pub fn hostname(input: &[u8]) -> PResult<'_, &[u8]> {
     Ok((rest, host))
 }
 
+/// Length of the CSI sequence (`ESC [ params final`: a terminal colour) at the start of
+/// `input`, if any.
+pub fn csi_len(input: &[u8]) -> Option<usize> {
+    let body = input.strip_prefix(b"\x1b[")?;
+    let params = body
+        .iter()
+        .take(32)
+        .take_while(|&&b| (0x20..=0x3f).contains(&b))
+        .count();
+    let last = *body.get(params)?;
+    (0x40..=0x7e).contains(&last).then_some(2 + params + 1)
+}
+
+/// The words systemd's manager puts in brackets before a status line on the console.
+const CONSOLE_STATUS: &[&[u8]] = &[
+    b"  OK  ", b"FAILED", b"DEPEND", b" TIME ", b" INFO ", b" WARN ", b"UNSAFE",
+];
+
+/// A status line of systemd's manager on a console (a serial console's capture, a VM's
+/// screen, `virsh console`): `[  OK  ] Reached target Power-Off.`, `[FAILED] Failed to start
+/// …`, coloured (`ESC[0;32m  OK  ESC[0m`) or not, with the carriage return a serial console
+/// ends lines with. Returns what PID 1 said, without the status or its colours.
+pub fn console_status(text: &[u8]) -> Option<crate::event::Bytes<'_>> {
+    use crate::event::Bytes;
+    let text = text.strip_suffix(b"\r").unwrap_or(text);
+    let rest = text.strip_prefix(b"[")?;
+    if memchr::memchr(0x1b, rest).is_none() {
+        let (word, message) = (rest.get(..6)?, rest.get(6..)?.strip_prefix(b"] ")?);
+        return (CONSOLE_STATUS.contains(&word) && !message.is_empty())
+            .then_some(Bytes::Borrowed(message));
+    }
+    // Coloured: drop every CSI sequence, then read the plain line.
+    let mut plain = Vec::with_capacity(rest.len());
+    let mut i = 0;
+    while let Some(&b) = rest.get(i) {
+        match csi_len(&rest[i..]) {
+            Some(n) => i += n,
+            None => {
+                plain.push(b);
+                i += 1;
+            }
+        }
+    }
+    let (word, message) = (plain.get(..6)?, plain.get(6..)?.strip_prefix(b"] ")?);
+    (CONSOLE_STATUS.contains(&word) && !message.is_empty()).then(|| Bytes::Owned(message.to_vec()))
+}
+
 /// Lines that come from pasting logs into a ticket rather than from any log: Markdown fences,
 /// `...` elisions, shell prompts. They are never taken as continuation lines of a record.
 pub fn is_paste_artifact(text: &[u8]) -> bool {

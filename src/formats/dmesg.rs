@@ -726,21 +726,9 @@ fn skip_spaces(input: &[u8]) -> &[u8] {
     &input[n..]
 }
 
-/// Length of the CSI sequence (`ESC [ params final`) at the start of `input`, if any.
-fn csi_len(input: &[u8]) -> Option<usize> {
-    let body = input.strip_prefix(b"\x1b[")?;
-    let params = body
-        .iter()
-        .take(32)
-        .take_while(|&&b| (0x20..=0x3f).contains(&b))
-        .count();
-    let last = *body.get(params)?;
-    (0x40..=0x7e).contains(&last).then_some(2 + params + 1)
-}
-
 /// Skips every CSI sequence at the start of `input`.
 fn skip_csi(mut input: &[u8]) -> &[u8] {
-    while let Some(n) = csi_len(input) {
+    while let Some(n) = common::csi_len(input) {
         input = &input[n..];
     }
     input
@@ -761,7 +749,7 @@ fn skip_resets(mut input: &[u8]) -> &[u8] {
 fn visible_width(mut text: &[u8]) -> usize {
     let mut width = 0;
     while let Some(&b) = text.first() {
-        match csi_len(text) {
+        match common::csi_len(text) {
             Some(n) => text = &text[n..],
             None => {
                 // Count characters, not bytes (a localized month name).

@@ -1,6 +1,7 @@
 //! Fragments: log lines as people paste them, mostly without a timestamp — bare kernel messages
 //! (`Out of memory: Killed process …`), `kernel: msg`, `ident[pid]: msg`, a serial console's
-//! tail, a Xen hypervisor console (`(XEN) …`), a QEMU or libvirt per-domain log line, bash's
+//! tail (systemd's status lines, `[  OK  ] Reached target Power-Off.`, are PID 1's records), a
+//! Xen hypervisor console (`(XEN) …`), a QEMU or libvirt per-domain log line, bash's
 //! job reports — and the lines of application logs that start with an ISO date and time
 //! (`2022-07-19 20:02:12 [INFO] …`, `2022-07-19 20:02:12.345 host ident[pid]: …`), bare or in
 //! brackets (`[2022-04-19T18:20:33.138] [debug] …`), and logfmt lines dated by their `t=`,
@@ -294,6 +295,12 @@ fn event_of<'b>(line: &Line<'b>, text: &'b [u8]) -> (Event<'b>, Shape) {
         shape = Shape::Xen;
         event.ident = Some(b"xen");
         event.message = crate::event::Bytes::Borrowed(rest);
+    } else if let Some(message) = common::console_status(text) {
+        // systemd's manager speaking on the console: PID 1's words.
+        shape = Shape::Tagged;
+        event.ident = Some(b"systemd");
+        event.pid = Some(1);
+        event.message = message;
     } else {
         let (uptime, rest) = match uptime_prefix(text) {
             Some((us, rest)) => (Some(us), rest),
@@ -520,6 +527,7 @@ fn has_shape(text: &[u8]) -> bool {
         || bmc_event(text)
         || logfmt_time(text).is_some()
         || text.starts_with(b"(XEN) ")
+        || common::console_status(text).is_some()
         || iso_prefix(text).is_some()
         || bash_error(text)
         || QEMU_BARE.iter().any(|p| text.starts_with(p))
@@ -535,6 +543,41 @@ mod tests {
 
     fn parse(text: &str) -> Parsed<'_> {
         super::super::parse(FormatKind::Fragment, text.as_bytes(), &Limits::default())
+    }
+
+    #[test]
+    fn systemds_console_status_lines_are_pid_1s_records() {
+        let p = parse(
+            "[  OK  ] Stopped target Timers.\n\
+             [  OK  ] Stopped Daily Cleanup of Temporary Directories.\n\
+             \x1b[0;32m\x1b[0m\n\
+             [\x1b[0;32m  OK  \x1b[0m] Reached target \x1b[0;1;39mPower-Off\x1b[0m.\r\n\
+             [FAILED] Failed to start Load Kernel Modules.\n",
+        );
+        assert!(p.stats.balanced(), "{:?}", p.stats);
+        let got: Vec<(&[u8], Option<u32>, &[u8])> = p
+            .events
+            .iter()
+            .map(|e| (e.ident.unwrap_or_default(), e.pid, &*e.message))
+            .collect();
+        let want: Vec<(&[u8], Option<u32>, &[u8])> = vec![
+            (b"systemd", Some(1), b"Stopped target Timers."),
+            (
+                b"systemd",
+                Some(1),
+                b"Stopped Daily Cleanup of Temporary Directories.",
+            ),
+            (b"", None, b"\x1b[0;32m\x1b[0m"),
+            (b"systemd", Some(1), b"Reached target Power-Off."),
+            (b"systemd", Some(1), b"Failed to start Load Kernel Modules."),
+        ];
+        assert_eq!(got, want);
+        assert!(recognizes(
+            b"[  OK  ] Stopped target Timers.\n[  OK  ] Reached target Shutdown.\n"
+        ));
+        // A bracketed word that is not a status is no status line.
+        assert!(common::console_status(b"[ NOTE ] something").is_none());
+        assert!(common::console_status(b"[  OK  ]").is_none());
     }
 
     #[test]
