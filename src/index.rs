@@ -84,6 +84,7 @@ pub fn named_vmid(kind: &SignalKind) -> Option<u32> {
         | SignalKind::Backup { vmid, .. } => *vmid,
         SignalKind::ScopeOomKilled { vmid }
         | SignalKind::ScopeDeactivated { vmid }
+        | SignalKind::VmCleanup { vmid }
         | SignalKind::ScopeFailed { vmid, .. }
         | SignalKind::ScopeStarted { vmid }
         | SignalKind::VmNic { vmid }

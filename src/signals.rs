@@ -63,8 +63,16 @@ pub enum SignalKind {
         /// The VM.
         vmid: u32,
     },
-    /// `101.scope: Deactivated successfully.` (a clean stop of the VM's scope).
+    /// `101.scope: Deactivated successfully.` (systemd 247 and later; `101.scope: Succeeded.`
+    /// before): a clean stop of the VM's scope.
     ScopeDeactivated {
+        /// The VM.
+        vmid: u32,
+    },
+    /// Proxmox VE's `qmeventd` cleaning up after a VM's QEMU process ended (`Starting cleanup
+    /// for 101`, `Finished cleanup for 101`): the VM stopped, for whatever reason (an orderly
+    /// stop, a kill, a crash all end so). A stop, never its cause.
+    VmCleanup {
         /// The VM.
         vmid: u32,
     },
@@ -263,6 +271,7 @@ impl SignalKind {
             SignalKind::OomKilled { .. } => "oom_killed",
             SignalKind::ScopeOomKilled { .. } => "scope_oom_killed",
             SignalKind::ScopeDeactivated { .. } => "scope_deactivated",
+            SignalKind::VmCleanup { .. } => "vm_cleanup",
             SignalKind::ScopeFailed { .. } => "scope_failed",
             SignalKind::TaskStart { .. } => "task_start",
             SignalKind::TaskEnd { .. } => "task_end",
@@ -340,6 +349,7 @@ enum Pat {
     OomKillOld,
     ScopeOom,
     ScopeDeactivated,
+    VmCleanup,
     ScopeFailed,
     TaskStart,
     TaskEnd,
@@ -477,8 +487,13 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::ScopeDeactivated,
-        regex: r"^\d+\.scope: Deactivated successfully",
-        literals: &[".scope: Deactivated successfully"],
+        regex: r"^\d+\.scope: (?:Deactivated successfully|Succeeded\.$)",
+        literals: &[".scope: Deactivated successfully", ".scope: Succeeded."],
+    },
+    Row {
+        pat: Pat::VmCleanup,
+        regex: r"^(?:Starting|Finished) cleanup for \d+$",
+        literals: &["cleanup for "],
     },
     Row {
         pat: Pat::ScopeFailed,
@@ -1436,6 +1451,13 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
         Pat::ScopeDeactivated => SignalKind::ScopeDeactivated {
             vmid: scope_vmid(text)?,
         },
+        // Only qmeventd's words: another program's cleanup of a numbered thing is not a VM's.
+        Pat::VmCleanup if ident(event) == b"qmeventd" || ident(event).is_empty() => {
+            SignalKind::VmCleanup {
+                vmid: text.rsplit_once(' ')?.1.parse().ok()?,
+            }
+        }
+        Pat::VmCleanup => return None,
         Pat::ScopeFailed => {
             let result = text
                 .split_once("Failed with result '")?
@@ -1949,6 +1971,18 @@ mod tests {
         assert_eq!(
             one(b"systemd", b"102.scope: Deactivated successfully."),
             SignalKind::ScopeDeactivated { vmid: 102 }
+        );
+        assert_eq!(
+            one(b"systemd", b"102.scope: Succeeded."),
+            SignalKind::ScopeDeactivated { vmid: 102 }
+        );
+        assert_eq!(
+            one(b"qmeventd", b"Starting cleanup for 102"),
+            SignalKind::VmCleanup { vmid: 102 }
+        );
+        assert_eq!(
+            one(b"qmeventd", b"Finished cleanup for 102"),
+            SignalKind::VmCleanup { vmid: 102 }
         );
         assert_eq!(
             one(b"systemd", b"103.scope: Failed with result 'signal'."),

@@ -22,6 +22,7 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
                     | SignalKind::ScopeOomKilled { .. }
                     | SignalKind::ScopeFailed { .. }
                     | SignalKind::ScopeDeactivated { .. }
+                    | SignalKind::VmCleanup { .. }
                     | SignalKind::VmNotRunning { .. }
                     | SignalKind::UncleanJournal
                     | SignalKind::ShutdownSequence
