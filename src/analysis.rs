@@ -158,7 +158,7 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
                 machine_from: "none",
                 role_from: "none",
                 vmid: None,
-                parsed: formats::parse(kind, data, &opts.limits),
+                parsed: formats::parse_keeping(kind, data, &opts.limits, &signals::states),
                 time_notes: Vec::new(),
             }
         })

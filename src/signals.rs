@@ -1365,13 +1365,19 @@ pub fn states_a_signal(data: &[u8]) -> bool {
     if memchr::memchr(0, head).is_some() {
         return false;
     }
+    crate::framing::Lines::new(head).any(|line| states(line.text))
+}
+
+/// Whether one line, read as an undated record of its own, states what the signal table reads.
+pub fn states(line: &[u8]) -> bool {
+    let text = line.trim_ascii();
+    if text.is_empty() {
+        return false;
+    }
     let matcher = Matcher::shared();
     let mut scratch = matcher.scratch();
-    crate::framing::Lines::new(head).any(|line| {
-        let text = line.text.trim_ascii();
-        let event = Event::new(RecordedTime::Missing, b"", line.number, 0, text);
-        !text.is_empty() && !matcher.signals_with(&mut scratch, &event).is_empty()
-    })
+    let event = Event::new(RecordedTime::Missing, b"", 0, 0, text);
+    !matcher.signals_with(&mut scratch, &event).is_empty()
 }
 
 /// The identifier of an event, or empty.

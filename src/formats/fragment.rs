@@ -329,6 +329,13 @@ fn event_of<'b>(line: &Line<'b>, text: &'b [u8]) -> (Event<'b>, Shape) {
     (event, if dated { Shape::Dated } else { shape })
 }
 
+/// The undated event of a line of another format's member that the caller found worth keeping
+/// (a line the signal table reads as a statement: `cpio: write error: No space left on device`
+/// among a terminal session's command output).
+pub(crate) fn stated_event<'b>(line: &Line<'b>) -> Event<'b> {
+    event_of(line, unquoted(line.text.trim_ascii_start())).0
+}
+
 /// An undated event for a line of another format's member that is unmistakably a log line (a
 /// kernel uptime, a Xen console, QEMU's bare stderr, bash's script error, `ident[pid]: …`,
 /// `kernel: …`): a paste that mixes command output with log lines keeps both.

@@ -539,6 +539,21 @@ pub fn parse<'b>(kind: FormatKind, data: &'b [u8], limits: &Limits) -> Parsed<'b
     (spec(kind).parse)(data, limits)
 }
 
+/// [`parse`], keeping as undated events the lines of a snapshot member (a terminal session's
+/// command output) that no section reads but for which `states` holds: the caller's test for a
+/// line worth reading, which this layer cannot make itself (the signal table sits above it).
+pub fn parse_keeping<'b>(
+    kind: FormatKind,
+    data: &'b [u8],
+    limits: &Limits,
+    states: &dyn Fn(&[u8]) -> bool,
+) -> Parsed<'b> {
+    match kind {
+        FormatKind::Snapshot => snapshot::parse_keeping(data, limits, states),
+        _ => parse(kind, data, limits),
+    }
+}
+
 /// Runs a parser that reads the whole member itself (the journal encodings are not line-based).
 fn whole<'b>(
     kind: FormatKind,

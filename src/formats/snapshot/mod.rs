@@ -326,6 +326,18 @@ impl Section {
 
 /// Parses a snapshot member.
 pub fn parse<'b>(data: &'b [u8], limits: &Limits) -> Parsed<'b> {
+    parse_keeping(data, limits, &|_| false)
+}
+
+/// Parses a snapshot member, keeping as an undated event every line no section reads for which
+/// `states` holds (the caller's test for a line worth reading: one the signal table reads, such
+/// as a tool's `No space left on device` among a terminal session's output), rather than
+/// counting it unparsed.
+pub fn parse_keeping<'b>(
+    data: &'b [u8],
+    limits: &Limits,
+    states: &dyn Fn(&[u8]) -> bool,
+) -> Parsed<'b> {
     let max_line = limits.max_line_bytes;
     let mut out = parsed_for(FormatKind::Snapshot);
     let lines: Vec<Line<'_>> = Lines::new(data).collect();
@@ -416,6 +428,8 @@ pub fn parse<'b>(data: &'b [u8], limits: &Limits) -> Parsed<'b> {
         } else if let Some(event) = crate::formats::fragment::mixed_in_event(line) {
             // A paste that mixes command output with log lines keeps the log lines, undated.
             out.push_event(event);
+        } else if states(trimmed) {
+            out.push_event(crate::formats::fragment::stated_event(line));
         } else {
             out.push_unparsed(line);
         }
@@ -681,6 +695,32 @@ mod tests {
 
     fn parse_str(text: &str) -> Parsed<'_> {
         parse(text.as_bytes(), &Limits::default())
+    }
+
+    #[test]
+    fn a_line_the_caller_reads_is_kept_as_an_undated_event() {
+        // A terminal session: an `apt-get` run whose initramfs step ran out of space, then `df`.
+        let text = "root@pve:~# apt-get install -y rsync sshfs\n\
+                    update-initramfs: Generating /boot/initrd.img-5.11.22-1-pve\n\
+                    cpio: write error: No space left on device\n\
+                    E: mkinitramfs failure cpio 2\n\
+                    root@pve:~# df -h\n\
+                    Filesystem            Size  Used Avail Use% Mounted on\n\
+                    /dev/mapper/pve-root  3.4G  3.1G  114M  97% /\n";
+        let states = |line: &[u8]| line.ends_with(b"No space left on device");
+        let p = parse_keeping(text.as_bytes(), &Limits::default(), &states);
+        assert_eq!(p.events.len(), 1, "{:?}", p.events);
+        assert_eq!(p.events[0].line, 3);
+        assert!(p.events[0].time.is_none());
+        assert_eq!(
+            p.events[0].message.as_ref(),
+            b"write error: No space left on device"
+        );
+        assert_eq!(kinds(&p), ["df"]);
+        // Without the caller's test the line is counted unparsed, not lost.
+        let plain = parse_str(text);
+        assert!(plain.events.is_empty());
+        assert_eq!(plain.stats.unparsed_lines, p.stats.unparsed_lines + 1);
     }
 
     fn kinds(p: &Parsed<'_>) -> Vec<&'static str> {
