@@ -578,14 +578,25 @@ const TABLE: &[Row] = &[
         // region (`cannot set up guest memory 'pc.ram'`), a memory backend (`unable to map
         // backing store for guest RAM: Cannot allocate memory`), preallocation
         // (`os_mem_prealloc: Insufficient free host memory pages available to allocate guest
-        // RAM`), the allocator's check.
-        regex: r"(?:cannot set up guest memory '[^']*': Cannot allocate memory|unable to map backing store for guest RAM: Cannot allocate memory|Insufficient free host memory pages available to allocate guest RAM|Failed to allocate memory: |qemu_oom_check)",
+        // RAM`), the allocator's check, KVM itself (`failed to initialize kvm: Cannot allocate
+        // memory`; on POWER the guest's hashed page table, `Failed to allocate KVM HPT of order
+        // 26 (try smaller maxmem?): Cannot allocate memory`); and Xen's toolstack building a
+        // domain (`xc_dom_boot_mem_init: can't allocate low memory for domain: Out of memory`,
+        // `xl`'s `failed to free memory for the domain` when dom0 cannot balloon down).
+        regex: r"(?:cannot set up guest memory '[^']*': Cannot allocate memory|unable to map backing store for guest RAM: Cannot allocate memory|Insufficient free host memory pages available to allocate guest RAM|Failed to allocate memory: |qemu_oom_check|[Ff]ailed to initiali[sz]e (?:kvm|KVM): Cannot allocate memory|Failed to allocate KVM HPT of order \d+.*: Cannot allocate memory|can't allocate low memory for domain|failed to free memory for the domain)",
         literals: &[
             "cannot set up guest memory",
             "unable to map backing store for guest RAM",
             "Insufficient free host memory pages",
             "Failed to allocate memory: ",
             "qemu_oom_check",
+            "ailed to initialize kvm: ",
+            "ailed to initialize KVM: ",
+            "ailed to initialise kvm: ",
+            "ailed to initialise KVM: ",
+            "Failed to allocate KVM HPT",
+            "can't allocate low memory for domain",
+            "failed to free memory for the domain",
         ],
     },
     Row {
@@ -812,7 +823,9 @@ const TABLE: &[Row] = &[
     // newer `msg="Stopping instance"`), for `lxc stop`, a daemon shutdown or a snap refresh.
     Row {
         pat: Pat::LxdStop,
-        regex: r#"(?:msg="?(?:Shutting down|Stopping) (?:container|instance)\b|Shutdown request sent to instance\b|Instance stopped\b.* reason=guest-shutdown\b)"#,
+        // Incus's QEMU driver logs `Shutdown started` (with the instance) when it asks a VM to
+        // power off.
+        regex: r#"(?:msg="?(?:Shutting down|Stopping) (?:container|instance)\b|Shutdown request sent to instance\b|Instance stopped\b.* reason=guest-shutdown\b|(?:^|msg="?|\] )Shutdown started\b)"#,
         literals: &[
             "Shutting down container",
             "Shutting down instance",
@@ -820,6 +833,7 @@ const TABLE: &[Row] = &[
             "Stopping instance",
             "Shutdown request sent to instance",
             "Instance stopped",
+            "Shutdown started",
         ],
     },
     // A UPS monitor shutting the machine down in order as its battery runs out (NUT's upsmon:
@@ -2176,6 +2190,11 @@ mod tests {
             (b"kernel", b"x86/split lock detection: #AC: qemu-system-x86/4185 took a split_lock trap at address: 0x699e4dc1", "hypervisor_notice"),
             (b"kernel", b"x86/split lock detection: #DB: qemu-system-x86/2917 took a bus_lock trap at address: 0x7f2b8a0f1d40", "hypervisor_notice"),
             (b"", b"Failed to allocate memory: Resource temporarily unavailable", "qemu_no_memory"),
+            (b"", b"xc: error: panic: xc_dom_boot.c:122: xc_dom_boot_mem_init: can't allocate low memory for domain: Out of memory", "qemu_no_memory"),
+            (b"", b"failed to free memory for the domain", "qemu_no_memory"),
+            (b"", b"c910f03c09k11: [c910f03c09k10]: Error: internal error: qemu unexpectedly closed the monitor: 2020-03-04T08:18:02.756831Z qemu-kvm: Failed to allocate KVM HPT of order 26 (try smaller maxmem?): Cannot allocate memory", "qemu_no_memory"),
+            (b"", b"qemu-system-x86_64: failed to initialize kvm: Cannot allocate memory", "qemu_no_memory"),
+            (b"", b"failed to initialize KVM: Cannot allocate memory", "qemu_no_memory"),
             (b"virt-launcher", b"Signaled graceful shutdown for testvmi-txhzt", "power_key"),
             (b"sel", b"Memory #0x88 | Uncorrectable ECC (CPU0_G1) | Asserted", "edac_uncorrected"),
             (b"sel", b"Memory #0x88 | Correctable ECC logging limit reached | Asserted", "edac_corrected"),
@@ -2580,6 +2599,12 @@ mod tests {
             one(b"", b"DEBUG  [2025-01-16T12:12:33Z] Shutdown request sent to instance             instance=win11test instanceType=virtual-machine project=default"),
             SignalKind::OrderlyStop { by: StopBy::Host, hard: false, vmid: None }
         );
+        // Incus's monitor (`incus monitor --pretty`), as posted in lxc/incus#3261.
+        assert_eq!(
+            one(b"", b"DEBUG  [2026-04-30T10:47:51Z] [d1-dom0.sstdc] Shutdown started              instance=zrelay-ix-5e15a4 instanceType=virtual-machine project=default timeout=10m0s"),
+            SignalKind::OrderlyStop { by: StopBy::Host, hard: false, vmid: None }
+        );
+        assert!(kinds(b"", b"Shutdown started by user request").is_empty());
         // Only LXD's own lines: a Go tool's `Stopping container` names no instance action.
         assert!(kinds(b"", br#"level=info msg="Stopping container" id=3f2a"#).is_empty());
         assert_eq!(
