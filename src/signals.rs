@@ -613,8 +613,15 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::IoErrorPause,
-        regex: r"(?:block I/O error in device|status: io-error)",
-        literals: &["block I/O error in device", "status: io-error"],
+        // oVirt's vdsm says it as libvirt's event reaches it: `abnormal vm stop device ua-… error
+        // enospc` and `CPU stopped: onIOError`.
+        regex: r"(?:block I/O error in device|status: io-error|abnormal vm stop device \S+ error \w+|CPU stopped: onIOError)",
+        literals: &[
+            "block I/O error in device",
+            "status: io-error",
+            "abnormal vm stop device ",
+            "CPU stopped: onIOError",
+        ],
     },
     Row {
         pat: Pat::BlockIo,
@@ -663,8 +670,14 @@ const TABLE: &[Row] = &[
     Row {
         pat: Pat::NoSpace,
         // Go programs (LXD, containerd, Docker) spell errno 28 in lower case.
-        regex: r"(?:No|no) space left on device",
-        literals: &["No space left on device", "no space left on device"],
+        // vdsm names errno 28 as libvirt's pause reason does: `abnormal vm stop device … error
+        // enospc`.
+        regex: r"(?:(?:No|no) space left on device|abnormal vm stop device \S+ error enospc\b)",
+        literals: &[
+            "No space left on device",
+            "no space left on device",
+            "abnormal vm stop device ",
+        ],
     },
     Row {
         pat: Pat::ThinFull,
@@ -2192,6 +2205,8 @@ mod tests {
             (b"", b"Failed to allocate memory: Resource temporarily unavailable", "qemu_no_memory"),
             (b"", b"xc: error: panic: xc_dom_boot.c:122: xc_dom_boot_mem_init: can't allocate low memory for domain: Out of memory", "qemu_no_memory"),
             (b"", b"failed to free memory for the domain", "qemu_no_memory"),
+            (b"", b"2019-03-12 13:44:52,142+0100 INFO  (libvirt/events) [virt.vm] (vmId='4c9a3b4e-2fb1-4f61-9d4e-6b1d4a2c7f10') CPU stopped: onIOError (vm:6062)", "io_error_pause"),
+            (b"", b"2019-03-12 13:44:52,150+0100 INFO  (libvirt/events) [virt.vm] (vmId='4c9a3b4e-2fb1-4f61-9d4e-6b1d4a2c7f10') abnormal vm stop device ua-1b6f0e8c-7b2d-4d3e-9a55-0f3c2d1e6a77 error eio (vm:5042)", "io_error_pause"),
             (b"", b"c910f03c09k11: [c910f03c09k10]: Error: internal error: qemu unexpectedly closed the monitor: 2020-03-04T08:18:02.756831Z qemu-kvm: Failed to allocate KVM HPT of order 26 (try smaller maxmem?): Cannot allocate memory", "qemu_no_memory"),
             (b"", b"qemu-system-x86_64: failed to initialize kvm: Cannot allocate memory", "qemu_no_memory"),
             (b"", b"failed to initialize KVM: Cannot allocate memory", "qemu_no_memory"),
@@ -2571,6 +2586,13 @@ mod tests {
                 vmid: None
             }
         );
+    }
+
+    #[test]
+    fn vdsm_pausing_a_vm_on_a_full_disk_is_both_a_pause_and_no_space() {
+        let got = kinds(b"", b"2019-03-12 13:44:52,150+0100 INFO  (libvirt/events) [virt.vm] (vmId='4c9a3b4e-2fb1-4f61-9d4e-6b1d4a2c7f10') abnormal vm stop device ua-1b6f0e8c-7b2d-4d3e-9a55-0f3c2d1e6a77 error enospc (vm:5042)");
+        assert!(got.contains(&SignalKind::IoErrorPause), "{got:?}");
+        assert!(got.contains(&SignalKind::NoSpace), "{got:?}");
     }
 
     #[test]
