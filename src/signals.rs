@@ -255,6 +255,10 @@ pub enum SignalKind {
     /// PCIe Advanced Error Reporting's `AER: Device recovery successful`: the device came back
     /// after an uncorrected error.
     PcieRecovered,
+    /// A requested stop that did not happen: Proxmox VE's `VM quit/powerdown failed` (and `… -
+    /// got timeout`) ending a shutdown task without `forceStop`, the guest ignoring the power
+    /// button or its agent gone. The VM kept running.
+    StopFailed,
     /// A hypervisor's notice that harms nothing: KVM refusing a guest's access to a model-specific
     /// register it does not emulate (`kvm [12633]: vcpu0 unhandled rdmsr: 0x1c9`), Xen's dom0
     /// failing to pass power states to the hypervisor (`xen_acpi_processor: (CX): Hypervisor
@@ -315,6 +319,7 @@ impl SignalKind {
             SignalKind::GuestPanicked => "guest_panicked",
             SignalKind::UnitOomKilled { .. } => "unit_oom_killed",
             SignalKind::PcieRecovered => "pcie_recovered",
+            SignalKind::StopFailed => "stop_failed",
             SignalKind::OomNoVictim => "oom_no_victim",
             SignalKind::OomPanic => "oom_panic",
         }
@@ -407,6 +412,8 @@ enum Pat {
     AgentTimeout,
     ShellUpgrade,
     PcieRecovered,
+    StopFailed,
+    ForcedStop,
 }
 
 /// The program a shell's job report names: the job's first word that is not an environment
@@ -876,6 +883,20 @@ const TABLE: &[Row] = &[
         pat: Pat::PcieRecovered,
         regex: r"AER: Device recovery successful",
         literals: &["AER: Device recovery successful"],
+    },
+    // Proxmox VE's shutdown task when the guest did not power off (qemu-server's `vm_stop`):
+    // without `forceStop` it fails (`VM quit/powerdown failed`, `… - got timeout`) and the VM
+    // runs on; with it, the VM is killed (`VM quit/powerdown failed - terminating now with
+    // SIGTERM`, `VM still running - terminating now with SIGTERM`).
+    Row {
+        pat: Pat::StopFailed,
+        regex: r"VM quit/powerdown failed(?: - got timeout)?\W*$",
+        literals: &["VM quit/powerdown failed"],
+    },
+    Row {
+        pat: Pat::ForcedStop,
+        regex: r"(?:VM quit/powerdown failed|VM still running) - terminating now with SIG(?:TERM|KILL)",
+        literals: &["terminating now with SIG"],
     },
     // KVM's notice of a guest reading or writing a model-specific register it does not emulate
     // (`vcpu_unimpl`: `kvm [pid]: vcpu0 unhandled rdmsr: 0x1c9`, in newer kernels with
@@ -1800,6 +1821,12 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             vmid: None,
         },
         Pat::PcieRecovered => SignalKind::PcieRecovered,
+        Pat::StopFailed => SignalKind::StopFailed,
+        Pat::ForcedStop => SignalKind::OrderlyStop {
+            by: StopBy::Host,
+            hard: true,
+            vmid: None,
+        },
     })
 }
 
@@ -2586,6 +2613,37 @@ mod tests {
                 vmid: None
             }
         );
+    }
+
+    #[test]
+    fn a_proxmox_shutdown_task_that_failed_or_forced_the_stop() {
+        for line in [
+            &b"TASK ERROR: VM quit/powerdown failed"[..],
+            b"`TASK ERROR: VM quit/powerdown failed`",
+            b"TASK ERROR: VM quit/powerdown failed - got timeout",
+        ] {
+            assert_eq!(
+                kinds(b"", line),
+                [SignalKind::StopFailed],
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        for line in [
+            &b"VM quit/powerdown failed - terminating now with SIGTERM"[..],
+            b"VM still running - terminating now with SIGTERM",
+        ] {
+            assert_eq!(
+                kinds(b"", line),
+                [SignalKind::OrderlyStop {
+                    by: StopBy::Host,
+                    hard: true,
+                    vmid: None
+                }],
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
     }
 
     #[test]

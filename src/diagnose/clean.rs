@@ -48,9 +48,26 @@ fn migrated_away(f: &Context<'_>, s: &Entry) -> bool {
 
 /// clean_shutdown: an operator or guest asked for the stop.
 pub fn clean(f: &Context<'_>) -> Option<Finding> {
-    let tasks: Vec<&Entry> = find(f, |k| {
+    let mut tasks: Vec<&Entry> = find(f, |k| {
         matches!(k, SignalKind::TaskStart { task, .. } | SignalKind::TaskEnd { task, .. }
             if matches!(task.as_str(), "qmshutdown" | "qmstop" | "qmreboot"))
+    });
+    // A stop task that ended in error did not stop its VM (`VM quit/powerdown failed - got
+    // timeout`: the guest ignored the request; a forced stop ends `OK` or with warnings).
+    let failed: Vec<&str> = tasks
+        .iter()
+        .filter_map(|s| match &s.kind {
+            SignalKind::TaskEnd {
+                upid, ok: false, ..
+            } => Some(upid.as_str()),
+            _ => None,
+        })
+        .collect();
+    tasks.retain(|s| match &s.kind {
+        SignalKind::TaskStart { upid, .. } | SignalKind::TaskEnd { upid, .. } => {
+            !failed.contains(&upid.as_str())
+        }
+        _ => true,
     });
     let guest_seq: Vec<&Entry> = f
         .signals()
@@ -354,6 +371,16 @@ mod tests {
         assert!((x.confidence - 0.85).abs() < 1e-9);
         assert_eq!(x.vmids, vec![103]);
         assert!(x.title.contains("qmshutdown of VM 103"));
+    }
+
+    #[test]
+    fn a_shutdown_task_that_failed_stopped_nothing() {
+        let mut kit = Kit::new();
+        kit.host(0, task_start("qmshutdown", Some(103), UPID))
+            .host(180, task_end("qmshutdown", Some(103), UPID, false))
+            .host(180, SignalKind::StopFailed);
+        let index = kit.index();
+        assert!(clean(&kit.context(&index)).is_none());
     }
 
     #[test]

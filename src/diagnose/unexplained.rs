@@ -14,7 +14,18 @@ use crate::signals::SignalKind;
 
 /// not_a_shutdown, or an unexplained stop.
 pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
-    let stop_signals: Vec<&Entry> = f.signals()
+    // A stop task that ended in error stopped nothing (`VM quit/powerdown failed`).
+    let failed: Vec<&str> = f
+        .signals()
+        .filter_map(|s| match &s.kind {
+            SignalKind::TaskEnd {
+                upid, ok: false, ..
+            } => Some(upid.as_str()),
+            _ => None,
+        })
+        .collect();
+    let stop_signals: Vec<&Entry> = f
+        .signals()
         .filter(|s| {
             matches!(
                 s.kind,
@@ -31,7 +42,9 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
             ) || (matches!(s.kind, SignalKind::KernelBoot)
                 && f.role(s) == Role::Guest
                 && earlier_records(f, s))
-                || matches!(&s.kind, SignalKind::TaskStart { task, .. } if matches!(task.as_str(), "qmstop" | "qmshutdown" | "qmreboot"))
+                || matches!(&s.kind, SignalKind::TaskStart { task, upid, .. }
+                    if matches!(task.as_str(), "qmstop" | "qmshutdown" | "qmreboot")
+                        && !failed.contains(&upid.as_str()))
         })
         .filter(|s| !(matches!(s.kind, SignalKind::OomKilled { .. }) && f.role(s) != Role::Guest))
         .collect();
@@ -139,6 +152,7 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
                     | SignalKind::ThermalThrottle
                     | SignalKind::PcieError { fatal: false }
                     | SignalKind::HypervisorNotice
+                    | SignalKind::StopFailed
             ) || f.role(s) != Role::Guest && super::named::vm_process_hung(&s.kind)
         })
         .collect();
