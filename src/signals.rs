@@ -343,6 +343,22 @@ pub enum StopBy {
     Guest,
 }
 
+/// Proxmox VE's task types that stop one guest on purpose: a VM's (`qm shutdown|stop|reboot`)
+/// and a container's (`pct shutdown|stop|reboot`).
+pub const GUEST_STOP_TASKS: [&str; 6] = [
+    "qmshutdown",
+    "qmstop",
+    "qmreboot",
+    "vzshutdown",
+    "vzstop",
+    "vzreboot",
+];
+
+/// Whether a Proxmox VE task type stops one guest on purpose ([`GUEST_STOP_TASKS`]).
+pub fn is_guest_stop_task(task: &str) -> bool {
+    GUEST_STOP_TASKS.contains(&task)
+}
+
 /// Which patterns exist; the index in [`TABLE`] is the pattern id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Pat {
@@ -352,6 +368,8 @@ enum Pat {
     UnitOom,
     OomKilled,
     OomKillOld,
+    UserspaceOomKill,
+    NmiHardware,
     ScopeOom,
     ScopeDeactivated,
     VmCleanup,
@@ -473,6 +491,20 @@ const TABLE: &[Row] = &[
         pat: Pat::OomKilled,
         regex: r"(?:[Oo]ut of memory|Memory cgroup out of memory|Out of memory \(oom_kill_allocating_task\)): (?:Killed process (?:\d+ )?\(|Kill process \d+ \()",
         literals: &["Killed process ", "Kill process "],
+    },
+    // The userspace OOM killers: systemd-oomd killing a whole cgroup on memory pressure or swap
+    // use (`Killed /system.slice/qemu.slice/101.scope due to memory pressure for /system.slice
+    // being 82.13% > 50.00% for > 20s with reclaim activity`), earlyoom signalling the process
+    // it chose (`sending SIGTERM to process 2345 uid 0 "kvm": badness 900, VmRSS 16000 MiB`;
+    // before 1.6 without the uid, later `oom_score` for `badness`).
+    Row {
+        pat: Pat::UserspaceOomKill,
+        regex: r#"(?:^Killed /\S+ due to (?:memory pressure|swap used)|^sending SIG(?:TERM|KILL) to process \d+(?: uid \d+)? "[^"]*": (?:badness|oom_score) -?\d+, VmRSS \d+ MiB)"#,
+        literals: &[
+            "Killed /",
+            "sending SIGTERM to process ",
+            "sending SIGKILL to process ",
+        ],
     },
     // Kernels ≤ 5.0: "Out of memory: Kill process N (comm) score …", then "Killed process N (comm) total-vm:…".
     Row {
@@ -656,7 +688,7 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::FsError,
-        regex: r"(?:EXT4-fs error|EXT4-fs \([^)]+\): I/O error|XFS \([^)]+\): (?:metadata I/O error|Corruption|log I/O error|Filesystem has been shut down)|BTRFS (?:error|critical)|JBD2: .*error)",
+        regex: r"(?:EXT4-fs error|EXT4-fs \([^)]+\): I/O error|XFS \([^)]+\): (?:metadata I/O error|Corruption|[Ll]og I/O [Ee]rror|Filesystem has been shut down|.*Shutting down filesystem)|BTRFS (?:error|critical)|JBD2: .*error)",
         literals: &[
             "EXT4-fs error",
             "EXT4-fs (",
@@ -679,11 +711,17 @@ const TABLE: &[Row] = &[
         // Go programs (LXD, containerd, Docker) spell errno 28 in lower case.
         // vdsm names errno 28 as libvirt's pause reason does: `abnormal vm stop device … error
         // enospc`.
-        regex: r"(?:(?:No|no) space left on device|abnormal vm stop device \S+ error enospc\b)",
+        // Ceph's full OSDs and pools stop every write to them (`Health check failed: 1 full
+        // osd(s) (OSD_FULL)`, `POOL_FULL`, an OSD's `full status failsafe engaged`).
+        regex: r"(?:(?:No|no) space left on device|abnormal vm stop device \S+ error enospc\b|\b\d+ full osd\(s\)|\bOSD_FULL\b|\bPOOL_FULL\b|full status failsafe engaged)",
         literals: &[
             "No space left on device",
             "no space left on device",
             "abnormal vm stop device ",
+            "full osd(s)",
+            "OSD_FULL",
+            "POOL_FULL",
+            "failsafe engaged",
         ],
     },
     Row {
@@ -698,12 +736,14 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::Zfs,
-        regex: r"(?:zio .*error=|ZFS: .*(?:suspended|DEGRADED|FAULTED)|pool '[^']+' (?:has encountered an uncorrectable I/O failure and has been suspended|is (?:DEGRADED|FAULTED|SUSPENDED))|zed: .*(?:vdev|pool).*(?:state|fault)|class=(?:io|data|checksum) )",
+        regex: r"(?:zio .*error=|ZFS: .*(?:suspended|DEGRADED|FAULTED)|[Pp]ool '[^']+' (?:has encountered an uncorrectable I/O failure and has been suspended|is (?:DEGRADED|FAULTED|SUSPENDED))|zed: .*(?:vdev|pool).*(?:state|fault)|class=(?:io|data|checksum) |class=statechange .*vdev_state=(?:FAULTED|DEGRADED|REMOVED|UNAVAIL)\b)",
         literals: &[
             "zio ",
             "ZFS: ",
             "pool '",
+            "Pool '",
             "zed: ",
+            "vdev_state=",
             "class=io ",
             "class=data ",
             "class=checksum ",
@@ -711,7 +751,7 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::Mce,
-        regex: r"(?:Machine Check Exception|[Pp]rocessor context corrupt|CPU context corrupt|Fatal [Mm]achine check|Uncorrectable [Mm]achine [Cc]heck|\[Hardware Error\]: .*[Uu]ncorrected|\| IERR \| Asserted)",
+        regex: r"(?:Machine Check Exception|[Pp]rocessor context corrupt|CPU context corrupt|Fatal [Mm]achine check|Uncorrectable [Mm]achine [Cc]heck|\[Hardware Error\]: .*[Uu]ncorrected|\[Hardware Error\]: event severity: fatal|\| IERR \| Asserted)",
         literals: &[
             "Machine Check Exception",
             "rocessor context corrupt",
@@ -721,6 +761,7 @@ const TABLE: &[Row] = &[
             "Uncorrectable Machine Check",
             "Uncorrectable machine check",
             "ncorrected",
+            "event severity: fatal",
             "| IERR |",
         ],
     },
@@ -779,6 +820,15 @@ const TABLE: &[Row] = &[
     // received from <dev>`) and `PCIe Bus Error: severity=<severity>, type=…`. The severities
     // read `Corrected`, `Uncorrected (Non-Fatal)`, `Uncorrected (Fatal)`, or in newer kernels
     // `Correctable`, `Uncorrectable (Non-Fatal)`, `Uncorrectable (Fatal)`.
+    // The platform's NMIs for a hardware error: a PCI device's system error and an I/O channel
+    // check (`NMI: PCI system error (SERR) for reason a1 on CPU 0.`, `NMI: IOCK error (debug
+    // interrupt?) for reason 71 on CPU 0.`), typically before `Kernel panic - not syncing: NMI:
+    // Not continuing`.
+    Row {
+        pat: Pat::NmiHardware,
+        regex: r"NMI: (?:PCI system error \(SERR\)|IOCK error \(debug interrupt\?\)) for reason",
+        literals: &["NMI: PCI system error", "NMI: IOCK error"],
+    },
     Row {
         pat: Pat::PcieAer,
         regex: r"(?:PCIe Bus Error: severity=|AER: (?:Multiple )?)(?:Corrected|Correctable|Uncorrect(?:ed|able) \((?:Non-)?Fatal\))(?:,| error)",
@@ -1005,7 +1055,7 @@ const TABLE: &[Row] = &[
         // shutdown helper wrote them to the log buffer itself (journald not running: the end of
         // a shutdown), where dmesg and rsyslog's kernel lines keep the writer's tag in the
         // message (`[  296.433040] systemd[1]: Shutting down.`).
-        regex: r"^(?:systemd(?:-shutdown)?\[1\]: )?(?:System is powering down|System is rebooting|Powering off\.\.\.|reboot: (?:Power down|Restarting system)|Reached target (?:[\w-]+\.target - )?(?:Power-Off|System Power Off|Reboot|System Reboot|Shutdown|System Shutdown)|Shutting down\.$|Powering off\.$|Rebooting\.$|Journal stopped$|Syncing filesystems and block devices\.$|Sending SIGTERM to remaining processes\.\.\.$|Received SIGTERM from PID 1 \(systemd\)|Stopped target (?:Multi-User System|Graphical Interface|Basic System|Local File Systems|Remote File Systems|Cloud-init target|System Initialization)\.)",
+        regex: r"^(?:systemd(?:-shutdown)?\[1\]: )?(?:System is powering down|System is rebooting|Powering off\.\.\.|reboot: (?:Power down|Restarting system)|Reached target (?:[\w-]+\.target - )?(?:Power-Off|System Power Off|Reboot|System Reboot|Shutdown|System Shutdown)|Shutting down\.$|Powering off\.$|Rebooting\.$|Journal stopped$|Syncing filesystems and block devices\.$|Sending SIGTERM to remaining processes\.\.\.$|Received SIGTERM from PID 1 \(systemd\)|Stopped target (?:Multi-User System|Graphical Interface|Basic System|Local File Systems|Remote File Systems|Cloud-init target|System Initialization)\.|shutting down for system (?:halt|reboot)$|Switching to runlevel: [06]$)",
         literals: &[
             "System is powering down",
             "System is rebooting",
@@ -1019,6 +1069,8 @@ const TABLE: &[Row] = &[
             "Sending SIGTERM to remaining processes...",
             "Received SIGTERM from PID 1",
             "Stopped target ",
+            "shutting down for system ",
+            "Switching to runlevel: ",
         ],
     },
     Row {
@@ -1493,6 +1545,47 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
                 memcg: text.starts_with("Memory cgroup out of memory"),
             }
         }
+        Pat::UserspaceOomKill => {
+            if !matches!(ident(event), b"systemd-oomd" | b"earlyoom" | b"") {
+                return None;
+            }
+            if let Some(rest) = text.strip_prefix("Killed ") {
+                // A cgroup: a VM's scope, a service, or whatever else it was.
+                let cgroup = rest.split(' ').next()?;
+                let leaf = cgroup.rsplit('/').next()?;
+                if let Some(vmid) = leaf
+                    .strip_suffix(".scope")
+                    .and_then(|v| v.parse().ok())
+                    .filter(|_| is_vm_scope(cgroup))
+                {
+                    SignalKind::ScopeOomKilled { vmid }
+                } else if let Some(unit) = leaf.strip_suffix(".service") {
+                    SignalKind::UnitOomKilled {
+                        unit: unit.to_string(),
+                    }
+                } else {
+                    SignalKind::OomKilled {
+                        pid: None,
+                        comm: leaf.to_string(),
+                        anon_rss_kb: None,
+                        memcg: false,
+                    }
+                }
+            } else {
+                let rest = text.split_once(" to process ")?.1;
+                let pid = rest.split(' ').next()?.parse().ok();
+                let comm = rest.split_once('"')?.1.split_once("\":")?.0;
+                let rss_mib: Option<u64> = rest
+                    .split_once("VmRSS ")
+                    .and_then(|(_, v)| v.split(' ').next()?.parse().ok());
+                SignalKind::OomKilled {
+                    pid,
+                    comm: comm.to_string(),
+                    anon_rss_kb: rss_mib.map(|m| m * 1024),
+                    memcg: false,
+                }
+            }
+        }
         Pat::UnitOom => SignalKind::UnitOomKilled {
             unit: text
                 .split_once(".service: ")
@@ -1618,6 +1711,8 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             device: device_name(text),
         },
         Pat::FsError | Pat::FsReadOnly => SignalKind::FsError,
+        // Ceph clearing a health check says the trouble is over.
+        Pat::NoSpace if text.contains("Health check cleared") => return None,
         Pat::NoSpace => SignalKind::NoSpace,
         Pat::ThinFull => SignalKind::ThinPoolFull,
         Pat::Zfs => SignalKind::ZfsError,
@@ -1651,6 +1746,12 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             let allowed = match id {
                 b"systemd" => event.pid.is_none_or(|p| p == 1),
                 b"systemd-journald" | b"systemd-logind" | b"systemd-shutdown" | b"" => true,
+                // sysvinit's `shutdown` and `init` (`shutting down for system halt`,
+                // `Switching to runlevel: 0`).
+                b"shutdown" | b"init" => {
+                    text.starts_with("shutting down for system ")
+                        || text.starts_with("Switching to runlevel: ")
+                }
                 b"kernel" => {
                     text.starts_with("reboot: ")
                         || text.starts_with("systemd[1]: ")
@@ -1729,6 +1830,7 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
         Pat::PcieAer => SignalKind::PcieError {
             fatal: text.contains("(Fatal)"),
         },
+        Pat::NmiHardware => SignalKind::PcieError { fatal: true },
         Pat::HypervisorNotice => SignalKind::HypervisorNotice,
         // QMP events are about the guest, whatever machine logged them: kinds of their own, not
         // the logging machine's power key, shutdown sequence or panic.
@@ -2613,6 +2715,67 @@ mod tests {
                 vmid: None
             }
         );
+    }
+
+    #[test]
+    fn wordings_of_other_tools_and_older_systems() {
+        let table: &[(&[u8], &[u8], SignalKind)] = &[
+            (b"systemd-oomd", b"Killed /system.slice/qemu.slice/101.scope due to memory pressure for /system.slice being 82.13% > 50.00% for > 20s with reclaim activity", SignalKind::ScopeOomKilled { vmid: 101 }),
+            (b"systemd-oomd", b"Killed /user.slice/user-1000.slice/user@1000.service/app.slice/app-gnome-firefox-4242.scope due to memory pressure for /user.slice/user-1000.slice/user@1000.service being 58.43% > 50.00% for > 20s with reclaim activity", SignalKind::OomKilled { pid: None, comm: "app-gnome-firefox-4242.scope".into(), anon_rss_kb: None, memcg: false }),
+            (b"systemd-oomd", b"Killed /system.slice/postgresql.service due to swap used (91.24%) being more than 90.00%", SignalKind::UnitOomKilled { unit: "postgresql".into() }),
+            (b"earlyoom", br#"sending SIGTERM to process 2345 uid 0 "kvm": badness 900, VmRSS 16000 MiB"#, SignalKind::OomKilled { pid: Some(2345), comm: "kvm".into(), anon_rss_kb: Some(16_384_000), memcg: false }),
+            (b"earlyoom", br#"sending SIGKILL to process 812 "qemu-system-x86": badness 870, VmRSS 7710 MiB"#, SignalKind::OomKilled { pid: Some(812), comm: "qemu-system-x86".into(), anon_rss_kb: Some(7_895_040), memcg: false }),
+            (b"kernel", b"XFS (dm-3): Log I/O Error (0x2) detected at xlog_ioend_work+0x6e/0x70 [xfs] (fs/xfs/xfs_log.c:1378).  Shutting down filesystem.", SignalKind::FsError),
+            (b"kernel", b"WARNING: Pool 'rpool' has encountered an uncorrectable I/O failure and has been suspended.", SignalKind::ZfsError),
+            (b"zed", b"eid=42 class=statechange pool='rpool' vdev=ata-ST4000-part3 vdev_state=FAULTED", SignalKind::ZfsError),
+            (b"ceph-mon", b"cluster [ERR] Health check failed: 1 full osd(s) (OSD_FULL)", SignalKind::NoSpace),
+            (b"kernel", b"{1}[Hardware Error]: event severity: fatal", SignalKind::MachineCheck),
+            (b"kernel", b"NMI: PCI system error (SERR) for reason a1 on CPU 0.", SignalKind::PcieError { fatal: true }),
+            (b"kernel", b"NMI: IOCK error (debug interrupt?) for reason 71 on CPU 0.", SignalKind::PcieError { fatal: true }),
+            (b"shutdown", b"shutting down for system halt", SignalKind::ShutdownSequence),
+            (b"init", b"Switching to runlevel: 6", SignalKind::ShutdownSequence),
+        ];
+        for (ident, line, want) in table {
+            let got = kinds(ident, line);
+            assert!(
+                got.contains(want),
+                "{}: {got:?}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        // What these words do not say.
+        for (ident, line) in [
+            (
+                &b"ceph-mon"[..],
+                &b"cluster [INF] Health check cleared: OSD_FULL (was: 1 full osd(s))"[..],
+            ),
+            (
+                b"ceph-mon",
+                b"cluster [WRN] Health check failed: 1 nearfull osd(s) (OSD_NEARFULL)",
+            ),
+            (
+                b"zed",
+                b"eid=7 class=statechange pool='rpool' vdev=ata-ST4000-part3 vdev_state=ONLINE",
+            ),
+            (b"kernel", b"{1}[Hardware Error]: event severity: corrected"),
+            (b"init", b"Switching to runlevel: 2"),
+            (b"myapp", b"shutting down for system halt"),
+            (b"myapp", b"Killed /tmp/x due to memory pressure"),
+        ] {
+            let got = kinds(ident, line);
+            assert!(
+                !got.iter().any(|k| matches!(
+                    k,
+                    SignalKind::NoSpace
+                        | SignalKind::ZfsError
+                        | SignalKind::MachineCheck
+                        | SignalKind::ShutdownSequence
+                        | SignalKind::OomKilled { .. }
+                )),
+                "{}: {got:?}",
+                String::from_utf8_lossy(line)
+            );
+        }
     }
 
     #[test]

@@ -50,7 +50,7 @@ fn migrated_away(f: &Context<'_>, s: &Entry) -> bool {
 pub fn clean(f: &Context<'_>) -> Option<Finding> {
     let mut tasks: Vec<&Entry> = find(f, |k| {
         matches!(k, SignalKind::TaskStart { task, .. } | SignalKind::TaskEnd { task, .. }
-            if matches!(task.as_str(), "qmshutdown" | "qmstop" | "qmreboot"))
+            if crate::signals::is_guest_stop_task(task) || task == "stopall")
     });
     // A stop task that ended in error did not stop its VM (`VM quit/powerdown failed - got
     // timeout`: the guest ignored the request; a forced stop ends `OK` or with warnings).
@@ -82,9 +82,20 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
     let terminated = find(f, |k| matches!(k, SignalKind::QemuTerminated));
     let (confidence, title, indirect) = if !tasks.is_empty() {
         let vm = tasks.iter().find_map(|s| match &s.kind {
+            // `pve-guests` stopping every guest as the node shuts down or reboots.
+            SignalKind::TaskStart { task, .. } | SignalKind::TaskEnd { task, .. }
+                if task == "stopall" =>
+            {
+                Some("stopall (every guest, as the node shut down)".to_string())
+            }
             SignalKind::TaskStart { task, vmid, .. } | SignalKind::TaskEnd { task, vmid, .. } => {
+                let what = if task.starts_with("vz") {
+                    "container"
+                } else {
+                    "VM"
+                };
                 Some(format!(
-                    "{task} of VM {}",
+                    "{task} of {what} {}",
                     vmid.map_or("?".to_string(), |v| v.to_string())
                 ))
             }

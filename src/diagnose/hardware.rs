@@ -170,10 +170,10 @@ pub fn running_at(f: &Context<'_>, t: DateTime<Utc>, machine: Option<u32>) -> Ve
                 vmid: Some(vmid),
                 ..
             } => match task.as_str() {
-                "qmstart" => {
+                "qmstart" | "vzstart" => {
                     running.insert(*vmid);
                 }
-                "qmstop" | "qmshutdown" => {
+                "qmstop" | "qmshutdown" | "vzstop" | "vzshutdown" => {
                     running.remove(vmid);
                 }
                 _ => {}

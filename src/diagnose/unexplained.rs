@@ -43,7 +43,7 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
                 && f.role(s) == Role::Guest
                 && earlier_records(f, s))
                 || matches!(&s.kind, SignalKind::TaskStart { task, upid, .. }
-                    if matches!(task.as_str(), "qmstop" | "qmshutdown" | "qmreboot")
+                    if crate::signals::is_guest_stop_task(task)
                         && !failed.contains(&upid.as_str()))
         })
         .filter(|s| !(matches!(s.kind, SignalKind::OomKilled { .. }) && f.role(s) != Role::Guest))
