@@ -174,7 +174,7 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
         record_unclean_evidence(source, matched);
     }
     let incident = manifests.iter().find_map(|(_, m)| m.incident.clone());
-    let clock = clock::resolve(&mut sources, &opts.clock, &manifests);
+    let clock = clock::resolve(&mut sources, &signals, &opts.clock, &manifests);
     let machines = correlate::correlate(&mut sources, &signals, &opts.align, &clock.zones);
     let order = timeline::merge(&mut sources, &mut signals);
     let dup_groups = timeline::duplicate_groups(&sources, &order);

@@ -20,6 +20,9 @@
 //!    clock: an EFI pstore record's file name, a machine-check record's `TIME` field. Unanchored
 //!    records keep their seconds since boot and `boot_relative`.
 //!
+//! 5. **Task ends**: a Proxmox VE task log's status line is placed at its task's end (the task
+//!    list's or the journal's), else at the log's last dated line, a lower bound.
+//!
 //! Every fix is recorded per event ([`TimeQuality`]) and explained per source
 //! ([`Source::time_notes`]), so `pvelog sources` shows where each time came from.
 
@@ -221,7 +224,8 @@ const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
 /// Places the undated lines of a Proxmox VE task log at the task's start, which the UPID naming
 /// the file says (epoch seconds: UTC by definition), each with [`TimeFix::TaskAnchored`]: a task
 /// log has no time per line, and its lines happened during the task, not after every dated
-/// record of the bundle.
+/// record of the bundle. The status line is left to [`date_task_ends`]: it was written at the
+/// task's end.
 fn anchor_task_log(source: &mut Source<'_>) {
     if source.parsed.kind != FormatKind::PveTaskLog {
         return;
@@ -231,9 +235,10 @@ fn anchor_task_log(source: &mut Source<'_>) {
     else {
         return;
     };
+    let status = crate::formats::pve_task_log::status_event(&source.parsed.events);
     let mut anchored = 0usize;
-    for event in &mut source.parsed.events {
-        if event.recorded == RecordedTime::Missing {
+    for (i, event) in source.parsed.events.iter_mut().enumerate() {
+        if event.recorded == RecordedTime::Missing && Some(i) != status {
             event.time = Some(start);
             event.quality.insert(TimeFix::TaskAnchored);
             anchored += 1;
@@ -244,6 +249,112 @@ fn anchor_task_log(source: &mut Source<'_>) {
             "{anchored} lines without a time placed at the task's start, {}, from the UPID of the file name",
             crate::event::rfc3339(start)
         ));
+    }
+}
+
+/// The key the signal table names a task by (`node:pid:pstart:starttime:type:id:user`, the
+/// UPID without `UPID:` and its trailing colon).
+fn task_key(upid: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(upid).ok()?;
+    Some(text.strip_prefix("UPID:")?.trim_end_matches(':'))
+}
+
+/// Dates the status line (`TASK OK`, `TASK ERROR: …`) of each Proxmox VE task log named by its
+/// UPID, once every other record has its time: at the task's end as the task list (`index`,
+/// `active`: the end time a daemon noticed) or the journal's `end task` line says it (the
+/// earliest such end at or after the start); else at the log's last dated line (a migration's
+/// lines carry the node's local time), which the end came at or after: a lower bound, said so
+/// in the source's notes. A status line nothing dates stays undated: it was written at the
+/// task's end, not at its start.
+fn date_task_ends(sources: &mut [Source<'_>], signals: &[Vec<crate::signals::Matched>]) {
+    let mut ends: HashMap<&str, Vec<(DateTime<Utc>, usize, usize)>> = HashMap::new();
+    for (i, (source, matched)) in sources.iter().zip(signals).enumerate() {
+        for m in matched {
+            if let crate::signals::SignalKind::TaskEnd { upid, .. } = &m.kind
+                && let Some(t) = source
+                    .parsed
+                    .events
+                    .get(m.event as usize)
+                    .and_then(|e| e.time)
+            {
+                ends.entry(upid.as_str())
+                    .or_default()
+                    .push((t, i, m.event as usize));
+            }
+        }
+    }
+    let mut dated: Vec<(usize, usize, DateTime<Utc>, String)> = Vec::new();
+    let mut undated: Vec<(usize, usize)> = Vec::new();
+    for (i, source) in sources.iter().enumerate() {
+        if source.parsed.kind != FormatKind::PveTaskLog {
+            continue;
+        }
+        let Some(upid) = crate::formats::pve_task_log::upid_of_path(&source.path) else {
+            continue;
+        };
+        let Some(status) = crate::formats::pve_task_log::status_event(&source.parsed.events) else {
+            continue;
+        };
+        let start = upid.start();
+        let listed = task_key(upid.text)
+            .and_then(|key| ends.get(key))
+            .and_then(|list| {
+                list.iter()
+                    .filter(|(t, _, _)| start.is_none_or(|s| *t >= s))
+                    .min_by_key(|(t, _, _)| *t)
+            });
+        let last_dated = source
+            .parsed
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.recorded != RecordedTime::Missing)
+            .filter_map(|(k, e)| Some((e.time?, k)))
+            .max_by_key(|(t, _)| *t);
+        match (listed, last_dated) {
+            (Some(&(t, j, k)), _) => {
+                let line = sources[j].parsed.events.get(k).map_or(0, |e| e.line);
+                dated.push((
+                    i,
+                    status,
+                    t,
+                    format!(
+                        "status line placed at the task's end, {}, as {}:{line} says it",
+                        crate::event::rfc3339(t),
+                        sources[j].path
+                    ),
+                ));
+            }
+            (None, Some((t, k))) => {
+                let line = source.parsed.events.get(k).map_or(0, |e| e.line);
+                dated.push((
+                    i,
+                    status,
+                    t,
+                    format!(
+                        "status line placed at the log's last dated line ({line}), {}: the task ended then or later (a lower bound; no task list or journal says when)",
+                        crate::event::rfc3339(t)
+                    ),
+                ));
+            }
+            (None, None) => undated.push((i, status)),
+        }
+    }
+    for (i, status, t, note) in dated {
+        if let Some(source) = sources.get_mut(i) {
+            if let Some(e) = source.parsed.events.get_mut(status) {
+                e.time = Some(t);
+                e.quality.insert(TimeFix::TaskAnchored);
+            }
+            source.time_notes.push(note);
+        }
+    }
+    for (i, _) in undated {
+        if let Some(source) = sources.get_mut(i) {
+            source.time_notes.push(
+                "status line left undated: neither a task list, the journal nor a dated line of the log says when the task ended".to_string(),
+            );
+        }
     }
 }
 
@@ -386,9 +497,12 @@ fn machine_zones(
 /// Newest dated records kept per machine to choose a robust reference.
 const NEWEST_KEPT: usize = 1000;
 
-/// Resolves the time of every event of every source. `manifests` are `(INPUT prefix, manifest)`.
+/// Resolves the time of every event of every source. `manifests` are `(INPUT prefix, manifest)`;
+/// `signals` are the signal pass's, parallel to `sources` (a task's end dates its log's status
+/// line).
 pub fn resolve(
     sources: &mut [Source<'_>],
+    signals: &[Vec<crate::signals::Matched>],
     opts: &ClockOptions,
     manifests: &[(String, Manifest)],
 ) -> ClockSummary {
@@ -508,6 +622,8 @@ pub fn resolve(
     for i in 0..sources.len() {
         anchor_monotonic(sources, i);
     }
+    // Pass 4: a task log's status line, at the task's end, now that every end is dated.
+    date_task_ends(sources, signals);
 
     // Times that RFC 3339 cannot print (an offset pushed a year-9999 record past the end of the
     // calendar) are not placed on the time line.

@@ -391,3 +391,97 @@ fn a_machines_etc_timezone_names_its_zone_when_nothing_better_does() {
         .collect();
     assert_eq!(syslog, ["2024-10-26T21:30:00.000000Z"]);
 }
+
+/// The events of one source, as (time, time_quality, message).
+fn events_of(all: &[Value], source: &str) -> Vec<(String, Vec<String>, String)> {
+    all.iter()
+        .filter(|e| e["source"] == source)
+        .map(|e| {
+            (
+                e["time"].as_str().unwrap_or("null").to_string(),
+                e["time_quality"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|q| q.as_str().unwrap().to_string())
+                    .collect(),
+                e["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The live migration's task log as qemu-server writes it, named by its UPID.
+const MIGRATION_UPID: &str = "UPID:pve:00031A2B:05124C7E:67CEF2C8:qmigrate:102:root@pam:";
+
+fn migration_task_log(dir: &Path, status: bool) {
+    let mut text = String::from(
+        "2025-03-10 14:10:16 starting migration of VM 102 to node 'pve-b' (10.10.10.2)\n\
+         2025-03-10 14:10:16 found local disk 'local-lvm:vm-102-disk-0' (in current VM config)\n\
+         2025-03-10 14:10:19 start migrate command to unix:/run/qemu-server/102.migrate\n\
+         2025-03-10 14:10:20 migration active, transferred 1.1 GiB of 4.0 GiB VM-state, 1.1 GiB/s\n\
+         2025-03-10 14:10:27 average migration speed: 819.2 MiB/s - downtime 45 ms\n\
+         2025-03-10 14:10:27 migration status: completed\n\
+         2025-03-10 14:10:30 migration finished successfully (duration 00:00:14)\n",
+    );
+    if status {
+        text.push_str("TASK OK\n");
+    }
+    write(dir, &format!("var/log/pve/tasks/8/{MIGRATION_UPID}"), &text);
+}
+
+/// A task log's status line (`TASK OK`) has no time of its own: it is dated at the task's end
+/// from the task list (`index`: UPID, end time in hex), else at the log's last dated line (a
+/// lower bound, said so), never at the task's start.
+#[test]
+fn a_task_logs_status_line_is_dated_at_the_tasks_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let host = tmp.path().join("host/pve");
+    write(
+        tmp.path(),
+        "manifest.json",
+        r#"{"collected_at": "2025-03-10T15:00:00Z", "timezone": "UTC"}"#,
+    );
+    migration_task_log(&host, true);
+    let log = format!("host/pve/var/log/pve/tasks/8/{MIGRATION_UPID}");
+    let status = |all: &[Value]| {
+        events_of(all, &log)
+            .into_iter()
+            .find(|e| e.2 == "TASK OK")
+            .unwrap()
+    };
+    // The log alone: its last dated line, 14:10:30, as a lower bound.
+    let all = timeline_jsonl(tmp.path());
+    assert_eq!(status(&all).0, "2025-03-10T14:10:30.000000Z");
+    let sources = |dir: &Path| {
+        let out = pvelog()
+            .args(["sources", "--quiet"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(sources(tmp.path()).contains("a lower bound"));
+    // The task list says when it ended: 0x67CEF2E0 = 14:10:40.
+    write(
+        &host,
+        "var/log/pve/tasks/index",
+        &format!("{MIGRATION_UPID} 67CEF2E0 OK\n"),
+    );
+    let all = timeline_jsonl(tmp.path());
+    let (time, quality, _) = status(&all);
+    assert_eq!(time, "2025-03-10T14:10:40.000000Z");
+    assert_eq!(quality, ["task_anchored"]);
+    assert!(sources(tmp.path()).contains("placed at the task's end"));
+    // A status line nothing dates is left undated, not put at the start.
+    let bare = tempfile::tempdir().unwrap();
+    write(
+        bare.path(),
+        &format!("var/log/pve/tasks/8/{MIGRATION_UPID}"),
+        "found local disk 'local-lvm:vm-102-disk-0' (in current VM config)\nTASK OK\n",
+    );
+    let all = timeline_jsonl(bare.path());
+    let events = events_of(&all, &format!("var/log/pve/tasks/8/{MIGRATION_UPID}"));
+    assert_eq!(events[0].0, "2025-03-10T14:10:16.000000Z");
+    assert_eq!(events[1].0, "null");
+}
