@@ -485,3 +485,66 @@ fn a_task_logs_status_line_is_dated_at_the_tasks_end() {
     assert_eq!(events[0].0, "2025-03-10T14:10:16.000000Z");
     assert_eq!(events[1].0, "null");
 }
+
+/// A node's journal around an OOM kill of VM 101 at 14:40:22, 30 minutes after VM 102 was
+/// live-migrated away from it (`end task … OK` when `ended`).
+fn node_journal(ended: bool) -> String {
+    let mut text = format!(
+        "2025-03-10T14:00:00.483444+0000 pve pvestatd[1580]: status update time (3.902 seconds)\n\
+         2025-03-10T14:10:16.643379+0000 pve pvedaemon[2211]: <root@pam> starting task {MIGRATION_UPID}\n\
+         2025-03-10T14:10:28.585701+0000 pve systemd[1]: 102.scope: Deactivated successfully.\n"
+    );
+    if ended {
+        text.push_str(&format!(
+            "2025-03-10T14:10:30.447524+0000 pve pvedaemon[2211]: <root@pam> end task {MIGRATION_UPID} OK\n"
+        ));
+    }
+    text.push_str(
+        "2025-03-10T14:40:22.705144+0000 pve kernel: kvm invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=0\n\
+         2025-03-10T14:40:22.705344+0000 pve kernel: oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=qemu.slice,mems_allowed=0,global_oom,task_memcg=/qemu.slice/101.scope,task=kvm,pid=163380,uid=0\n\
+         2025-03-10T14:40:22.705444+0000 pve kernel: Out of memory: Killed process 163380 (kvm) total-vm:5339840kB, anon-rss:4197740kB, file-rss:1536kB, shmem-rss:0kB, UID:0 pgtables:9520kB oom_score_adj:0\n\
+         2025-03-10T14:40:23.015144+0000 pve systemd[1]: 101.scope: A process of this unit has been killed by the OOM killer.\n\
+         2025-03-10T14:40:23.065144+0000 pve systemd[1]: 101.scope: Failed with result 'oom-kill'.\n\
+         2025-03-10T14:50:00.483444+0000 pve pvestatd[1580]: status update time (3.902 seconds)\n",
+    );
+    text
+}
+
+/// A live migration that ended (its `TASK OK`, the journal's `end task … OK`) half an hour
+/// before an OOM kill on the same node was not running at the kill: its `transferred …` line is
+/// no activity, and the verdict stays memory_overcommit. The same log without its status line
+/// and without an end in the journal is a migration still running: the activity.
+#[test]
+fn a_migration_that_ended_before_a_kill_was_not_running_at_it() {
+    let verdict = |dir: &Path| {
+        let out = pvelog()
+            .args(["diagnose", "--format", "json", "--quiet"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            v["verdict"]["family"].as_str().unwrap().to_string(),
+            v["reconstruction"]["activities"].as_array().unwrap().len(),
+        )
+    };
+    let manifest = r#"{"collected_at": "2025-03-10T15:00:00Z", "timezone": "UTC"}"#;
+    for (journal_end, status, family, activities) in [
+        (true, true, "memory_overcommit", 0),
+        // Only the task log's own `TASK OK`, dated at its last dated line.
+        (false, true, "memory_overcommit", 0),
+        // Still running: the task's start and its transfer.
+        (false, false, "resource_intensive_operation", 2),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "manifest.json", manifest);
+        let host = tmp.path().join("host/pve");
+        write(&host, "journal.txt", &node_journal(journal_end));
+        migration_task_log(&host, status);
+        assert_eq!(
+            verdict(tmp.path()),
+            (family.to_string(), activities),
+            "journal end {journal_end}, status line {status}"
+        );
+    }
+}
