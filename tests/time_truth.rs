@@ -1,5 +1,7 @@
 //! Time truth across a machine's files: one zone per machine (a `last -x` output, which shares
-//! no record with the logs, takes the offset derived for its machine's other files), and notes
+//! no record with the logs, takes the offset derived for its machine's other files, or the
+//! offsets its machine's own records were written with), a task log's status line at the task's
+//! end, a migration over before a kill no activity at it, and notes
 //! that say only what happened (the note about years inferred from file modification times
 //! appears only when a year was).
 
@@ -409,6 +411,116 @@ fn events_of(all: &[Value], source: &str) -> Vec<(String, Vec<String>, String)> 
             )
         })
         .collect()
+}
+
+/// A host whose journal (`short-iso`) writes `+0200` and whose kern.log (RFC 3164, no zone) and
+/// `last -x` share none of its records: both take the zone its own records carry, with nothing
+/// better naming it (no manifest zone, no timedatectl). A `timedatectl` naming another zone
+/// beats it.
+#[test]
+fn a_machine_takes_the_offset_its_own_records_are_stamped_with() {
+    let tmp = tempfile::tempdir().unwrap();
+    let host = tmp.path().join("host/pve");
+    write(
+        tmp.path(),
+        "manifest.json",
+        r#"{"collected_at": "2025-07-29T10:30:00Z"}"#,
+    );
+    write(
+        &host,
+        "journal.txt",
+        "2025-07-29T11:50:00+0200 pve pvestatd[1580]: status update time (3.902 seconds)\n\
+         2025-07-29T11:55:00+0200 pve pvedaemon[2211]: <root@pam> successful auth for user 'root@pam'\n\
+         2025-07-29T12:00:00+0200 pve pvestatd[1580]: status update time (2.118 seconds)\n",
+    );
+    write(
+        &host,
+        "var/log/kern.log",
+        "Jul 29 11:56:40 pve kernel: [1234567.123456] kvm invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=0\n",
+    );
+    write(
+        &host,
+        "last-x.txt",
+        "root     pts/0        10.0.0.5         Tue Jul 29 11:58   still logged in\n\
+         reboot   system boot  6.8.12-4-pve     Mon Jul 14 09:00   still running\n",
+    );
+    let all = timeline_jsonl(tmp.path());
+    let kern = events_of(&all, "host/pve/var/log/kern.log");
+    assert_eq!(kern[0].0, "2025-07-29T09:56:40.000000Z");
+    assert!(kern[0].1.contains(&"tz_derived".to_string()), "{kern:?}");
+    let last = events_of(&all, "host/pve/last-x.txt");
+    assert!(
+        last.iter().any(|e| e.0 == "2025-07-29T09:58:00.000000Z"),
+        "{last:?}"
+    );
+    let out = pvelog()
+        .args(["sources", "--quiet"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "offset +02:00 of machine pve, as its own records carry it in host/pve/journal.txt"
+        ),
+        "{text}"
+    );
+    // The machine's own timedatectl names its zone: it wins over the written offsets.
+    write(
+        &host,
+        "timedatectl.txt",
+        "               Local time: Tue 2025-07-29 06:30:00 EDT\n           Universal time: Tue 2025-07-29 10:30:00 UTC\n                 RTC time: Tue 2025-07-29 10:30:00\n                Time zone: America/New_York (EDT, -0400)\nSystem clock synchronized: yes\n              NTP service: active\n          RTC in local TZ: no\n",
+    );
+    let all = timeline_jsonl(tmp.path());
+    let kern = events_of(&all, "host/pve/var/log/kern.log");
+    assert_eq!(kern[0].0, "2025-07-29T15:56:40.000000Z");
+}
+
+/// The night summer time ends in Berlin: the journal writes `+0200` up to 02:59:59 and `+0100`
+/// from 02:00:00 again; a kern.log of other lines (no zone) spans the change. Each kern.log
+/// record takes the offset written at its instant, the repeated hour resolved by the order of
+/// the records.
+#[test]
+fn written_offsets_that_change_are_followed_in_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let host = tmp.path().join("host/pve");
+    write(
+        tmp.path(),
+        "manifest.json",
+        r#"{"collected_at": "2025-10-26T06:00:00Z"}"#,
+    );
+    write(
+        &host,
+        "journal.txt",
+        "2025-10-26T01:00:00+0200 pve pvestatd[1580]: status update time (3.902 seconds)\n\
+         2025-10-26T02:59:00+0200 pve pvestatd[1580]: status update time (2.118 seconds)\n\
+         2025-10-26T02:01:00+0100 pve pvestatd[1580]: status update time (1.402 seconds)\n\
+         2025-10-26T04:00:00+0100 pve pvestatd[1580]: status update time (1.009 seconds)\n",
+    );
+    write(
+        &host,
+        "var/log/kern.log",
+        "Oct 26 01:30:00 pve kernel: vmbr0: port 2(tap101i0) entered blocking state\n\
+         Oct 26 02:30:00 pve kernel: vmbr0: port 2(tap101i0) entered disabled state\n\
+         Oct 26 02:40:00 pve kernel: vmbr0: port 2(tap101i0) entered forwarding state\n\
+         Oct 26 02:20:00 pve kernel: tap101i0: left allmulticast mode\n\
+         Oct 26 03:30:00 pve kernel: vmbr0: port 3(tap102i0) entered blocking state\n",
+    );
+    let all = timeline_jsonl(tmp.path());
+    let times: Vec<String> = events_of(&all, "host/pve/var/log/kern.log")
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    assert_eq!(
+        times,
+        [
+            "2025-10-25T23:30:00.000000Z",
+            "2025-10-26T00:30:00.000000Z",
+            "2025-10-26T00:40:00.000000Z",
+            "2025-10-26T01:20:00.000000Z",
+            "2025-10-26T02:30:00.000000Z",
+        ]
+    );
 }
 
 /// The live migration's task log as qemu-server writes it, named by its UPID.
