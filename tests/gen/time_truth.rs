@@ -1444,8 +1444,11 @@ fn upid_of(node: &str, pid: u32, pstart: u32, t: f64, task: &str, id: u32) -> St
 /// `host/` layout: the SRE copied each node's journal and `pvecm status` under its name). VM 101
 /// `web` is live-migrated from `pve-a` to `pve-b` (the `qmigrate` task on A, with its task log;
 /// the VM started on B for the incoming migration; A's copy of the VM ends in order), then the
-/// OOM killer on `pve-b` kills it. VM 102 keeps running on `pve-a`.
-fn cluster_migrated_then_killed(name: &'static str) -> Scenario {
+/// OOM killer on `pve-b` kills it. VM 102 keeps running on `pve-a`. With `kill_on_source`, the
+/// OOM killer on `pve-a` kills VM 102 instead, half an hour after the migration ended there (A's
+/// task list `index` beside the task log): the migration's `transferred …` line is no activity
+/// at the kill.
+fn cluster_migrated_then_killed(name: &'static str, kill_on_source: bool) -> Scenario {
     let mut rng = Rng::new(name);
     let mut a = Machine::default();
     let mut b = Machine::default();
@@ -1623,18 +1626,27 @@ fn cluster_migrated_then_killed(name: &'static str) -> Scenario {
         Some(2211),
         "VM 102 qmp command 'guest-ping' failed - got timeout",
     ));
-    // The kill, on B.
+    // The kill, on B (of VM 101), or on A (of VM 102).
     let kill = T0 + 2400.0 + rng.uniform(0.0, 60.0);
-    let kvm = 163_380;
+    let (kvm, victim, node) = if kill_on_source {
+        (2_741, VM + 1, "pve-a")
+    } else {
+        (163_380, VM, "pve-b")
+    };
+    let mut killed = Vec::new();
     for (d, ident, pid, msg) in [
         (0.0, "kernel", None, "kvm invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=0".to_string()),
-        (0.000_2, "kernel", None, format!("oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=qemu.slice,mems_allowed=0,global_oom,task_memcg=/qemu.slice/{VM}.scope,task=kvm,pid={kvm},uid=0")),
+        (0.000_2, "kernel", None, format!("oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=qemu.slice,mems_allowed=0,global_oom,task_memcg=/qemu.slice/{victim}.scope,task=kvm,pid={kvm},uid=0")),
         (0.000_3, "kernel", None, format!("Out of memory: Killed process {kvm} (kvm) total-vm:5339840kB, anon-rss:4197740kB, file-rss:1536kB, shmem-rss:0kB, UID:0 pgtables:9520kB oom_score_adj:0")),
-        (0.31, "systemd", Some(1), format!("{VM}.scope: A process of this unit has been killed by the OOM killer.")),
-        (0.35, "kernel", None, format!("vmbr0: port 3(tap{VM}i0) entered disabled state")),
-        (0.36, "systemd", Some(1), format!("{VM}.scope: Failed with result 'oom-kill'.")),
+        (0.31, "systemd", Some(1), format!("{victim}.scope: A process of this unit has been killed by the OOM killer.")),
+        (0.35, "kernel", None, format!("vmbr0: port 3(tap{victim}i0) entered disabled state")),
+        (0.36, "systemd", Some(1), format!("{victim}.scope: Failed with result 'oom-kill'.")),
     ] {
-        b.push(rec(kill + d, ident, pid, msg));
+        killed.push(rec(kill + d, ident, pid, msg));
+    }
+    let on = if kill_on_source { &mut a } else { &mut b };
+    for r in killed {
+        on.push(r);
     }
     let end = T0 + 3600.0;
     let mut files = BTreeMap::new();
@@ -1663,17 +1675,38 @@ fn cluster_migrated_then_killed(name: &'static str) -> Scenario {
         pvecm_status(2, end + 40.0),
     );
     let hex = format!("{:X}", (mig as i64) & 0xf);
-    files.insert(format!("pve-a/var/log/pve/tasks/{hex}/{task_a}"), tasklog);
+    let tasklog_path = format!("pve-a/var/log/pve/tasks/{hex}/{task_a}");
+    files.insert(tasklog_path.clone(), tasklog);
+    if kill_on_source {
+        // A's task list: the migration's end as pvedaemon noticed it, whole seconds.
+        files.insert(
+            "pve-a/var/log/pve/tasks/index".to_string(),
+            format!("{task_a} {:08X} OK\n", (finished + 0.1) as i64),
+        );
+    }
+    let (story, affected) = if kill_on_source {
+        (
+            "a two-node cluster (pve-a, pve-b), each node's journal and `pvecm status` in a folder of its own, A's task list beside the migration's task log: VM 101 is live-migrated from pve-a to pve-b, and half an hour after the migration ended the OOM killer on pve-a kills VM 102",
+            VM + 1,
+        )
+    } else {
+        (
+            "a two-node cluster (pve-a, pve-b), each node's journal and `pvecm status` in a folder of its own: VM 101 is live-migrated from pve-a to pve-b (qmigrate on A, the VM started on B for the incoming migration, A's copy ends in order), then the OOM killer on pve-b kills it",
+            VM,
+        )
+    };
     Scenario {
         name,
         files,
         truth: json!({
-            "story": "a two-node cluster (pve-a, pve-b), each node's journal and `pvecm status` in a folder of its own: VM 101 is live-migrated from pve-a to pve-b (qmigrate on A, the VM started on B for the incoming migration, A's copy ends in order), then the OOM killer on pve-b kills it",
+            "story": story,
             "family": "memory_overcommit",
             "incident_time": rfc3339(kill + 0.0003),
             "incident_bound": null,
-            "incident_machine": "pve-b",
-            "affected_vms": [VM],
+            "incident_machine": node,
+            "affected_vms": [affected],
+            "activities_at_incident": 0,
+            "task_end": {"source": tasklog_path, "time": rfc3339(finished + 0.1)},
             "guest": null,
             "hosts": ["pve-a", "pve-b"],
             "migration": {"from": "pve-a", "to": "pve-b", "task": task_a, "at": rfc3339(mig), "source_stopped": rfc3339(done + 0.4)},
@@ -1707,7 +1740,8 @@ pub fn all() -> Vec<Scenario> {
         guest_other_zone("guest-other-zone"),
         guest_rtc_localtime("guest-rtc-localtime"),
         guest_zone_timedatectl("guest-zone-timedatectl"),
-        cluster_migrated_then_killed("cluster-migrated-then-killed"),
+        cluster_migrated_then_killed("cluster-migrated-then-killed", false),
+        cluster_migrated_then_killed("cluster-killed-after-migrating-away", true),
         dst_night("dst-night-derived", false),
         dst_night("dst-night-named", true),
     ]
