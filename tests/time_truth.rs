@@ -660,3 +660,64 @@ fn a_migration_that_ended_before_a_kill_was_not_running_at_it() {
         );
     }
 }
+
+/// Two cluster nodes' syslogs pasted into one folder, each with kernel lines only (nothing says
+/// Proxmox), beside `pvecm nodes` from one of them: the listing names both nodes, so each is a
+/// host of its own; the listing itself is the local node's and is no fragment of undated lines.
+#[test]
+fn a_cluster_listing_keeps_each_node_a_host_of_its_own() {
+    let tmp = tempfile::tempdir().unwrap();
+    let paste = tmp.path().join("paste");
+    write(
+        &paste,
+        "a-syslog",
+        "Mar 10 14:40:22 pve-a kernel: [1036800.123456] perf: interrupt took too long (2505 > 2500), lowering kernel.perf_event_max_sample_rate to 79750\n",
+    );
+    write(
+        &paste,
+        "b-syslog",
+        "Mar 10 14:40:22 pve-b kernel: [1036800.223456] perf: interrupt took too long (2510 > 2500), lowering kernel.perf_event_max_sample_rate to 79500\n",
+    );
+    write(
+        &paste,
+        "cluster.txt",
+        "root@pve-a:~# pvecm nodes\n\nMembership information\n----------------------\n    Nodeid      Votes Name\n         1          1 pve-a (local)\n         2          1 pve-b\n",
+    );
+    let out = pvelog()
+        .args(["sources", "--format", "json", "--quiet"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let source = |path: &str| {
+        v["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["path"] == path)
+            .unwrap()
+            .clone()
+    };
+    for (path, machine) in [("paste/a-syslog", "pve-a"), ("paste/b-syslog", "pve-b")] {
+        let s = source(path);
+        assert_eq!(
+            (s["machine"].as_str(), s["role"].as_str()),
+            (Some(machine), Some("host")),
+            "{s}"
+        );
+    }
+    let listing = source("paste/cluster.txt");
+    assert_eq!(listing["format"], "snapshot-pvecm");
+    assert_eq!(listing["machine"], "pve-a");
+    assert_eq!(listing["role"], "host");
+    assert_eq!(listing["events"], 0);
+    assert_eq!(listing["facts"], 2);
+    let hosts: Vec<&str> = v["machines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "host")
+        .filter_map(|m| m["name"].as_str())
+        .collect();
+    assert_eq!(hosts, ["pve-a", "pve-b"]);
+}
