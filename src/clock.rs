@@ -270,7 +270,8 @@ pub struct ClockSummary {
     pub reference_from_mtime: bool,
     /// The zone each machine's local time is in, where known, and where it came from: `--tz`,
     /// the machine's own `timedatectl` or `/etc/timezone`, the manifest (for a host: it names
-    /// the collecting host's zone), else the offset derived for one of its files. The
+    /// the collecting host's zone), the offset derived for one of its files, else the offsets
+    /// its own records were written with. The
     /// correlation reads a host's zone here when a guest's clock keeps it (`localtime: 1`).
     pub zones: BTreeMap<String, (Zone, String)>,
 }
@@ -770,12 +771,30 @@ pub fn resolve(
         }
     }
     // A machine none of whose files could be paired takes the offsets its own records were
-    // stamped with (a journal's `+0200` beside a kern.log of other lines, a `last -x`).
+    // stamped with (a journal's `+0200` beside a kern.log of other lines, a `last -x`). A host
+    // nothing else names a zone for keeps them as its zone too, which a guest whose clock keeps
+    // the host's local time (`localtime: 1`) is read against.
+    let zone_named = |m: &str| {
+        opts.tz_default.is_some()
+            || opts.tz_machine.contains_key(m)
+            || configured.contains_key(m)
+            || machine_zone.contains_key(m)
+    };
+    let manifest_zone = |s: &Source<'_>| {
+        manifest_for(manifests, &s.path)
+            .and_then(|m| Zone::parse(m.timezone.as_deref()?))
+            .is_some()
+    };
     let unzoned: BTreeSet<&str> = pending
         .iter()
         .filter_map(|&i| sources.get(i))
+        .chain(
+            sources
+                .iter()
+                .filter(|s| s.role == crate::event::Role::Host && !manifest_zone(s)),
+        )
         .map(|s| s.machine.as_str())
-        .filter(|m| *m != "unknown" && !m.is_empty() && !machine_zone.contains_key(*m))
+        .filter(|m| *m != "unknown" && !m.is_empty() && !zone_named(m))
         .collect();
     let stamped = stamped_zones(sources, &unzoned);
     // Each pending source's derivation, applied on the thread pool.

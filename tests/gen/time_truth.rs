@@ -1265,7 +1265,7 @@ fn rtc_sets_clock(m: &mut Machine, k: f64, up: f64, rtc_zone: f64) -> f64 {
 /// RTC in the host's local time, the guest's kernel reads it as UTC at each boot, and with no
 /// NTP server in reach its clock runs an hour (and the RTC's fraction of a second) ahead, its
 /// journal's microseconds included. Only the VM start and the kill pair the clocks.
-fn guest_rtc_localtime(name: &'static str) -> Scenario {
+fn guest_rtc_localtime(name: &'static str, manifest_zone: bool) -> Scenario {
     let mut s = Story::new(name);
     let zone = 3600.0;
     let journald_at = s.rng.uniform(0.8, 2.0);
@@ -1293,15 +1293,18 @@ fn guest_rtc_localtime(name: &'static str) -> Scenario {
     let end = k2 + 600.0;
     s.ambient(T0 - 600.0, end, &[(k + 5.0, last - 0.1), (k2 + 5.0, end)]);
     let mut files = BTreeMap::new();
+    // Without the manifest's zone, the host's zone is the offset its journal writes.
+    let mut manifest = json!({
+        "collected_at": rfc3339(end + 60.0),
+        "timezone": "Europe/Berlin",
+        "hostname": "pve1",
+    });
+    if !manifest_zone && let Some(m) = manifest.as_object_mut() {
+        m.remove("timezone");
+    }
     files.insert(
         "manifest.json".to_string(),
-        serde_json::to_string_pretty(&json!({
-            "collected_at": rfc3339(end + 60.0),
-            "timezone": "Europe/Berlin",
-            "hostname": "pve1",
-        }))
-        .unwrap_or_default()
-            + "\n",
+        serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n",
     );
     files.insert(
         "host/pve1/journal.txt".to_string(),
@@ -1328,7 +1331,7 @@ fn guest_rtc_localtime(name: &'static str) -> Scenario {
         name,
         files,
         truth: json!({
-            "story": "a Linux VM with `localtime: 1` on a host in Europe/Berlin: QEMU presents the RTC in the host's local time, the guest's kernel reads it as UTC at boot and, no NTP server in reach, its clock runs an hour ahead (its journal's microseconds too); the OOM killer kills the VM and `qm start` starts it again; only the start and the kill pair the clocks",
+            "story": format!("a Linux VM with `localtime: 1` on a host in Europe/Berlin: QEMU presents the RTC in the host's local time, the guest's kernel reads it as UTC at boot and, no NTP server in reach, its clock runs an hour ahead (its journal's microseconds too); the OOM killer kills the VM and `qm start` starts it again; only the start and the kill pair the clocks{}", if manifest_zone { "" } else { "; the manifest names no zone: the host's is the +0100 its `short-iso` journal writes" }),
             "family": "memory_overcommit",
             "incident_time": rfc3339(kill + 0.0003),
             "incident_bound": null,
@@ -1738,7 +1741,8 @@ pub fn all() -> Vec<Scenario> {
         power_loss("host-power-loss"),
         guest_reset("guest-reset"),
         guest_other_zone("guest-other-zone"),
-        guest_rtc_localtime("guest-rtc-localtime"),
+        guest_rtc_localtime("guest-rtc-localtime", true),
+        guest_rtc_localtime("guest-rtc-localtime-host-offsets", false),
         guest_zone_timedatectl("guest-zone-timedatectl"),
         cluster_migrated_then_killed("cluster-migrated-then-killed", false),
         cluster_migrated_then_killed("cluster-killed-after-migrating-away", true),
