@@ -471,15 +471,28 @@ fn stamped_zones(
         .iter()
         .filter(|s| wanted.contains(s.machine.as_str()))
     {
-        let mut own: Vec<(DateTime<Utc>, i32)> = source
+        // The ends of each run of one offset in record order, kept as they are read: a
+        // journal of millions of lines gives a handful of points, not millions.
+        let mut own: Vec<(DateTime<Utc>, i32)> = Vec::new();
+        let mut run: Option<((DateTime<Utc>, i32), (DateTime<Utc>, i32))> = None;
+        let stamped = source
             .parsed
             .events
             .iter()
             .filter_map(|e| match e.recorded {
                 RecordedTime::Absolute(t) => Some((t, written_offset(e.time_text)?)),
                 _ => None,
-            })
-            .collect();
+            });
+        for p in stamped {
+            match &mut run {
+                Some((_, last)) if last.1 == p.1 => *last = p,
+                _ => {
+                    own.extend(run.take().into_iter().flat_map(|(f, l)| [f, l]));
+                    run = Some((p, p));
+                }
+            }
+        }
+        own.extend(run.into_iter().flat_map(|(f, l)| [f, l]));
         if own.is_empty() {
             continue;
         }
