@@ -170,11 +170,20 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
     sources.sort_by(|a, b| (a.role, &a.path).cmp(&(b.role, &b.path)));
     // The one signal pass: every record matched once, before any time is resolved or aligned.
     let mut signals = signals::match_sources(&sources, !opts.no_prefilter, |s| &s.parsed.events);
+    // A task log named by its UPID ends the task its name says.
+    for (source, matched) in sources.iter().zip(&mut signals) {
+        if source.parsed.kind == FormatKind::PveTaskLog
+            && let Some(end) = signals::task_log_end(&source.path, &source.parsed.events)
+        {
+            let at = matched.partition_point(|m| m.event <= end.event);
+            matched.insert(at, end);
+        }
+    }
     for (source, matched) in sources.iter_mut().zip(&signals) {
         record_unclean_evidence(source, matched);
     }
     let incident = manifests.iter().find_map(|(_, m)| m.incident.clone());
-    let clock = clock::resolve(&mut sources, &opts.clock, &manifests);
+    let clock = clock::resolve(&mut sources, &signals, &opts.clock, &manifests);
     let machines = correlate::correlate(&mut sources, &signals, &opts.align, &clock.zones);
     let order = timeline::merge(&mut sources, &mut signals);
     let dup_groups = timeline::duplicate_groups(&sources, &order);

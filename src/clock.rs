@@ -8,8 +8,9 @@
 //!    modification time. Never the analyst's clock.
 //! 2. **Zone** for sources without an offset: `--tz MACHINE=ZONE`, `--tz ZONE`, the manifest's
 //!    `timezone`, else an offset *derived* from another source of the same machine that carries
-//!    offsets and holds the same records (a kern.log next to a `short-iso` journal), else UTC,
-//!    recorded as assumed.
+//!    offsets and holds the same records (a kern.log next to a `short-iso` journal), else the
+//!    offsets the machine's own records were written with (that journal's `+0200` when the
+//!    kern.log shares none of its lines), else UTC, recorded as assumed.
 //! 3. **Years** are inferred walking backwards from the reference time: the last record takes the
 //!    reference's year (the year before if its date lies after the reference), and each step back
 //!    that jumps *forward* by more than a day crosses a year boundary (Dec → Jan).
@@ -19,6 +20,9 @@
 //!    the second. A boot nothing else dates is dated by its own records where they carry the wall
 //!    clock: an EFI pstore record's file name, a machine-check record's `TIME` field. Unanchored
 //!    records keep their seconds since boot and `boot_relative`.
+//!
+//! 5. **Task ends**: a Proxmox VE task log's status line is placed at its task's end (the task
+//!    list's or the journal's), else at the log's last dated line, a lower bound.
 //!
 //! Every fix is recorded per event ([`TimeQuality`]) and explained per source
 //! ([`Source::time_notes`]), so `pvelog sources` shows where each time came from.
@@ -42,6 +46,11 @@ pub enum Zone {
     Fixed(FixedOffset),
     /// A named IANA zone, with its daylight-saving rules (`Europe/Berlin`).
     Named(chrono_tz::Tz),
+    /// The offsets a machine's own records were stamped with (`2025-03-30T01:59:58+0100`,
+    /// `…T03:00:01+0200`), as `(instant, seconds east of UTC)` oldest first, with every change
+    /// of offset kept: a zone whose rules are not named but whose offsets were written down.
+    /// A wall time takes the offset in effect at the instant it would be under it.
+    Stamped(std::sync::Arc<[(DateTime<Utc>, i32)]>),
 }
 
 impl Zone {
@@ -59,6 +68,19 @@ impl Zone {
                 .flatten();
         }
         t.parse::<chrono_tz::Tz>().ok().map(Zone::Named)
+    }
+
+    /// The offset in effect at `t` of a [`Zone::Stamped`]: the offset of the stamped record
+    /// nearest to it.
+    fn stamped_at(points: &[(DateTime<Utc>, i32)], t: DateTime<Utc>) -> Option<i32> {
+        let k = points.partition_point(|(p, _)| *p < t);
+        let before = k.checked_sub(1).and_then(|i| points.get(i));
+        match (before, points.get(k)) {
+            (Some(a), Some(b)) => Some(if t - a.0 <= b.0 - t { a.1 } else { b.1 }),
+            (Some(a), None) => Some(a.1),
+            (None, Some(b)) => Some(b.1),
+            (None, None) => None,
+        }
     }
 
     fn utc() -> Zone {
@@ -96,6 +118,37 @@ impl Zone {
             }
         }
         match self {
+            Zone::Stamped(points) => {
+                // Each offset written that holds at the instant it gives: one, or two in a
+                // fold (the earlier instant first), none in a gap (the nearest record's).
+                let mut offsets: Vec<i32> = points.iter().map(|(_, o)| *o).collect();
+                offsets.sort_unstable_by(|a, b| b.cmp(a));
+                offsets.dedup();
+                let instant = |o: i32| {
+                    DateTime::from_naive_utc_and_offset(
+                        local - Duration::seconds(i64::from(o)),
+                        Utc,
+                    )
+                };
+                let holding: Vec<DateTime<Utc>> = offsets
+                    .iter()
+                    .map(|&o| instant(o))
+                    .zip(&offsets)
+                    .filter(|(t, o)| Self::stamped_at(points, *t) == Some(**o))
+                    .map(|(t, _)| t)
+                    .collect();
+                match holding.as_slice() {
+                    [] => {
+                        let naive = DateTime::from_naive_utc_and_offset(local, Utc);
+                        Self::stamped_at(points, naive).map(instant)
+                    }
+                    [one] => Some(*one),
+                    [early, .., late] => Some(match not_after {
+                        Some(limit) if *late <= limit => *late,
+                        _ => *early,
+                    }),
+                }
+            }
             Zone::Fixed(o) => pick(o.from_local_datetime(&local), not_after),
             // Gaps are 30 minutes (Lord Howe), an hour, or two (historic double summer time).
             Zone::Named(tz) => pick(tz.from_local_datetime(&local), not_after).or_else(|| {
@@ -112,6 +165,10 @@ impl Zone {
     /// UTC → local wall time.
     pub fn to_local(&self, utc: DateTime<Utc>) -> NaiveDateTime {
         match self {
+            Zone::Stamped(points) => {
+                let offset = Self::stamped_at(points, utc).unwrap_or(0);
+                utc.naive_utc() + Duration::seconds(i64::from(offset))
+            }
             Zone::Fixed(o) => utc.with_timezone(o).naive_local(),
             Zone::Named(tz) => utc.with_timezone(tz).naive_local(),
         }
@@ -123,6 +180,22 @@ impl Zone {
             Zone::Fixed(o) if o.local_minus_utc() == 0 => "UTC".to_string(),
             Zone::Fixed(o) => o.to_string(),
             Zone::Named(tz) => tz.name().to_string(),
+            Zone::Stamped(points) => {
+                let mut offsets: Vec<i32> = Vec::new();
+                for (_, o) in points.iter() {
+                    if !offsets.contains(o) {
+                        offsets.push(*o);
+                    }
+                }
+                let labels: Vec<String> = offsets
+                    .iter()
+                    .map(|o| {
+                        FixedOffset::east_opt(*o)
+                            .map_or_else(|| format!("{o} s"), |f| f.to_string())
+                    })
+                    .collect();
+                labels.join(" then ")
+            }
         }
     }
 }
@@ -197,7 +270,8 @@ pub struct ClockSummary {
     pub reference_from_mtime: bool,
     /// The zone each machine's local time is in, where known, and where it came from: `--tz`,
     /// the machine's own `timedatectl` or `/etc/timezone`, the manifest (for a host: it names
-    /// the collecting host's zone), else the offset derived for one of its files. The
+    /// the collecting host's zone), the offset derived for one of its files, else the offsets
+    /// its own records were written with. The
     /// correlation reads a host's zone here when a guest's clock keeps it (`localtime: 1`).
     pub zones: BTreeMap<String, (Zone, String)>,
 }
@@ -221,7 +295,8 @@ const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
 /// Places the undated lines of a Proxmox VE task log at the task's start, which the UPID naming
 /// the file says (epoch seconds: UTC by definition), each with [`TimeFix::TaskAnchored`]: a task
 /// log has no time per line, and its lines happened during the task, not after every dated
-/// record of the bundle.
+/// record of the bundle. The status line is left to [`date_task_ends`]: it was written at the
+/// task's end.
 fn anchor_task_log(source: &mut Source<'_>) {
     if source.parsed.kind != FormatKind::PveTaskLog {
         return;
@@ -231,9 +306,10 @@ fn anchor_task_log(source: &mut Source<'_>) {
     else {
         return;
     };
+    let status = crate::formats::pve_task_log::status_event(&source.parsed.events);
     let mut anchored = 0usize;
-    for event in &mut source.parsed.events {
-        if event.recorded == RecordedTime::Missing {
+    for (i, event) in source.parsed.events.iter_mut().enumerate() {
+        if event.recorded == RecordedTime::Missing && Some(i) != status {
             event.time = Some(start);
             event.quality.insert(TimeFix::TaskAnchored);
             anchored += 1;
@@ -247,26 +323,237 @@ fn anchor_task_log(source: &mut Source<'_>) {
     }
 }
 
+/// The key the signal table names a task by (`node:pid:pstart:starttime:type:id:user`, the
+/// UPID without `UPID:` and its trailing colon).
+fn task_key(upid: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(upid).ok()?;
+    Some(text.strip_prefix("UPID:")?.trim_end_matches(':'))
+}
+
+/// Dates the status line (`TASK OK`, `TASK ERROR: …`) of each Proxmox VE task log named by its
+/// UPID, once every other record has its time: at the task's end as the task list (`index`,
+/// `active`: the end time a daemon noticed) or the journal's `end task` line says it (the
+/// earliest such end at or after the start); else at the log's last dated line (a migration's
+/// lines carry the node's local time), which the end came at or after: a lower bound, said so
+/// in the source's notes. A status line nothing dates stays undated: it was written at the
+/// task's end, not at its start.
+fn date_task_ends(sources: &mut [Source<'_>], signals: &[Vec<crate::signals::Matched>]) {
+    let mut ends: HashMap<&str, Vec<(DateTime<Utc>, usize, usize)>> = HashMap::new();
+    for (i, (source, matched)) in sources.iter().zip(signals).enumerate() {
+        for m in matched {
+            if let crate::signals::SignalKind::TaskEnd { upid, .. } = &m.kind
+                && let Some(t) = source
+                    .parsed
+                    .events
+                    .get(m.event as usize)
+                    .and_then(|e| e.time)
+            {
+                ends.entry(upid.as_str())
+                    .or_default()
+                    .push((t, i, m.event as usize));
+            }
+        }
+    }
+    let mut dated: Vec<(usize, usize, DateTime<Utc>, String)> = Vec::new();
+    let mut undated: Vec<(usize, usize)> = Vec::new();
+    for (i, source) in sources.iter().enumerate() {
+        if source.parsed.kind != FormatKind::PveTaskLog {
+            continue;
+        }
+        let Some(upid) = crate::formats::pve_task_log::upid_of_path(&source.path) else {
+            continue;
+        };
+        let Some(status) = crate::formats::pve_task_log::status_event(&source.parsed.events) else {
+            continue;
+        };
+        let start = upid.start();
+        let listed = task_key(upid.text)
+            .and_then(|key| ends.get(key))
+            .and_then(|list| {
+                list.iter()
+                    .filter(|(t, _, _)| start.is_none_or(|s| *t >= s))
+                    .min_by_key(|(t, _, _)| *t)
+            });
+        let last_dated = source
+            .parsed
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.recorded != RecordedTime::Missing)
+            .filter_map(|(k, e)| Some((e.time?, k)))
+            .max_by_key(|(t, _)| *t);
+        match (listed, last_dated) {
+            (Some(&(t, j, k)), _) => {
+                let line = sources[j].parsed.events.get(k).map_or(0, |e| e.line);
+                dated.push((
+                    i,
+                    status,
+                    t,
+                    format!(
+                        "status line placed at the task's end, {}, as {}:{line} says it",
+                        crate::event::rfc3339(t),
+                        sources[j].path
+                    ),
+                ));
+            }
+            (None, Some((t, k))) => {
+                let line = source.parsed.events.get(k).map_or(0, |e| e.line);
+                dated.push((
+                    i,
+                    status,
+                    t,
+                    format!(
+                        "status line placed at the log's last dated line ({line}), {}: the task ended then or later (a lower bound; no task list or journal says when)",
+                        crate::event::rfc3339(t)
+                    ),
+                ));
+            }
+            (None, None) => undated.push((i, status)),
+        }
+    }
+    for (i, status, t, note) in dated {
+        if let Some(source) = sources.get_mut(i) {
+            if let Some(e) = source.parsed.events.get_mut(status) {
+                e.time = Some(t);
+                e.quality.insert(TimeFix::TaskAnchored);
+            }
+            source.time_notes.push(note);
+        }
+    }
+    for (i, _) in undated {
+        if let Some(source) = sources.get_mut(i) {
+            source.time_notes.push(
+                "status line left undated: neither a task list, the journal nor a dated line of the log says when the task ended".to_string(),
+            );
+        }
+    }
+}
+
+/// The numeric UTC offset a time stamp ends with (`2025-07-29T11:50:00+0200`,
+/// `…T11:50:00.123456+02:00`, dmesg's `…,123456+02:00`), in seconds east of UTC: the offset of
+/// the writing machine's zone at that instant. `Z` and zone abbreviations say nothing here.
+fn written_offset(stamp: &[u8]) -> Option<i32> {
+    let stamp = stamp.trim_ascii_end();
+    [6usize, 5].into_iter().find_map(|len| {
+        let at = stamp.len().checked_sub(len)?;
+        let (head, tail) = stamp.split_at(at);
+        let time_before = head.last().is_some_and(u8::is_ascii_digit) && head.contains(&b':');
+        let (rest, offset) = crate::formats::common::utc_offset(tail).ok()?;
+        (time_before && rest.is_empty() && tail.first().is_some_and(|b| *b == b'+' || *b == b'-'))
+            .then_some(offset)
+    })
+}
+
+/// Keeps the first and last point of each run of one offset (points in time order): the
+/// records that say where an offset was in effect and where it changed.
+fn offset_runs(points: &mut Vec<(DateTime<Utc>, i32)>) {
+    let mut kept: Vec<(DateTime<Utc>, i32)> = Vec::new();
+    for (k, p) in points.iter().enumerate() {
+        let prev = k.checked_sub(1).and_then(|i| points.get(i));
+        let next = points.get(k + 1);
+        if prev.is_none_or(|q| q.1 != p.1) || next.is_none_or(|q| q.1 != p.1) {
+            kept.push(*p);
+        }
+    }
+    *points = kept;
+}
+
+/// One zone per machine from the offsets its own records were stamped with (a `short-iso`
+/// journal's `+0200`, rsyslog's RFC 3339 `+02:00`), for the machines in `wanted`: one offset
+/// gives that fixed offset, several (a daylight-saving change in the window) a
+/// [`Zone::Stamped`] that follows them in time. Each with the first file that carried them.
+fn stamped_zones(
+    sources: &[Source<'_>],
+    wanted: &BTreeSet<&str>,
+) -> BTreeMap<String, (Zone, String)> {
+    let mut points: BTreeMap<&str, (Vec<(DateTime<Utc>, i32)>, &str)> = BTreeMap::new();
+    for source in sources
+        .iter()
+        .filter(|s| wanted.contains(s.machine.as_str()))
+    {
+        // The ends of each run of one offset in record order, kept as they are read: a
+        // journal of millions of lines gives a handful of points, not millions.
+        let mut own: Vec<(DateTime<Utc>, i32)> = Vec::new();
+        let mut run: Option<((DateTime<Utc>, i32), (DateTime<Utc>, i32))> = None;
+        let stamped = source
+            .parsed
+            .events
+            .iter()
+            .filter_map(|e| match e.recorded {
+                RecordedTime::Absolute(t) => Some((t, written_offset(e.time_text)?)),
+                _ => None,
+            });
+        for p in stamped {
+            match &mut run {
+                Some((_, last)) if last.1 == p.1 => *last = p,
+                _ => {
+                    own.extend(run.take().into_iter().flat_map(|(f, l)| [f, l]));
+                    run = Some((p, p));
+                }
+            }
+        }
+        own.extend(run.into_iter().flat_map(|(f, l)| [f, l]));
+        if own.is_empty() {
+            continue;
+        }
+        own.sort_by_key(|p| p.0);
+        offset_runs(&mut own);
+        let slot = points
+            .entry(source.machine.as_str())
+            .or_insert_with(|| (Vec::new(), source.path.as_str()));
+        slot.0.extend(own);
+    }
+    points
+        .into_iter()
+        .filter_map(|(machine, (mut list, path))| {
+            list.sort_by_key(|p| p.0);
+            offset_runs(&mut list);
+            let first = list.first()?.1;
+            let zone = if list.iter().all(|p| p.1 == first) {
+                Zone::Fixed(FixedOffset::east_opt(first)?)
+            } else {
+                Zone::Stamped(list.into())
+            };
+            Some((machine.to_string(), (zone, path.to_string())))
+        })
+        .collect()
+}
+
 /// Pass 2 of [`resolve`] for one source whose zone was not given: the offset derived for it,
-/// else its machine's, else UTC assumed, applied. Returns whether a year came from a file
-/// modification time.
+/// else its machine's (derived for another of its files, else the offsets its records carry),
+/// else UTC assumed, applied. Returns whether a year came from a file modification time.
 fn apply_derived(
     source: &mut Source<'_>,
     derived: Option<Derived>,
-    machine_zone: &BTreeMap<String, (Zone, String)>,
+    (machine_zone, stamped): (
+        &BTreeMap<String, (Zone, String)>,
+        &BTreeMap<String, (Zone, String)>,
+    ),
     reference: Option<&Reference>,
 ) -> bool {
-    let derived = derived.or_else(|| {
-        let (zone, from) = machine_zone.get(&source.machine)?;
-        Some(Derived {
-            zones: Zones::One(zone.clone()),
-            note: format!(
-                "offset {} of machine {}, as derived for {from}",
-                zone.label(),
-                source.machine
-            ),
+    let derived = derived
+        .or_else(|| {
+            let (zone, from) = machine_zone.get(&source.machine)?;
+            Some(Derived {
+                zones: Zones::One(zone.clone()),
+                note: format!(
+                    "offset {} of machine {}, as derived for {from}",
+                    zone.label(),
+                    source.machine
+                ),
+            })
         })
-    });
+        .or_else(|| {
+            let (zone, from) = stamped.get(&source.machine)?;
+            Some(Derived {
+                zones: Zones::One(zone.clone()),
+                note: format!(
+                    "offset {} of machine {}, as its own records carry it in {from}",
+                    zone.label(),
+                    source.machine
+                ),
+            })
+        });
     let (zones, quality) = match derived {
         Some(d) => {
             source.time_notes.push(d.note);
@@ -348,13 +635,16 @@ fn pass_one(
 }
 
 /// The zone known for each machine (see [`ClockSummary::zones`]), in the order a source's zone
-/// is taken in, the derived one last.
+/// is taken in: the derived one, then the one its records' written offsets show, last.
 fn machine_zones(
     sources: &[Source<'_>],
     opts: &ClockOptions,
     manifests: &[(String, Manifest)],
     configured: &HashMap<String, (Zone, String)>,
-    derived: BTreeMap<String, (Zone, String)>,
+    (derived, stamped): (
+        BTreeMap<String, (Zone, String)>,
+        BTreeMap<String, (Zone, String)>,
+    ),
 ) -> BTreeMap<String, (Zone, String)> {
     let mut zones = BTreeMap::new();
     for source in sources.iter().filter(|s| s.machine != "unknown") {
@@ -375,6 +665,11 @@ fn machine_zones(
                 derived
                     .get(&source.machine)
                     .map(|(z, from)| (z.clone(), format!("derived for {from}")))
+            })
+            .or_else(|| {
+                stamped
+                    .get(&source.machine)
+                    .map(|(z, from)| (z.clone(), format!("the offsets written in {from}")))
             });
         if let Some(zone) = zone {
             zones.insert(source.machine.clone(), zone);
@@ -386,9 +681,12 @@ fn machine_zones(
 /// Newest dated records kept per machine to choose a robust reference.
 const NEWEST_KEPT: usize = 1000;
 
-/// Resolves the time of every event of every source. `manifests` are `(INPUT prefix, manifest)`.
+/// Resolves the time of every event of every source. `manifests` are `(INPUT prefix, manifest)`;
+/// `signals` are the signal pass's, parallel to `sources` (a task's end dates its log's status
+/// line).
 pub fn resolve(
     sources: &mut [Source<'_>],
+    signals: &[Vec<crate::signals::Matched>],
     opts: &ClockOptions,
     manifests: &[(String, Manifest)],
 ) -> ClockSummary {
@@ -485,6 +783,33 @@ pub fn resolve(
                 .or_insert_with(|| (zone.clone(), sources[i].path.clone()));
         }
     }
+    // A machine none of whose files could be paired takes the offsets its own records were
+    // stamped with (a journal's `+0200` beside a kern.log of other lines, a `last -x`). A host
+    // nothing else names a zone for keeps them as its zone too, which a guest whose clock keeps
+    // the host's local time (`localtime: 1`) is read against.
+    let zone_named = |m: &str| {
+        opts.tz_default.is_some()
+            || opts.tz_machine.contains_key(m)
+            || configured.contains_key(m)
+            || machine_zone.contains_key(m)
+    };
+    let manifest_zone = |s: &Source<'_>| {
+        manifest_for(manifests, &s.path)
+            .and_then(|m| Zone::parse(m.timezone.as_deref()?))
+            .is_some()
+    };
+    let unzoned: BTreeSet<&str> = pending
+        .iter()
+        .filter_map(|&i| sources.get(i))
+        .chain(
+            sources
+                .iter()
+                .filter(|s| s.role == crate::event::Role::Host && !manifest_zone(s)),
+        )
+        .map(|s| s.machine.as_str())
+        .filter(|m| *m != "unknown" && !m.is_empty() && !zone_named(m))
+        .collect();
+    let stamped = stamped_zones(sources, &unzoned);
     // Each pending source's derivation, applied on the thread pool.
     let mut plan: Vec<Option<Option<Derived>>> = (0..sources.len()).map(|_| None).collect();
     for (i, derived) in pending.into_iter().zip(derived) {
@@ -498,16 +823,29 @@ pub fn resolve(
         .zip(&references)
         .map(|((source, plan), reference)| {
             let Some(derived) = plan else { return false };
-            apply_derived(source, derived, &machine_zone, reference.as_ref())
+            apply_derived(
+                source,
+                derived,
+                (&machine_zone, &stamped),
+                reference.as_ref(),
+            )
         })
         .reduce(|| false, |a, b| a || b);
     summary.reference_from_mtime |= inferred_any;
-    summary.zones = machine_zones(sources, opts, manifests, &configured, machine_zone);
+    summary.zones = machine_zones(
+        sources,
+        opts,
+        manifests,
+        &configured,
+        (machine_zone, stamped),
+    );
 
     // Pass 3: seconds since boot.
     for i in 0..sources.len() {
         anchor_monotonic(sources, i);
     }
+    // Pass 4: a task log's status line, at the task's end, now that every end is dated.
+    date_task_ends(sources, signals);
 
     // Times that RFC 3339 cannot print (an offset pushed a year-9999 record past the end of the
     // calendar) are not placed on the time line.
@@ -1447,6 +1785,63 @@ mod tests {
         assert_eq!(robust_newest(times), Some(t(2025, 7, 29)));
         assert_eq!(robust_newest(vec![t(2025, 1, 1)]), Some(t(2025, 1, 1)));
         assert_eq!(robust_newest(Vec::new()), None);
+    }
+
+    #[test]
+    fn a_stamp_says_its_writers_offset_when_it_ends_in_a_numeric_one() {
+        let table: [(&[u8], Option<i32>); 9] = [
+            (b"2025-07-29T11:50:00+0200", Some(7200)),
+            (b"2025-07-29T11:50:00.123456+02:00", Some(7200)),
+            (b"2025-07-29T11:50:00,123456-04:00", Some(-14_400)),
+            (b"2025-07-29T09:50:00+00:00", Some(0)),
+            // `Z`, an abbreviation, journal microseconds and a bare date say nothing.
+            (b"2025-07-29T09:50:00Z", None),
+            (b"Tue 2025-07-29 11:50:00 CEST", None),
+            (b"1753782600000000", None),
+            (b"2025-07-29", None),
+            (b"Jul 29 11:50:00", None),
+        ];
+        for (stamp, want) in table {
+            assert_eq!(
+                written_offset(stamp),
+                want,
+                "{}",
+                String::from_utf8_lossy(stamp)
+            );
+        }
+    }
+
+    /// Offsets written across the night summer time ends in Berlin: a wall time takes the
+    /// offset in effect at the instant it gives; in the repeated hour, the earlier instant
+    /// unless the next record allows the later.
+    #[test]
+    fn a_stamped_zone_follows_its_offsets_in_time() {
+        let utc = |h: u32, m: u32| {
+            Utc.from_utc_datetime(&(at(2025, 10, 26, h) + Duration::minutes(i64::from(m))))
+        };
+        let mut points = vec![
+            (utc(20, 0) - Duration::days(1), 7200),
+            (utc(0, 59), 7200),
+            (utc(1, 1), 3600),
+            (utc(1, 30), 3600),
+            (utc(4, 0), 3600),
+        ];
+        offset_runs(&mut points);
+        assert_eq!(points.len(), 4, "the middle of a run is not kept");
+        let zone = Zone::Stamped(points.into());
+        assert_eq!(zone.label(), "+02:00 then +01:00");
+        let local = |h: u32, m: u32| at(2025, 10, 26, h) + Duration::minutes(i64::from(m));
+        assert_eq!(
+            zone.to_utc(local(1, 30)),
+            Some(utc(23, 30) - Duration::days(1))
+        );
+        assert_eq!(zone.to_utc(local(2, 30)), Some(utc(0, 30)));
+        assert_eq!(
+            zone.to_utc_before(local(2, 30), Some(utc(2, 0))),
+            Some(utc(1, 30))
+        );
+        assert_eq!(zone.to_utc(local(4, 0)), Some(utc(3, 0)));
+        assert_eq!(zone.to_local(utc(3, 0)), local(4, 0));
     }
 
     #[test]

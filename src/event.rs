@@ -86,7 +86,8 @@ pub enum TimeFix {
     /// Seconds since boot that could not be placed on the wall clock.
     BootRelative = 32,
     /// The record has no time of its own; it is placed at the start of the Proxmox VE task whose
-    /// log it is (the UPID that names the file).
+    /// log it is (the UPID that names the file), or, for the log's status line, at the task's
+    /// end (the task list, the journal, else the log's last dated line).
     TaskAnchored = 64,
 }
 

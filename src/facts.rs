@@ -58,6 +58,8 @@ pub enum FactKind {
     VmListed(VmListed),
     /// The zone the machine is configured with (`timedatectl`).
     TimeZone(TimeZone),
+    /// A node of the Proxmox VE cluster the machine belongs to (`pvecm status`, `pvecm nodes`).
+    ClusterMember(ClusterMember),
     /// When the snapshot was taken, as a prompt or a `date` output shows it.
     #[serde(serialize_with = "ser_time_newtype")]
     SnapshotTakenAt(RecordedTime),
@@ -70,6 +72,32 @@ pub struct TimeZone {
     pub name: String,
     /// Whether the hardware clock keeps local time (`RTC in local TZ: yes`).
     pub rtc_local: Option<bool>,
+}
+
+/// A member of a Proxmox VE cluster, as `pvecm status` (by ring address) or `pvecm nodes` (by
+/// node name) lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClusterMember {
+    /// The cluster's name, when the output says it (`Name:` under `Cluster information`).
+    pub cluster: Option<String>,
+    /// Its corosync node id.
+    pub node_id: u32,
+    /// Its votes.
+    pub votes: u32,
+    /// Its name: the node's name (`pvecm nodes`) or its ring address (`pvecm status`).
+    pub name: String,
+    /// Whether it is the node the command ran on (`(local)`).
+    pub local: bool,
+}
+
+impl ClusterMember {
+    /// Whether the name is a host name rather than an address (`pvecm status` names members by
+    /// their ring addresses).
+    pub fn is_host_name(&self) -> bool {
+        self.name.parse::<std::net::IpAddr>().is_err()
+            && !self.name.starts_with('[')
+            && self.name.bytes().any(|b| b.is_ascii_alphabetic())
+    }
 }
 
 /// What kind of `last` record a session is.

@@ -73,6 +73,9 @@ pub struct SignalIndex {
     by_pid: HashMap<(u32, u32), Vec<u32>>,
     /// Positions of each machine's signals, in timeline order.
     by_machine: Vec<Vec<u32>>,
+    /// The task each Proxmox VE task log is the log of, by source index: the UPID its file is
+    /// named by, as the signal table keys tasks (`node:pid:pstart:starttime:type:id:user`).
+    task_logs: HashMap<u32, String>,
 }
 
 /// The VMID a signal's own text names.
@@ -173,7 +176,33 @@ impl SignalIndex {
                 })
             })
             .collect();
-        Self::from_entries(entries, machines)
+        let mut index = Self::from_entries(entries, machines);
+        index.task_logs = sources
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.parsed.kind == crate::formats::FormatKind::PveTaskLog)
+            .filter_map(|(i, s)| {
+                let upid = crate::formats::pve_task_log::upid_of_path(&s.path)?;
+                let key = std::str::from_utf8(upid.text)
+                    .ok()?
+                    .strip_prefix("UPID:")?
+                    .trim_end_matches(':');
+                Some((u32::try_from(i).ok()?, key.to_string()))
+            })
+            .collect();
+        index
+    }
+
+    /// Marks source `source` as the log of the task `upid` (the signal table's key): for tests of
+    /// the rules, which build an index by hand.
+    pub fn set_task_log(&mut self, source: u32, upid: &str) {
+        self.task_logs.insert(source, upid.to_string());
+    }
+
+    /// The task whose log a signal's source is (the signal table's key of its UPID), when the
+    /// source is a Proxmox VE task log named by one.
+    pub fn task_of(&self, e: &Entry) -> Option<&str> {
+        self.task_logs.get(&e.source).map(String::as_str)
     }
 
     /// An index of hand-made entries (already in timeline order) and machines: for tests of the
@@ -203,6 +232,7 @@ impl SignalIndex {
             by_vmid,
             by_pid,
             by_machine,
+            task_logs: HashMap::new(),
         }
     }
 

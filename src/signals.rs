@@ -1451,6 +1451,28 @@ pub fn match_sources<'a, 'b: 'a, T: Sync>(
         .collect()
 }
 
+/// The task end a Proxmox VE task log states by its status line (`TASK OK`, `TASK WARNINGS:
+/// n`, `TASK ERROR: …`), when the log is named by its UPID (`/var/log/pve/tasks/<H>/<UPID>`):
+/// the file's name says which task ended, as the journal's `end task <UPID> <status>` and the
+/// task list's `<UPID> <endtime> <status>` do. `events` are the log's.
+pub fn task_log_end(path: &str, events: &[Event<'_>]) -> Option<Matched> {
+    use crate::formats::pve_task_log::{status_event, upid_of_path};
+    let upid = upid_of_path(path)?;
+    let status = status_event(events)?;
+    let text = std::str::from_utf8(upid.text).ok()?;
+    let parsed = Upid::parse(text.strip_prefix("UPID:")?)?;
+    let line = events.get(status)?.message.trim_ascii();
+    Some(Matched {
+        event: u32::try_from(status).ok()?,
+        kind: SignalKind::TaskEnd {
+            task: parsed.task,
+            upid: parsed.id,
+            vmid: parsed.vmid,
+            ok: !line.starts_with(b"TASK ERROR"),
+        },
+    })
+}
+
 /// How much of an unrecognized member [`states_a_signal`] reads: a paste worth reading as a
 /// fragment says what it says near its top.
 const STATEMENT_HEAD: usize = 64 * 1024;

@@ -248,10 +248,25 @@ pub fn assign_identities(sources: &mut [Source<'_>]) {
             source.role = Role::Host;
             source.role_from = "upid";
         }
+        // `pvecm` runs on a Proxmox VE node; `pvecm nodes` names it (`pve-a (local)`).
+        let members = || {
+            source.parsed.facts.iter().filter_map(|f| match &f.kind {
+                crate::facts::FactKind::ClusterMember(m) => Some(m),
+                _ => None,
+            })
+        };
+        let cluster_local = members()
+            .find(|m| m.local && m.is_host_name())
+            .map(|m| m.name.clone());
+        if source.role == Role::Unknown && members().next().is_some() {
+            source.role = Role::Host;
+            source.role_from = "pvecm";
+        }
         let (machine, from) = match (from_path.machine, record_hostname(&source.parsed)) {
             (Some(m), _) => (m, "path"),
             (None, Some(h)) => (h, "records"),
             (None, None) if task_node.is_some() => (task_node.unwrap_or_default(), "upid"),
+            (None, None) if cluster_local.is_some() => (cluster_local.unwrap_or_default(), "pvecm"),
             (None, None) => match (&source.prompt_host, source.vmid) {
                 (Some(h), _) => (h.clone(), "prompt"),
                 (None, Some(vmid)) => (format!("vm{vmid}"), "vmid"),
@@ -306,6 +321,22 @@ pub fn assign_identities(sources: &mut [Source<'_>]) {
         {
             source.role = *role;
             source.role_from = "same machine";
+        }
+    }
+    // The nodes a cluster listing names (`pvecm nodes`) are Proxmox VE hosts, each a machine of
+    // its own: a node whose files say nothing of Proxmox (kernel lines only) is still a host.
+    let nodes: std::collections::BTreeSet<String> = sources
+        .iter()
+        .flat_map(|s| s.parsed.facts.iter())
+        .filter_map(|f| match &f.kind {
+            crate::facts::FactKind::ClusterMember(m) if m.is_host_name() => Some(m.name.clone()),
+            _ => None,
+        })
+        .collect();
+    for source in sources.iter_mut() {
+        if source.role == Role::Unknown && nodes.contains(&source.machine) {
+            source.role = Role::Host;
+            source.role_from = "cluster node";
         }
     }
 }

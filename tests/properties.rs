@@ -127,6 +127,10 @@ fn records(kind: FormatKind) -> &'static [&'static [u8]] {
             b"MemTotal:       65843720 kB",
             b"Filesystem     1K-blocks    Used Available Use% Mounted on",
             b" 09:56:40 up 3 days,  2:01,  1 user,  load average: 0.00, 0.01, 0.05",
+            b"Membership information\n----------------------\n    Nodeid      Votes Name",
+            b"0x00000001          1 10.10.10.1 (local)",
+            b"         2          1 pve-b",
+            b"Quorum information\n------------------\nRing ID:          1.2d",
         ],
         FormatKind::Fragment => &[
             b"Out of memory: Killed process 6643 (kvm) total-vm:1kB",

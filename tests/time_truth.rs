@@ -1,5 +1,7 @@
 //! Time truth across a machine's files: one zone per machine (a `last -x` output, which shares
-//! no record with the logs, takes the offset derived for its machine's other files), and notes
+//! no record with the logs, takes the offset derived for its machine's other files, or the
+//! offsets its machine's own records were written with), a task log's status line at the task's
+//! end, a migration over before a kill no activity at it, and notes
 //! that say only what happened (the note about years inferred from file modification times
 //! appears only when a year was).
 
@@ -390,4 +392,332 @@ fn a_machines_etc_timezone_names_its_zone_when_nothing_better_does() {
         .map(|e| e["time"].as_str().unwrap())
         .collect();
     assert_eq!(syslog, ["2024-10-26T21:30:00.000000Z"]);
+}
+
+/// The events of one source, as (time, time_quality, message).
+fn events_of(all: &[Value], source: &str) -> Vec<(String, Vec<String>, String)> {
+    all.iter()
+        .filter(|e| e["source"] == source)
+        .map(|e| {
+            (
+                e["time"].as_str().unwrap_or("null").to_string(),
+                e["time_quality"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|q| q.as_str().unwrap().to_string())
+                    .collect(),
+                e["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A host whose journal (`short-iso`) writes `+0200` and whose kern.log (RFC 3164, no zone) and
+/// `last -x` share none of its records: both take the zone its own records carry, with nothing
+/// better naming it (no manifest zone, no timedatectl). A `timedatectl` naming another zone
+/// beats it.
+#[test]
+fn a_machine_takes_the_offset_its_own_records_are_stamped_with() {
+    let tmp = tempfile::tempdir().unwrap();
+    let host = tmp.path().join("host/pve");
+    write(
+        tmp.path(),
+        "manifest.json",
+        r#"{"collected_at": "2025-07-29T10:30:00Z"}"#,
+    );
+    write(
+        &host,
+        "journal.txt",
+        "2025-07-29T11:50:00+0200 pve pvestatd[1580]: status update time (3.902 seconds)\n\
+         2025-07-29T11:55:00+0200 pve pvedaemon[2211]: <root@pam> successful auth for user 'root@pam'\n\
+         2025-07-29T12:00:00+0200 pve pvestatd[1580]: status update time (2.118 seconds)\n",
+    );
+    write(
+        &host,
+        "var/log/kern.log",
+        "Jul 29 11:56:40 pve kernel: [1234567.123456] kvm invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=0\n",
+    );
+    write(
+        &host,
+        "last-x.txt",
+        "root     pts/0        10.0.0.5         Tue Jul 29 11:58   still logged in\n\
+         reboot   system boot  6.8.12-4-pve     Mon Jul 14 09:00   still running\n",
+    );
+    let all = timeline_jsonl(tmp.path());
+    let kern = events_of(&all, "host/pve/var/log/kern.log");
+    assert_eq!(kern[0].0, "2025-07-29T09:56:40.000000Z");
+    assert!(kern[0].1.contains(&"tz_derived".to_string()), "{kern:?}");
+    let last = events_of(&all, "host/pve/last-x.txt");
+    assert!(
+        last.iter().any(|e| e.0 == "2025-07-29T09:58:00.000000Z"),
+        "{last:?}"
+    );
+    let out = pvelog()
+        .args(["sources", "--quiet"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "offset +02:00 of machine pve, as its own records carry it in host/pve/journal.txt"
+        ),
+        "{text}"
+    );
+    // The machine's own timedatectl names its zone: it wins over the written offsets.
+    write(
+        &host,
+        "timedatectl.txt",
+        "               Local time: Tue 2025-07-29 06:30:00 EDT\n           Universal time: Tue 2025-07-29 10:30:00 UTC\n                 RTC time: Tue 2025-07-29 10:30:00\n                Time zone: America/New_York (EDT, -0400)\nSystem clock synchronized: yes\n              NTP service: active\n          RTC in local TZ: no\n",
+    );
+    let all = timeline_jsonl(tmp.path());
+    let kern = events_of(&all, "host/pve/var/log/kern.log");
+    assert_eq!(kern[0].0, "2025-07-29T15:56:40.000000Z");
+}
+
+/// The night summer time ends in Berlin: the journal writes `+0200` up to 02:59:59 and `+0100`
+/// from 02:00:00 again; a kern.log of other lines (no zone) spans the change. Each kern.log
+/// record takes the offset written at its instant, the repeated hour resolved by the order of
+/// the records.
+#[test]
+fn written_offsets_that_change_are_followed_in_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let host = tmp.path().join("host/pve");
+    write(
+        tmp.path(),
+        "manifest.json",
+        r#"{"collected_at": "2025-10-26T06:00:00Z"}"#,
+    );
+    write(
+        &host,
+        "journal.txt",
+        "2025-10-26T01:00:00+0200 pve pvestatd[1580]: status update time (3.902 seconds)\n\
+         2025-10-26T02:59:00+0200 pve pvestatd[1580]: status update time (2.118 seconds)\n\
+         2025-10-26T02:01:00+0100 pve pvestatd[1580]: status update time (1.402 seconds)\n\
+         2025-10-26T04:00:00+0100 pve pvestatd[1580]: status update time (1.009 seconds)\n",
+    );
+    write(
+        &host,
+        "var/log/kern.log",
+        "Oct 26 01:30:00 pve kernel: vmbr0: port 2(tap101i0) entered blocking state\n\
+         Oct 26 02:30:00 pve kernel: vmbr0: port 2(tap101i0) entered disabled state\n\
+         Oct 26 02:40:00 pve kernel: vmbr0: port 2(tap101i0) entered forwarding state\n\
+         Oct 26 02:20:00 pve kernel: tap101i0: left allmulticast mode\n\
+         Oct 26 03:30:00 pve kernel: vmbr0: port 3(tap102i0) entered blocking state\n",
+    );
+    let all = timeline_jsonl(tmp.path());
+    let times: Vec<String> = events_of(&all, "host/pve/var/log/kern.log")
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
+    assert_eq!(
+        times,
+        [
+            "2025-10-25T23:30:00.000000Z",
+            "2025-10-26T00:30:00.000000Z",
+            "2025-10-26T00:40:00.000000Z",
+            "2025-10-26T01:20:00.000000Z",
+            "2025-10-26T02:30:00.000000Z",
+        ]
+    );
+}
+
+/// The live migration's task log as qemu-server writes it, named by its UPID.
+const MIGRATION_UPID: &str = "UPID:pve:00031A2B:05124C7E:67CEF2C8:qmigrate:102:root@pam:";
+
+fn migration_task_log(dir: &Path, status: bool) {
+    let mut text = String::from(
+        "2025-03-10 14:10:16 starting migration of VM 102 to node 'pve-b' (10.10.10.2)\n\
+         2025-03-10 14:10:16 found local disk 'local-lvm:vm-102-disk-0' (in current VM config)\n\
+         2025-03-10 14:10:19 start migrate command to unix:/run/qemu-server/102.migrate\n\
+         2025-03-10 14:10:20 migration active, transferred 1.1 GiB of 4.0 GiB VM-state, 1.1 GiB/s\n\
+         2025-03-10 14:10:27 average migration speed: 819.2 MiB/s - downtime 45 ms\n\
+         2025-03-10 14:10:27 migration status: completed\n\
+         2025-03-10 14:10:30 migration finished successfully (duration 00:00:14)\n",
+    );
+    if status {
+        text.push_str("TASK OK\n");
+    }
+    write(dir, &format!("var/log/pve/tasks/8/{MIGRATION_UPID}"), &text);
+}
+
+/// A task log's status line (`TASK OK`) has no time of its own: it is dated at the task's end
+/// from the task list (`index`: UPID, end time in hex), else at the log's last dated line (a
+/// lower bound, said so), never at the task's start.
+#[test]
+fn a_task_logs_status_line_is_dated_at_the_tasks_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let host = tmp.path().join("host/pve");
+    write(
+        tmp.path(),
+        "manifest.json",
+        r#"{"collected_at": "2025-03-10T15:00:00Z", "timezone": "UTC"}"#,
+    );
+    migration_task_log(&host, true);
+    let log = format!("host/pve/var/log/pve/tasks/8/{MIGRATION_UPID}");
+    let status = |all: &[Value]| {
+        events_of(all, &log)
+            .into_iter()
+            .find(|e| e.2 == "TASK OK")
+            .unwrap()
+    };
+    // The log alone: its last dated line, 14:10:30, as a lower bound.
+    let all = timeline_jsonl(tmp.path());
+    assert_eq!(status(&all).0, "2025-03-10T14:10:30.000000Z");
+    let sources = |dir: &Path| {
+        let out = pvelog()
+            .args(["sources", "--quiet"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(sources(tmp.path()).contains("a lower bound"));
+    // The task list says when it ended: 0x67CEF2E0 = 14:10:40.
+    write(
+        &host,
+        "var/log/pve/tasks/index",
+        &format!("{MIGRATION_UPID} 67CEF2E0 OK\n"),
+    );
+    let all = timeline_jsonl(tmp.path());
+    let (time, quality, _) = status(&all);
+    assert_eq!(time, "2025-03-10T14:10:40.000000Z");
+    assert_eq!(quality, ["task_anchored"]);
+    assert!(sources(tmp.path()).contains("placed at the task's end"));
+    // A status line nothing dates is left undated, not put at the start.
+    let bare = tempfile::tempdir().unwrap();
+    write(
+        bare.path(),
+        &format!("var/log/pve/tasks/8/{MIGRATION_UPID}"),
+        "found local disk 'local-lvm:vm-102-disk-0' (in current VM config)\nTASK OK\n",
+    );
+    let all = timeline_jsonl(bare.path());
+    let events = events_of(&all, &format!("var/log/pve/tasks/8/{MIGRATION_UPID}"));
+    assert_eq!(events[0].0, "2025-03-10T14:10:16.000000Z");
+    assert_eq!(events[1].0, "null");
+}
+
+/// A node's journal around an OOM kill of VM 101 at 14:40:22, 30 minutes after VM 102 was
+/// live-migrated away from it (`end task … OK` when `ended`).
+fn node_journal(ended: bool) -> String {
+    let mut text = format!(
+        "2025-03-10T14:00:00.483444+0000 pve pvestatd[1580]: status update time (3.902 seconds)\n\
+         2025-03-10T14:10:16.643379+0000 pve pvedaemon[2211]: <root@pam> starting task {MIGRATION_UPID}\n\
+         2025-03-10T14:10:28.585701+0000 pve systemd[1]: 102.scope: Deactivated successfully.\n"
+    );
+    if ended {
+        text.push_str(&format!(
+            "2025-03-10T14:10:30.447524+0000 pve pvedaemon[2211]: <root@pam> end task {MIGRATION_UPID} OK\n"
+        ));
+    }
+    text.push_str(
+        "2025-03-10T14:40:22.705144+0000 pve kernel: kvm invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=0\n\
+         2025-03-10T14:40:22.705344+0000 pve kernel: oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=qemu.slice,mems_allowed=0,global_oom,task_memcg=/qemu.slice/101.scope,task=kvm,pid=163380,uid=0\n\
+         2025-03-10T14:40:22.705444+0000 pve kernel: Out of memory: Killed process 163380 (kvm) total-vm:5339840kB, anon-rss:4197740kB, file-rss:1536kB, shmem-rss:0kB, UID:0 pgtables:9520kB oom_score_adj:0\n\
+         2025-03-10T14:40:23.015144+0000 pve systemd[1]: 101.scope: A process of this unit has been killed by the OOM killer.\n\
+         2025-03-10T14:40:23.065144+0000 pve systemd[1]: 101.scope: Failed with result 'oom-kill'.\n\
+         2025-03-10T14:50:00.483444+0000 pve pvestatd[1580]: status update time (3.902 seconds)\n",
+    );
+    text
+}
+
+/// A live migration that ended (its `TASK OK`, the journal's `end task … OK`) half an hour
+/// before an OOM kill on the same node was not running at the kill: its `transferred …` line is
+/// no activity, and the verdict stays memory_overcommit. The same log without its status line
+/// and without an end in the journal is a migration still running: the activity.
+#[test]
+fn a_migration_that_ended_before_a_kill_was_not_running_at_it() {
+    let verdict = |dir: &Path| {
+        let out = pvelog()
+            .args(["diagnose", "--format", "json", "--quiet"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            v["verdict"]["family"].as_str().unwrap().to_string(),
+            v["reconstruction"]["activities"].as_array().unwrap().len(),
+        )
+    };
+    let manifest = r#"{"collected_at": "2025-03-10T15:00:00Z", "timezone": "UTC"}"#;
+    for (journal_end, status, family, activities) in [
+        (true, true, "memory_overcommit", 0),
+        // Only the task log's own `TASK OK`, dated at its last dated line.
+        (false, true, "memory_overcommit", 0),
+        // Still running: the task's start and its transfer.
+        (false, false, "resource_intensive_operation", 2),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        write(tmp.path(), "manifest.json", manifest);
+        let host = tmp.path().join("host/pve");
+        write(&host, "journal.txt", &node_journal(journal_end));
+        migration_task_log(&host, status);
+        assert_eq!(
+            verdict(tmp.path()),
+            (family.to_string(), activities),
+            "journal end {journal_end}, status line {status}"
+        );
+    }
+}
+
+/// Two cluster nodes' syslogs pasted into one folder, each with kernel lines only (nothing says
+/// Proxmox), beside `pvecm nodes` from one of them: the listing names both nodes, so each is a
+/// host of its own; the listing itself is the local node's and is no fragment of undated lines.
+#[test]
+fn a_cluster_listing_keeps_each_node_a_host_of_its_own() {
+    let tmp = tempfile::tempdir().unwrap();
+    let paste = tmp.path().join("paste");
+    write(
+        &paste,
+        "a-syslog",
+        "Mar 10 14:40:22 pve-a kernel: [1036800.123456] perf: interrupt took too long (2505 > 2500), lowering kernel.perf_event_max_sample_rate to 79750\n",
+    );
+    write(
+        &paste,
+        "b-syslog",
+        "Mar 10 14:40:22 pve-b kernel: [1036800.223456] perf: interrupt took too long (2510 > 2500), lowering kernel.perf_event_max_sample_rate to 79500\n",
+    );
+    write(
+        &paste,
+        "cluster.txt",
+        "root@pve-a:~# pvecm nodes\n\nMembership information\n----------------------\n    Nodeid      Votes Name\n         1          1 pve-a (local)\n         2          1 pve-b\n",
+    );
+    let out = pvelog()
+        .args(["sources", "--format", "json", "--quiet"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let source = |path: &str| {
+        v["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["path"] == path)
+            .unwrap()
+            .clone()
+    };
+    for (path, machine) in [("paste/a-syslog", "pve-a"), ("paste/b-syslog", "pve-b")] {
+        let s = source(path);
+        assert_eq!(
+            (s["machine"].as_str(), s["role"].as_str()),
+            (Some(machine), Some("host")),
+            "{s}"
+        );
+    }
+    let listing = source("paste/cluster.txt");
+    assert_eq!(listing["format"], "snapshot-pvecm");
+    assert_eq!(listing["machine"], "pve-a");
+    assert_eq!(listing["role"], "host");
+    assert_eq!(listing["events"], 0);
+    assert_eq!(listing["facts"], 2);
+    let hosts: Vec<&str> = v["machines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "host")
+        .filter_map(|m| m["name"].as_str())
+        .collect();
+    assert_eq!(hosts, ["pve-a", "pve-b"]);
 }

@@ -13,7 +13,9 @@
 //!   truth, and the truth always inside the reported interval;
 //! - every boot's start and end within 2 s, classified as the story says;
 //! - in a cluster, each node a host of its own, the incident named on the node where it
-//!   happened, and a live migration away from a node no stop.
+//!   happened, a live migration away from a node no stop, and, once ended, no activity at a
+//!   later kill;
+//! - a task log's status line (`TASK OK`) within 1 s of the task's true end.
 //!
 //! The committed files must be exactly what the generator writes, so the truth beside them is
 //! the truth of the story.
@@ -230,6 +232,51 @@ fn check(name: &str, dir: &Path, truth: &Value) -> (Vec<String>, Vec<String>) {
                 "the migration counted as a stop: {}",
                 diagnosis["incidents"]
             ));
+        }
+    }
+    // Activities running at the incident (a migration over before it is none).
+    if let Some(want) = truth["activities_at_incident"].as_u64() {
+        let got = diagnosis["reconstruction"]["activities"]
+            .as_array()
+            .map_or(0, Vec::len) as u64;
+        table.push(format!(
+            "| {name} | activities at the incident | {want} | {got} | {} |",
+            if got == want { "ok" } else { "WRONG" }
+        ));
+        if got != want {
+            wrong.push(format!(
+                "{got} activities at the incident (truth {want}): {}",
+                diagnosis["reconstruction"]["activities"]
+            ));
+        }
+    }
+    // A task log's status line, at the task's end.
+    if let Some(task_end) = truth["task_end"].as_object() {
+        let out = pvelog()
+            .args(["timeline", "--format", "jsonl", "--quiet"])
+            .arg(&bundle)
+            .output()
+            .unwrap();
+        let got = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find(|e| {
+                e["source"] == task_end["source"]
+                    && e["message"]
+                        .as_str()
+                        .is_some_and(|m| m.starts_with("TASK "))
+            })
+            .map(|e| e["time"].clone())
+            .unwrap_or(Value::Null);
+        let ok = near(secs(&got), secs(&task_end["time"]), 1.0);
+        table.push(format!(
+            "| {name} | the task log's status line | {} | {got} | {} |",
+            task_end["time"],
+            if ok { "ok" } else { "WRONG" }
+        ));
+        if !ok {
+            wrong.push(format!("status line at {got} (truth {})", task_end["time"]));
         }
     }
     // Guest offsets, per clock segment.

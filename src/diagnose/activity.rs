@@ -1,6 +1,8 @@
 //! resource_intensive_operation: memory ran out while a named activity was running — a backup
 //! started and not finished, a migration, restore, clone or disk move, or (in the hour before)
-//! a package upgrade or a large transfer on the host or inside the killed VM.
+//! a package upgrade or a large transfer on the host or inside the killed VM. A transfer a
+//! Proxmox VE task logged (a live migration's `transferred …`) ran while its task ran: once the
+//! task ended before the kill, it was not running at it.
 
 use chrono::Duration;
 
@@ -157,8 +159,18 @@ pub fn activity(f: &Context<'_>, memory: &Finding) -> Option<Finding> {
                 name.to_string()
             }
             // Upgrades and transfers have no end line: they count in the hour before the kill,
-            // on the host or inside the VM that was killed.
+            // on the host or inside the VM that was killed. One a Proxmox VE task logged (a
+            // migration's `transferred …`, a backup's) ran while its task ran: it counts only
+            // if the task had not ended before the kill.
             SignalKind::PackageUpgrade | SignalKind::LargeTransfer => {
+                let task_ended = f
+                    .index
+                    .task_of(s)
+                    .zip(kill)
+                    .is_some_and(|(upid, kill)| f.task_ended_between(upid, f.time(s), kill));
+                if task_ended {
+                    continue;
+                }
                 let near = match (f.time(s), kill) {
                     (Some(t), Some(kill)) => t >= kill - Duration::hours(1),
                     _ => true,
@@ -257,6 +269,37 @@ mod tests {
         );
         killed_at_zero(&mut kit);
         assert!(rio(&kit).is_none());
+    }
+
+    /// A live migration's task log (`2025-03-10 14:10:20 migration active, transferred 1.1 GiB
+    /// of 4.0 GiB VM-state, 1.1 GiB/s`) on the node that later kills a VM: the transfer ran
+    /// while the task ran. Ended (`TASK OK`, the journal's `end task … OK`) before the kill, it
+    /// was not running at the kill; still running at the kill, it was.
+    #[test]
+    fn a_task_logs_transfer_runs_only_while_its_task_runs() {
+        const MIG: &str = "pve:00031A2B:05124C7E:67CEF2C8:qmigrate:102:root@pam";
+        let kit = |end: Option<i64>| {
+            // The task log is source 0, as the kill's journal is here: only its transfer and
+            // upgrade lines ask which task they ran in.
+            let mut kit = Kit::new();
+            kit.host(-30, SignalKind::LargeTransfer);
+            if let Some(end) = end {
+                kit.host(end, task_end("qmigrate", Some(102), MIG, true));
+            }
+            killed_at_zero(&mut kit);
+            kit
+        };
+        let run = |kit: &Kit| {
+            let mut index = kit.index();
+            index.set_task_log(0, MIG);
+            let f = kit.context(&index);
+            activity(&f, &memory(&f)?)
+        };
+        assert!(run(&kit(Some(-29))).is_none(), "ended before the kill");
+        let x = run(&kit(None)).expect("still running at the kill");
+        assert!(x.title.contains("a large transfer"), "{}", x.title);
+        let x = run(&kit(Some(5))).expect("ended after the kill");
+        assert!(x.title.contains("a large transfer"), "{}", x.title);
     }
 
     #[test]

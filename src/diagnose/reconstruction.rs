@@ -199,6 +199,11 @@ pub fn plan(
     }
     let over = |i: usize| match &entries[i].kind {
         SignalKind::TaskStart { upid, .. } => ended_tasks.contains(upid.as_str()),
+        // A transfer or an upgrade a task logged (a migration's `transferred …`) was over when
+        // its task was.
+        SignalKind::LargeTransfer | SignalKind::PackageUpgrade => index
+            .task_of(&entries[i])
+            .is_some_and(|upid| ended_tasks.contains(upid)),
         SignalKind::Backup { vmid, .. } => entries[i].time.is_some_and(|start| {
             backup_ends
                 .get(vmid)
@@ -333,6 +338,29 @@ pub fn reconstruct(analysis: &Analysis<'_>, index: &SignalIndex, d: &Diagnosis) 
 mod tests {
     use super::*;
     use crate::diagnose::context::testkit::{Kit, at, constraint, kill, task_start};
+
+    /// A live migration's `transferred …` line in the migration's task log: listed as running
+    /// while the task runs, not once the task ended before the trigger.
+    #[test]
+    fn a_task_logs_transfer_is_over_when_its_task_is() {
+        const MIG: &str = "pve:00031A2B:05124C7E:67CEF2C8:qmigrate:102:root@pam";
+        for (ended, listed) in [(true, 0), (false, 1)] {
+            let mut kit = Kit::new();
+            kit.host(-30, SignalKind::LargeTransfer);
+            if ended {
+                kit.host(
+                    -29,
+                    crate::diagnose::context::testkit::task_end("qmigrate", Some(102), MIG, true),
+                );
+            }
+            kit.host(0, constraint(Some(101), 7))
+                .host(0, kill(7, "kvm"));
+            let mut index = kit.index();
+            index.set_task_log(0, MIG);
+            let p = plan(&index, Some(at(0)), Outcome::VmStopped, &[101]);
+            assert_eq!(p.activities.len(), listed, "ended: {ended}");
+        }
+    }
 
     #[test]
     fn a_backup_then_warnings_then_a_kill_then_qmstart() {

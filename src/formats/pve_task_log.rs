@@ -12,12 +12,16 @@
 //! TASK ERROR: job errors
 //! ```
 //!
-//! The log is free text with no time per line: each line is an event with the line as its
-//! message, its priority from the `ERROR:`/`WARN:`/`INFO:` prefix or the status line. The few
-//! lines that say a wall-clock time (`Backup started at`, `Backup finished at`, `Failed at`, in
-//! local time without a zone) are recorded at it; a Proxmox Backup Server task log's lines start
-//! with an RFC 3339 time and are recorded at that. The other lines are placed by the clock
-//! stage at the task's start, which the file's name (its UPID) says.
+//! Most task logs are free text with no time per line: each line is an event with the line as
+//! its message, its priority from the `ERROR:`/`WARN:`/`INFO:` prefix or the status line. The
+//! few lines that say a wall-clock time (`Backup started at`, `Backup finished at`, `Failed at`,
+//! in local time without a zone) are recorded at it. A migration's or a replication's log
+//! stamps every line but the status line with the node's local time (`2025-03-10 14:10:20
+//! migration active, transferred 1.1 GiB of 4.0 GiB VM-state, 1.1 GiB/s`), recorded at it; a
+//! Proxmox Backup Server task log's lines start with an RFC 3339 time and are recorded at that.
+//! The clock stage places the other lines at the task's start, which the file's name (its UPID)
+//! says, and the status line ([`status_event`]) at the task's end: when the task list or the
+//! journal says it, else at the log's last dated line (a lower bound), never at the start.
 //!
 //! Detection needs the name or the shape: a member named by a UPID, or one whose last line is a
 //! task status line (`TASK OK`, `TASK ERROR: …`, `TASK WARNINGS: n`).
@@ -67,6 +71,19 @@ fn stated_time(text: &[u8]) -> Option<(NaiveDateTime, &[u8])> {
     tail.is_empty().then_some((day.and_time(time), stamp))
 }
 
+/// The local time a line starts with (`2025-03-10 14:10:20 migration active, transferred …`):
+/// a migration's and a replication's task log stamp each line with `strftime("%F %H:%M:%S",
+/// localtime)` (qemu-server `PVE::QemuMigrate`, pve-guest-common `PVE::AbstractMigrate::log`):
+/// the time, the stamp and the message after it.
+fn prefixed_time(text: &[u8]) -> Option<(NaiveDateTime, &[u8], &[u8])> {
+    let (tail, day) = super::common::date(text).ok()?;
+    let tail = tail.strip_prefix(b" ")?;
+    let (tail, time) = super::common::time_of_day(tail, false).ok()?;
+    let message = tail.strip_prefix(b" ")?;
+    let stamp = &text[..text.len() - tail.len()];
+    (!message.trim_ascii().is_empty()).then_some((day.and_time(time), stamp, message))
+}
+
 impl<'b> LineParser<'b> for Parser {
     fn line(&mut self, line: Line<'b>, out: &mut Parsed<'b>) {
         let text = line.text.trim_ascii_end();
@@ -89,6 +106,20 @@ impl<'b> LineParser<'b> for Parser {
             return;
         }
         self.pve += 1;
+        // A migration's or a replication's task log: `%F %T message`, the node's local time.
+        if let Some((t, stamp, message)) = prefixed_time(text) {
+            let mut e = Event::new(
+                RecordedTime::Local(t),
+                stamp,
+                line.number,
+                line.offset,
+                message,
+            );
+            e.ident = Some(IDENT);
+            e.priority = priority(message);
+            out.push_event(e);
+            return;
+        }
         let (recorded, stamp) = match stated_time(text) {
             Some((t, stamp)) => (RecordedTime::Local(t), stamp),
             None => (RecordedTime::Missing, &b""[..]),
@@ -124,6 +155,14 @@ fn is_status_line(text: &[u8]) -> bool {
         Err(_) => text,
     };
     body == b"TASK OK" || body.starts_with(b"TASK ERROR: ") || body.starts_with(b"TASK WARNINGS: ")
+}
+
+/// The index of a task log's status line (`TASK OK`, `TASK ERROR: …`, `TASK WARNINGS: n`)
+/// among its events, when it has one without a time of its own: the last such line.
+pub fn status_event(events: &[Event<'_>]) -> Option<usize> {
+    events
+        .iter()
+        .rposition(|e| e.recorded == RecordedTime::Missing && is_status_line(&e.message[..]))
 }
 
 /// Whether a member is a task log: named by a UPID, or ending in a status line.
@@ -248,6 +287,42 @@ mod tests {
                 *dated,
                 "{line}"
             );
+        }
+    }
+
+    /// A live migration's task log as qemu-server writes it (`PVE::QemuMigrate`, each line
+    /// stamped `%F %H:%M:%S` in the node's local time by `PVE::AbstractMigrate::log`): every
+    /// line but the status line is recorded at its stamp, the message after it; the status line
+    /// has no time of its own and is the log's [`status_event`].
+    #[test]
+    fn a_migration_task_log() {
+        let p = parse(concat!(
+            "2025-03-10 14:10:16 starting migration of VM 101 to node 'pve-b' (10.10.10.2)\n",
+            "2025-03-10 14:10:19 start migrate command to unix:/run/qemu-server/101.migrate\n",
+            "2025-03-10 14:10:20 migration active, transferred 1.1 GiB of 4.0 GiB VM-state, 1.1 GiB/s\n",
+            "2025-03-10 14:10:27 migration status: completed\n",
+            "2025-03-10 14:10:30 ERROR: migration finished with problems (duration 00:00:14)\n",
+            "TASK ERROR: migration problems\n",
+        ));
+        assert!(p.stats.balanced(), "{:?}", p.stats);
+        assert_eq!(p.events.len(), 6);
+        assert_eq!(p.events[2].recorded, local(2025, 3, 10, 14, 10, 20));
+        assert_eq!(p.events[2].time_text, b"2025-03-10 14:10:20");
+        assert_eq!(
+            &p.events[2].message[..],
+            b"migration active, transferred 1.1 GiB of 4.0 GiB VM-state, 1.1 GiB/s"
+        );
+        assert_eq!(p.events[4].priority, Some(3));
+        assert_eq!(p.events[5].recorded, RecordedTime::Missing);
+        assert_eq!(status_event(&p.events), Some(5));
+        assert_eq!(p.variant, "pve-task-log");
+        // A stamp with nothing after it, or no space, is not a stamped line.
+        for line in [
+            "2025-03-10 14:10:16",
+            "2025-03-10 14:10:16x",
+            "2025-03-10T14:10:16 x",
+        ] {
+            assert_eq!(prefixed_time(line.as_bytes()), None, "{line}");
         }
     }
 

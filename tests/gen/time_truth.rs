@@ -1136,7 +1136,7 @@ fn guest_other_zone(name: &'static str) -> Scenario {
 /// kern.log, in local time without a zone, repeats an hour, and the kernel repeats one message
 /// every minute; the OOM killer kills VM 101 in the second pass of that hour. The journal,
 /// printed with offsets, holds the same kernel records.
-fn dst_night(name: &'static str, named: bool) -> Scenario {
+fn dst_night(name: &'static str, named: bool, journal_kernel: bool) -> Scenario {
     use chrono_tz::Europe::Berlin;
     let mut s = Story::new(name);
     let start = 1_729_983_600.0; // 2024-10-26T23:00:00Z = 01:00 CEST
@@ -1172,13 +1172,17 @@ fn dst_night(name: &'static str, named: bool) -> Scenario {
     for r in s.host.sorted() {
         let local = Berlin.from_utc_datetime(&utc(r.t).naive_utc());
         let pid = r.pid.map(|p| format!("[{p}]")).unwrap_or_default();
-        let _ = writeln!(
-            journal,
-            "{} pve1 {}{pid}: {}",
-            local.format("%Y-%m-%dT%H:%M:%S%.6f%z"),
-            r.ident,
-            r.msg
-        );
+        // Without the kernel's lines (`journalctl -o short-iso -u pvestatd …`), the journal
+        // shares no record with kern.log: only its written offsets say the zone.
+        if journal_kernel || r.ident != "kernel" {
+            let _ = writeln!(
+                journal,
+                "{} pve1 {}{pid}: {}",
+                local.format("%Y-%m-%dT%H:%M:%S%.6f%z"),
+                r.ident,
+                r.msg
+            );
+        }
         if let Some(up) = r.uptime {
             let _ = writeln!(
                 kern,
@@ -1204,7 +1208,7 @@ fn dst_night(name: &'static str, named: bool) -> Scenario {
         name,
         files,
         truth: json!({
-            "story": if named { "the night summer time ends, the manifest naming the host's zone (Europe/Berlin): kern.log repeats an hour and a message every minute; the OOM killer kills VM 101 in the repeated hour" } else { "the night summer time ends, the zone unnamed (derived from the journal's offsets): kern.log repeats an hour and a message every minute; the OOM killer kills VM 101 in the repeated hour" },
+            "story": if named { "the night summer time ends, the manifest naming the host's zone (Europe/Berlin): kern.log repeats an hour and a message every minute; the OOM killer kills VM 101 in the repeated hour" } else if journal_kernel { "the night summer time ends, the zone unnamed (derived from the journal's offsets): kern.log repeats an hour and a message every minute; the OOM killer kills VM 101 in the repeated hour" } else { "the night summer time ends, the zone unnamed and the journal (`short-iso`, no kernel lines) sharing no record with kern.log: its written offsets, +0200 then +0100, are followed in time; kern.log repeats an hour and a message every minute; the OOM killer kills VM 101 in the repeated hour" },
             "family": "memory_overcommit",
             "incident_time": rfc3339(kill + 0.0003),
             "incident_bound": null,
@@ -1265,7 +1269,7 @@ fn rtc_sets_clock(m: &mut Machine, k: f64, up: f64, rtc_zone: f64) -> f64 {
 /// RTC in the host's local time, the guest's kernel reads it as UTC at each boot, and with no
 /// NTP server in reach its clock runs an hour (and the RTC's fraction of a second) ahead, its
 /// journal's microseconds included. Only the VM start and the kill pair the clocks.
-fn guest_rtc_localtime(name: &'static str) -> Scenario {
+fn guest_rtc_localtime(name: &'static str, manifest_zone: bool) -> Scenario {
     let mut s = Story::new(name);
     let zone = 3600.0;
     let journald_at = s.rng.uniform(0.8, 2.0);
@@ -1293,15 +1297,18 @@ fn guest_rtc_localtime(name: &'static str) -> Scenario {
     let end = k2 + 600.0;
     s.ambient(T0 - 600.0, end, &[(k + 5.0, last - 0.1), (k2 + 5.0, end)]);
     let mut files = BTreeMap::new();
+    // Without the manifest's zone, the host's zone is the offset its journal writes.
+    let mut manifest = json!({
+        "collected_at": rfc3339(end + 60.0),
+        "timezone": "Europe/Berlin",
+        "hostname": "pve1",
+    });
+    if !manifest_zone && let Some(m) = manifest.as_object_mut() {
+        m.remove("timezone");
+    }
     files.insert(
         "manifest.json".to_string(),
-        serde_json::to_string_pretty(&json!({
-            "collected_at": rfc3339(end + 60.0),
-            "timezone": "Europe/Berlin",
-            "hostname": "pve1",
-        }))
-        .unwrap_or_default()
-            + "\n",
+        serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n",
     );
     files.insert(
         "host/pve1/journal.txt".to_string(),
@@ -1328,7 +1335,7 @@ fn guest_rtc_localtime(name: &'static str) -> Scenario {
         name,
         files,
         truth: json!({
-            "story": "a Linux VM with `localtime: 1` on a host in Europe/Berlin: QEMU presents the RTC in the host's local time, the guest's kernel reads it as UTC at boot and, no NTP server in reach, its clock runs an hour ahead (its journal's microseconds too); the OOM killer kills the VM and `qm start` starts it again; only the start and the kill pair the clocks",
+            "story": format!("a Linux VM with `localtime: 1` on a host in Europe/Berlin: QEMU presents the RTC in the host's local time, the guest's kernel reads it as UTC at boot and, no NTP server in reach, its clock runs an hour ahead (its journal's microseconds too); the OOM killer kills the VM and `qm start` starts it again; only the start and the kill pair the clocks{}", if manifest_zone { "" } else { "; the manifest names no zone: the host's is the +0100 its `short-iso` journal writes" }),
             "family": "memory_overcommit",
             "incident_time": rfc3339(kill + 0.0003),
             "incident_bound": null,
@@ -1444,8 +1451,11 @@ fn upid_of(node: &str, pid: u32, pstart: u32, t: f64, task: &str, id: u32) -> St
 /// `host/` layout: the SRE copied each node's journal and `pvecm status` under its name). VM 101
 /// `web` is live-migrated from `pve-a` to `pve-b` (the `qmigrate` task on A, with its task log;
 /// the VM started on B for the incoming migration; A's copy of the VM ends in order), then the
-/// OOM killer on `pve-b` kills it. VM 102 keeps running on `pve-a`.
-fn cluster_migrated_then_killed(name: &'static str) -> Scenario {
+/// OOM killer on `pve-b` kills it. VM 102 keeps running on `pve-a`. With `kill_on_source`, the
+/// OOM killer on `pve-a` kills VM 102 instead, half an hour after the migration ended there (A's
+/// task list `index` beside the task log): the migration's `transferred …` line is no activity
+/// at the kill.
+fn cluster_migrated_then_killed(name: &'static str, kill_on_source: bool) -> Scenario {
     let mut rng = Rng::new(name);
     let mut a = Machine::default();
     let mut b = Machine::default();
@@ -1623,18 +1633,27 @@ fn cluster_migrated_then_killed(name: &'static str) -> Scenario {
         Some(2211),
         "VM 102 qmp command 'guest-ping' failed - got timeout",
     ));
-    // The kill, on B.
+    // The kill, on B (of VM 101), or on A (of VM 102).
     let kill = T0 + 2400.0 + rng.uniform(0.0, 60.0);
-    let kvm = 163_380;
+    let (kvm, victim, node) = if kill_on_source {
+        (2_741, VM + 1, "pve-a")
+    } else {
+        (163_380, VM, "pve-b")
+    };
+    let mut killed = Vec::new();
     for (d, ident, pid, msg) in [
         (0.0, "kernel", None, "kvm invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=0".to_string()),
-        (0.000_2, "kernel", None, format!("oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=qemu.slice,mems_allowed=0,global_oom,task_memcg=/qemu.slice/{VM}.scope,task=kvm,pid={kvm},uid=0")),
+        (0.000_2, "kernel", None, format!("oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=qemu.slice,mems_allowed=0,global_oom,task_memcg=/qemu.slice/{victim}.scope,task=kvm,pid={kvm},uid=0")),
         (0.000_3, "kernel", None, format!("Out of memory: Killed process {kvm} (kvm) total-vm:5339840kB, anon-rss:4197740kB, file-rss:1536kB, shmem-rss:0kB, UID:0 pgtables:9520kB oom_score_adj:0")),
-        (0.31, "systemd", Some(1), format!("{VM}.scope: A process of this unit has been killed by the OOM killer.")),
-        (0.35, "kernel", None, format!("vmbr0: port 3(tap{VM}i0) entered disabled state")),
-        (0.36, "systemd", Some(1), format!("{VM}.scope: Failed with result 'oom-kill'.")),
+        (0.31, "systemd", Some(1), format!("{victim}.scope: A process of this unit has been killed by the OOM killer.")),
+        (0.35, "kernel", None, format!("vmbr0: port 3(tap{victim}i0) entered disabled state")),
+        (0.36, "systemd", Some(1), format!("{victim}.scope: Failed with result 'oom-kill'.")),
     ] {
-        b.push(rec(kill + d, ident, pid, msg));
+        killed.push(rec(kill + d, ident, pid, msg));
+    }
+    let on = if kill_on_source { &mut a } else { &mut b };
+    for r in killed {
+        on.push(r);
     }
     let end = T0 + 3600.0;
     let mut files = BTreeMap::new();
@@ -1663,17 +1682,38 @@ fn cluster_migrated_then_killed(name: &'static str) -> Scenario {
         pvecm_status(2, end + 40.0),
     );
     let hex = format!("{:X}", (mig as i64) & 0xf);
-    files.insert(format!("pve-a/var/log/pve/tasks/{hex}/{task_a}"), tasklog);
+    let tasklog_path = format!("pve-a/var/log/pve/tasks/{hex}/{task_a}");
+    files.insert(tasklog_path.clone(), tasklog);
+    if kill_on_source {
+        // A's task list: the migration's end as pvedaemon noticed it, whole seconds.
+        files.insert(
+            "pve-a/var/log/pve/tasks/index".to_string(),
+            format!("{task_a} {:08X} OK\n", (finished + 0.1) as i64),
+        );
+    }
+    let (story, affected) = if kill_on_source {
+        (
+            "a two-node cluster (pve-a, pve-b), each node's journal and `pvecm status` in a folder of its own, A's task list beside the migration's task log: VM 101 is live-migrated from pve-a to pve-b, and half an hour after the migration ended the OOM killer on pve-a kills VM 102",
+            VM + 1,
+        )
+    } else {
+        (
+            "a two-node cluster (pve-a, pve-b), each node's journal and `pvecm status` in a folder of its own: VM 101 is live-migrated from pve-a to pve-b (qmigrate on A, the VM started on B for the incoming migration, A's copy ends in order), then the OOM killer on pve-b kills it",
+            VM,
+        )
+    };
     Scenario {
         name,
         files,
         truth: json!({
-            "story": "a two-node cluster (pve-a, pve-b), each node's journal and `pvecm status` in a folder of its own: VM 101 is live-migrated from pve-a to pve-b (qmigrate on A, the VM started on B for the incoming migration, A's copy ends in order), then the OOM killer on pve-b kills it",
+            "story": story,
             "family": "memory_overcommit",
             "incident_time": rfc3339(kill + 0.0003),
             "incident_bound": null,
-            "incident_machine": "pve-b",
-            "affected_vms": [VM],
+            "incident_machine": node,
+            "affected_vms": [affected],
+            "activities_at_incident": 0,
+            "task_end": {"source": tasklog_path, "time": rfc3339(finished + 0.1)},
             "guest": null,
             "hosts": ["pve-a", "pve-b"],
             "migration": {"from": "pve-a", "to": "pve-b", "task": task_a, "at": rfc3339(mig), "source_stopped": rfc3339(done + 0.4)},
@@ -1705,10 +1745,13 @@ pub fn all() -> Vec<Scenario> {
         power_loss("host-power-loss"),
         guest_reset("guest-reset"),
         guest_other_zone("guest-other-zone"),
-        guest_rtc_localtime("guest-rtc-localtime"),
+        guest_rtc_localtime("guest-rtc-localtime", true),
+        guest_rtc_localtime("guest-rtc-localtime-host-offsets", false),
         guest_zone_timedatectl("guest-zone-timedatectl"),
-        cluster_migrated_then_killed("cluster-migrated-then-killed"),
-        dst_night("dst-night-derived", false),
-        dst_night("dst-night-named", true),
+        cluster_migrated_then_killed("cluster-migrated-then-killed", false),
+        cluster_migrated_then_killed("cluster-killed-after-migrating-away", true),
+        dst_night("dst-night-derived", false, true),
+        dst_night("dst-night-named", true, true),
+        dst_night("dst-night-written", false, false),
     ]
 }

@@ -15,10 +15,12 @@
 //!
 //! A prompt names the command whose output follows, and so picks the parser (`qm list`,
 //! `qm config <vmid>`, `cat /etc/pve/qemu-server/<vmid>.conf`, `cat /proc/meminfo`, `free`,
-//! `df`, `zpool status`, `sensors`, `uptime`, `journalctl --list-boots`, `date`); its flags
+//! `df`, `zpool status`, `sensors`, `uptime`, `journalctl --list-boots`, `pvecm status|nodes`,
+//! `date`); its flags
 //! give units (`free -m`, `df -k`, `--si`). Without a prompt, a section starts at a line that
 //! only its command prints (`      VMID NAME`, `MemTotal:`, a `free` header, `Filesystem … Mounted
-//! on`, `  pool:`, a chip line followed by `Adapter:`, ` 10:30:00 up`, `IDX BOOT ID`, known
+//! on`, `  pool:`, a chip line followed by `Adapter:`, ` 10:30:00 up`, `IDX BOOT ID`, a `pvecm`
+//! block title over its dashes (`Membership information`), known
 //! `qm config` keys). A `date` output line (or a `[YYYY-MM-DD HH:MM:SS]` before a prompt) gives
 //! a [`FactKind::SnapshotTakenAt`].
 //!
@@ -43,6 +45,7 @@ mod df;
 mod free;
 mod list_boots;
 mod meminfo;
+mod pvecm;
 mod qm_config;
 mod qm_list;
 mod sensors;
@@ -76,10 +79,11 @@ enum Kind {
     VmTable = 11,
     Timedatectl = 12,
     ZoneFile = 13,
+    Pvecm = 14,
 }
 
 /// The variant names `pvelog sources` shows.
-const KIND_NAMES: [&str; 14] = [
+const KIND_NAMES: [&str; 15] = [
     "snapshot-qm-list",
     "snapshot-qm-config",
     "snapshot-meminfo",
@@ -94,6 +98,7 @@ const KIND_NAMES: [&str; 14] = [
     "snapshot-vm-list",
     "snapshot-timedatectl",
     "snapshot-timezone",
+    "snapshot-pvecm",
 ];
 
 /// Where facts go, with the position of the line being read.
@@ -172,6 +177,7 @@ enum Section {
     VmTable(vm_table::State),
     Timedatectl(timedatectl::State),
     ZoneFile(timedatectl::ZoneFile),
+    Pvecm(pvecm::State),
     Date,
     /// `last` output among the snapshots: the indexes of its first and last lines, read by the
     /// `last` parser when the section ends.
@@ -194,6 +200,7 @@ impl Section {
             Section::VmTable(_) => Kind::VmTable,
             Section::Timedatectl(_) => Kind::Timedatectl,
             Section::ZoneFile(_) => Kind::ZoneFile,
+            Section::Pvecm(_) => Kind::Pvecm,
             Section::Date => Kind::Date,
             Section::Last(_) => Kind::Last,
         })
@@ -215,6 +222,7 @@ impl Section {
             Section::VmTable(s) => s.line(text, sink),
             Section::Timedatectl(s) => s.line(text, sink),
             Section::ZoneFile(s) => s.line(text, sink),
+            Section::Pvecm(s) => s.line(text, sink),
             Section::Date => match date_output(text) {
                 Some(t) => {
                     sink.push(FactKind::SnapshotTakenAt(t));
@@ -275,6 +283,9 @@ impl Section {
             b"journalctl" if has(b"--list-boots") => Section::ListBoots(Default::default()),
             b"date" => Section::Date,
             b"timedatectl" => Section::Timedatectl(Default::default()),
+            b"pvecm" if matches!(words.get(1), Some(&b"status" | &b"nodes")) => {
+                Section::Pvecm(Default::default())
+            }
             b"virsh" if has(b"list") => Section::VmTable(vm_table::State::new()),
             b"kubectl" if has(b"get") => Section::VmTable(vm_table::State::new()),
             b"limactl" if matches!(words.get(1), Some(&b"ls" | &b"list")) => {
@@ -301,6 +312,8 @@ impl Section {
             Section::Sensors(Default::default())
         } else if timedatectl::starts(text) {
             Section::Timedatectl(Default::default())
+        } else if pvecm::starts(text, next) {
+            Section::Pvecm(Default::default())
         } else if next.is_none() && timedatectl::zone_file_line(text).is_some() {
             // A file of one line naming a zone: `/etc/timezone`.
             Section::ZoneFile(Default::default())
@@ -572,6 +585,7 @@ fn prompt_command(text: &[u8]) -> Option<(&[u8], Option<RecordedTime>)> {
         b"grep",
         b"zcat",
         b"timedatectl",
+        b"pvecm",
         b"ip",
     ];
     COMMANDS.contains(&first).then_some((cmd, at))
@@ -740,9 +754,49 @@ mod tests {
                 FactKind::ListBoot(_) => "list_boot",
                 FactKind::VmListed(_) => "vm_listed",
                 FactKind::TimeZone(_) => "time_zone",
+                FactKind::ClusterMember(_) => "cluster_member",
                 FactKind::SnapshotTakenAt(_) => "taken_at",
             })
             .collect()
+    }
+
+    /// `pvecm status` after its prompt, then `free`: the cluster's members, the variant, and
+    /// every line accounted for; `pvecm nodes` found without a prompt by its title and dashes.
+    #[test]
+    fn pvecm_among_other_snapshots() {
+        let p = parse_str(concat!(
+            "root@pve-a:~# pvecm status\n",
+            "Cluster information\n",
+            "-------------------\n",
+            "Name:             prod\n",
+            "Config Version:   2\n",
+            "\n",
+            "Membership information\n",
+            "----------------------\n",
+            "    Nodeid      Votes Name\n",
+            "0x00000001          1 10.10.10.1 (local)\n",
+            "0x00000002          1 10.10.10.2\n",
+            "root@pve-a:~# free -m\n",
+            "               total        used        free      shared  buff/cache   available\n",
+            "Mem:           64298       61203         512          60        2582        2110\n",
+        ));
+        assert!(p.stats.balanced(), "{:?}", p.stats);
+        assert_eq!(kinds(&p), ["cluster_member", "cluster_member", "free"]);
+        // The two prompts, which carry no time.
+        assert_eq!(p.stats.unparsed_lines, 2);
+        let p = parse_str(concat!(
+            "Membership information\n",
+            "----------------------\n",
+            "    Nodeid      Votes Name\n",
+            "         1          1 pve-a (local)\n",
+            "         2          1 pve-b\n",
+        ));
+        assert_eq!(p.variant, "snapshot-pvecm");
+        assert_eq!(kinds(&p), ["cluster_member", "cluster_member"]);
+        assert_eq!(p.stats.unparsed_lines, 0);
+        assert!(recognizes(
+            b"Quorum information\n------------------\nNodes: 2\n"
+        ));
     }
 
     #[test]
