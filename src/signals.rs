@@ -128,7 +128,12 @@ pub enum SignalKind {
     },
     /// QEMU could not get memory for the guest: at start (`cannot set up guest memory 'pc.ram':
     /// Cannot allocate memory`) or while running (`Failed to allocate memory: …`, its abort).
-    QemuNoMemory,
+    QemuNoMemory {
+        /// Said while the VM was being started (QEMU setting up the guest's RAM, KVM's init,
+        /// Xen building the domain): the VM never ran. Otherwise a running VM's QEMU or Xen
+        /// domain failed to get memory and died.
+        starting: bool,
+    },
     /// QEMU ended on a signal someone sent it: `terminating on signal 15 from pid …`.
     QemuTerminated,
     /// `VM 101 qmp command failed - VM 101 not running`.
@@ -285,7 +290,7 @@ impl SignalKind {
             SignalKind::GuestFsFreeze => "guest_fs_freeze",
             SignalKind::QemuCrashed { .. } => "qemu_crashed",
             SignalKind::QemuTerminated => "qemu_terminated",
-            SignalKind::QemuNoMemory => "qemu_no_memory",
+            SignalKind::QemuNoMemory { .. } => "qemu_no_memory",
             SignalKind::VmNotRunning { .. } => "vm_not_running",
             SignalKind::IoErrorPause => "io_error_pause",
             SignalKind::BlockIoError { .. } => "block_io_error",
@@ -1709,7 +1714,17 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
                 .and_then(|(head, _)| head.rsplit_once('['))
                 .and_then(|(_, pid)| pid.parse().ok()),
         },
-        Pat::QemuNoMemory => SignalKind::QemuNoMemory,
+        Pat::QemuNoMemory => SignalKind::QemuNoMemory {
+            // A running guest's failures: Xen's populate-on-demand running dry, QEMU's allocator
+            // check and its `Failed to allocate memory` abort. The rest are said at start.
+            starting: ![
+                "out of PoD memory",
+                "qemu_oom_check",
+                "Failed to allocate memory: ",
+            ]
+            .iter()
+            .any(|w| text.contains(w)),
+        },
         Pat::QemuTerm => SignalKind::QemuTerminated,
         Pat::GuestFreeze => SignalKind::GuestFsFreeze,
         Pat::VmNotRunning => SignalKind::VmNotRunning {
@@ -2692,7 +2707,14 @@ mod tests {
         // Xen (xen-orchestra#10226, QubesOS/qubes-issues#4135), as posted.
         assert_eq!(
             one(b"xen", b"p2m_pod_demand_populate: Dom124 out of PoD memory! (tot=1049115 ents=3145696 dom0)"),
-            SignalKind::QemuNoMemory
+            SignalKind::QemuNoMemory { starting: false }
+        );
+        assert_eq!(
+            one(
+                b"",
+                b"kvm: cannot set up guest memory 'pc.ram': Cannot allocate memory"
+            ),
+            SignalKind::QemuNoMemory { starting: true }
         );
         // A 128 MB QEMU guest's console (krabs#8), as posted.
         assert_eq!(

@@ -338,15 +338,23 @@ fn chosen_only(f: &Context<'_>) -> Option<Finding> {
 /// QEMU could not get memory from its host: the VM did not start, or aborted. Direct evidence
 /// that the host's memory (or its overcommit limit) was exhausted, without the OOM killer.
 fn no_memory_for_qemu(f: &Context<'_>) -> Option<Finding> {
-    let failed = find(f, |k| matches!(k, SignalKind::QemuNoMemory));
+    let failed = find(f, |k| matches!(k, SignalKind::QemuNoMemory { .. }));
     let first = failed.first()?;
-    let mut x = finding(
-        Family::MemoryOvercommit,
-        QEMU_NO_MEMORY,
-        "the VM's memory could not be allocated from its host (QEMU or Xen): the VM did not start, aborted or was crashed"
-            .to_string(),
-    );
-    x.outcome = Outcome::VmStopped;
+    // Failures said only while starting the VM stopped nothing: it never ran.
+    let at_start = failed
+        .iter()
+        .all(|s| matches!(s.kind, SignalKind::QemuNoMemory { starting: true }));
+    let title = if at_start {
+        "the VM's memory could not be allocated from its host (QEMU or Xen): the VM did not start"
+    } else {
+        "the VM's memory could not be allocated from its host (QEMU or Xen): the running VM aborted or was crashed"
+    };
+    let mut x = finding(Family::MemoryOvercommit, QEMU_NO_MEMORY, title.to_string());
+    x.outcome = if at_start {
+        Outcome::None
+    } else {
+        Outcome::VmStopped
+    };
     x.time = f.time(first);
     x.vmids = failed.iter().filter_map(|s| s.vmid).collect();
     x.vmids.sort_unstable();
@@ -743,20 +751,22 @@ mod tests {
     }
 
     #[test]
-    fn qemu_without_memory_for_its_guest_stopped_the_vm() {
-        let mut kit = Kit::new();
-        kit.push(
-            0,
-            Role::Host,
-            Some(101),
-            Some(at(0)),
-            SignalKind::QemuNoMemory,
-            None,
-        );
-        let index = kit.index();
-        let x = memory(&kit.context(&index)).unwrap();
-        assert_eq!(x.outcome, Outcome::VmStopped);
-        assert_eq!(x.vmids, vec![101]);
-        assert!((x.confidence - QEMU_NO_MEMORY).abs() < 1e-9);
+    fn qemu_without_memory_for_its_guest_stopped_the_vm_or_never_started_it() {
+        for (starting, outcome) in [(false, Outcome::VmStopped), (true, Outcome::None)] {
+            let mut kit = Kit::new();
+            kit.push(
+                0,
+                Role::Host,
+                Some(101),
+                Some(at(0)),
+                SignalKind::QemuNoMemory { starting },
+                None,
+            );
+            let index = kit.index();
+            let x = memory(&kit.context(&index)).unwrap();
+            assert_eq!(x.outcome, outcome);
+            assert_eq!(x.vmids, vec![101]);
+            assert!((x.confidence - QEMU_NO_MEMORY).abs() < 1e-9);
+        }
     }
 }
