@@ -7,7 +7,8 @@
 mod common;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let mut input = b"root@pve:~# pvecm status\nMembership information\n----------------------\n".to_vec();
+    let mut input =
+        b"root@pve:~# pvecm status\nMembership information\n----------------------\n".to_vec();
     input.extend_from_slice(data);
     common::check_format("snapshot", &input);
 });
