@@ -373,6 +373,7 @@ enum Pat {
     UnitOom,
     OomKilled,
     OomKillOld,
+    HaStop,
     UserspaceOomKill,
     NmiHardware,
     ScopeOom,
@@ -531,8 +532,15 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::ScopeDeactivated,
-        regex: r"^\d+\.scope: (?:Deactivated successfully|Succeeded\.$)",
-        literals: &[".scope: Deactivated successfully", ".scope: Succeeded."],
+        // A Proxmox container's unit ends the same way (`pve-container@105.service:
+        // Deactivated successfully.`): its CTID counts as the guest's id.
+        regex: r"^(?:\d+\.scope|pve-container@\d+\.service): (?:Deactivated successfully|Succeeded\.$)",
+        literals: &[
+            ".scope: Deactivated successfully",
+            ".scope: Succeeded.",
+            ".service: Deactivated successfully",
+            ".service: Succeeded.",
+        ],
     },
     Row {
         pat: Pat::VmCleanup,
@@ -910,6 +918,13 @@ const TABLE: &[Row] = &[
             "Instance stopped",
             "Shutdown started",
         ],
+    },
+    // Proxmox VE's HA resource manager stopping a guest it manages (its requested state set to
+    // `stopped`, or the node's shutdown policy): `stopping service vm:101`.
+    Row {
+        pat: Pat::HaStop,
+        regex: r"^stopping service (?:vm|ct):\d+$",
+        literals: &["stopping service "],
     },
     // A UPS monitor shutting the machine down in order as its battery runs out (NUT's upsmon:
     // `Executing automatic power-fail shutdown`, the forced shutdown `Signal 10: User requested
@@ -1868,6 +1883,14 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             fatal: text.contains("(Fatal)"),
         },
         Pat::NmiHardware => SignalKind::PcieError { fatal: true },
+        Pat::HaStop if ident(event) == b"pve-ha-lrm" || ident(event).is_empty() => {
+            SignalKind::OrderlyStop {
+                by: StopBy::Host,
+                hard: false,
+                vmid: text.rsplit_once(':')?.1.parse().ok(),
+            }
+        }
+        Pat::HaStop => return None,
         Pat::HypervisorNotice => SignalKind::HypervisorNotice,
         // QMP events are about the guest, whatever machine logged them: kinds of their own, not
         // the logging machine's power key, shutdown sequence or panic.
@@ -2019,7 +2042,15 @@ fn is_vm_scope(path: &str) -> bool {
 
 /// `101.scope: …` → 101.
 fn scope_vmid(text: &str) -> Option<u32> {
-    text.split_once(".scope: ")?.0.parse().ok()
+    match text.split_once(".scope: ") {
+        Some((id, _)) => id.parse().ok(),
+        None => text
+            .strip_prefix("pve-container@")?
+            .split_once(".service: ")?
+            .0
+            .parse()
+            .ok(),
+    }
 }
 
 /// A Proxmox task id: `UPID:<node>:<pid>:<pstart>:<starttime>:<type>:<id>:<user>:` (the caller
@@ -2174,6 +2205,22 @@ mod tests {
         assert_eq!(
             one(b"systemd", b"102.scope: Succeeded."),
             SignalKind::ScopeDeactivated { vmid: 102 }
+        );
+        assert_eq!(
+            one(
+                b"systemd",
+                b"pve-container@105.service: Deactivated successfully."
+            ),
+            SignalKind::ScopeDeactivated { vmid: 105 }
+        );
+        assert!(kinds(b"systemd", b"pvedaemon.service: Deactivated successfully.").is_empty());
+        assert_eq!(
+            one(b"pve-ha-lrm", b"stopping service vm:101"),
+            SignalKind::OrderlyStop {
+                by: StopBy::Host,
+                hard: false,
+                vmid: Some(101)
+            }
         );
         assert_eq!(
             one(b"qmeventd", b"Starting cleanup for 102"),
