@@ -527,8 +527,15 @@ const TABLE: &[Row] = &[
     // and later): the service's kill, whatever the kernel's own lines (often in another log).
     Row {
         pat: Pat::UnitOom,
-        regex: r"^[\w@.:-]+\.service: A process of this unit has been killed by the OOM killer",
-        literals: &[".service: A process of this unit has been killed by the OOM killer"],
+        // systemd's words for a service the kernel's OOM killer or systemd-oomd killed in
+        // (`copr-dist-git.service: systemd-oomd killed 1 process(es) in this unit.`), and the
+        // result it ends with.
+        regex: r"^[\w@.:-]+\.service: (?:A process of this unit has been killed by the OOM killer|systemd-oomd killed \d+ process\(es\) in this unit|Failed with result 'oom-kill')",
+        literals: &[
+            ".service: A process of this unit has been killed by the OOM killer",
+            ".service: systemd-oomd killed ",
+            ".service: Failed with result 'oom-kill'",
+        ],
     },
     Row {
         pat: Pat::ScopeDeactivated,
@@ -2814,6 +2821,8 @@ mod tests {
             (b"systemd-oomd", b"Killed /system.slice/qemu.slice/101.scope due to memory pressure for /system.slice being 82.13% > 50.00% for > 20s with reclaim activity", SignalKind::ScopeOomKilled { vmid: 101 }),
             (b"systemd-oomd", b"Killed /user.slice/user-1000.slice/user@1000.service/app.slice/app-gnome-firefox-4242.scope due to memory pressure for /user.slice/user-1000.slice/user@1000.service being 58.43% > 50.00% for > 20s with reclaim activity", SignalKind::OomKilled { pid: None, comm: "app-gnome-firefox-4242.scope".into(), anon_rss_kb: None, memcg: false }),
             (b"systemd-oomd", b"Killed /system.slice/postgresql.service due to swap used (91.24%) being more than 90.00%", SignalKind::UnitOomKilled { unit: "postgresql".into() }),
+            (b"systemd", b"copr-dist-git.service: systemd-oomd killed 1 process(es) in this unit.", SignalKind::UnitOomKilled { unit: "copr-dist-git".into() }),
+            (b"systemd", b"copr-dist-git.service: Failed with result 'oom-kill'.", SignalKind::UnitOomKilled { unit: "copr-dist-git".into() }),
             (b"earlyoom", br#"sending SIGTERM to process 2345 uid 0 "kvm": badness 900, VmRSS 16000 MiB"#, SignalKind::OomKilled { pid: Some(2345), comm: "kvm".into(), anon_rss_kb: Some(16_384_000), memcg: false }),
             (b"earlyoom", br#"sending SIGKILL to process 812 "qemu-system-x86": badness 870, VmRSS 7710 MiB"#, SignalKind::OomKilled { pid: Some(812), comm: "qemu-system-x86".into(), anon_rss_kb: Some(7_895_040), memcg: false }),
             (b"kernel", b"XFS (dm-3): Log I/O Error (0x2) detected at xlog_ioend_work+0x6e/0x70 [xfs] (fs/xfs/xfs_log.c:1378).  Shutting down filesystem.", SignalKind::FsError),

@@ -39,7 +39,7 @@ const LATER_BATCHES: [&str; 6] = ["BATCH2", "BATCH3", "BATCH4", "BATCH5", "BATCH
 /// and 10/15 before any rule was written against them; `BATCH5` joined at 11/14, after two rules
 /// written from earlier batches' cases and two from its own) and is raised as rules move cases;
 /// the target is 0.90.
-const FLOORS: [f64; 7] = [0.90, 0.80, 0.95, 0.63, 0.85, 0.70, 0.66];
+const FLOORS: [f64; 7] = [0.90, 0.80, 0.95, 0.63, 0.85, 0.70, 0.73];
 
 // One floor for the first batch and one per later batch's list.
 const _: () = assert!(FLOORS.len() == LATER_BATCHES.len() + 1);
@@ -47,8 +47,8 @@ const _: () = assert!(FLOORS.len() == LATER_BATCHES.len() + 1);
 /// The least share of the whole corpus (every batch, held-out included) that must get a right
 /// verdict: a ratchet over all batches together, raised with the rules to 0.83 and set again when
 /// the sixth batch joined blind at the score the rules then reached (126/156), raised to 0.83,
-/// and set again when the seventh joined blind (140/171).
-const FLOOR_ALL: f64 = 0.81;
+/// set again when the seventh joined blind (140/171), and raised since.
+const FLOOR_ALL: f64 = 0.82;
 
 const FAMILIES: [&str; 7] = [
     "memory_overcommit",

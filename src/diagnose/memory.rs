@@ -81,6 +81,13 @@ pub fn memory(f: &Context<'_>) -> Option<Finding> {
     // kill lines are not in the bundle (else it would count the same kill twice).
     if service_kills.is_empty() {
         service_kills = find(f, |k| matches!(k, SignalKind::UnitOomKilled { .. }));
+        // systemd says one kill in several lines (`systemd-oomd killed 1 process(es) in this
+        // unit`, then `Failed with result 'oom-kill'`): one kill per unit and moment.
+        let mut seen = BTreeSet::new();
+        service_kills.retain(|s| match &s.kind {
+            SignalKind::UnitOomKilled { unit } => seen.insert((unit.clone(), f.time(s))),
+            _ => true,
+        });
     }
     if vm_kills.is_empty() && scope.is_empty() {
         return no_memory_for_qemu(f)
