@@ -1,5 +1,9 @@
 //! Containers: gzip (multi-member, size-capped) and tar (members borrowed in place).
 //!
+//! Gzip is read by one capped stream ([`GzStream`]); [`gunzip`] reads it to its end, and
+//! [`stream_tar`] reads a tar from it member by member, so that a `.tgz`'s members can be parsed
+//! while the rest is still compressed. Both ways give the same bytes, members and damage.
+//!
 //! Both readers keep what they could read when the data is damaged and say where the damage
 //! starts, so that a truncated `.tgz` still yields every member before the cut. Bytes after the
 //! last gzip member are told apart from a cut: zeros are padding (as `gzip -d` says, "trailing
