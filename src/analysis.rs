@@ -1,7 +1,9 @@
 //! The pipeline up to the timeline: bundle members → formats → sources → clock → merged order.
 //!
-//! Members are detected and parsed in parallel (rayon, one task per member); every later step is
-//! deterministic and does not depend on the thread count.
+//! Members are detected and parsed in parallel (rayon, one task per member); [`open`] starts
+//! each member's task as soon as the bundle reader yields it, so a `.tgz`'s members are parsed
+//! while the rest is inflated. Every later step is deterministic and does not depend on the
+//! thread count or on the order the tasks finish in.
 
 use rayon::prelude::*;
 
@@ -178,7 +180,9 @@ pub fn open<'s>(store: &'s Store, inputs: &[String], opts: &Options) -> (Bundle,
     });
     drop(tx);
     let Some(bundle) = opened else {
-        // The streamed read could not be exact (see `Bundle::open_each`): read it whole.
+        // The streamed read could not be exact (see `Bundle::open_each`): read it whole. The
+        // first read's buffers stay in the store until it is dropped; this happens only to a
+        // bundle over --max-bundle-bytes.
         let bundle = Bundle::open(inputs, &opts.limits);
         let started = start_all(&bundle, |m| store.hold(m), opts);
         return (bundle, started);
