@@ -1,14 +1,16 @@
 //! The pipeline up to the timeline: bundle members → formats → sources → clock → merged order.
 //!
-//! Members are detected and parsed in parallel (rayon, one task per member); every later step is
-//! deterministic and does not depend on the thread count.
+//! Members are detected and parsed in parallel (rayon, one task per member); [`open`] starts
+//! each member's task as soon as the bundle reader yields it, so a `.tgz`'s members are parsed
+//! while the rest is inflated. Every later step is deterministic and does not depend on the
+//! thread count or on the order the tasks finish in.
 
 use rayon::prelude::*;
 
 use std::sync::OnceLock;
 
 use crate::boots::{self, MachineBoots};
-use crate::bundle::{Bundle, Limits};
+use crate::bundle::{self, Bundle, Limits, Store};
 use crate::clock::{self, ClockOptions, ClockSummary, Manifest};
 use crate::correlate::{self, AlignOptions, Machine};
 use crate::event::{RecordedTime, Role};
@@ -94,13 +96,149 @@ fn manifest_prefix<'p>(prefixes: &'p [String], path: &str) -> Option<&'p str> {
         .map(String::as_str)
 }
 
-/// Runs the pipeline over a bundle.
-pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
-    let prefixes: &[String] = if bundle.prefixes.is_empty() {
-        &[String::new()][..]
+/// A member on its way to becoming a [`Source`]: parsed as soon as it was read, or, when no
+/// format recognizes it, waiting for the manifests (a file a manifest lists as context is read
+/// as context, not guessed at).
+enum Start<'b> {
+    Parsed(Source<'b>),
+    Undecided {
+        source: Source<'b>,
+        detected: FormatKind,
+    },
+}
+
+/// The members of a bundle read by [`open`], parsed or being parsed.
+pub struct Started<'b>(Vec<Start<'b>>);
+
+impl std::fmt::Debug for Started<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Started({} members)", self.0.len())
+    }
+}
+
+/// A member's source, parsed unless its format waits for the manifests.
+fn start<'b>(path: String, data: &'b [u8], mtime: Option<i64>, opts: &Options) -> Start<'b> {
+    let overridden = opts
+        .format_overrides
+        .iter()
+        .find(|(suffix, _)| path.ends_with(suffix.as_str()))
+        .map(|(_, k)| *k);
+    let (kind, detected) = match overridden {
+        Some(kind) => (Some(kind), kind),
+        None => match formats::detect(&path, data) {
+            detected @ (FormatKind::Unrecognized | FormatKind::Fragment) => (None, detected),
+            detected => (Some(detected), detected),
+        },
+    };
+    let prompt_host = formats::prompt_hostname_in(data);
+    let mut source = Source {
+        path,
+        prompt_host,
+        data,
+        mtime,
+        role: Role::Unknown,
+        machine: String::new(),
+        machine_from: "none",
+        role_from: "none",
+        vmid: None,
+        parsed: formats::Parsed::empty(detected),
+        time_notes: Vec::new(),
+    };
+    match kind {
+        Some(kind) => {
+            source.parsed = formats::parse_keeping(kind, data, &opts.limits, &signals::states);
+            Start::Parsed(source)
+        }
+        None => Start::Undecided { source, detected },
+    }
+}
+
+/// Reads the INPUTs and parses each member as soon as it is read, on the thread pool, while
+/// the next is still being read: a `.tgz` is inflated on the calling thread, one member at a
+/// time, and each member's parse runs beside the inflation of the ones after it. The members'
+/// bytes are kept in `store`, which the records borrow from. [`analyze_started`] goes on from
+/// there; the result is the one [`analyze`] gives over [`Bundle::open`].
+pub fn open<'s>(store: &'s Store, inputs: &[String], opts: &Options) -> (Bundle, Started<'s>) {
+    let prefixes = Bundle::input_prefixes(inputs);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let opened = rayon::in_place_scope(|scope| {
+        let mut index = 0usize;
+        Bundle::open_each(inputs, &opts.limits, &mut |member| {
+            let at = index;
+            index += 1;
+            if manifest_prefix(&prefixes, &member.path).is_some() {
+                return;
+            }
+            let data = store.hold(member);
+            let (path, mtime) = (member.path.clone(), member.mtime);
+            let tx = tx.clone();
+            scope.spawn(move |_| {
+                // The receiver outlives the scope: a send cannot fail.
+                let _ = tx.send((at, start(path, data, mtime, opts)));
+            });
+        })
+    });
+    drop(tx);
+    let Some(bundle) = opened else {
+        // The streamed read could not be exact (see `Bundle::open_each`): read it whole. The
+        // first read's buffers stay in the store until it is dropped; this happens only to a
+        // bundle over --max-bundle-bytes.
+        let bundle = Bundle::open(inputs, &opts.limits);
+        let started = start_all(&bundle, |m| store.hold(m), opts);
+        return (bundle, started);
+    };
+    let mut started: Vec<(usize, Start<'s>)> = rx.into_iter().collect();
+    started.sort_by_key(|(at, _)| *at);
+    (
+        bundle,
+        Started(started.into_iter().map(|(_, s)| s).collect()),
+    )
+}
+
+/// Parses the members of a bundle read whole, each member's bytes from `bytes`.
+fn start_all<'m, 'b>(
+    bundle: &'m Bundle,
+    bytes: impl Fn(&'m bundle::Member) -> &'b [u8],
+    opts: &Options,
+) -> Started<'b> {
+    let prefixes = prefixes_of(bundle);
+    let members: Vec<(&'m bundle::Member, &'b [u8])> = bundle
+        .members
+        .iter()
+        .filter(|m| manifest_prefix(prefixes, &m.path).is_none())
+        .map(|m| (m, bytes(m)))
+        .collect();
+    Started(
+        members
+            .into_par_iter()
+            .map(|(m, data)| start(m.path.clone(), data, m.mtime, opts))
+            .collect(),
+    )
+}
+
+/// A bundle's INPUT prefixes; a bundle made of members has one, empty.
+fn prefixes_of(bundle: &Bundle) -> &[String] {
+    static ONE_INPUT: [String; 1] = [String::new()];
+    if bundle.prefixes.is_empty() {
+        &ONE_INPUT
     } else {
         &bundle.prefixes
-    };
+    }
+}
+
+/// Runs the pipeline over a bundle.
+pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
+    let started = start_all(bundle, |m| m.bytes(), opts);
+    analyze_started(bundle, started, opts)
+}
+
+/// Runs the rest of the pipeline over the members [`open`] read and parsed.
+pub fn analyze_started<'b>(
+    bundle: &'b Bundle,
+    started: Started<'b>,
+    opts: &Options,
+) -> Analysis<'b> {
+    let prefixes = prefixes_of(bundle);
     let is_manifest = |path: &str| manifest_prefix(prefixes, path).is_some();
     let mut manifests = Vec::new();
     let mut manifest_paths = Vec::new();
@@ -120,46 +258,31 @@ pub fn analyze<'b>(bundle: &'b Bundle, opts: &Options) -> Analysis<'b> {
         .iter()
         .flat_map(|(prefix, m)| m.context.iter().map(move |c| format!("{prefix}{c}")))
         .collect();
-    let mut sources: Vec<Source<'b>> = bundle
-        .members
-        .par_iter()
-        .filter(|m| !is_manifest(&m.path))
-        .map(|member| {
-            let data = member.bytes();
-            let kind = opts
-                .format_overrides
-                .iter()
-                .find(|(suffix, _)| member.path.ends_with(suffix.as_str()))
-                .map(|(_, k)| *k)
-                .unwrap_or_else(|| {
-                    let detected = formats::detect(&member.path, data);
-                    // A file the manifest keeps as context is read by its parser if one
-                    // recognizes it, else as context: not guessed at, not unparsed.
-                    let guess = matches!(detected, FormatKind::Unrecognized | FormatKind::Fragment);
-                    if guess && context.contains(&member.path) {
-                        FormatKind::Context
-                    } else if detected == FormatKind::Unrecognized && signals::states_a_signal(data)
-                    {
-                        // Unshaped lines that still state what the signal table reads (a
-                        // server's management log pasted alone) are read as a fragment.
-                        FormatKind::Fragment
-                    } else {
-                        detected
-                    }
-                });
-            let prompt_host = formats::prompt_hostname_in(data);
-            Source {
-                path: member.path.clone(),
-                prompt_host,
-                data,
-                mtime: member.mtime,
-                role: Role::Unknown,
-                machine: String::new(),
-                machine_from: "none",
-                role_from: "none",
-                vmid: None,
-                parsed: formats::parse_keeping(kind, data, &opts.limits, &signals::states),
-                time_notes: Vec::new(),
+    let mut sources: Vec<Source<'b>> = started
+        .0
+        .into_par_iter()
+        .map(|start| match start {
+            Start::Parsed(source) => source,
+            Start::Undecided {
+                mut source,
+                detected,
+            } => {
+                // A file the manifest keeps as context is read by its parser if one
+                // recognizes it, else as context: not guessed at, not unparsed.
+                let kind = if context.contains(&source.path) {
+                    FormatKind::Context
+                } else if detected == FormatKind::Unrecognized
+                    && signals::states_a_signal(source.data)
+                {
+                    // Unshaped lines that still state what the signal table reads (a
+                    // server's management log pasted alone) are read as a fragment.
+                    FormatKind::Fragment
+                } else {
+                    detected
+                };
+                source.parsed =
+                    formats::parse_keeping(kind, source.data, &opts.limits, &signals::states);
+                source
             }
         })
         .collect();

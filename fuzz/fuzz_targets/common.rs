@@ -45,7 +45,31 @@ pub fn check_bundle(
 ) {
     use chrono::Datelike;
     let limits = limits();
+    // A `.tgz` read as a stream gives what reading it whole gives (or declines, by contract).
+    let mut handed = Vec::new();
+    let streamed = Bundle::from_bytes_each(name, data.clone(), &limits, &mut |m| {
+        handed.push((m.path.clone(), m.bytes().to_vec()));
+    });
     let bundle = Bundle::from_bytes(name, data, &limits);
+    if let Some(streamed) = streamed {
+        let members = |b: &Bundle| -> Vec<(String, Vec<u8>)> {
+            b.members
+                .iter()
+                .map(|m| (m.path.clone(), m.bytes().to_vec()))
+                .collect()
+        };
+        assert_eq!(
+            members(&bundle),
+            members(&streamed),
+            "streamed members differ"
+        );
+        assert_eq!(members(&bundle), handed, "members handed out differ");
+        assert_eq!(
+            bundle.problems, streamed.problems,
+            "streamed problems differ"
+        );
+        assert_eq!(bundle.skipped, streamed.skipped, "streamed skipped differ");
+    }
     for member in &bundle.members {
         let data = member.bytes();
         let kind = overrides

@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::analysis::{self, Options};
-use crate::bundle::{Bundle, Limits};
+use crate::bundle::{Bundle, Limits, Store};
 use crate::clock::{ClockOptions, Zone};
 use crate::correlate::AlignOptions;
 use crate::error::Error;
@@ -407,7 +407,10 @@ fn execute_in_pool(
     }
     let progress = progress(common.quiet);
     progress.set_message("reading the bundle");
-    let bundle = Bundle::open(&common.inputs, &options.limits);
+    // Members are parsed as they are read (a `.tgz` while it is inflated); the store keeps
+    // their bytes for as long as the analysis quotes them.
+    let store = Store::default();
+    let (bundle, started) = analysis::open(&store, &common.inputs, options);
     if bundle.members.is_empty() {
         progress.finish_and_clear();
         return Err(Error::NothingReadable(bundle.problems));
@@ -422,7 +425,7 @@ fn execute_in_pool(
             .sum::<u64>()
             >> 20
     ));
-    let analysis = analysis::analyze(&bundle, options);
+    let analysis = analysis::analyze_started(&bundle, started, options);
     progress.finish_and_clear();
     if !common.quiet {
         for machine in options.clock.tz_machine.keys() {
@@ -521,6 +524,7 @@ fn execute_in_pool(
     if teardown == Teardown::Leave {
         std::mem::forget(analysis);
         std::mem::forget(bundle);
+        std::mem::forget(store);
     }
     // Where several codes apply, the largest wins (DESIGN.md §2).
     Ok(if partial {

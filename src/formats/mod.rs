@@ -235,6 +235,11 @@ pub struct Parsed<'b> {
 }
 
 impl<'b> Parsed<'b> {
+    /// Nothing parsed yet, as `kind`: a placeholder until the member is parsed.
+    pub fn empty(kind: FormatKind) -> Self {
+        Parsed::new(kind)
+    }
+
     fn new(kind: FormatKind) -> Self {
         Parsed {
             kind,
