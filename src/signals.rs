@@ -1018,11 +1018,16 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::MceNotice,
-        regex: r"(?:Machine check events logged|CMCI storm detected|\[Hardware Error\]: )",
+        // The kernel's NMI handler meeting an NMI no source claims (`Uhhuh. NMI received for
+        // unknown reason 2d on CPU 42.`, then `Dazed and confused, but trying to continue`):
+        // a platform notice the machine runs through, unless `panic_on_unrecovered_nmi` is set.
+        regex: r"(?:Machine check events logged|CMCI storm detected|\[Hardware Error\]: |NMI received for unknown reason|^Dazed and confused, but trying to continue)",
         literals: &[
             "Machine check events logged",
             "CMCI storm detected",
             "[Hardware Error]: ",
+            "NMI received for unknown reason",
+            "Dazed and confused, but trying to continue",
         ],
     },
     Row {
@@ -2834,6 +2839,8 @@ mod tests {
             (b"kernel", b"NMI: IOCK error (debug interrupt?) for reason 71 on CPU 0.", SignalKind::PcieError { fatal: true }),
             (b"shutdown", b"shutting down for system halt", SignalKind::ShutdownSequence),
             (b"init", b"Switching to runlevel: 6", SignalKind::ShutdownSequence),
+            (b"kernel", b"Uhhuh. NMI received for unknown reason 3d on CPU 0.", SignalKind::MachineCheckNotice),
+            (b"kernel", b"Dazed and confused, but trying to continue", SignalKind::MachineCheckNotice),
         ];
         for (ident, line, want) in table {
             let got = kinds(ident, line);

@@ -39,7 +39,7 @@ const LATER_BATCHES: [&str; 6] = ["BATCH2", "BATCH3", "BATCH4", "BATCH5", "BATCH
 /// and 10/15 before any rule was written against them; `BATCH5` joined at 11/14, after two rules
 /// written from earlier batches' cases and two from its own) and is raised as rules move cases;
 /// the target is 0.90.
-const FLOORS: [f64; 7] = [0.90, 0.80, 0.95, 0.63, 0.85, 0.70, 0.73];
+const FLOORS: [f64; 7] = [0.90, 0.80, 0.95, 0.63, 0.85, 0.70, 0.80];
 
 // One floor for the first batch and one per later batch's list.
 const _: () = assert!(FLOORS.len() == LATER_BATCHES.len() + 1);

@@ -31,6 +31,17 @@ pub struct Parser {
     xen: u64,
     tagged: u64,
     bare: u64,
+    /// The line before was syslogd's wall broadcast header (`Message from syslogd@ovh1 at Oct
+    /// 12 11:00:26 ...`): the indented line after it is the broadcast record itself, not a
+    /// continuation.
+    after_wall_header: bool,
+}
+
+/// syslogd's header for a message it broadcast to every terminal (an emergency: a kernel
+/// panic, an NMI, a machine check), as pasted from a shell: the record follows on the next
+/// line, indented (` kernel:[6115219.458972] Uhhuh. NMI received for unknown reason …`).
+fn is_wall_header(record: &[u8]) -> bool {
+    record.starts_with(b"Message from syslogd@")
 }
 
 /// What a line holds once its quote marker, or the backticks of a line pasted as inline code
@@ -375,8 +386,14 @@ impl<'b> LineParser<'b> for Parser {
             out.push_unparsed(&line);
             return;
         }
+        let after_wall_header = std::mem::take(&mut self.after_wall_header);
+        if is_wall_header(record) {
+            out.push_banner(None);
+            self.after_wall_header = true;
+            return;
+        }
         let indented = text.first().is_some_and(|b| *b == b' ' || *b == b'\t');
-        if indented && out.last_line_was_event(&line) {
+        if indented && !after_wall_header && out.last_line_was_event(&line) {
             out.push_continuation(text.trim_ascii_start());
             return;
         }
@@ -613,6 +630,23 @@ mod tests {
         );
         assert_eq!(p.events[3].ident, Some(&b"xen"[..]));
         assert_eq!(p.events[0].line, 2);
+    }
+
+    #[test]
+    fn syslogds_wall_broadcasts_are_records_of_their_own() {
+        // As pasted from a shell (openfoodfacts-infrastructure#430).
+        let p = parse(
+            "Message from syslogd@ovh1 at Oct 12 11:00:26 ...\n              kernel:[6115219.458972] Uhhuh. NMI received for unknown reason 2d on CPU 42.\n\n             Message from syslogd@ovh1 at Oct 12 11:00:26 ...\n              kernel:[6115219.458974] Do you have a strange power saving mode enabled?\n",
+        );
+        assert!(p.stats.balanced(), "{:?}", p.stats);
+        assert_eq!(p.stats.banner_lines, 2);
+        assert_eq!(p.events.len(), 2);
+        assert_eq!(p.events[0].ident, Some(&b"kernel"[..]));
+        assert_eq!(
+            &p.events[0].message[..],
+            b"Uhhuh. NMI received for unknown reason 2d on CPU 42."
+        );
+        assert_eq!(p.events[1].line, 5);
     }
 
     #[test]
