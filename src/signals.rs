@@ -260,6 +260,10 @@ pub enum SignalKind {
     /// PCIe Advanced Error Reporting's `AER: Device recovery successful`: the device came back
     /// after an uncorrected error.
     PcieRecovered,
+    /// The storage a machine's disks live on stopped answering: an NFS server (`nfs: server
+    /// 10.0.0.5 not responding, still trying`, `… timed out`), every path of a multipath device
+    /// (`mpatha: remaining active paths: 0`). I/O to it hangs or fails until it comes back.
+    StorageUnreachable,
     /// A requested stop that did not happen: Proxmox VE's `VM quit/powerdown failed` (and `… -
     /// got timeout`) ending a shutdown task without `forceStop`, the guest ignoring the power
     /// button or its agent gone. The VM kept running.
@@ -325,6 +329,7 @@ impl SignalKind {
             SignalKind::UnitOomKilled { .. } => "unit_oom_killed",
             SignalKind::PcieRecovered => "pcie_recovered",
             SignalKind::StopFailed => "stop_failed",
+            SignalKind::StorageUnreachable => "storage_unreachable",
             SignalKind::OomNoVictim => "oom_no_victim",
             SignalKind::OomPanic => "oom_panic",
         }
@@ -373,6 +378,7 @@ enum Pat {
     UnitOom,
     OomKilled,
     OomKillOld,
+    StorageUnreachable,
     HaStop,
     UserspaceOomKill,
     NmiHardware,
@@ -743,6 +749,14 @@ const TABLE: &[Row] = &[
             "POOL_FULL",
             "failsafe engaged",
         ],
+    },
+    // Network storage gone: the NFS client's `server … not responding` (`still trying` for a
+    // hard mount, `timed out` for a soft one) and multipathd's count of a device's paths
+    // reaching zero.
+    Row {
+        pat: Pat::StorageUnreachable,
+        regex: r"(?:^nfs: server \S+ not responding, (?:still trying|timed out)|: remaining active paths: 0$)",
+        literals: &["nfs: server ", "remaining active paths: 0"],
     },
     Row {
         pat: Pat::ThinFull,
@@ -1895,6 +1909,7 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             fatal: text.contains("(Fatal)"),
         },
         Pat::NmiHardware => SignalKind::PcieError { fatal: true },
+        Pat::StorageUnreachable => SignalKind::StorageUnreachable,
         Pat::HaStop if ident(event) == b"pve-ha-lrm" || ident(event).is_empty() => {
             SignalKind::OrderlyStop {
                 by: StopBy::Host,
@@ -2840,6 +2855,9 @@ mod tests {
             (b"shutdown", b"shutting down for system halt", SignalKind::ShutdownSequence),
             (b"init", b"Switching to runlevel: 6", SignalKind::ShutdownSequence),
             (b"kernel", b"Uhhuh. NMI received for unknown reason 3d on CPU 0.", SignalKind::MachineCheckNotice),
+            (b"kernel", b"nfs: server 192.168.1.10 not responding, still trying", SignalKind::StorageUnreachable),
+            (b"kernel", b"nfs: server nas.lan not responding, timed out", SignalKind::StorageUnreachable),
+            (b"multipathd", b"mpatha: remaining active paths: 0", SignalKind::StorageUnreachable),
             (b"kernel", b"Dazed and confused, but trying to continue", SignalKind::MachineCheckNotice),
         ];
         for (ident, line, want) in table {
@@ -2866,6 +2884,8 @@ mod tests {
             ),
             (b"kernel", b"{1}[Hardware Error]: event severity: corrected"),
             (b"init", b"Switching to runlevel: 2"),
+            (b"kernel", b"nfs: server 192.168.1.10 OK"),
+            (b"multipathd", b"mpatha: remaining active paths: 1"),
             (b"myapp", b"shutting down for system halt"),
             (b"myapp", b"Killed /tmp/x due to memory pressure"),
         ] {
@@ -2874,6 +2894,7 @@ mod tests {
                 !got.iter().any(|k| matches!(
                     k,
                     SignalKind::NoSpace
+                        | SignalKind::StorageUnreachable
                         | SignalKind::ZfsError
                         | SignalKind::MachineCheck
                         | SignalKind::ShutdownSequence

@@ -1,4 +1,5 @@
-//! storage_exhaustion: full disks and thin pools, I/O errors, file-system and ZFS trouble, and
+//! storage_exhaustion: full disks and thin pools, I/O errors, file-system and ZFS trouble,
+//! network storage that stopped answering (NFS, every multipath path), and
 //! what the host's `df` and `zpool status` snapshots show. Trouble far from any VM stop is
 //! history, not the cause, and is halved.
 
@@ -20,7 +21,9 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
             SignalKind::ThinPoolFull => 0.85,
             SignalKind::NoSpace => 0.8,
             SignalKind::ZfsError => 0.75,
-            SignalKind::BlockIoError { .. } | SignalKind::FsError => 0.7,
+            SignalKind::BlockIoError { .. }
+            | SignalKind::FsError
+            | SignalKind::StorageUnreachable => 0.7,
             _ => return None,
         })
     };
