@@ -262,7 +262,8 @@ pub enum SignalKind {
     PcieRecovered,
     /// The storage a machine's disks live on stopped answering: an NFS server (`nfs: server
     /// 10.0.0.5 not responding, still trying`, `… timed out`), every path of a multipath device
-    /// (`mpatha: remaining active paths: 0`). I/O to it hangs or fails until it comes back.
+    /// (`mpatha: remaining active paths: 0`), an NVMe controller gone from the bus (`nvme nvme0:
+    /// controller is down; will reset`). I/O to it hangs or fails until it comes back.
     StorageUnreachable,
     /// A requested stop that did not happen: Proxmox VE's `VM quit/powerdown failed` (and `… -
     /// got timeout`) ending a shutdown task without `forceStop`, the guest ignoring the power
@@ -750,13 +751,19 @@ const TABLE: &[Row] = &[
             "failsafe engaged",
         ],
     },
-    // Network storage gone: the NFS client's `server … not responding` (`still trying` for a
-    // hard mount, `timed out` for a soft one) and multipathd's count of a device's paths
-    // reaching zero.
+    // Storage gone: the NFS client's `server … not responding` (`still trying` for a hard
+    // mount, `timed out` for a soft one), multipathd's count of a device's paths reaching zero,
+    // an NVMe controller dropping off the bus (`nvme nvme0: controller is down; will reset:
+    // CSTS=0xffffffff`, `Removing after probe failure status: -19`).
     Row {
         pat: Pat::StorageUnreachable,
-        regex: r"(?:^nfs: server \S+ not responding, (?:still trying|timed out)|: remaining active paths: 0$)",
-        literals: &["nfs: server ", "remaining active paths: 0"],
+        regex: r"(?:^nfs: server \S+ not responding, (?:still trying|timed out)|: remaining active paths: 0$|^nvme nvme\d+: (?:controller is down; will reset|Removing after probe failure))",
+        literals: &[
+            "nfs: server ",
+            "remaining active paths: 0",
+            "controller is down; will reset",
+            "Removing after probe failure",
+        ],
     },
     Row {
         pat: Pat::ThinFull,
@@ -2858,6 +2865,8 @@ mod tests {
             (b"kernel", b"nfs: server 192.168.1.10 not responding, still trying", SignalKind::StorageUnreachable),
             (b"kernel", b"nfs: server nas.lan not responding, timed out", SignalKind::StorageUnreachable),
             (b"multipathd", b"mpatha: remaining active paths: 0", SignalKind::StorageUnreachable),
+            (b"kernel", b"nvme nvme0: controller is down; will reset: CSTS=0xffffffff, PCI_STATUS=0xffff", SignalKind::StorageUnreachable),
+            (b"kernel", b"nvme nvme0: Removing after probe failure status: -19", SignalKind::StorageUnreachable),
             (b"kernel", b"Dazed and confused, but trying to continue", SignalKind::MachineCheckNotice),
         ];
         for (ident, line, want) in table {
