@@ -40,7 +40,7 @@ use pvelog::diagnose;
 use pvelog::output::diagnose::DiagnosisView;
 use pvelog::output::{Format, Render};
 use pvelog::signals::{self, Matched};
-use support::{corpora, pvelog};
+use support::{corpora, dirs_in, pvelog};
 
 /// The reference time of `tests/real.rs`: a date after every post.
 const REAL_REFERENCE: &str = "2030-01-01T00:00:00Z";
@@ -51,17 +51,6 @@ struct Case {
     name: String,
     inputs: Vec<PathBuf>,
     reference_time: Option<&'static str>,
-}
-
-/// The directories below `dir` (holding `marker` when one is given), sorted.
-fn dirs_in(dir: &Path, marker: Option<&str>) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir() && marker.is_none_or(|m| p.join(m).exists()))
-        .collect();
-    dirs.sort();
-    dirs
 }
 
 fn name_of(path: &Path) -> String {

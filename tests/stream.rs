@@ -15,47 +15,9 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use flate2::{Compression, write::GzEncoder};
-use support::{bundles, corpora, files_below, pvelog};
-
-/// A `.tgz` of `dir`: members in reverse name order, each with its file's modification time
-/// (which the directory read gives too, and years may be inferred from).
-fn tgz_with_mtimes(dir: &Path) -> Vec<u8> {
-    let mut builder = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::fast()));
-    let mut files = files_below(dir);
-    files.reverse();
-    for rel in files {
-        let path = dir.join(&rel);
-        let data = std::fs::read(&path).unwrap();
-        let mtime = std::fs::metadata(&path)
-            .unwrap()
-            .modified()
-            .unwrap()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        let mut header = tar::Header::new_gnu();
-        header.set_size(data.len() as u64);
-        header.set_mode(0o644);
-        header.set_mtime(mtime);
-        header.set_cksum();
-        builder.append_data(&mut header, &rel, &data[..]).unwrap();
-    }
-    builder.into_inner().unwrap().finish().unwrap()
-}
-
-/// The directories below `dir` (holding `marker` when one is given), sorted.
-fn dirs_in(dir: &Path, marker: Option<&str>) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir() && marker.is_none_or(|m| p.join(m).exists()))
-        .collect();
-    dirs.sort();
-    dirs
-}
+use support::{bundles, corpora, dirs_in, pvelog, tgz_with_mtimes};
 
 fn output(args: &[&str], input: &Path) -> (Vec<u8>, Option<i32>) {
     let out = pvelog().args(args).arg(input).output().unwrap();

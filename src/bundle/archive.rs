@@ -443,13 +443,8 @@ pub fn stream_tar(stream: &mut GzStream<'_>, each: &mut dyn FnMut(TarItem)) -> O
                 });
             }
         };
-        let start = usize::try_from(entry.raw_file_position()).unwrap_or(usize::MAX);
-        let size = usize::try_from(entry.size()).unwrap_or(usize::MAX);
+        let (start, size, kind, path) = entry_head(&entry);
         last_end = start.saturating_add(size);
-        let kind = entry.header().entry_type();
-        let raw_path = entry.path_bytes();
-        let path = String::from_utf8_lossy(&raw_path);
-        let path = path.trim_start_matches("./").to_string();
         if !(kind.is_file() || kind.is_contiguous()) {
             if let Some(reason) = passed_over(kind) {
                 each(TarItem::PassedOver(path, reason));
@@ -562,6 +557,17 @@ fn passed_over(kind: tar::EntryType) -> Option<&'static str> {
     }
 }
 
+/// Where a tar entry's data starts and how long it is, its type, and its stored path minus a
+/// leading `./`.
+fn entry_head<R: io::Read>(entry: &tar::Entry<'_, R>) -> (usize, usize, tar::EntryType, String) {
+    let start = usize::try_from(entry.raw_file_position()).unwrap_or(usize::MAX);
+    let size = usize::try_from(entry.size()).unwrap_or(usize::MAX);
+    let path = String::from_utf8_lossy(&entry.path_bytes())
+        .trim_start_matches("./")
+        .to_string();
+    (start, size, entry.header().entry_type(), path)
+}
+
 /// Lists the regular files of a tar archive without copying their data.
 pub fn list_tar(data: &[u8]) -> TarListing {
     let mut listing = TarListing::default();
@@ -588,13 +594,8 @@ pub fn list_tar(data: &[u8]) -> TarListing {
                 break;
             }
         };
-        let start = usize::try_from(entry.raw_file_position()).unwrap_or(usize::MAX);
-        let size = usize::try_from(entry.size()).unwrap_or(usize::MAX);
+        let (start, size, kind, path) = entry_head(&entry);
         last_end = start.saturating_add(size);
-        let kind = entry.header().entry_type();
-        let raw_path = entry.path_bytes();
-        let path = String::from_utf8_lossy(&raw_path);
-        let path = path.trim_start_matches("./").to_string();
         if !(kind.is_file() || kind.is_contiguous()) {
             if let Some(reason) = passed_over(kind) {
                 listing.passed_over.push((path, reason));

@@ -54,18 +54,9 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
     });
     // A stop task that ended in error did not stop its VM (`VM quit/powerdown failed - got
     // timeout`: the guest ignored the request; a forced stop ends `OK` or with warnings).
-    let failed: Vec<&str> = tasks
-        .iter()
-        .filter_map(|s| match &s.kind {
-            SignalKind::TaskEnd {
-                upid, ok: false, ..
-            } => Some(upid.as_str()),
-            _ => None,
-        })
-        .collect();
     tasks.retain(|s| match &s.kind {
         SignalKind::TaskStart { upid, .. } | SignalKind::TaskEnd { upid, .. } => {
-            !failed.contains(&upid.as_str())
+            !f.task_failed(upid)
         }
         _ => true,
     });

@@ -7,7 +7,7 @@
 //! index. Rules cite records ([`Cited`]); the diagnosis quotes them only at the end
 //! (`super::diagnose`), so a rule never needs a source's text.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
@@ -118,6 +118,8 @@ struct Lookups {
     backup_ends: HashMap<Option<u32>, Vec<DateTime<Utc>>>,
     /// When each task (by UPID) ended.
     task_ends: HashMap<String, Vec<DateTime<Utc>>>,
+    /// The UPIDs of tasks that ended in error, dated or not.
+    failed_tasks: HashSet<String>,
 }
 
 impl<'a> Context<'a> {
@@ -293,7 +295,14 @@ impl<'a> Context<'a> {
             let mut scope: BTreeMap<DateTime<Utc>, u32> = BTreeMap::new();
             let mut backup_ends: HashMap<Option<u32>, Vec<DateTime<Utc>>> = HashMap::new();
             let mut task_ends: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
+            let mut failed_tasks = HashSet::new();
             for s in self.signals() {
+                if let SignalKind::TaskEnd {
+                    upid, ok: false, ..
+                } = &s.kind
+                {
+                    failed_tasks.insert(upid.clone());
+                }
                 let Some(t) = s.time else { continue };
                 match &s.kind {
                     SignalKind::ScopeOomKilled { vmid } => {
@@ -316,8 +325,15 @@ impl<'a> Context<'a> {
                 scope_ooms: scope.into_iter().collect(),
                 backup_ends,
                 task_ends,
+                failed_tasks,
             }
         })
+    }
+
+    /// Whether the task with this UPID ended in error (a stop task's `VM quit/powerdown failed`:
+    /// it stopped nothing).
+    pub fn task_failed(&self, upid: &str) -> bool {
+        self.lookups().failed_tasks.contains(upid)
     }
 
     /// The VMID of the `<vmid>.scope` OOM line nearest to `t` within `window_ms`; the smaller

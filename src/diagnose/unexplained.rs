@@ -14,16 +14,6 @@ use crate::signals::SignalKind;
 
 /// not_a_shutdown, or an unexplained stop.
 pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
-    // A stop task that ended in error stopped nothing (`VM quit/powerdown failed`).
-    let failed: Vec<&str> = f
-        .signals()
-        .filter_map(|s| match &s.kind {
-            SignalKind::TaskEnd {
-                upid, ok: false, ..
-            } => Some(upid.as_str()),
-            _ => None,
-        })
-        .collect();
     let stop_signals: Vec<&Entry> = f
         .signals()
         .filter(|s| {
@@ -44,7 +34,8 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
                 && earlier_records(f, s))
                 || matches!(&s.kind, SignalKind::TaskStart { task, upid, .. }
                     if crate::signals::is_guest_stop_task(task)
-                        && !failed.contains(&upid.as_str()))
+                        // A stop task that ended in error stopped nothing.
+                        && !f.task_failed(upid))
         })
         .filter(|s| !(matches!(s.kind, SignalKind::OomKilled { .. }) && f.role(s) != Role::Guest))
         .collect();

@@ -93,41 +93,20 @@ impl<'b> LineParser<'b> for Parser {
         {
             self.pbs += 1;
             let stamp = &text[..text.len() - rest.len()];
-            let mut e = Event::new(
-                RecordedTime::Absolute(t),
-                stamp,
-                line.number,
-                line.offset,
-                message,
-            );
-            e.ident = Some(IDENT);
-            e.priority = priority(message);
-            out.push_event(e);
+            out.push_event(task_event(RecordedTime::Absolute(t), stamp, &line, message));
             return;
         }
         self.pve += 1;
         // A migration's or a replication's task log: `%F %T message`, the node's local time.
         if let Some((t, stamp, message)) = prefixed_time(text) {
-            let mut e = Event::new(
-                RecordedTime::Local(t),
-                stamp,
-                line.number,
-                line.offset,
-                message,
-            );
-            e.ident = Some(IDENT);
-            e.priority = priority(message);
-            out.push_event(e);
+            out.push_event(task_event(RecordedTime::Local(t), stamp, &line, message));
             return;
         }
         let (recorded, stamp) = match stated_time(text) {
             Some((t, stamp)) => (RecordedTime::Local(t), stamp),
             None => (RecordedTime::Missing, &b""[..]),
         };
-        let mut e = Event::new(recorded, stamp, line.number, line.offset, text);
-        e.ident = Some(IDENT);
-        e.priority = priority(text);
-        out.push_event(e);
+        out.push_event(task_event(recorded, stamp, &line, text));
     }
 
     fn variant(&self) -> &'static str {
@@ -137,6 +116,19 @@ impl<'b> LineParser<'b> for Parser {
             "pve-task-log"
         }
     }
+}
+
+/// A task log line's record: the task log's identifier, the priority its words say.
+fn task_event<'b>(
+    recorded: RecordedTime,
+    stamp: &'b [u8],
+    line: &Line<'b>,
+    message: &'b [u8],
+) -> Event<'b> {
+    let mut e = Event::new(recorded, stamp, line.number, line.offset, message);
+    e.ident = Some(IDENT);
+    e.priority = priority(message);
+    e
 }
 
 /// The UPID a member's path names (its last component), when it does.

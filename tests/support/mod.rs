@@ -76,19 +76,52 @@ pub fn files_below(dir: &Path) -> Vec<String> {
 /// A `.tar.gz` of `dir` with fixed metadata, members in reverse name order (so a test that
 /// compares it with the directory also checks that output does not depend on archive order).
 pub fn tgz_of(dir: &Path) -> Vec<u8> {
+    pack(dir, |_| 1_753_785_000, |rel| format!("./{rel}"))
+}
+
+/// A `.tar.gz` of `dir`, members in reverse name order, each with its file's modification time
+/// (which the directory read gives too, and years may be inferred from).
+pub fn tgz_with_mtimes(dir: &Path) -> Vec<u8> {
+    let mtime = |path: &Path| {
+        std::fs::metadata(path)
+            .expect("metadata")
+            .modified()
+            .expect("mtime")
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs()
+    };
+    pack(dir, mtime, str::to_string)
+}
+
+/// The files below `dir` in reverse name order as a `.tar.gz`, each member named by `name` from
+/// its relative path and dated by `mtime` from its path.
+fn pack(dir: &Path, mtime: impl Fn(&Path) -> u64, name: impl Fn(&str) -> String) -> Vec<u8> {
     let mut builder = tar::Builder::new(GzEncoder::new(Vec::new(), Compression::default()));
     let mut files = files_below(dir);
     files.reverse();
     for rel in files {
-        let data = std::fs::read(dir.join(&rel)).expect("read corpus file");
+        let path = dir.join(&rel);
+        let data = std::fs::read(&path).expect("read corpus file");
         let mut header = tar::Header::new_gnu();
         header.set_size(data.len() as u64);
         header.set_mode(0o644);
-        header.set_mtime(1_753_785_000);
+        header.set_mtime(mtime(&path));
         header.set_cksum();
         builder
-            .append_data(&mut header, format!("./{rel}"), &data[..])
+            .append_data(&mut header, name(&rel), &data[..])
             .expect("append");
     }
     builder.into_inner().expect("tar").finish().expect("gzip")
+}
+
+/// The directories below `dir` (holding `marker` when one is given), sorted.
+pub fn dirs_in(dir: &Path, marker: Option<&str>) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read_dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir() && marker.is_none_or(|m| p.join(m).exists()))
+        .collect();
+    dirs.sort();
+    dirs
 }
