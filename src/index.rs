@@ -84,7 +84,8 @@ pub fn named_vmid(kind: &SignalKind) -> Option<u32> {
         SignalKind::OomConstraint { vmid, .. }
         | SignalKind::TaskStart { vmid, .. }
         | SignalKind::TaskEnd { vmid, .. }
-        | SignalKind::Backup { vmid, .. } => *vmid,
+        | SignalKind::Backup { vmid, .. }
+        | SignalKind::BackupFailed { vmid } => *vmid,
         SignalKind::ScopeOomKilled { vmid }
         | SignalKind::ScopeDeactivated { vmid }
         | SignalKind::VmCleanup { vmid }

@@ -269,6 +269,14 @@ pub enum SignalKind {
     /// got timeout`) ending a shutdown task without `forceStop`, the guest ignoring the power
     /// button or its agent gone. The VM kept running.
     StopFailed,
+    /// A backup that failed and left its VM running: vzdump's `ERROR: Backup of VM 111 failed -
+    /// …` (the per-VM log's and the task log's line; a snapshot-mode backup resumes the VM it
+    /// froze, `INFO: resuming VM again`) and the job's `INFO: Backup job finished with errors`.
+    /// A backup whose VM stopped says so in its own words (`VM 111 not running`), read apart.
+    BackupFailed {
+        /// The VM whose backup failed, when named.
+        vmid: Option<u32>,
+    },
     /// A hypervisor's notice that harms nothing: KVM refusing a guest's access to a model-specific
     /// register it does not emulate (`kvm [12633]: vcpu0 unhandled rdmsr: 0x1c9`), Xen's dom0
     /// failing to pass power states to the hypervisor (`xen_acpi_processor: (CX): Hypervisor
@@ -330,6 +338,7 @@ impl SignalKind {
             SignalKind::UnitOomKilled { .. } => "unit_oom_killed",
             SignalKind::PcieRecovered => "pcie_recovered",
             SignalKind::StopFailed => "stop_failed",
+            SignalKind::BackupFailed { .. } => "backup_failed",
             SignalKind::StorageUnreachable => "storage_unreachable",
             SignalKind::OomNoVictim => "oom_no_victim",
             SignalKind::OomPanic => "oom_panic",
@@ -445,6 +454,7 @@ enum Pat {
     PcieRecovered,
     StopFailed,
     ForcedStop,
+    BackupFailed,
 }
 
 /// The program a shell's job report names: the job's first word that is not an environment
@@ -990,6 +1000,14 @@ const TABLE: &[Row] = &[
         pat: Pat::StopFailed,
         regex: r"VM quit/powerdown failed(?: - got timeout)?\W*$",
         literals: &["VM quit/powerdown failed"],
+    },
+    // vzdump's account of a backup that failed (`PVE::VZDump::exec_backup_task`: `Backup of VM
+    // $vmid failed - $err`; the job's summary `Backup job finished with errors`). The VM ran on
+    // unless its own stop is logged: `qemu-server` resumes a VM it froze or suspended.
+    Row {
+        pat: Pat::BackupFailed,
+        regex: r"(?:ERROR: Backup of VM \d+ failed|Backup job finished with errors)",
+        literals: &["ERROR: Backup of VM ", "Backup job finished with errors"],
     },
     Row {
         pat: Pat::ForcedStop,
@@ -2018,6 +2036,11 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
         },
         Pat::PcieRecovered => SignalKind::PcieRecovered,
         Pat::StopFailed => SignalKind::StopFailed,
+        Pat::BackupFailed => SignalKind::BackupFailed {
+            vmid: text
+                .split_once("Backup of VM ")
+                .and_then(|(_, r)| r.split(' ').next()?.parse().ok()),
+        },
         Pat::ForcedStop => SignalKind::OrderlyStop {
             by: StopBy::Host,
             hard: true,
@@ -2913,6 +2936,44 @@ mod tests {
                 String::from_utf8_lossy(line)
             );
         }
+    }
+
+    #[test]
+    fn a_backup_that_failed() {
+        // A PBS backup of VM 111 whose QMP command timed out (REFERENCE.md §10), as the task
+        // log, the per-VM log and the syslog copy write it; then the job's summary.
+        for (ident, line) in [
+            (
+                &b""[..],
+                &b"ERROR: Backup of VM 111 failed - VM 111 qmp command 'backup' failed - got timeout"[..],
+            ),
+            (
+                b"vzdump",
+                b"ERROR: Backup of VM 101 failed - unable to open file '/var/lib/vz/dump/vzdump-qemu-101-2024_01_01-01_00_00.vma.dat' - No space left on device",
+            ),
+        ] {
+            let got = kinds(ident, line);
+            assert!(
+                got.iter()
+                    .any(|k| matches!(k, SignalKind::BackupFailed { vmid: Some(_) })),
+                "{got:?}"
+            );
+        }
+        assert_eq!(
+            kinds(b"vzdump", b"INFO: Backup job finished with errors"),
+            [
+                SignalKind::BackupFailed { vmid: None },
+                SignalKind::Backup {
+                    phase: "end",
+                    vmid: None
+                }
+            ]
+        );
+        assert!(
+            !kinds(b"vzdump", b"INFO: Backup job finished successfully")
+                .iter()
+                .any(|k| matches!(k, SignalKind::BackupFailed { .. }))
+        );
     }
 
     #[test]

@@ -130,7 +130,7 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
         .collect();
     // Trouble the machine ran through: a corrected error (memory, machine check, PCIe), a
     // notice (a hypervisor's about a guest's register access), a failed service, a lost link,
-    // quorum or PSU redundancy. Seen with no stop anywhere, it is the reason the logs
+    // quorum or PSU redundancy, a stop or a backup that failed. Seen with no stop anywhere, it is the reason the logs
     // were pulled and it stopped nothing: direct evidence that the machine kept running.
     let trouble: Vec<&Entry> = f
         .signals()
@@ -144,6 +144,7 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
                     | SignalKind::PcieError { fatal: false }
                     | SignalKind::HypervisorNotice
                     | SignalKind::StopFailed
+                    | SignalKind::BackupFailed { .. }
             ) || f.role(s) != Role::Guest && super::named::vm_process_hung(&s.kind)
         })
         .collect();
