@@ -130,8 +130,9 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
         .collect();
     // Trouble the machine ran through: a corrected error (memory, machine check, PCIe), a
     // notice (a hypervisor's about a guest's register access), a failed service, a lost link,
-    // quorum or PSU redundancy, a stop or a backup that failed. Seen with no stop anywhere, it is the reason the logs
-    // were pulled and it stopped nothing: direct evidence that the machine kept running.
+    // quorum or PSU redundancy, a stop or a backup that failed. Seen with no stop anywhere, it
+    // is the reason the logs were pulled and it stopped nothing: direct evidence that the
+    // machine kept running.
     let trouble: Vec<&Entry> = f
         .signals()
         .filter(|s| {
