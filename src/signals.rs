@@ -119,8 +119,11 @@ pub enum SignalKind {
     GuestAgentFreeze,
     /// A guest agent froze the guest's file systems (`guest-fsfreeze called`).
     GuestFsFreeze,
-    /// A VM's QEMU process crashed: the kernel's `qemu-system-x86[pid]: segfault at …`,
-    /// libvirt's `shutting down, reason=crashed`, Xen's toolstack losing the domain's QMP socket.
+    /// A VM's QEMU process crashed: the kernel's `qemu-system-x86[pid]: segfault at …` and
+    /// `traps: kvm[pid] general protection fault …`, QEMU's own failed assertion before it aborts
+    /// (`kvm: ../block/io.c:1234: bdrv_…: Assertion `…' failed.`, its stderr in the journal or
+    /// the domain's log), libvirt's `shutting down, reason=crashed`, Xen's toolstack losing the
+    /// domain's QMP socket.
     QemuCrashed {
         /// The crashed process's id, when the line names it (`kvm[74541]: segfault at …`; the
         /// kernel prints the faulting thread's id, the process's own for its main thread).
@@ -620,8 +623,16 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::QemuCrash,
-        regex: r"(?:^(?:qemu[\w.-]*|kvm)\[\d+\]: segfault at |shutting down, reason=crashed|EPOLL error on domain-\d+, close QMP socket)",
-        literals: &["segfault at ", "reason=crashed", "close QMP socket"],
+        regex: r"(?:^(?:qemu[\w.-]*|kvm)\[\d+\]: segfault at |^traps: (?:qemu[\w.-]*|kvm)\[\d+\] (?:general protection fault|trap invalid opcode|trap divide error) |^(?:kvm|qemu[\w.-]*): [^ ]+:\d+: [^ ]+: Assertion .+ failed\.$|shutting down, reason=crashed|EPOLL error on domain-\d+, close QMP socket)",
+        literals: &[
+            "segfault at ",
+            "general protection fault ",
+            "trap invalid opcode ",
+            "trap divide error ",
+            "' failed.",
+            "reason=crashed",
+            "close QMP socket",
+        ],
     },
     // QEMU's own words when the host cannot give it memory: `qemu_ram_alloc`'s error at start
     // (PVE task logs and per-domain logs: `kvm: cannot set up guest memory 'pc.ram': Cannot
@@ -725,7 +736,7 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::FsError,
-        regex: r"(?:EXT4-fs error|EXT4-fs \([^)]+\): I/O error|XFS \([^)]+\): (?:metadata I/O error|Corruption|[Ll]og I/O [Ee]rror|Filesystem has been shut down|.*Shutting down filesystem)|BTRFS (?:error|critical)|JBD2: .*error)",
+        regex: r"(?:EXT4-fs error|EXT4-fs \([^)]+\): I/O error|XFS \([^)]+\): (?:metadata I/O error|Corruption|[Ll]og I/O [Ee]rror|Filesystem has been shut down|.*Shutting down filesystem)|BTRFS (?:error|critical)|JBD2: .*[Ee]rror)",
         literals: &[
             "EXT4-fs error",
             "EXT4-fs (",
@@ -1126,7 +1137,7 @@ const TABLE: &[Row] = &[
         // shutdown helper wrote them to the log buffer itself (journald not running: the end of
         // a shutdown), where dmesg and rsyslog's kernel lines keep the writer's tag in the
         // message (`[  296.433040] systemd[1]: Shutting down.`).
-        regex: r"^(?:systemd(?:-shutdown)?\[1\]: )?(?:System is powering down|System is rebooting|Powering off\.\.\.|reboot: (?:Power down|Restarting system)|Reached target (?:[\w-]+\.target - )?(?:Power-Off|System Power Off|Reboot|System Reboot|Shutdown|System Shutdown)|Shutting down\.$|Powering off\.$|Rebooting\.$|Journal stopped$|Syncing filesystems and block devices\.$|Sending SIGTERM to remaining processes\.\.\.$|Received SIGTERM from PID 1 \(systemd\)|Stopped target (?:Multi-User System|Graphical Interface|Basic System|Local File Systems|Remote File Systems|Cloud-init target|System Initialization)\.|shutting down for system (?:halt|reboot)$|Switching to runlevel: [06]$)",
+        regex: r"^(?:systemd(?:-shutdown)?\[1\]: )?(?:System is powering down|System is rebooting|Powering off\.\.\.|reboot: (?:Power down|Restarting system)|kvm: exiting hardware virtualization$|Reached target (?:[\w-]+\.target - )?(?:Power-Off|System Power Off|Reboot|System Reboot|Shutdown|System Shutdown)|Shutting down\.$|Powering off\.$|Rebooting\.$|Journal stopped$|Syncing filesystems and block devices\.$|Sending SIGTERM to remaining processes\.\.\.$|Received SIGTERM from PID 1 \(systemd\)|Stopped target (?:Multi-User System|Graphical Interface|Basic System|Local File Systems|Remote File Systems|Cloud-init target|System Initialization)\.|shutting down for system (?:halt|reboot)$|Switching to runlevel: [06]$)",
         literals: &[
             "System is powering down",
             "System is rebooting",
@@ -1142,6 +1153,7 @@ const TABLE: &[Row] = &[
             "Stopped target ",
             "shutting down for system ",
             "Switching to runlevel: ",
+            "kvm: exiting hardware virtualization",
         ],
     },
     Row {
@@ -1210,8 +1222,10 @@ const TABLE: &[Row] = &[
     // redundancy, a NIC's link going down.
     Row {
         pat: Pat::Degraded,
-        regex: r"(?:\.service: Failed with result '|within the non-primary component|link: host: \d+ link: \d+ is down|unable to open watchdog socket|Redundancy Lost|Redundancy Degraded|NIC Link is Down|\bLink is Down\b)",
+        regex: r"(?:\.service: Failed with result '|within the non-primary component|link: host: \d+ link: \d+ is down|unable to open watchdog socket|Redundancy Lost|Redundancy Degraded|NIC Link is Down|\bLink is Down\b|^NETDEV WATCHDOG: |Detected Hardware Unit Hang)",
         literals: &[
+            "NETDEV WATCHDOG: ",
+            "Detected Hardware Unit Hang",
             ".service: Failed with result '",
             "within the non-primary component",
             " is down",
@@ -1775,10 +1789,14 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
         },
         Pat::AgentFreeze => SignalKind::GuestAgentFreeze,
         Pat::QemuCrash => SignalKind::QemuCrashed {
+            // `kvm[74541]: segfault at …`, `traps: kvm[74541] general protection fault …`.
             pid: text
-                .split_once("]: segfault at ")
-                .and_then(|(head, _)| head.rsplit_once('['))
-                .and_then(|(_, pid)| pid.parse().ok()),
+                .strip_prefix("traps: ")
+                .unwrap_or(text)
+                .split_once('[')
+                .and_then(|(_, rest)| rest.split_once(']'))
+                .filter(|_| !text.contains("Assertion "))
+                .and_then(|(pid, _)| pid.parse().ok()),
         },
         Pat::QemuNoMemory => SignalKind::QemuNoMemory {
             // A running guest's failures: Xen's populate-on-demand running dry, QEMU's allocator
@@ -1855,8 +1873,11 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
                     text.starts_with("shutting down for system ")
                         || text.starts_with("Switching to runlevel: ")
                 }
+                // KVM leaves VMX/SVM mode from the reboot path (`kvm_shutdown`), never from a
+                // panic's or a watchdog's emergency restart.
                 b"kernel" => {
                     text.starts_with("reboot: ")
+                        || text.starts_with("kvm: exiting hardware virtualization")
                         || text.starts_with("systemd[1]: ")
                         || text.starts_with("systemd-shutdown[1]: ")
                 }
@@ -2463,6 +2484,13 @@ mod tests {
             (b"systemd", b"Stopped target Multi-User System.", "shutdown_sequence"),
             (b"kernel", b"qemu-system-x86[74541]: segfault at 0 ip 000055aec7deca87 sp 00007ffed953e900 error 4 in qemu-system-x86_64[55aec79c7000+5de000] likely on CPU 1 (core 1, socket 0)", "qemu_crashed"),
             (b"", b"2025-11-18 12:31:50.336+0000: shutting down, reason=crashed", "qemu_crashed"),
+            (b"kernel", b"traps: kvm[2911] general protection fault ip:5581a3b2c3d4 sp:7ffd2a1b3c40 error:0 in qemu-system-x86_64[5581a3400000+5e2000]", "qemu_crashed"),
+            (b"QEMU", b"kvm: ../block/io.c:1926: bdrv_co_write_req_prepare: Assertion `child->perm & BLK_PERM_WRITE' failed.", "qemu_crashed"),
+            (b"", b"qemu-system-x86_64: ../softmmu/physmem.c:3252: address_space_unmap: Assertion `mr != NULL' failed.", "qemu_crashed"),
+            (b"kernel", b"kvm: exiting hardware virtualization", "shutdown_sequence"),
+            (b"kernel", b"NETDEV WATCHDOG: eno1 (e1000e): transmit queue 0 timed out", "degraded"),
+            (b"kernel", b"e1000e 0000:00:1f.6 eno1: Detected Hardware Unit Hang:", "degraded"),
+            (b"kernel", b"JBD2: Error -5 detected when updating journal superblock for dm-1-8.", "fs_error"),
             (b"", b"qemu-system-x86_64: terminating on signal 15 from pid 4242 (/usr/sbin/libvirtd)", "qemu_terminated"),
             (b"", b"qemu-system-x86_64: terminating on signal 15", "qemu_terminated"),
             (b"", b"/usr/local/bin/drone: line 82:    48 Killed                  bundle install", "shell_killed"),
@@ -2575,6 +2603,14 @@ mod tests {
         assert_eq!(
             one(b"kernel", b"kvm[74541]: segfault at 0 ip 000055aec7deca87 sp 00007ffed953e900 error 4 in qemu-system-x86_64[55aec79c7000+5de000]"),
             SignalKind::QemuCrashed { pid: Some(74541) }
+        );
+        assert_eq!(
+            one(b"kernel", b"traps: kvm[2911] general protection fault ip:5581a3b2c3d4 sp:7ffd2a1b3c40 error:0 in qemu-system-x86_64[5581a3400000+5e2000]"),
+            SignalKind::QemuCrashed { pid: Some(2911) }
+        );
+        assert_eq!(
+            one(b"QEMU", b"kvm: ../block/io.c:1926: bdrv_co_write_req_prepare: Assertion `child->perm & BLK_PERM_WRITE' failed."),
+            SignalKind::QemuCrashed { pid: None }
         );
         assert_eq!(
             one(
