@@ -811,9 +811,12 @@ const TABLE: &[Row] = &[
             "class=checksum ",
         ],
     },
+    // A fatal hardware error: the CPU's machine check, the firmware's (APEI GHES) record of
+    // one, as Linux (`{1}[Hardware Error]: event severity: fatal`) and ESXi's vmkernel
+    // (`ApeiHEST: 294: Error Event Severity: Fatal`, before `requested PSOD`) report it.
     Row {
         pat: Pat::Mce,
-        regex: r"(?:Machine Check Exception|[Pp]rocessor context corrupt|CPU context corrupt|Fatal [Mm]achine check|Uncorrectable [Mm]achine [Cc]heck|\[Hardware Error\]: .*[Uu]ncorrected|\[Hardware Error\]: event severity: fatal|\| IERR \| Asserted)",
+        regex: r"(?:Machine Check Exception|[Pp]rocessor context corrupt|CPU context corrupt|Fatal [Mm]achine check|Uncorrectable [Mm]achine [Cc]heck|\[Hardware Error\]: .*[Uu]ncorrected|\[Hardware Error\]: event severity: fatal|ApeiHEST: \d+: Error Event Severity: Fatal|\| IERR \| Asserted)",
         literals: &[
             "Machine Check Exception",
             "rocessor context corrupt",
@@ -824,6 +827,7 @@ const TABLE: &[Row] = &[
             "Uncorrectable machine check",
             "ncorrected",
             "event severity: fatal",
+            "Error Event Severity: Fatal",
             "| IERR |",
         ],
     },
@@ -1168,10 +1172,12 @@ const TABLE: &[Row] = &[
     },
     // bash's job report (`jobs.c`: `%5d %s  %s` with the signal's description, `Killed` for
     // SIGKILL), after the script's `NAME: line N: ` when a script ran the job; a bare `Killed`
-    // when the killed job was the foreground command.
+    // when the killed job was the foreground command, glued to the command's last output when
+    // that had no line end (a progress line's dots: `Creating an optimized production build
+    // .Killed`).
     Row {
         pat: Pat::ShellKilled,
-        regex: r"(?:^Killed$|line \d+: +\d+ Killed +\S)",
+        regex: r"(?:^Killed$|\.Killed$|line \d+: +\d+ Killed +\S)",
         literals: &["Killed"],
     },
     Row {
@@ -2495,6 +2501,8 @@ mod tests {
             (b"", b"qemu-system-x86_64: terminating on signal 15", "qemu_terminated"),
             (b"", b"/usr/local/bin/drone: line 82:    48 Killed                  bundle install", "shell_killed"),
             (b"", b"Killed", "shell_killed"),
+            (b"", b"info  - Creating an optimized production build .Killed", "shell_killed"),
+            (b"", b"cpu0:2098206)ApeiHEST: 294: Error Event Severity: Fatal", "machine_check"),
             (b"", b"kvm: cannot set up guest memory 'pc.ram': Cannot allocate memory", "qemu_no_memory"),
             (b"", b"2020-10-20T17:47:47.443254Z qemu-system-x86_64: unable to map backing store for guest RAM: Cannot allocate memory", "qemu_no_memory"),
             (b"", b"qemu-system-x86_64: os_mem_prealloc: Insufficient free host memory pages available to allocate guest RAM", "qemu_no_memory"),
