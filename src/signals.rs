@@ -163,6 +163,12 @@ pub enum SignalKind {
     /// A machine check the CPU could not correct: `Machine Check Exception`, `Processor context
     /// corrupt`, `Fatal machine check`, an uncorrectable MCE in the BMC's event log.
     MachineCheck,
+    /// A machine check the machine could not survive, said beside the machine check itself: the
+    /// bank's status with both UC and PCC set (`Bank 4: b604a00100000813`, bits 61 and 57: the
+    /// processor's context is corrupt, the kernel panics), `Processor context corrupt`, `Fatal
+    /// machine check`, an HPE log's `Status 0xBA000000'…`, ESXi's `requested PSOD`. The host
+    /// went down (or is going down) with it.
+    MachineCheckFatal,
     /// A machine check notice: `mce: [Hardware Error]: Machine check events logged`, a CMCI storm
     /// — corrected errors the kernel logged, not a fault by themselves.
     MachineCheckNotice,
@@ -315,6 +321,7 @@ impl SignalKind {
             SignalKind::ThinPoolFull => "thin_pool_full",
             SignalKind::ZfsError => "zfs_error",
             SignalKind::MachineCheck => "machine_check",
+            SignalKind::MachineCheckFatal => "machine_check_fatal",
             SignalKind::MachineCheckNotice => "machine_check_notice",
             SignalKind::EdacCorrected => "edac_corrected",
             SignalKind::EdacUncorrected => "edac_uncorrected",
@@ -422,6 +429,7 @@ enum Pat {
     Zfs,
     Mce,
     MceBank,
+    MceFatal,
     MceNotice,
     EdacCe,
     EdacUe,
@@ -1063,6 +1071,22 @@ const TABLE: &[Row] = &[
             "Unhandled wrmsr",
             "Ignored rdmsr",
             "Ignored wrmsr",
+        ],
+    },
+    // Of those, the ones that take the machine down: the status register's VAL, UC and PCC bits
+    // (63, 61, 57) set in the bank's status (Linux's `Bank N: <16 hex digits>`, an HPE IML's
+    // `Status 0xBA000000'00400405`), the kernel's and firmware's own words for it.
+    Row {
+        pat: Pat::MceFatal,
+        regex: r"(?:Bank \d+: [abefABEF][2367abefABEF][0-9a-fA-F]{14}|Status 0x[abefABEF][2367abefABEF][0-9a-fA-F]{6}'|[Pp]rocessor context corrupt|CPU context corrupt|Fatal [Mm]achine check|ApeiHESTNmiHandler requested PSOD)",
+        literals: &[
+            "Bank ",
+            "Status 0x",
+            "rocessor context corrupt",
+            "CPU context corrupt",
+            "Fatal machine check",
+            "Fatal Machine check",
+            "requested PSOD",
         ],
     },
     Row {
@@ -1845,6 +1869,7 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
         Pat::Zfs => SignalKind::ZfsError,
         Pat::Mce => SignalKind::MachineCheck,
         Pat::MceNotice => SignalKind::MachineCheckNotice,
+        Pat::MceFatal => SignalKind::MachineCheckFatal,
         // The bank's status register says whether the error was corrected: bit 61 (UC) set is
         // an uncorrected error, whatever the surrounding words.
         Pat::MceBank => {
@@ -2479,6 +2504,12 @@ mod tests {
             (b"kernel", b"mce: [Hardware Error]: CPU 1: Machine Check Exception: 4 Bank 0: b200000080060001", "machine_check"),
             (b"kernel", b"mce: [Hardware Error]: Machine check: Processor context corrupt", "machine_check"),
             (b"kernel", b"Kernel panic - not syncing: Fatal machine check", "machine_check"),
+            (b"kernel", b"Kernel panic - not syncing: Fatal machine check", "machine_check_fatal"),
+            // Bank status b2…: VAL, UC and PCC set; the processor's context is lost.
+            (b"kernel", b"mce: [Hardware Error]: CPU 1: Machine Check Exception: 4 Bank 0: b200000080060001", "machine_check_fatal"),
+            (b"kernel", b"mce: [Hardware Error]: CPU 10: Machine Check: 0 Bank 5: bea0000000000108", "machine_check_fatal"),
+            (b"", b"LOG: Uncorrectable Machine Check Exception (Board 0, Processor 1, APIC ID 0x00000003, Bank 0x00000005, Status 0xBA000000'00400405, Address 0x00000000'00000000, Misc 0x00000000'00000000)", "machine_check_fatal"),
+            (b"", b"cpu0:2098206)NMI: 1031: ApeiHESTNmiHandler requested PSOD", "machine_check_fatal"),
             (b"kernel", b"Kernel panic: CPU context corrupt", "machine_check"),
             (b"", b"LOG: Uncorrectable Machine Check Exception (Board 0, Processor 1, APIC ID 0x00000010, Bank 0x00000005)", "machine_check"),
             (b"kernel", b"CMCI storm detected: switching to poll mode", "machine_check_notice"),
@@ -2554,6 +2585,20 @@ mod tests {
         ] {
             let k = kinds(ident, Box::leak(msg.to_vec().into_boxed_slice()));
             assert!(k.iter().any(|k| k.name() == want), "{}: {k:?}", String::from_utf8_lossy(msg));
+        }
+        // An uncorrected error the processor survived (UC without PCC: `bc…` has bit 57 clear)
+        // and a corrected one are not fatal.
+        for line in [
+            &b"mce: [Hardware Error]: CPU 2: Machine Check: 0 Bank 7: bc00000000010090"[..],
+            b"mce: [Hardware Error]: CPU 0: Machine Check: 0 Bank 17: 9c2040000000011b",
+        ] {
+            assert!(
+                !kinds(b"kernel", line)
+                    .iter()
+                    .any(|k| *k == SignalKind::MachineCheckFatal),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
         }
         // Boot-time registration of the power button is not a press.
         assert!(kinds(b"kernel", b"ACPI: button: Power Button [PWRF]").is_empty());

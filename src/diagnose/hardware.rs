@@ -72,12 +72,15 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
             ),
         );
         x.time = strong.first().and_then(|s| f.time(s));
-        // The node went down when the kernel panicked or shut itself down over the fault.
+        // The node went down when the kernel panicked or shut itself down over the fault, or
+        // when the machine check was one no machine survives (processor context corrupt).
         x.outcome = if f.signals().any(|s| {
             s.role != Role::Guest
                 && matches!(
                     s.kind,
-                    SignalKind::KernelPanic | SignalKind::ThermalShutdown
+                    SignalKind::KernelPanic
+                        | SignalKind::ThermalShutdown
+                        | SignalKind::MachineCheckFatal
                 )
         }) {
             Outcome::HostReset

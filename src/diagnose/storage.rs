@@ -39,6 +39,9 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
         );
         x.indirect_only = best < FULL_ROOT;
         x.cites = evidence;
+        if !anything_stopped(f) {
+            x.outcome = Outcome::None;
+        }
         return Some(x);
     }
     // Evidence near a VM stop explains it; storage trouble days earlier does not.
@@ -97,8 +100,12 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
         Outcome::VmPaused
     } else if f.signals().any(super::stops::is_stop) {
         Outcome::VmStopped
-    } else {
+    } else if anything_stopped(f) || basis.iter().any(|s| hangs_io(&s.kind)) {
         Outcome::Unknown
+    } else {
+        // A full disk or an I/O error is returned to the writer, which fails; with no stop,
+        // restart, kill or hang anywhere in the logs, nothing stopped.
+        Outcome::None
     };
     x.indirect_only = guest_only || historical;
     x.time = basis.first().and_then(|s| f.time(s));
@@ -117,6 +124,48 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
         x.cites.extend(evidence);
     }
     Some(x)
+}
+
+/// Storage trouble after which I/O waits rather than fails: a suspended pool, a thin pool out of
+/// data space (queueing), storage that stopped answering. What then stopped is not in the
+/// error itself.
+fn hangs_io(kind: &SignalKind) -> bool {
+    matches!(
+        kind,
+        SignalKind::ZfsError | SignalKind::ThinPoolFull | SignalKind::StorageUnreachable
+    )
+}
+
+/// Whether the logs show anything stop, restart, hang or die: a VM, a service, a guest or the
+/// host. Without any of it, trouble the storage logged stopped nothing.
+fn anything_stopped(f: &Context<'_>) -> bool {
+    f.signals().any(|s| {
+        super::stops::is_stop(s)
+            || matches!(
+                s.kind,
+                SignalKind::OomKilled { .. }
+                    | SignalKind::UnitOomKilled { .. }
+                    | SignalKind::ScopeDeactivated { .. }
+                    | SignalKind::VmCleanup { .. }
+                    | SignalKind::QemuCrashed { .. }
+                    | SignalKind::QemuTerminated { .. }
+                    | SignalKind::QemuNoMemory { .. }
+                    | SignalKind::GuestPanicked
+                    | SignalKind::KernelPanic
+                    | SignalKind::MachineCheckFatal
+                    | SignalKind::ThermalShutdown
+                    | SignalKind::ShutdownSequence
+                    | SignalKind::PowerKey
+                    | SignalKind::OrderlyStop { .. }
+                    | SignalKind::Fencing
+                    | SignalKind::ShellKilled { .. }
+                    | SignalKind::HungTask { .. }
+                    | SignalKind::UncleanJournal
+            )
+            || matches!(s.kind, SignalKind::KernelBoot) && super::unexplained::earlier_records(f, s)
+            || matches!(&s.kind, SignalKind::TaskStart { task, .. }
+                if crate::signals::is_guest_stop_task(task))
+    })
 }
 
 /// A full root file system in `df`: direct evidence.
@@ -232,6 +281,40 @@ mod tests {
         assert!(x.confidence <= 0.6);
         assert!(x.indirect_only);
         assert_eq!(x.vmids, vec![101]);
+    }
+
+    #[test]
+    fn errors_that_stopped_nothing_say_so_and_hangs_stay_unknown() {
+        // A full disk the writer was told about, nothing stopped anywhere: nothing stopped.
+        let mut kit = Kit::new();
+        kit.guest(101, 0, SignalKind::NoSpace)
+            .guest(101, 1, SignalKind::FsError);
+        let index = kit.index();
+        assert_eq!(
+            storage(&kit.context(&index)).unwrap().outcome,
+            Outcome::None
+        );
+        // The same with a service killed after it: what stopped is not the storage's to say.
+        kit.guest(
+            101,
+            2,
+            SignalKind::ShellKilled {
+                program: "make".into(),
+            },
+        );
+        let index = kit.index();
+        assert_eq!(
+            storage(&kit.context(&index)).unwrap().outcome,
+            Outcome::Unknown
+        );
+        // A thin pool out of data space queues I/O: whatever waited on it, unknown.
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::ThinPoolFull);
+        let index = kit.index();
+        assert_eq!(
+            storage(&kit.context(&index)).unwrap().outcome,
+            Outcome::Unknown
+        );
     }
 
     fn df(filesystem: &str, fs_type: Option<&str>, use_percent: u8, mounted_on: &str) -> Df {

@@ -220,7 +220,9 @@ const FEW_SECONDS: i64 = 600;
 /// Whether the machine of `s` logged anything more than a second before it: a guest's kernel
 /// boot is a restart only then (the first lines of a dmesg, or of a log that begins at boot,
 /// are no stop).
-fn earlier_records(f: &Context<'_>, s: &Entry) -> bool {
+/// Whether a machine's records begin more than a second before this signal: a boot after them
+/// is a restart, not the start of the logs.
+pub(super) fn earlier_records(f: &Context<'_>, s: &Entry) -> bool {
     match (f.machine_first_record(s), f.time(s)) {
         (Some(first), Some(t)) => first < t - Duration::seconds(1),
         _ => false,
