@@ -2593,9 +2593,7 @@ mod tests {
             b"mce: [Hardware Error]: CPU 0: Machine Check: 0 Bank 17: 9c2040000000011b",
         ] {
             assert!(
-                !kinds(b"kernel", line)
-                    .iter()
-                    .any(|k| *k == SignalKind::MachineCheckFatal),
+                !kinds(b"kernel", line).contains(&SignalKind::MachineCheckFatal),
                 "{}",
                 String::from_utf8_lossy(line)
             );

@@ -148,7 +148,7 @@ fn anything_stopped(f: &Context<'_>) -> bool {
                     | SignalKind::ScopeDeactivated { .. }
                     | SignalKind::VmCleanup { .. }
                     | SignalKind::QemuCrashed { .. }
-                    | SignalKind::QemuTerminated { .. }
+                    | SignalKind::QemuTerminated
                     | SignalKind::QemuNoMemory { .. }
                     | SignalKind::GuestPanicked
                     | SignalKind::KernelPanic
