@@ -120,7 +120,9 @@ pub enum SignalKind {
     /// A guest agent froze the guest's file systems (`guest-fsfreeze called`).
     GuestFsFreeze,
     /// A VM's QEMU process crashed: the kernel's `qemu-system-x86[pid]: segfault at …` and
-    /// `traps: kvm[pid] general protection fault …`, QEMU's own failed assertion before it aborts
+    /// `traps: kvm[pid] general protection fault …` (or a vCPU thread's: `CPU 1/KVM[4043477]:
+    /// segfault at 2 …`), Xen crashing a guest domain (`(XEN) Domain 11 (vcpu#1) crashed on
+    /// cpu#0:`), QEMU's own failed assertion before it aborts
     /// (`kvm: ../block/io.c:1234: bdrv_…: Assertion `…' failed.`, its stderr in the journal or
     /// the domain's log), libvirt's `shutting down, reason=crashed`, Xen's toolstack losing the
     /// domain's QMP socket.
@@ -631,9 +633,10 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::QemuCrash,
-        regex: r"(?:^(?:qemu[\w.-]*|kvm)\[\d+\]: segfault at |^traps: (?:qemu[\w.-]*|kvm)\[\d+\] (?:general protection fault|trap invalid opcode|trap divide error) |^(?:kvm|qemu[\w.-]*): [^ ]+:\d+: [^ ]+: Assertion .+ failed\.$|shutting down, reason=crashed|EPOLL error on domain-\d+, close QMP socket)",
+        regex: r"(?:^(?:qemu[\w.-]*|kvm|CPU \d+/KVM)\[\d+\]: segfault at |(?:^|\] )Domain [1-9]\d* \(vcpu#\d+\) crashed on cpu#|^traps: (?:qemu[\w.-]*|kvm)\[\d+\] (?:general protection fault|trap invalid opcode|trap divide error) |^(?:kvm|qemu[\w.-]*): [^ ]+:\d+: [^ ]+: Assertion .+ failed\.$|shutting down, reason=crashed|EPOLL error on domain-\d+, close QMP socket)",
         literals: &[
             "segfault at ",
+            ") crashed on cpu#",
             "general protection fault ",
             "trap invalid opcode ",
             "trap divide error ",
@@ -2521,6 +2524,9 @@ mod tests {
             (b"systemd", b"Stopped target Multi-User System.", "shutdown_sequence"),
             (b"kernel", b"qemu-system-x86[74541]: segfault at 0 ip 000055aec7deca87 sp 00007ffed953e900 error 4 in qemu-system-x86_64[55aec79c7000+5de000] likely on CPU 1 (core 1, socket 0)", "qemu_crashed"),
             (b"", b"2025-11-18 12:31:50.336+0000: shutting down, reason=crashed", "qemu_crashed"),
+            (b"kernel", b"CPU 1/KVM[4043477]: segfault at 2 ip 0000557976af6f37 sp 00007f28459d9eb0 error 4 in qemu-system-x86_64 (deleted)[5579768ca000+44e000]", "qemu_crashed"),
+            (b"xen", b"[526158.312740] Domain 11 (vcpu#1) crashed on cpu#0:", "qemu_crashed"),
+            (b"xen", b"Domain 3 (vcpu#0) crashed on cpu#3:", "qemu_crashed"),
             (b"kernel", b"traps: kvm[2911] general protection fault ip:5581a3b2c3d4 sp:7ffd2a1b3c40 error:0 in qemu-system-x86_64[5581a3400000+5e2000]", "qemu_crashed"),
             (b"QEMU", b"kvm: ../block/io.c:1926: bdrv_co_write_req_prepare: Assertion `child->perm & BLK_PERM_WRITE' failed.", "qemu_crashed"),
             (b"", b"qemu-system-x86_64: ../softmmu/physmem.c:3252: address_space_unmap: Assertion `mr != NULL' failed.", "qemu_crashed"),
