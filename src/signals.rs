@@ -122,7 +122,8 @@ pub enum SignalKind {
     /// A VM's QEMU process crashed: the kernel's `qemu-system-x86[pid]: segfault at …` and
     /// `traps: kvm[pid] general protection fault …` (or a vCPU thread's: `CPU 1/KVM[4043477]:
     /// segfault at 2 …`), Xen crashing a guest domain (`(XEN) Domain 11 (vcpu#1) crashed on
-    /// cpu#0:`), QEMU's own failed assertion before it aborts
+    /// cpu#0:`), QEMU stopping the VM when KVM refused to enter it (`KVM: entry failed,
+    /// hardware error 0x80000021`), QEMU's own failed assertion before it aborts
     /// (`kvm: ../block/io.c:1234: bdrv_…: Assertion `…' failed.`, its stderr in the journal or
     /// the domain's log), libvirt's `shutting down, reason=crashed`, Xen's toolstack losing the
     /// domain's QMP socket.
@@ -542,10 +543,11 @@ const TABLE: &[Row] = &[
             "sending SIGKILL to process ",
         ],
     },
-    // Kernels ≤ 5.0: "Out of memory: Kill process N (comm) score …", then "Killed process N (comm) total-vm:…".
+    // Kernels ≤ 5.0: "Out of memory: Kill process N (comm) score …", then "Killed process N (comm) total-vm:…";
+    // RHEL 8's 4.18 with the UID in between ("Killed process N (comm), UID 0, total-vm:…").
     Row {
         pat: Pat::OomKillOld,
-        regex: r"^Killed process (?:\d+ )?\(.*\) total-vm:",
+        regex: r"^Killed process (?:\d+ )?\(.*\)(?:, UID \d+,)? total-vm:",
         literals: &["Killed process "],
     },
     Row {
@@ -633,10 +635,11 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::QemuCrash,
-        regex: r"(?:^(?:qemu[\w.-]*|kvm|CPU \d+/KVM)\[\d+\]: segfault at |(?:^|\] )Domain [1-9]\d* \(vcpu#\d+\) crashed on cpu#|^traps: (?:qemu[\w.-]*|kvm)\[\d+\] (?:general protection fault|trap invalid opcode|trap divide error) |^(?:kvm|qemu[\w.-]*): [^ ]+:\d+: [^ ]+: Assertion .+ failed\.$|shutting down, reason=crashed|EPOLL error on domain-\d+, close QMP socket)",
+        regex: r"(?:^(?:qemu[\w.-]*|kvm|CPU \d+/KVM)\[\d+\]: segfault at |(?:^|\] )Domain [1-9]\d* \(vcpu#\d+\) crashed on cpu#|^KVM: entry failed, hardware error 0x|^traps: (?:qemu[\w.-]*|kvm)\[\d+\] (?:general protection fault|trap invalid opcode|trap divide error) |^(?:kvm|qemu[\w.-]*): [^ ]+:\d+: [^ ]+: Assertion .+ failed\.$|shutting down, reason=crashed|EPOLL error on domain-\d+, close QMP socket)",
         literals: &[
             "segfault at ",
             ") crashed on cpu#",
+            "KVM: entry failed, hardware error 0x",
             "general protection fault ",
             "trap invalid opcode ",
             "trap divide error ",
@@ -1168,7 +1171,7 @@ const TABLE: &[Row] = &[
         // shutdown helper wrote them to the log buffer itself (journald not running: the end of
         // a shutdown), where dmesg and rsyslog's kernel lines keep the writer's tag in the
         // message (`[  296.433040] systemd[1]: Shutting down.`).
-        regex: r"^(?:systemd(?:-shutdown)?\[1\]: )?(?:System is powering down|System is rebooting|Powering off\.\.\.|reboot: (?:Power down|Restarting system)|kvm: exiting hardware virtualization$|Reached target (?:[\w-]+\.target - )?(?:Power-Off|System Power Off|Reboot|System Reboot|Shutdown|System Shutdown)|Shutting down\.$|Powering off\.$|Rebooting\.$|Journal stopped$|Syncing filesystems and block devices\.$|Sending SIGTERM to remaining processes\.\.\.$|Received SIGTERM from PID 1 \(systemd\)|Stopped target (?:Multi-User System|Graphical Interface|Basic System|Local File Systems|Remote File Systems|Cloud-init target|System Initialization)\.|shutting down for system (?:halt|reboot)$|Switching to runlevel: [06]$)",
+        regex: r"^(?:systemd(?:-shutdown)?\[1\]: )?(?:System is powering down|System is rebooting|Powering off\.\.\.|reboot: (?:Power down|Restarting system)|ACPI:(?: PM:)? Preparing to enter system sleep state S5$|kvm: exiting hardware virtualization$|Reached target (?:[\w-]+\.target - )?(?:Power-Off|System Power Off|Reboot|System Reboot|Shutdown|System Shutdown)|Shutting down\.$|Powering off\.$|Rebooting\.$|Journal stopped$|Syncing filesystems and block devices\.$|Sending SIGTERM to remaining processes\.\.\.$|Received SIGTERM from PID 1 \(systemd\)|Stopped target (?:Multi-User System|Graphical Interface|Basic System|Local File Systems|Remote File Systems|Cloud-init target|System Initialization)\.|shutting down for system (?:halt|reboot)$|Switching to runlevel: [06]$)",
         literals: &[
             "System is powering down",
             "System is rebooting",
@@ -1185,6 +1188,7 @@ const TABLE: &[Row] = &[
             "shutting down for system ",
             "Switching to runlevel: ",
             "kvm: exiting hardware virtualization",
+            "Preparing to enter system sleep state S5",
         ],
     },
     Row {
@@ -1672,6 +1676,7 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             let end = rest
                 .find(") total-vm")
                 .or_else(|| rest.find(")total-vm"))
+                .or_else(|| rest.find("), UID "))
                 .or_else(|| rest.find(") score "));
             let comm = match end {
                 Some(end) => rest.get(..end).unwrap_or(comm),
@@ -1912,6 +1917,9 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
                 b"kernel" => {
                     text.starts_with("reboot: ")
                         || text.starts_with("kvm: exiting hardware virtualization")
+                        // The power-off path (`kernel_power_off`) asking the firmware for S5.
+                        || text.starts_with("ACPI: PM: Preparing to enter system sleep state S5")
+                        || text.starts_with("ACPI: Preparing to enter system sleep state S5")
                         || text.starts_with("systemd[1]: ")
                         || text.starts_with("systemd-shutdown[1]: ")
                 }
@@ -2285,6 +2293,23 @@ mod tests {
                 memcg: false
             }
         );
+        // RHEL 8's 4.18: the UID between the comm and the sizes, in both lines' shapes.
+        for line in [
+            &b"Out of memory: Killed process 2345 (kvm), UID 107, total-vm:17000000kB, anon-rss:16000000kB, file-rss:0kB, shmem-rss:0kB"[..],
+            b"Killed process 2345 (kvm), UID 107, total-vm:17000000kB, anon-rss:16000000kB, file-rss:0kB, shmem-rss:0kB",
+        ] {
+            assert_eq!(
+                one(b"kernel", line),
+                SignalKind::OomKilled {
+                    pid: Some(2345),
+                    comm: "kvm".into(),
+                    anon_rss_kb: Some(16_000_000),
+                    memcg: false
+                },
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
         // Kernel 4.x wording (PVE 5/6).
         assert_eq!(
             one(b"kernel", b"Killed process 1234 (kvm) total-vm:8421112kB, anon-rss:4194304kB, file-rss:0kB, shmem-rss:0kB"),
@@ -2531,6 +2556,9 @@ mod tests {
             (b"QEMU", b"kvm: ../block/io.c:1926: bdrv_co_write_req_prepare: Assertion `child->perm & BLK_PERM_WRITE' failed.", "qemu_crashed"),
             (b"", b"qemu-system-x86_64: ../softmmu/physmem.c:3252: address_space_unmap: Assertion `mr != NULL' failed.", "qemu_crashed"),
             (b"kernel", b"kvm: exiting hardware virtualization", "shutdown_sequence"),
+            (b"kernel", b"ACPI: PM: Preparing to enter system sleep state S5", "shutdown_sequence"),
+            (b"kernel", b"ACPI: Preparing to enter system sleep state S5", "shutdown_sequence"),
+            (b"QEMU", b"KVM: entry failed, hardware error 0x80000021", "qemu_crashed"),
             (b"kernel", b"NETDEV WATCHDOG: eno1 (e1000e): transmit queue 0 timed out", "degraded"),
             (b"kernel", b"e1000e 0000:00:1f.6 eno1: Detected Hardware Unit Hang:", "degraded"),
             (b"kernel", b"JBD2: Error -5 detected when updating journal superblock for dm-1-8.", "fs_error"),
