@@ -93,6 +93,8 @@ pub fn named_vmid(kind: &SignalKind) -> Option<u32> {
         | SignalKind::ScopeStarted { vmid }
         | SignalKind::VmNic { vmid }
         | SignalKind::VmNotRunning { vmid } => Some(*vmid),
+        // A Proxmox container's unit names its CTID.
+        SignalKind::UnitOomKilled { unit } => unit.strip_prefix("pve-container@")?.parse().ok(),
         _ => None,
     }
 }

@@ -125,8 +125,9 @@ pub enum SignalKind {
     /// cpu#0:`), QEMU stopping the VM when KVM refused to enter it (`KVM: entry failed,
     /// hardware error 0x80000021`), QEMU's own failed assertion before it aborts
     /// (`kvm: ../block/io.c:1234: bdrv_…: Assertion `…' failed.`, its stderr in the journal or
-    /// the domain's log), libvirt's `shutting down, reason=crashed`, Xen's toolstack losing the
-    /// domain's QMP socket.
+    /// the domain's log), libvirt's `shutting down, reason=crashed` and `internal error: End of
+    /// file from qemu monitor` (QEMU gone without libvirt asking it to quit), Xen's toolstack
+    /// losing the domain's QMP socket.
     QemuCrashed {
         /// The crashed process's id, when the line names it (`kvm[74541]: segfault at …`; the
         /// kernel prints the faulting thread's id, the process's own for its main thread).
@@ -588,8 +589,13 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::ScopeFailed,
-        regex: r"^\d+\.scope: Failed with result '[a-z-]+'",
-        literals: &[".scope: Failed with result '"],
+        // A Proxmox container's unit failing (`pve-container@105.service: Failed with result
+        // 'exit-code'.`) is its container ending uncleanly, as a VM's scope failing is the VM's.
+        regex: r"^(?:\d+\.scope|pve-container@\d+\.service): Failed with result '[a-z-]+'",
+        literals: &[
+            ".scope: Failed with result '",
+            ".service: Failed with result '",
+        ],
     },
     Row {
         pat: Pat::TaskStart,
@@ -635,7 +641,7 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::QemuCrash,
-        regex: r"(?:^(?:qemu[\w.-]*|kvm|CPU \d+/KVM)\[\d+\]: segfault at |(?:^|\] )Domain [1-9]\d* \(vcpu#\d+\) crashed on cpu#|^KVM: entry failed, hardware error 0x|^traps: (?:qemu[\w.-]*|kvm)\[\d+\] (?:general protection fault|trap invalid opcode|trap divide error) |^(?:kvm|qemu[\w.-]*): [^ ]+:\d+: [^ ]+: Assertion .+ failed\.$|shutting down, reason=crashed|EPOLL error on domain-\d+, close QMP socket)",
+        regex: r"(?:^(?:qemu[\w.-]*|kvm|CPU \d+/KVM)\[\d+\]: segfault at |(?:^|\] )Domain [1-9]\d* \(vcpu#\d+\) crashed on cpu#|^KVM: entry failed, hardware error 0x|^traps: (?:qemu[\w.-]*|kvm)\[\d+\] (?:general protection fault|trap invalid opcode|trap divide error) |^(?:kvm|qemu[\w.-]*): [^ ]+:\d+: [^ ]+: Assertion .+ failed\.$|shutting down, reason=crashed|internal error: End of file from qemu monitor|EPOLL error on domain-\d+, close QMP socket)",
         literals: &[
             "segfault at ",
             ") crashed on cpu#",
@@ -645,6 +651,7 @@ const TABLE: &[Row] = &[
             "trap divide error ",
             "' failed.",
             "reason=crashed",
+            "End of file from qemu monitor",
             "close QMP socket",
         ],
     },
@@ -1965,6 +1972,12 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             }
         }
         Pat::Fencing => SignalKind::Fencing,
+        // A container's unit failing is its container's stop (`ScopeFailed`), not a service's.
+        Pat::Degraded
+            if text.starts_with("pve-container@") && text.contains(": Failed with result '") =>
+        {
+            return None;
+        }
         Pat::Degraded => SignalKind::Degraded,
         Pat::Upgrade => SignalKind::PackageUpgrade,
         // An operator's command read from a prompt only.
@@ -2374,6 +2387,16 @@ mod tests {
                 result: "signal".into()
             }
         );
+        assert_eq!(
+            one(
+                b"systemd",
+                b"pve-container@105.service: Failed with result 'exit-code'."
+            ),
+            SignalKind::ScopeFailed {
+                vmid: 105,
+                result: "exit-code".into()
+            }
+        );
     }
 
     #[test]
@@ -2559,6 +2582,7 @@ mod tests {
             (b"kernel", b"ACPI: PM: Preparing to enter system sleep state S5", "shutdown_sequence"),
             (b"kernel", b"ACPI: Preparing to enter system sleep state S5", "shutdown_sequence"),
             (b"QEMU", b"KVM: entry failed, hardware error 0x80000021", "qemu_crashed"),
+            (b"libvirtd", b"2023-06-01 10:00:00.000+0000: 900: error : qemuMonitorIO:578 : internal error: End of file from qemu monitor", "qemu_crashed"),
             (b"kernel", b"NETDEV WATCHDOG: eno1 (e1000e): transmit queue 0 timed out", "degraded"),
             (b"kernel", b"e1000e 0000:00:1f.6 eno1: Detected Hardware Unit Hang:", "degraded"),
             (b"kernel", b"JBD2: Error -5 detected when updating journal superblock for dm-1-8.", "fs_error"),
