@@ -22,6 +22,17 @@ pub fn named_causes(f: &Context<'_>) -> Vec<Finding> {
         x.time = cited.first().and_then(|s| f.time(s));
         x.outcome = outcome;
         x.vmids = vm_of_guest_signals(f, &cited);
+        // A host's record that names its guest (`103.scope: Failed with result 'signal'`,
+        // `pve-container@105.service: …`).
+        for vmid in cited
+            .iter()
+            .filter_map(|s| crate::index::named_vmid(&s.kind))
+        {
+            if !x.vmids.contains(&vmid) {
+                x.vmids.push(vmid);
+            }
+        }
+        x.vmids.sort_unstable();
         x.cites = cited.iter().map(|s| f.cite(s)).collect();
         // A crash that names its process only by pid: the VM whose process the pid was.
         for s in &cited {
@@ -104,6 +115,7 @@ mod tests {
             vec![(Family::Inconclusive, 0.7), (Family::Inconclusive, 0.6)]
         );
         assert_eq!(found[0].vmids, vec![101]);
+        assert_eq!(found[1].vmids, vec![101]);
         assert!(named_causes(&Kit::new().context(&Kit::new().index())).is_empty());
     }
 
