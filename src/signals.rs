@@ -837,7 +837,7 @@ const TABLE: &[Row] = &[
     // (`ApeiHEST: 294: Error Event Severity: Fatal`, before `requested PSOD`) report it.
     Row {
         pat: Pat::Mce,
-        regex: r"(?:Machine Check Exception|[Pp]rocessor context corrupt|CPU context corrupt|Fatal [Mm]achine check|Uncorrectable [Mm]achine [Cc]heck|\[Hardware Error\]: .*[Uu]ncorrected|\[Hardware Error\]: event severity: fatal|ApeiHEST: \d+: Error Event Severity: Fatal|\| IERR \| Asserted)",
+        regex: r"(?:Machine Check Exception|[Pp]rocessor context corrupt|CPU context corrupt|Fatal [Mm]achine check|Uncorrectable [Mm]achine [Cc]heck|\[Hardware Error\]: .*[Uu]ncorrected|\[Hardware Error\]: event severity: fatal|ApeiHEST: \d+: Error Event Severity: Fatal|Kernel panic - not syncing: (?:Fatal hardware error|Timeout: Not all CPUs entered broadcast exception handler)|\| IERR \| Asserted)",
         literals: &[
             "Machine Check Exception",
             "rocessor context corrupt",
@@ -849,6 +849,8 @@ const TABLE: &[Row] = &[
             "ncorrected",
             "event severity: fatal",
             "Error Event Severity: Fatal",
+            "Kernel panic - not syncing: Fatal hardware error",
+            "Kernel panic - not syncing: Timeout: Not all CPUs entered broadcast exception handler",
             "| IERR |",
         ],
     },
@@ -932,11 +934,13 @@ const TABLE: &[Row] = &[
         literals: &["\"POWERDOWN\"", "\"SHUTDOWN\"", "\"GUEST_PANICKED\""],
     },
     // libvirt's line in the domain's log when QEMU ends (`qemuProcessStop`): `reason=shutdown`
-    // is the guest's own orderly power-off (`destroyed`, `crashed`, `migrated`, `saved` are not).
+    // is the guest's own orderly power-off, `destroyed` a hard stop asked of libvirt (`virsh
+    // destroy`, a management layer's); `crashed` is read apart, `migrated` and `saved` stopped
+    // nothing.
     Row {
         pat: Pat::LibvirtShutdown,
-        regex: r"shutting down, reason=shutdown\b",
-        literals: &["reason=shutdown"],
+        regex: r"shutting down, reason=(?:shutdown|destroyed)\b",
+        literals: &["reason=shutdown", "reason=destroyed"],
     },
     // An operator's command that stops a VM, a container or the machine, read from a pasted
     // shell prompt (the fragment format's `shell` records): Proxmox's qm/pct, libvirt's virsh,
@@ -1091,7 +1095,7 @@ const TABLE: &[Row] = &[
     // `Status 0xBA000000'00400405`), the kernel's and firmware's own words for it.
     Row {
         pat: Pat::MceFatal,
-        regex: r"(?:Bank \d+: [abefABEF][2367abefABEF][0-9a-fA-F]{14}|Status 0x[abefABEF][2367abefABEF][0-9a-fA-F]{6}'|[Pp]rocessor context corrupt|CPU context corrupt|Fatal [Mm]achine check|ApeiHESTNmiHandler requested PSOD)",
+        regex: r"(?:Bank \d+: [abefABEF][2367abefABEF][0-9a-fA-F]{14}|Status 0x[abefABEF][2367abefABEF][0-9a-fA-F]{6}'|[Pp]rocessor context corrupt|CPU context corrupt|Fatal [Mm]achine check|ApeiHESTNmiHandler requested PSOD|Kernel panic - not syncing: (?:Fatal hardware error|Timeout: Not all CPUs entered broadcast exception handler))",
         literals: &[
             "Bank ",
             "Status 0x",
@@ -1100,6 +1104,7 @@ const TABLE: &[Row] = &[
             "Fatal machine check",
             "Fatal Machine check",
             "requested PSOD",
+            "Kernel panic - not syncing: ",
         ],
     },
     Row {
@@ -1125,6 +1130,17 @@ const TABLE: &[Row] = &[
         pat: Pat::EdacCe,
         regex: r"EDAC .*\d+ CE ",
         literals: &["EDAC "],
+    },
+    // An uncorrected memory error the kernel met in a process's memory (`mce: Uncorrected
+    // hardware memory error in user-access at …`, `Memory failure: 0x…: Sending SIGBUS to
+    // kvm:2345 due to hardware memory corruption`): the page's owner is killed.
+    Row {
+        pat: Pat::EdacUe,
+        regex: r"(?:Uncorrected hardware memory error in user-access at|Sending SIGBUS to .+ due to hardware memory corruption)",
+        literals: &[
+            "Uncorrected hardware memory error in user-access at",
+            "due to hardware memory corruption",
+        ],
     },
     Row {
         pat: Pat::EdacUe,
@@ -1266,8 +1282,10 @@ const TABLE: &[Row] = &[
     // redundancy, a NIC's link going down.
     Row {
         pat: Pat::Degraded,
-        regex: r"(?:\.service: Failed with result '|within the non-primary component|link: host: \d+ link: \d+ is down|unable to open watchdog socket|Redundancy Lost|Redundancy Degraded|NIC Link is Down|\bLink is Down\b|^NETDEV WATCHDOG: |Detected Hardware Unit Hang)",
+        regex: r"(?:\.service: Failed with result '|within the non-primary component|link: host: \d+ link: \d+ is down|unable to open watchdog socket|Redundancy Lost|Redundancy Degraded|NIC Link is Down|\bLink is Down\b|^NETDEV WATCHDOG: |Detected Hardware Unit Hang|^UPS \S+ on battery$|^Power failure\.$)",
         literals: &[
+            " on battery",
+            "Power failure.",
             "NETDEV WATCHDOG: ",
             "Detected Hardware Unit Hang",
             ".service: Failed with result '",
@@ -2042,6 +2060,11 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
                 return None;
             }
         }
+        Pat::LibvirtShutdown if text.contains("reason=destroyed") => SignalKind::OrderlyStop {
+            by: StopBy::Host,
+            hard: true,
+            vmid: None,
+        },
         Pat::LibvirtShutdown => SignalKind::OrderlyStop {
             by: StopBy::Guest,
             hard: false,
@@ -2556,6 +2579,14 @@ mod tests {
             (b"kernel", b"mce: [Hardware Error]: Machine check: Processor context corrupt", "machine_check"),
             (b"kernel", b"Kernel panic - not syncing: Fatal machine check", "machine_check"),
             (b"kernel", b"Kernel panic - not syncing: Fatal machine check", "machine_check_fatal"),
+            (b"kernel", b"Kernel panic - not syncing: Fatal hardware error!", "machine_check_fatal"),
+            (b"kernel", b"Kernel panic - not syncing: Fatal hardware error!", "machine_check"),
+            (b"kernel", b"Kernel panic - not syncing: Timeout: Not all CPUs entered broadcast exception handler", "machine_check_fatal"),
+            (b"kernel", b"mce: Uncorrected hardware memory error in user-access at 3f8a1c000", "edac_uncorrected"),
+            (b"kernel", b"Memory failure: 0x3f8a1c: Sending SIGBUS to kvm:2345 due to hardware memory corruption", "edac_uncorrected"),
+            (b"upsmon", b"UPS ups@localhost on battery", "degraded"),
+            (b"apcupsd", b"Power failure.", "degraded"),
+            (b"", b"2023-06-01 10:00:00.000+0000: shutting down, reason=destroyed", "orderly_stop"),
             // Bank status b2…: VAL, UC and PCC set; the processor's context is lost.
             (b"kernel", b"mce: [Hardware Error]: CPU 1: Machine Check Exception: 4 Bank 0: b200000080060001", "machine_check_fatal"),
             (b"kernel", b"mce: [Hardware Error]: CPU 10: Machine Check: 0 Bank 5: bea0000000000108", "machine_check_fatal"),
@@ -2942,13 +2973,24 @@ mod tests {
                 vmid: None
             }
         );
-        assert!(
-            kinds(
+        // `virsh destroy`: a hard stop asked of libvirt; a migration or a save stopped nothing.
+        assert_eq!(
+            one(
                 b"",
                 b"2023-03-01 10:12:44.123+0000: shutting down, reason=destroyed"
-            )
-            .is_empty()
+            ),
+            SignalKind::OrderlyStop {
+                by: StopBy::Host,
+                hard: true,
+                vmid: None
+            }
         );
+        for line in [
+            &b"2023-03-01 10:12:44.123+0000: shutting down, reason=migrated"[..],
+            b"2023-03-01 10:12:44.123+0000: shutting down, reason=saved",
+        ] {
+            assert!(kinds(b"", line).is_empty());
+        }
     }
 
     #[test]
