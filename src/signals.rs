@@ -195,7 +195,8 @@ pub enum SignalKind {
         by_us: Option<i64>,
     },
     /// systemd's shutdown sequence (`System is powering down.`, `Reached target … Power-Off`,
-    /// `Shutting down.`, `Powering off.`).
+    /// `Shutting down.`, `Powering off.`), sysvinit's, the kernel's power-off path, a Windows
+    /// guest's User32 event 1074 (`… has initiated the power off of computer …`).
     ShutdownSequence,
     /// A kernel starting (`Linux version …`).
     KernelBoot,
@@ -445,6 +446,8 @@ enum Pat {
     Shutdown,
     KernelBoot,
     UncleanJournal,
+    WindowsShutdown,
+    WindowsUnclean,
     Panic,
     ShellKilled,
     HungTask,
@@ -1224,6 +1227,27 @@ const TABLE: &[Row] = &[
         regex: r"corrupted or uncleanly shut down, renaming and replacing",
         literals: &["corrupted or uncleanly shut down"],
     },
+    // A Windows guest's System event log as people paste it (Event Viewer's text or
+    // `Get-WinEvent`): User32's event 1074, a process asking for the power-off or restart
+    // (`The process C:\Windows\System32\svchost.exe (WIN10) has initiated the power off of
+    // computer WIN10 on behalf of user NT AUTHORITY\SYSTEM for the following reason: …`; the
+    // guest agent's `qemu-ga.exe` when the host asked), is an orderly stop; EventLog's 6008
+    // (`The previous system shutdown at 3:12:45 AM on 6/1/2023 was unexpected.`) and
+    // Kernel-Power's 41 (`The system has rebooted without cleanly shutting down first.`) the
+    // next boot's report of an unclean one.
+    Row {
+        pat: Pat::WindowsShutdown,
+        regex: r"has initiated the (?:power off|restart|shutdown) of computer ",
+        literals: &["has initiated the "],
+    },
+    Row {
+        pat: Pat::WindowsUnclean,
+        regex: r"(?:The previous system shutdown at .+ was unexpected\.|The system has rebooted without cleanly shutting down first\.)",
+        literals: &[
+            "The previous system shutdown at ",
+            "The system has rebooted without cleanly shutting down first.",
+        ],
+    },
     // bash's job report (`jobs.c`: `%5d %s  %s` with the signal's description, `Killed` for
     // SIGKILL), after the script's `NAME: line N: ` when a script ran the job; a bare `Killed`
     // when the killed job was the foreground command, glued to the command's last output when
@@ -1956,7 +1980,8 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             SignalKind::ShutdownSequence
         }
         Pat::KernelBoot => SignalKind::KernelBoot,
-        Pat::UncleanJournal => SignalKind::UncleanJournal,
+        Pat::UncleanJournal | Pat::WindowsUnclean => SignalKind::UncleanJournal,
+        Pat::WindowsShutdown => SignalKind::ShutdownSequence,
         Pat::Panic => SignalKind::KernelPanic,
         Pat::ShellKilled => SignalKind::ShellKilled {
             program: job_program(text).to_owned(),
@@ -2610,6 +2635,9 @@ mod tests {
             (b"QEMU", b"kvm: ../block/io.c:1926: bdrv_co_write_req_prepare: Assertion `child->perm & BLK_PERM_WRITE' failed.", "qemu_crashed"),
             (b"", b"qemu-system-x86_64: ../softmmu/physmem.c:3252: address_space_unmap: Assertion `mr != NULL' failed.", "qemu_crashed"),
             (b"kernel", b"kvm: exiting hardware virtualization", "shutdown_sequence"),
+            (b"", b"The process C:\\Windows\\System32\\svchost.exe (WIN10) has initiated the power off of computer WIN10 on behalf of user NT AUTHORITY\\SYSTEM for the following reason: No title for this reason could be found", "shutdown_sequence"),
+            (b"", b"The previous system shutdown at 3:12:45 AM on 6/1/2023 was unexpected.", "unclean_journal"),
+            (b"", b"The system has rebooted without cleanly shutting down first. This error could be caused if the system stopped responding, crashed, or lost power unexpectedly.", "unclean_journal"),
             (b"kernel", b"ACPI: PM: Preparing to enter system sleep state S5", "shutdown_sequence"),
             (b"kernel", b"ACPI: Preparing to enter system sleep state S5", "shutdown_sequence"),
             (b"QEMU", b"KVM: entry failed, hardware error 0x80000021", "qemu_crashed"),

@@ -153,7 +153,7 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
     } else if !guest_seq.is_empty() {
         (
             0.7,
-            "the guest went through systemd's shutdown sequence".to_string(),
+            "the guest went through an orderly shutdown sequence (its init's, or Windows' power-off)".to_string(),
             false,
         )
     } else if !terminated.is_empty() {
