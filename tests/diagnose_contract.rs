@@ -107,3 +107,44 @@ fn incident_n_narrows_the_diagnosis_to_that_vm_and_never_eats_the_input() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("shows 1 incident(s)"));
 }
+
+#[test]
+fn a_pod_listing_that_shows_oom_killed_is_memory_evidence() {
+    // `kubectl get pod` as pasted: KubeVirt's launcher pod holds the VM's QEMU, so the VM
+    // stopped; another pod's container is a service killed.
+    let tmp = tempfile::tempdir().unwrap();
+    let verdict = |listing: &str| {
+        let path = tmp.path().join("pods.txt");
+        std::fs::write(&path, listing).unwrap();
+        let out = pvelog()
+            .args(["diagnose", "--format", "json", "--quiet"])
+            .arg(&path)
+            .output()
+            .expect("run pvelog");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        (
+            json["verdict"]["family"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            json["verdict"]["outcome"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    };
+    assert_eq!(
+        verdict(
+            "NAME                            READY   STATUS      RESTARTS   AGE\n\
+             virt-launcher-testvm-abcde      0/2     OOMKilled   0          5m\n"
+        ),
+        ("memory_overcommit".to_owned(), "vm_stopped".to_owned())
+    );
+    assert_eq!(
+        verdict(
+            "NAME                            READY   STATUS      RESTARTS   AGE\n\
+             importer-prime-4f2a             0/1     OOMKilled   2          3m\n"
+        ),
+        ("memory_overcommit".to_owned(), "service_killed".to_owned())
+    );
+}

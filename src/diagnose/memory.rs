@@ -201,7 +201,9 @@ pub fn is_vm_process(comm: &str) -> bool {
 fn service_or_header(f: &Context<'_>, kills: &[&Entry]) -> Option<Finding> {
     let invoked = find(f, |k| matches!(k, SignalKind::OomInvoked { .. }));
     if kills.is_empty() && invoked.is_empty() {
-        return chosen_only(f).or_else(|| shell_killed(f));
+        return chosen_only(f)
+            .or_else(|| shell_killed(f))
+            .or_else(|| listed_oom_killed(f));
     }
     if kills.is_empty() {
         let first = invoked.first()?;
@@ -425,6 +427,40 @@ fn shell_killed(f: &Context<'_>) -> Option<Finding> {
     x.time = f.time(first);
     x.vmids = vm_of_guest_signals(f, &killed);
     x.cites = killed.iter().take(MAX_HEADERS).map(|s| f.cite(s)).collect();
+    Some(x)
+}
+
+/// A listing that shows a VM or its pod `OOMKilled` (`kubectl get pod`: `virt-launcher-testvm-x
+/// 0/2 OOMKilled 0 5m`), with no kernel report in the bundle: the kubelet's word that the
+/// container's memory cgroup killed it. A KubeVirt VM's launcher pod holds its QEMU: the VM
+/// stopped; another pod's container (an importer, a service) is a service killed.
+fn listed_oom_killed(f: &Context<'_>) -> Option<Finding> {
+    let listed: Vec<_> = f
+        .facts()
+        .filter(|fact| {
+            matches!(&fact.fact.kind, crate::facts::FactKind::VmListed(v) if v.state == "OOMKilled")
+        })
+        .collect();
+    let first = listed.first()?;
+    let crate::facts::FactKind::VmListed(v) = &first.fact.kind else {
+        return None;
+    };
+    let vm = v.tool != "kubectl-pod" || v.name.starts_with("virt-launcher-");
+    let mut x = finding(
+        Family::MemoryOvercommit,
+        SHELL_KILLED,
+        format!(
+            "a listing shows {} {} OOMKilled: its container's memory limit was reached (the kernel's OOM report is not in the logs)",
+            if vm { "the VM's pod" } else { "pod" },
+            v.name
+        ),
+    );
+    x.outcome = if vm {
+        Outcome::VmStopped
+    } else {
+        Outcome::ServiceKilled
+    };
+    x.cites = listed.iter().map(|fact| fact.cited()).collect();
     Some(x)
 }
 
