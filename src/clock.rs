@@ -83,6 +83,18 @@ impl Zone {
         }
     }
 
+    /// Whether `offset` may have held at `t`: the offset written nearest to it, or, between the
+    /// last record written with one offset and the first written with the next, either of them
+    /// (the change came somewhere in between; which side a record lies on is then its order's to
+    /// say, [`Zone::to_utc_before`]).
+    fn may_hold(points: &[(DateTime<Utc>, i32)], t: DateTime<Utc>, offset: i32) -> bool {
+        let k = points.partition_point(|(p, _)| *p < t);
+        match (k.checked_sub(1).and_then(|i| points.get(i)), points.get(k)) {
+            (Some(a), Some(b)) if a.1 != b.1 => offset == a.1 || offset == b.1,
+            _ => Self::stamped_at(points, t) == Some(offset),
+        }
+    }
+
     fn utc() -> Zone {
         Zone::Fixed(FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
     }
@@ -134,7 +146,7 @@ impl Zone {
                     .iter()
                     .map(|&o| instant(o))
                     .zip(&offsets)
-                    .filter(|(t, o)| Self::stamped_at(points, *t) == Some(**o))
+                    .filter(|(t, o)| Self::may_hold(points, *t, **o))
                     .map(|(t, _)| t)
                     .collect();
                 match holding.as_slice() {
@@ -1842,6 +1854,36 @@ mod tests {
         );
         assert_eq!(zone.to_utc(local(4, 0)), Some(utc(3, 0)));
         assert_eq!(zone.to_local(utc(3, 0)), local(4, 0));
+    }
+
+    #[test]
+    fn between_its_last_summer_and_first_winter_record_either_offset_may_hold() {
+        let utc = |h: u32, m: u32| {
+            Utc.from_utc_datetime(&(at(2025, 10, 26, h) + Duration::minutes(i64::from(m))))
+        };
+        let local = |h: u32, m: u32| at(2025, 10, 26, h) + Duration::minutes(i64::from(m));
+        // The journal wrote +02:00 last at 23:40 UTC and +01:00 first at 01:30 UTC. A record at
+        // 02:50 local is 00:50 UTC (summer time, though nearer the first winter record) or
+        // 01:50 UTC: its order says which.
+        let zone = Zone::Stamped(
+            vec![
+                (utc(20, 0) - Duration::days(1), 7200),
+                (utc(23, 40) - Duration::days(1), 7200),
+                (utc(1, 30), 3600),
+                (utc(4, 0), 3600),
+            ]
+            .into(),
+        );
+        // Followed by a first-pass record at 02:51 (00:51 UTC): the earlier instant.
+        assert_eq!(
+            zone.to_utc_before(local(2, 50), Some(utc(0, 51))),
+            Some(utc(0, 50))
+        );
+        // Followed by a second-pass record at 02:51 (01:51 UTC): the later instant.
+        assert_eq!(
+            zone.to_utc_before(local(2, 50), Some(utc(1, 51))),
+            Some(utc(1, 50))
+        );
     }
 
     #[test]

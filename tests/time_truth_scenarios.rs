@@ -457,3 +457,32 @@ fn pvelog_times_match_the_generated_truth() {
     println!("{}", table.join("\n"));
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// The same stories told with other delays and jitters (the generator's salt): the rules must
+/// hold for every draw, not only for the committed one. Each retelling is written to a temporary
+/// folder and checked as the committed scenarios are.
+#[test]
+fn pvelog_times_match_the_truth_for_other_draws_of_the_delays() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wrong = Vec::new();
+    for salt in 1..=SALTS {
+        let scenarios = time_truth::with_salt(salt, time_truth::all);
+        for scenario in scenarios {
+            let dir = tmp.path().join(format!("{}-{salt}", scenario.name));
+            for (path, text) in &scenario.files {
+                let path = dir.join("bundle").join(path);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, text).unwrap();
+            }
+            let (_, w) = check(scenario.name, &dir, &scenario.truth);
+            wrong.extend(
+                w.into_iter()
+                    .map(|w| format!("{} (salt {salt}): {w}", scenario.name)),
+            );
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// How many other draws of the delays the retelling test tries.
+const SALTS: u64 = 6;
