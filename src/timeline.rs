@@ -234,13 +234,6 @@ fn merge_part(sources: &[Source<'_>], from: &[usize], to: &[usize]) -> Vec<Event
     out
 }
 
-/// A machine of at least this many records is grouped in [`SHARES`] shares (see
-/// [`duplicate_groups`]).
-const SHARE_MIN: usize = 1 << 16;
-
-/// How many shares a large machine's records are grouped in.
-const SHARES: usize = 8;
-
 /// How many recent copies of one record are candidates for pairing by printk time.
 const MAX_CANDIDATES: usize = 32;
 
@@ -259,16 +252,6 @@ const DUPLICATE_WINDOW_US: i64 = 1_000_000;
 /// group gets its id when its second copy is read, the time-window groups first, then those
 /// paired by printk time.
 pub fn duplicate_groups(sources: &[Source<'_>], order: &[EventRef]) -> Vec<Option<u32>> {
-    duplicate_groups_in(sources, order, SHARE_MIN)
-}
-
-/// [`duplicate_groups`], with machines of at least `share_min` records grouped in shares (the
-/// same groups for any `share_min`).
-fn duplicate_groups_in(
-    sources: &[Source<'_>],
-    order: &[EventRef],
-    share_min: usize,
-) -> Vec<Option<u32>> {
     use rayon::prelude::*;
     // Only a record whose second another source of the same machine also covers can have a
     // copy: rotated files that do not overlap (a directory of journal files) skip the pairing.
@@ -296,52 +279,19 @@ fn duplicate_groups_in(
     for (s, _) in sources.iter().zip(&printk).filter(|(_, p)| **p) {
         *printk_sources.entry(s.machine.as_str()).or_default() += 1;
     }
-    // The records are grouped in shares: each machine's, and a large machine's cut into
-    // shares by its records' messages. Copies share their machine and message, and every
-    // state the grouping keeps is one key's (a key includes the message), so each share is
-    // grouped on its own, on the thread pool; the numbering below depends only on positions,
-    // not on the shares. A machine's shares do not depend on the thread count.
-    let mut per_machine = vec![0usize; covers.len()];
-    for r in order {
-        if let Some(n) = cover_of
-            .get(r.source as usize)
-            .and_then(|&m| per_machine.get_mut(m))
-        {
-            *n += 1;
+    // Each machine's positions in the order (machines by first appearance).
+    let mut machine_of: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
+    let mut positions: Vec<Vec<usize>> = Vec::new();
+    for (pos, r) in order.iter().enumerate() {
+        let Some(source) = sources.get(r.source as usize) else {
+            continue;
+        };
+        let next = machine_of.len();
+        let m = *machine_of.entry(source.machine.as_str()).or_insert(next);
+        if m == positions.len() {
+            positions.push(Vec::new());
         }
-    }
-    let mut first_share = Vec::with_capacity(per_machine.len());
-    let mut shares_of = Vec::with_capacity(per_machine.len());
-    let mut units = 0usize;
-    for &n in &per_machine {
-        let shares = if n >= share_min { SHARES } else { 1 };
-        first_share.push(units);
-        shares_of.push(shares);
-        units += shares;
-    }
-    let share_of: Vec<u32> = {
-        use std::hash::BuildHasher;
-        let hasher = foldhash::fast::FixedState::default();
-        order
-            .par_iter()
-            .map(|r| {
-                let m = cover_of.get(r.source as usize).copied().unwrap_or(0);
-                let shares = shares_of.get(m).copied().unwrap_or(1);
-                let mut at = first_share.get(m).copied().unwrap_or(0);
-                if shares > 1
-                    && let Some(event) = sources
-                        .get(r.source as usize)
-                        .and_then(|s| s.parsed.events.get(r.event as usize))
-                {
-                    at += (hasher.hash_one(&event.message[..]) % shares as u64) as usize;
-                }
-                u32::try_from(at).unwrap_or(0)
-            })
-            .collect()
-    };
-    let mut positions: Vec<Vec<usize>> = vec![Vec::new(); units];
-    for (pos, &unit) in share_of.iter().enumerate() {
-        if let Some(list) = positions.get_mut(unit as usize) {
+        if let Some(list) = positions.get_mut(m) {
             list.push(pos);
         }
     }
@@ -854,17 +804,6 @@ mod tests {
         for part in [1, 2, 3, 7, 50, 199, 600] {
             assert_eq!(merged_order(&sources, part), whole, "parts of {part}");
         }
-    }
-
-    #[test]
-    fn duplicate_groups_in_shares_are_the_groups_in_one() {
-        let data = overlapping_data();
-        let sources = overlapping_sources(&data);
-        let order = merged_order(&sources, usize::MAX);
-        let whole = duplicate_groups_in(&sources, &order, usize::MAX);
-        let grouped = whole.iter().filter(|g| g.is_some()).count();
-        assert!(grouped > 100, "{grouped} records grouped");
-        assert_eq!(duplicate_groups_in(&sources, &order, 1), whole);
     }
 
     #[test]
