@@ -292,7 +292,7 @@ pub fn analyze_started<'b>(
     source::assign_identities(&mut sources);
     sources.sort_by(|a, b| (a.role, &a.path).cmp(&(b.role, &b.path)));
     // The one signal pass: every record matched once, before any time is resolved or aligned.
-    let mut signals = signals::match_sources(&sources, !opts.no_prefilter, |s| &s.parsed.events);
+    let mut signals = match_in_pieces(&sources, !opts.no_prefilter);
     // A task log named by its UPID ends the task its name says.
     for (source, matched) in sources.iter().zip(&mut signals) {
         if source.parsed.kind == FormatKind::PveTaskLog
@@ -326,6 +326,37 @@ pub fn analyze_started<'b>(
         incident,
         manifest_problems,
     }
+}
+
+/// How many records of one source one task of the signal pass matches.
+const SIGNAL_PIECE: usize = 1 << 16;
+
+/// [`signals::match_sources`] over pieces of at most [`SIGNAL_PIECE`] records, each source's
+/// signals put together again: a record's signals depend on the record alone, and a journal of
+/// a million records is otherwise one task that the other threads wait for.
+fn match_in_pieces(sources: &[Source<'_>], prefilter: bool) -> Vec<Vec<Matched>> {
+    let pieces: Vec<(usize, usize, usize)> = sources
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            let n = s.parsed.events.len();
+            (0..n.div_ceil(SIGNAL_PIECE).max(1))
+                .map(move |k| (i, k * SIGNAL_PIECE, ((k + 1) * SIGNAL_PIECE).min(n)))
+        })
+        .collect();
+    let matched = signals::match_sources(&pieces, prefilter, |&(i, from, to)| {
+        sources[i].parsed.events.get(from..to).unwrap_or_default()
+    });
+    let mut out: Vec<Vec<Matched>> = sources.iter().map(|_| Vec::new()).collect();
+    for (&(i, from, _), piece) in pieces.iter().zip(matched) {
+        let Some(list) = out.get_mut(i) else { continue };
+        let from = u32::try_from(from).unwrap_or(u32::MAX);
+        list.extend(piece.into_iter().map(|mut m| {
+            m.event = m.event.saturating_add(from);
+            m
+        }));
+    }
+    out
 }
 
 /// Adds the unclean-stop evidence that a source's name or records show: a `*.journal~` file

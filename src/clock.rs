@@ -885,19 +885,45 @@ fn quality_of(fix: TimeFix) -> TimeQuality {
 }
 
 /// The newest plausible fully dated records of each machine (at most [`NEWEST_KEPT`] each).
+///
+/// Each source's newest are found on the thread pool, reading its records newest first (a log
+/// is mostly in time order, so once the heap is full most records are older than all it keeps
+/// and cost one comparison), then kept per machine: the newest of a machine are the newest of
+/// its sources' newest.
 fn newest_dated(sources: &[Source<'_>]) -> BTreeMap<String, Vec<DateTime<Utc>>> {
-    let mut heaps: BTreeMap<String, BinaryHeap<Reverse<DateTime<Utc>>>> = BTreeMap::new();
-    for source in sources {
-        let heap = heaps.entry(source.machine.clone()).or_default();
-        for event in &source.parsed.events {
-            if let RecordedTime::Absolute(t) = event.recorded
-                && PLAUSIBLE_YEARS.contains(&t.year())
-            {
-                heap.push(Reverse(t));
-                if heap.len() > NEWEST_KEPT {
-                    heap.pop();
+    use rayon::prelude::*;
+    fn keep(heap: &mut BinaryHeap<Reverse<DateTime<Utc>>>, t: DateTime<Utc>) {
+        if heap.len() >= NEWEST_KEPT && heap.peek().is_some_and(|Reverse(oldest)| t <= *oldest) {
+            // Pushed, it would be the one popped (or one equal to it).
+            return;
+        }
+        heap.push(Reverse(t));
+        if heap.len() > NEWEST_KEPT {
+            heap.pop();
+        }
+    }
+    let each: Vec<BinaryHeap<Reverse<DateTime<Utc>>>> = sources
+        .par_iter()
+        .map(|source| {
+            let mut heap = BinaryHeap::new();
+            for event in source.parsed.events.iter().rev() {
+                if let RecordedTime::Absolute(t) = event.recorded
+                    && heap
+                        .peek()
+                        .is_none_or(|Reverse(oldest)| heap.len() < NEWEST_KEPT || t > *oldest)
+                    && PLAUSIBLE_YEARS.contains(&t.year())
+                {
+                    keep(&mut heap, t);
                 }
             }
+            heap
+        })
+        .collect();
+    let mut heaps: BTreeMap<String, BinaryHeap<Reverse<DateTime<Utc>>>> = BTreeMap::new();
+    for (source, newest) in sources.iter().zip(each) {
+        let heap = heaps.entry(source.machine.clone()).or_default();
+        for Reverse(t) in newest {
+            keep(heap, t);
         }
     }
     heaps

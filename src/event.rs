@@ -558,6 +558,9 @@ pub const RFC3339_LEN: usize = 27;
 /// run. `None` for years outside 0–9999, which RFC 3339 cannot write.
 pub fn write_rfc3339(time: DateTime<Utc>, buf: &mut [u8; RFC3339_LEN]) -> Option<&str> {
     use chrono::{Datelike, Timelike};
+    // The UTC fields read directly: `DateTime<Utc>`'s own accessors add the (zero) offset
+    // first, ~1 % of a `timeline --format jsonl` profile.
+    let time = time.naive_utc();
     let year = u32::try_from(time.year()).ok().filter(|y| *y <= 9999)?;
     // chrono represents a leap second as a nanosecond count past 1e9 in second 59.
     let nanos = time.nanosecond();

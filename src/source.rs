@@ -202,10 +202,21 @@ pub fn identify_content(parsed: &Parsed<'_>) -> Option<Role> {
 /// The host name most records of a source carry (ties broken by name, for determinism).
 pub fn record_hostname(parsed: &Parsed<'_>) -> Option<String> {
     let mut counts: BTreeMap<&[u8], u64> = BTreeMap::new();
-    for event in &parsed.events {
-        if let Some(h) = event.hostname {
-            *counts.entry(h).or_default() += 1;
+    // Counted by runs of one name (a log's records mostly carry the same): one map look-up
+    // per run, not per record.
+    let mut run: Option<(&[u8], u64)> = None;
+    for h in parsed.events.iter().filter_map(|e| e.hostname) {
+        match &mut run {
+            Some((name, n)) if *name == h => *n += 1,
+            _ => {
+                if let Some((name, n)) = run.replace((h, 1)) {
+                    *counts.entry(name).or_default() += n;
+                }
+            }
         }
+    }
+    if let Some((name, n)) = run {
+        *counts.entry(name).or_default() += n;
     }
     counts
         .into_iter()
@@ -262,15 +273,19 @@ pub fn assign_identities(sources: &mut [Source<'_>]) {
             source.role = Role::Host;
             source.role_from = "pvecm";
         }
-        let (machine, from) = match (from_path.machine, record_hostname(&source.parsed)) {
-            (Some(m), _) => (m, "path"),
-            (None, Some(h)) => (h, "records"),
-            (None, None) if task_node.is_some() => (task_node.unwrap_or_default(), "upid"),
-            (None, None) if cluster_local.is_some() => (cluster_local.unwrap_or_default(), "pvecm"),
-            (None, None) => match (&source.prompt_host, source.vmid) {
-                (Some(h), _) => (h.clone(), "prompt"),
-                (None, Some(vmid)) => (format!("vm{vmid}"), "vmid"),
-                (None, None) => (String::new(), "none"),
+        // The records' host names are counted only when the path names no machine: a pass
+        // over every record of the bundle otherwise.
+        let (machine, from) = match from_path.machine {
+            Some(m) => (m, "path"),
+            None => match record_hostname(&source.parsed) {
+                Some(h) => (h, "records"),
+                None if task_node.is_some() => (task_node.unwrap_or_default(), "upid"),
+                None if cluster_local.is_some() => (cluster_local.unwrap_or_default(), "pvecm"),
+                None => match (&source.prompt_host, source.vmid) {
+                    (Some(h), _) => (h.clone(), "prompt"),
+                    (None, Some(vmid)) => (format!("vm{vmid}"), "vmid"),
+                    (None, None) => (String::new(), "none"),
+                },
             },
         };
         source.machine = machine;

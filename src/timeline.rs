@@ -89,6 +89,86 @@ pub fn merge(sources: &mut [Source<'_>], signals: &mut [Vec<Matched>]) -> Vec<Ev
             matched.sort_by_key(|m| m.event);
         });
 
+    merged_order(sources, MERGE_PART)
+}
+
+/// The merged order of sorted sources, cut into parts of about `part` records merged on the
+/// thread pool (the same order for any `part`).
+fn merged_order(sources: &[Source<'_>], part: usize) -> Vec<EventRef> {
+    use rayon::prelude::*;
+    let total: usize = sources.iter().map(|s| s.parsed.events.len()).sum();
+    let cuts = merge_cuts(sources, total, part);
+    let parts: Vec<Vec<EventRef>> = cuts
+        .par_windows(2)
+        .map(|w| merge_part(sources, &w[0], &w[1]))
+        .collect();
+    let mut out = Vec::with_capacity(total);
+    for part in parts {
+        out.extend(part);
+    }
+    out
+}
+
+/// Merges of at least this many records are cut into parts merged on the thread pool.
+const MERGE_PART: usize = 1 << 17;
+
+/// The merge key of event `index` of source `source` (see [`merge`]): among the events of one
+/// source, equal keys keep their order by index.
+fn merge_key(event: &Event<'_>, source: u32) -> (bool, Option<DateTime<Utc>>, u32, u64) {
+    (event.time.is_none(), event.time, source, event.offset)
+}
+
+/// Where the merged order is cut into parts: for each cut, every source's position, the
+/// positions of a cut being the events that come before one event of the merged order (a
+/// sample of every source's, taken at even steps). The first cut is all zeros and the last
+/// every source's end, so the parts merged one after the other are the whole merge.
+fn merge_cuts(sources: &[Source<'_>], total: usize, part: usize) -> Vec<Vec<usize>> {
+    let ends: Vec<usize> = sources.iter().map(|s| s.parsed.events.len()).collect();
+    let mut cuts = vec![vec![0; sources.len()]];
+    let parts = total / part.max(1);
+    if parts >= 2 {
+        // Samples every `step` records of each source, ordered as the merge orders them.
+        let step = (total / (parts * 8)).max(1);
+        let mut samples: Vec<(u32, usize)> = sources
+            .iter()
+            .enumerate()
+            .flat_map(|(si, s)| {
+                (step..s.parsed.events.len())
+                    .step_by(step)
+                    .map(move |i| (si as u32, i))
+            })
+            .collect();
+        let key_of = |&(si, i): &(u32, usize)| {
+            let event = &sources[si as usize].parsed.events[i];
+            (merge_key(event, si), i)
+        };
+        samples.sort_by_key(key_of);
+        let every = samples.len().div_ceil(parts).max(1);
+        for sample in samples.iter().skip(every - 1).step_by(every) {
+            let (key, at) = key_of(sample);
+            let cut: Vec<usize> = sources
+                .iter()
+                .enumerate()
+                .map(|(r, s)| {
+                    if r as u32 == sample.0 {
+                        at
+                    } else {
+                        s.parsed
+                            .events
+                            .partition_point(|e| merge_key(e, r as u32) < key)
+                    }
+                })
+                .collect();
+            cuts.push(cut);
+        }
+    }
+    cuts.push(ends);
+    cuts
+}
+
+/// The merged order of the events between two cuts of [`merge_cuts`]: a heap of each source's
+/// next event.
+fn merge_part(sources: &[Source<'_>], from: &[usize], to: &[usize]) -> Vec<EventRef> {
     /// A heap entry: the next unmerged event of one source.
     struct Head<'a, 'b> {
         event: &'a Event<'b>,
@@ -97,19 +177,7 @@ pub fn merge(sources: &mut [Source<'_>], signals: &mut [Vec<Matched>]) -> Vec<Ev
     }
     impl Head<'_, '_> {
         fn order(&self, other: &Self) -> Ordering {
-            let a = (
-                self.event.time.is_none(),
-                self.event.time,
-                self.source,
-                self.event.offset,
-            );
-            let b = (
-                other.event.time.is_none(),
-                other.event.time,
-                other.source,
-                other.event.offset,
-            );
-            a.cmp(&b)
+            merge_key(self.event, self.source).cmp(&merge_key(other.event, other.source))
         }
     }
     impl PartialEq for Head<'_, '_> {
@@ -130,15 +198,19 @@ pub fn merge(sources: &mut [Source<'_>], signals: &mut [Vec<Matched>]) -> Vec<Ev
         }
     }
 
-    let total: usize = sources.iter().map(|s| s.parsed.events.len()).sum();
-    let mut out = Vec::with_capacity(total);
+    let len: usize = from.iter().zip(to).map(|(a, b)| b.saturating_sub(*a)).sum();
+    let mut out = Vec::with_capacity(len);
     let mut heap = BinaryHeap::with_capacity(sources.len());
+    let end_of = |si: usize| to.get(si).copied().unwrap_or(0);
     for (si, s) in sources.iter().enumerate() {
-        if let Some(first) = s.parsed.events.first() {
+        let at = from.get(si).copied().unwrap_or(0);
+        if at < end_of(si)
+            && let Some(first) = s.parsed.events.get(at)
+        {
             heap.push(Head {
                 event: first,
                 source: si as u32,
-                index: 0,
+                index: at as u32,
             });
         }
     }
@@ -149,7 +221,9 @@ pub fn merge(sources: &mut [Source<'_>], signals: &mut [Vec<Matched>]) -> Vec<Ev
         });
         let events = &sources[head.source as usize].parsed.events;
         let next = head.index + 1;
-        if let Some(event) = events.get(next as usize) {
+        if (next as usize) < end_of(head.source as usize)
+            && let Some(event) = events.get(next as usize)
+        {
             heap.push(Head {
                 event,
                 source: head.source,
@@ -639,6 +713,97 @@ mod tests {
         assert_eq!(m.kind, crate::signals::SignalKind::NoSpace);
         let cited = &sources[0].parsed.events[m.event as usize];
         assert!(cited.message.ends_with(b"No space left on device"));
+    }
+
+    /// Three syslog sources of one machine with overlapping times, ties, repeated messages
+    /// (copies within a second and repeats within one source), printk times and undated
+    /// records, sorted as [`merge`] sorts them.
+    fn overlapping_sources(data: &[Vec<u8>]) -> Vec<Source<'_>> {
+        use crate::event::{RecordedTime, Role};
+        data.iter()
+            .enumerate()
+            .map(|(k, body)| {
+                let mut parsed = crate::formats::parse(
+                    crate::formats::FormatKind::Syslog,
+                    body,
+                    &crate::limits::Limits::default(),
+                );
+                for (i, e) in parsed.events.iter_mut().enumerate() {
+                    if let RecordedTime::Absolute(t) = e.recorded
+                        && i % 17 != 5
+                    {
+                        e.time = Some(t);
+                    }
+                }
+                parsed.events.sort_by_key(key);
+                Source {
+                    path: format!("log{k}"),
+                    data: body,
+                    mtime: None,
+                    role: Role::Host,
+                    machine: "pve1".into(),
+                    machine_from: "path",
+                    role_from: "path",
+                    vmid: None,
+                    prompt_host: None,
+                    parsed,
+                    time_notes: Vec::new(),
+                }
+            })
+            .collect()
+    }
+
+    fn overlapping_data() -> Vec<Vec<u8>> {
+        let mut seed = 7u64;
+        let mut next = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        (0..3)
+            .map(|_| {
+                let mut body = Vec::new();
+                for _ in 0..400 {
+                    let (sec, frac, msg) = (next(120), next(3), next(9));
+                    let line = if msg < 3 {
+                        format!(
+                            "2025-05-28T16:{:02}:{:02}.{frac}+00:00 pve1 kernel: [{}.000100] oom {msg}\n",
+                            sec / 60,
+                            sec % 60,
+                            100 + sec
+                        )
+                    } else {
+                        format!(
+                            "2025-05-28T16:{:02}:{:02}.{frac}+00:00 pve1 pvestatd[1]: status {msg}\n",
+                            sec / 60,
+                            sec % 60
+                        )
+                    };
+                    body.extend_from_slice(line.as_bytes());
+                }
+                body
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_merge_in_parts_is_the_merge_in_one() {
+        let data = overlapping_data();
+        let sources = overlapping_sources(&data);
+        let whole = merged_order(&sources, usize::MAX);
+        assert_eq!(whole.len(), 1200);
+        let ordered = whole.windows(2).all(|w| {
+            let k = |r: &EventRef| {
+                let e = &sources[r.source as usize].parsed.events[r.event as usize];
+                (merge_key(e, r.source), r.event)
+            };
+            k(&w[0]) < k(&w[1])
+        });
+        assert!(ordered);
+        for part in [1, 2, 3, 7, 50, 199, 600] {
+            assert_eq!(merged_order(&sources, part), whole, "parts of {part}");
+        }
     }
 
     #[test]

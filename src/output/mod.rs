@@ -13,6 +13,7 @@ pub mod boots;
 pub mod diagnose;
 pub mod escape;
 pub mod export;
+pub mod json;
 pub mod report;
 pub mod sources;
 pub mod timeline;

@@ -259,32 +259,47 @@ pub const JSONL_KEYS: [&str; 18] = [
 ];
 
 /// Writes the timeline as JSON Lines.
+///
+/// The merged order is cut into chunks serialized on the thread pool, a batch of chunks at a
+/// time, each chunk into a buffer that the next batch reuses; the buffers are written in order,
+/// so the output is the same for any thread count. Reused buffers keep the memory the text
+/// takes to one batch and spare the kernel zeroing fresh pages for every batch.
 pub fn write_jsonl(
     analysis: &Analysis<'_>,
     filter: &Filter,
     out: &mut dyn Write,
 ) -> io::Result<Printed> {
     use rayon::prelude::*;
+    const CHUNK: usize = 4096;
+    const BATCH: usize = 32 * CHUNK;
     let mut printed = Printed::default();
-    let selected: Vec<(&Source<'_>, &Event<'_>, Option<u32>)> =
-        each(analysis, filter, &mut printed).collect();
-    // Records are serialized in parallel, in chunks, then written in order: the output is the
-    // same for any thread count. Batches bound the memory the serialized text takes.
-    const CHUNK: usize = 8192;
-    const BATCH: usize = 64 * CHUNK;
-    for batch in selected.chunks(BATCH) {
-        let texts: Vec<io::Result<Vec<u8>>> = batch
-            .par_chunks(CHUNK)
-            .map(|chunk| {
-                let mut text = Vec::with_capacity(chunk.len() * 320);
-                for (source, event, group) in chunk {
-                    json_line(source, event, *group, &mut text)?;
+    let mut bufs: Vec<(Vec<u8>, Printed)> = Vec::new();
+    for (b, batch) in analysis.order.chunks(BATCH).enumerate() {
+        let chunks = batch.len().div_ceil(CHUNK);
+        bufs.resize_with(bufs.len().max(chunks), Default::default);
+        bufs.par_iter_mut()
+            .zip(batch.par_chunks(CHUNK))
+            .enumerate()
+            .for_each(|(c, ((text, counts), chunk))| {
+                text.clear();
+                *counts = Printed::default();
+                let first = b * BATCH + c * CHUNK;
+                for (i, r) in chunk.iter().enumerate() {
+                    let source = &analysis.sources[r.source as usize];
+                    let event = &source.parsed.events[r.event as usize];
+                    if filter.admits(source, event) {
+                        counts.events += 1;
+                        let group = analysis.dup_groups.get(first + i).copied().flatten();
+                        json_line(source, event, group, text);
+                    } else if event.time.is_none() && filter.window.is_active() {
+                        counts.undated_left_out += 1;
+                    }
                 }
-                Ok(text)
-            })
-            .collect();
-        for text in texts {
-            out.write_all(&text?)?;
+            });
+        for (text, counts) in bufs.iter().take(chunks) {
+            out.write_all(text)?;
+            printed.events += counts.events;
+            printed.undated_left_out += counts.undated_left_out;
         }
     }
     Ok(printed)
@@ -330,18 +345,86 @@ pub(super) fn json_event<'a>(
     }
 }
 
-/// Appends one event as a JSON line.
-fn json_line(
-    source: &Source<'_>,
-    event: &Event<'_>,
-    dup_group: Option<u32>,
-    out: &mut Vec<u8>,
-) -> io::Result<()> {
+/// Appends one event as a JSON line: the record [`json_event`] describes, written byte by
+/// byte ([`super::json`]) in its keys' order, as `serde_json` would write it.
+fn json_line(source: &Source<'_>, event: &Event<'_>, dup_group: Option<u32>, out: &mut Vec<u8>) {
+    use super::json::{opt_uint, string, string_lossy, uint};
     let mut time_buf = [0u8; crate::event::RFC3339_LEN];
-    let record = json_event(source, event, dup_group, &mut time_buf);
-    serde_json::to_writer(&mut *out, &record).map_err(io::Error::from)?;
-    out.push(b'\n');
-    Ok(())
+    out.extend_from_slice(b"{\"time\":");
+    match event
+        .time
+        .and_then(|t| crate::event::write_rfc3339(t, &mut time_buf))
+    {
+        Some(time) => string(out, time.as_bytes()),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"time_quality\":[");
+    for (i, fix) in event.quality.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(out, fix.as_str().as_bytes());
+    }
+    out.extend_from_slice(b"],\"role\":");
+    string(out, source.role.as_str().as_bytes());
+    out.extend_from_slice(b",\"machine\":");
+    string(out, source.machine.as_bytes());
+    out.extend_from_slice(b",\"source\":");
+    string(out, source.path.as_bytes());
+    out.extend_from_slice(b",\"line\":");
+    // Binary sources (journal files) have no lines: `offset` locates the record.
+    opt_uint(
+        out,
+        (!source.parsed.binary).then_some(u64::from(event.line)),
+    );
+    out.extend_from_slice(b",\"offset\":");
+    uint(out, event.offset);
+    out.extend_from_slice(b",\"format\":");
+    string(out, source.parsed.variant.as_bytes());
+    out.extend_from_slice(b",\"priority\":");
+    opt_uint(out, event.priority.map(u64::from));
+    out.extend_from_slice(b",\"facility\":");
+    opt_uint(out, event.facility.map(u64::from));
+    out.extend_from_slice(b",\"hostname\":");
+    match event.hostname {
+        Some(h) => string_lossy(out, h),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"ident\":");
+    match event.ident {
+        Some(i) => string_lossy(out, i),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"pid\":");
+    opt_uint(out, event.pid.map(u64::from));
+    if !event.quality.is_empty() && !event.time_text.is_empty() {
+        out.extend_from_slice(b",\"time_recorded\":");
+        string_lossy(out, event.time_text);
+    }
+    if let Some(seconds) = monotonic_seconds(event) {
+        out.extend_from_slice(b",\"monotonic_s\":");
+        // serde_json's own float text (and `null` where JSON has no number).
+        if serde_json::to_writer(&mut *out, &seconds).is_err() {
+            out.extend_from_slice(b"null");
+        }
+    }
+    out.extend_from_slice(b",\"message\":");
+    let message: &[u8] = &event.message;
+    if std::str::from_utf8(message).is_ok() {
+        string(out, message);
+    } else {
+        string(out, String::from_utf8_lossy(message).as_bytes());
+        out.extend_from_slice(b",\"message_bytes\":");
+        string(
+            out,
+            base64::engine::general_purpose::STANDARD
+                .encode(message)
+                .as_bytes(),
+        );
+    }
+    out.extend_from_slice(b",\"dup_group\":");
+    opt_uint(out, dup_group.map(u64::from));
+    out.extend_from_slice(b"}\n");
 }
 
 /// `pvelog timeline`: the merged records that pass a filter.
