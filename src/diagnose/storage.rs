@@ -1,7 +1,10 @@
 //! storage_exhaustion: full disks and thin pools, I/O errors, file-system and ZFS trouble,
 //! network storage that stopped answering (NFS, every multipath path), and
 //! what the host's `df` and `zpool status` snapshots show. Trouble far from any VM stop is
-//! history, not the cause, and is halved.
+//! history, not the cause, and is halved. What stopped: a VM paused on the error, a VM stop;
+//! nothing (`none`) when the error went back to its writer and nothing anywhere stopped,
+//! restarted, was killed or hung; `unknown` when I/O waited instead (a suspended pool, a thin
+//! pool queueing, storage not answering) or something else stopped.
 
 use std::collections::BTreeSet;
 
