@@ -543,29 +543,21 @@ fn apply_derived(
     ),
     reference: Option<&Reference>,
 ) -> bool {
-    let derived = derived
-        .or_else(|| {
-            let (zone, from) = machine_zone.get(&source.machine)?;
-            Some(Derived {
-                zones: Zones::One(zone.clone()),
-                note: format!(
-                    "offset {} of machine {}, as derived for {from}",
-                    zone.label(),
-                    source.machine
-                ),
-            })
+    // The machine's zone from one of the maps, and how it was known.
+    let of_machine = |zones: &BTreeMap<String, (Zone, String)>, how: &str| {
+        let (zone, from) = zones.get(&source.machine)?;
+        Some(Derived {
+            zones: Zones::One(zone.clone()),
+            note: format!(
+                "offset {} of machine {}, {how} {from}",
+                zone.label(),
+                source.machine
+            ),
         })
-        .or_else(|| {
-            let (zone, from) = stamped.get(&source.machine)?;
-            Some(Derived {
-                zones: Zones::One(zone.clone()),
-                note: format!(
-                    "offset {} of machine {}, as its own records carry it in {from}",
-                    zone.label(),
-                    source.machine
-                ),
-            })
-        });
+    };
+    let derived = derived
+        .or_else(|| of_machine(machine_zone, "as derived for"))
+        .or_else(|| of_machine(stamped, "as its own records carry it in"));
     let (zones, quality) = match derived {
         Some(d) => {
             source.time_notes.push(d.note);

@@ -652,7 +652,7 @@ const TABLE: &[Row] = &[
             "general protection fault ",
             "trap invalid opcode ",
             "trap divide error ",
-            "' failed.",
+            "Assertion ",
             "reason=crashed",
             "End of file from qemu monitor",
             "close QMP socket",

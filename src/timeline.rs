@@ -664,6 +664,36 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
+    /// A syslog file of host `pve1` parsed, each record's time set by `place` (its index, the
+    /// record), as the clock stage would leave it.
+    fn host_syslog<'a>(
+        path: String,
+        data: &'a [u8],
+        mut place: impl FnMut(usize, &mut Event<'a>),
+    ) -> Source<'a> {
+        let mut parsed = crate::formats::parse(
+            crate::formats::FormatKind::Syslog,
+            data,
+            &crate::limits::Limits::default(),
+        );
+        for (i, e) in parsed.events.iter_mut().enumerate() {
+            place(i, e);
+        }
+        Source {
+            path,
+            data,
+            mtime: None,
+            role: crate::event::Role::Host,
+            machine: "pve1".into(),
+            machine_from: "path",
+            role_from: "path",
+            vmid: None,
+            prompt_host: None,
+            parsed,
+            time_notes: Vec::new(),
+        }
+    }
+
     #[test]
     fn window_bounds_are_inclusive_and_undated_fail_active_windows() {
         let t = |s| Utc.timestamp_opt(s, 0).single();
@@ -678,32 +708,14 @@ mod tests {
 
     #[test]
     fn signals_follow_their_events_when_a_source_is_sorted() {
-        use crate::event::{RecordedTime, Role};
+        use crate::event::RecordedTime;
         let data = b"2025-05-28T16:00:00+00:00 pve1 lvm[900]: Logical volume pve/data extended.\n\
 2025-05-28T14:21:30+00:00 pve1 pvestatd[1100]: could not write x: No space left on device\n";
-        let mut parsed = crate::formats::parse(
-            crate::formats::FormatKind::Syslog,
-            data,
-            &crate::limits::Limits::default(),
-        );
-        for e in &mut parsed.events {
+        let mut sources = vec![host_syslog("syslog".into(), data, |_, e| {
             if let RecordedTime::Absolute(t) = e.recorded {
                 e.time = Some(t);
             }
-        }
-        let mut sources = vec![Source {
-            path: "syslog".into(),
-            data,
-            mtime: None,
-            role: Role::Host,
-            machine: "pve1".into(),
-            machine_from: "path",
-            role_from: "path",
-            vmid: None,
-            prompt_host: None,
-            parsed,
-            time_notes: Vec::new(),
-        }];
+        })];
         let mut signals =
             vec![crate::signals::Matcher::new().match_events(&sources[0].parsed.events)];
         assert_eq!(signals[0][0].event, 1);
@@ -719,36 +731,19 @@ mod tests {
     /// (copies within a second and repeats within one source), printk times and undated
     /// records, sorted as [`merge`] sorts them.
     fn overlapping_sources(data: &[Vec<u8>]) -> Vec<Source<'_>> {
-        use crate::event::{RecordedTime, Role};
+        use crate::event::RecordedTime;
         data.iter()
             .enumerate()
             .map(|(k, body)| {
-                let mut parsed = crate::formats::parse(
-                    crate::formats::FormatKind::Syslog,
-                    body,
-                    &crate::limits::Limits::default(),
-                );
-                for (i, e) in parsed.events.iter_mut().enumerate() {
+                let mut source = host_syslog(format!("log{k}"), body, |i, e| {
                     if let RecordedTime::Absolute(t) = e.recorded
                         && i % 17 != 5
                     {
                         e.time = Some(t);
                     }
-                }
-                parsed.events.sort_by_key(key);
-                Source {
-                    path: format!("log{k}"),
-                    data: body,
-                    mtime: None,
-                    role: Role::Host,
-                    machine: "pve1".into(),
-                    machine_from: "path",
-                    role_from: "path",
-                    vmid: None,
-                    prompt_host: None,
-                    parsed,
-                    time_notes: Vec::new(),
-                }
+                });
+                source.parsed.events.sort_by_key(key);
+                source
             })
             .collect()
     }
@@ -808,36 +803,18 @@ mod tests {
 
     #[test]
     fn the_primary_copy_is_the_most_direct_and_precise_time() {
-        use crate::event::{RecordedTime, Role, TimeFix};
+        use crate::event::{RecordedTime, TimeFix};
         let data = b"Jul 29 11:56:40 pve1 kernel: Out of memory: Killed process 7 (kvm)\n\
 2025-07-29T09:56:40.123456+00:00 pve1 kernel: Out of memory: Killed process 7 (kvm)\n";
         let source = |path: &str, body: &'static [u8]| {
-            let mut parsed = crate::formats::parse(
-                crate::formats::FormatKind::Syslog,
-                body,
-                &crate::limits::Limits::default(),
-            );
-            for e in &mut parsed.events {
+            host_syslog(path.into(), body, |_, e| {
                 if let RecordedTime::Absolute(t) = e.recorded {
                     e.time = Some(t);
                 } else {
                     e.quality.insert(TimeFix::YearInferred);
                     e.quality.insert(TimeFix::TzDerived);
                 }
-            }
-            Source {
-                path: path.into(),
-                data: body,
-                mtime: None,
-                role: Role::Host,
-                machine: "pve1".into(),
-                machine_from: "path",
-                role_from: "path",
-                vmid: None,
-                prompt_host: None,
-                parsed,
-                time_notes: Vec::new(),
-            }
+            })
         };
         let (kern, precise) = data.split_at(data.iter().position(|&b| b == b'\n').unwrap() + 1);
         let sources = vec![source("kern.log", kern), source("syslog", precise)];

@@ -448,7 +448,7 @@ fn listed_oom_killed(f: &Context<'_>) -> Option<Finding> {
     let vm = v.tool != "kubectl-pod" || v.name.starts_with("virt-launcher-");
     let mut x = finding(
         Family::MemoryOvercommit,
-        SHELL_KILLED,
+        LISTED_OOM_KILLED,
         format!(
             "a listing shows {} {} OOMKilled: its container's memory limit was reached (the kernel's OOM report is not in the logs)",
             if vm { "the VM's pod" } else { "pod" },
@@ -463,6 +463,10 @@ fn listed_oom_killed(f: &Context<'_>) -> Option<Finding> {
     x.cites = listed.iter().map(|fact| fact.cited()).collect();
     Some(x)
 }
+
+/// A listing's `OOMKilled` without the kernel's report: the kubelet's word, as weak as a shell's
+/// `Killed`.
+const LISTED_OOM_KILLED: f64 = SHELL_KILLED;
 
 /// A shell's `Killed` without the kernel's report: memory evidence, the weakest of its kind.
 const SHELL_KILLED: f64 = 0.6;
