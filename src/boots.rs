@@ -529,12 +529,63 @@ pub fn history(
     signals: &[Vec<Matched>],
     linked: &[crate::correlate::Machine],
 ) -> Vec<MachineBoots> {
-    let observed: Vec<(Vec<Segment>, Vec<Loose>)> = sources
+    let mut observed: Vec<(Vec<Segment>, Vec<Loose>)> = sources
         .par_iter()
         .zip(signals.par_iter())
         .enumerate()
-        .map(|(i, (s, matched))| observe(i, s, matched))
+        .map(|(i, (s, matched))| observe(i, s, matched, &[]))
         .collect();
+    // A source that shows no boot of its own (no kernel banner, no boot id: a task index, a
+    // vzdump log, a syslog of one service) may run on across a reboot: its records are split
+    // at the starts its machine's other sources give, so the old boot ends at its own last
+    // record rather than at one written after the next boot began.
+    let blind: Vec<usize> = observed
+        .iter()
+        .enumerate()
+        .filter(|(_, (segments, _))| {
+            !segments.is_empty()
+                && segments
+                    .iter()
+                    .all(|s| s.start.is_none() && s.boot_id.is_none())
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if !blind.is_empty() {
+        let mut starts: BTreeMap<&str, (Vec<Segment>, Vec<Loose>)> = BTreeMap::new();
+        for (source, (segments, loose)) in sources.iter().zip(&observed) {
+            let entry = starts.entry(source.machine.as_str()).or_default();
+            entry.0.extend(segments.iter().cloned());
+            entry.1.extend(loose.iter().cloned());
+        }
+        let cuts: BTreeMap<&str, Vec<DateTime<Utc>>> = starts
+            .into_iter()
+            .map(|(name, (segments, loose))| {
+                let mut cuts: Vec<DateTime<Utc>> = assemble(segments, loose)
+                    .iter()
+                    .filter_map(|b| b.start.as_ref().map(|s| s.time))
+                    .collect();
+                cuts.sort();
+                (name, cuts)
+            })
+            .collect();
+        let redone: Vec<(usize, (Vec<Segment>, Vec<Loose>))> = blind
+            .par_iter()
+            .filter_map(|&i| {
+                let source = sources.get(i)?;
+                let machine_cuts = cuts.get(source.machine.as_str())?;
+                if machine_cuts.is_empty() {
+                    return None;
+                }
+                let matched = signals.get(i)?;
+                Some((i, observe(i, source, matched, machine_cuts)))
+            })
+            .collect();
+        for (i, seen) in redone {
+            if let Some(slot) = observed.get_mut(i) {
+                *slot = seen;
+            }
+        }
+    }
     let mut machines: BTreeMap<&str, (Role, Vec<Segment>, Vec<Loose>)> = BTreeMap::new();
     for (source, (segments, loose)) in sources.iter().zip(observed) {
         let entry = machines
@@ -727,11 +778,14 @@ fn shifted(
     }
 }
 
-/// Reads one source's boot observations.
+/// Reads one source's boot observations. `cuts` are the machine's boot starts as its other
+/// sources give them (sorted; empty on the first reading): a dated record of a source that
+/// shows no boot of its own belongs to the boot that began last before it.
 pub fn observe(
     index: usize,
     source: &Source<'_>,
     matched: &[Matched],
+    cuts: &[DateTime<Utc>],
 ) -> (Vec<Segment>, Vec<Loose>) {
     let parsed = &source.parsed;
     let records_shutdown = parsed
@@ -742,6 +796,10 @@ pub fn observe(
     let mut counts: Vec<usize> = Vec::new();
     let mut by_id: BTreeMap<&[u8], usize> = BTreeMap::new();
     let mut current: Option<(u32, usize)> = None;
+    // With cuts: the segment of each (source boot, cut) pair, and the cut of the last dated
+    // record (an undated one stays where the record before it was).
+    let mut by_cut: BTreeMap<(u32, usize), usize> = BTreeMap::new();
+    let mut cut_now = 0;
     let mut event_segment: Vec<Option<usize>> = vec![None; parsed.events.len()];
     let new_segment = |segments: &mut Vec<Segment>, counts: &mut Vec<usize>, id: Option<String>| {
         segments.push(Segment {
@@ -780,6 +838,14 @@ pub fn observe(
                     Some(String::from_utf8_lossy(id).to_ascii_lowercase()),
                 )
             }),
+            None if !cuts.is_empty() => {
+                if let Some(t) = event.time {
+                    cut_now = cuts.partition_point(|c| *c <= t);
+                }
+                *by_cut
+                    .entry((event.boot, cut_now))
+                    .or_insert_with(|| new_segment(&mut segments, &mut counts, None))
+            }
             None => match current {
                 Some((boot, seg))
                     if boot == event.boot

@@ -136,3 +136,54 @@ fn text_output_lists_each_boot_with_its_evidence() {
     assert!(unclean.contains("unclean"), "{unclean}");
     assert!(text.contains("guest/101-app/var/log/syslog:28"), "{text}");
 }
+
+/// A source that shows no boot of its own (Proxmox's task index: no kernel banner, no boot id)
+/// runs on across a host's power loss: its records after the next boot began belong to that
+/// boot, and the lost boot ends at its own last record, not at the boot-time `startall` task's.
+#[test]
+fn a_source_without_boots_is_split_at_the_machines_reboot() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let host = dir.path().join("host/pve1");
+    std::fs::create_dir_all(host.join("var/log/pve/tasks")).expect("mkdir");
+    std::fs::write(
+        host.join("journal.txt"),
+        "2025-07-17T23:50:01+0000 pve1 pvestatd[1204]: status update time (5.112 seconds)\n\
+         2025-07-18T00:52:17+0000 pve1 pveproxy[2210]: worker 3301 finished\n\
+         2025-07-18T00:55:29+0000 pve1 kernel: Linux version 6.8.12-11-pve (build@proxmox) #1 SMP PREEMPT_DYNAMIC PMX 6.8.12-11 (2025-05-22T09:39Z) ()\n\
+         2025-07-18T00:55:35+0000 pve1 systemd-journald[402]: File /var/log/journal/0c9a/system.journal corrupted or uncleanly shut down, renaming and replacing.\n\
+         2025-07-18T00:58:02+0000 pve1 pvestatd[1190]: status update time (5.021 seconds)\n",
+    )
+    .expect("journal");
+    // The `qmshutdown` of the evening before, then the boot's `startall` (00:55:37 to 00:56:56).
+    std::fs::write(
+        host.join("var/log/pve/tasks/index"),
+        "UPID:pve1:001B0C44:0810D64A:687973A0:qmshutdown:203:root@pam: 687973A1 OK\n\
+         UPID:pve1:000007C2:00001C3E:68799BC9:startall::root@pam: 68799BD8 OK\n",
+    )
+    .expect("index");
+    let out = pvelog()
+        .args([
+            "boots",
+            "--format",
+            "json",
+            "--reference-time",
+            "2025-07-18T02:00:00Z",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("run pvelog");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let rows = summary(machine(&doc, "pve1"));
+    assert_eq!(
+        rows.iter()
+            .map(|(_, end, kind)| (end.as_str(), kind.as_str()))
+            .collect::<Vec<_>>(),
+        [("2025-07-18T00:52:17.000000Z", "unclean"), ("-", "running")],
+        "{rows:?}"
+    );
+}
