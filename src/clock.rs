@@ -6,8 +6,9 @@
 //! 1. **Reference time** for sources without a year: `--reference-time`, else the manifest's
 //!    `collected_at`, else the newest fully dated record of the bundle, else the newest member
 //!    modification time. Never the analyst's clock.
-//! 2. **Zone** for sources without an offset: `--tz MACHINE=ZONE`, `--tz ZONE`, the manifest's
-//!    `timezone`, else an offset *derived* from another source of the same machine that carries
+//! 2. **Zone** for sources without an offset: `--tz MACHINE=ZONE`, `--tz ZONE`, the machine's
+//!    own `timedatectl` or `/etc/timezone`, the manifest's `timezone` (the collecting host's:
+//!    not applied to a guest, whose zone the correlation may find), else an offset *derived* from another source of the same machine that carries
 //!    offsets and holds the same records (a kern.log next to a `short-iso` journal), else the
 //!    offsets the machine's own records were written with (that journal's `+0200` when the
 //!    kern.log shares none of its lines), else UTC, recorded as assumed.
@@ -611,8 +612,10 @@ fn pass_one(
             "manifest.json timezone '{text}' is not a zone name or offset: ignored"
         ));
     }
-    // A flag first, then the machine's own configuration, then the manifest (which names
-    // the collecting host's zone).
+    // A flag first, then the machine's own configuration, then the manifest, which names the
+    // collecting host's zone: a guest keeps its own (derived, or found from its host's records
+    // by the correlation), as a VM's clock need not be in its host's zone.
+    let manifest_zone = manifest_zone.filter(|_| source.role != crate::event::Role::Guest);
     let given = opts
         .tz_machine
         .get(&source.machine)

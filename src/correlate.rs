@@ -949,7 +949,27 @@ fn pair_up(host: &HostSide, guest: &GuestSide, centre: &dyn Fn(usize) -> f64) ->
         }
     }
     for h in &host.starts {
-        if let Some(g) = nearest(h, &guest.boots, PAIR_WINDOW_S, 5.0) {
+        let far = || -> Option<Moment> {
+            // Hours away, a boot is the start's only where the difference is a whole number
+            // of quarter hours (a guest logging local time read as UTC) give or take its
+            // clock's own offset and the boot's delay, and no other boot is that far.
+            let candidates: Vec<&Moment> = guest
+                .boots
+                .iter()
+                .filter(|g| near(h, g, FREEZE_ZONE_WINDOW_S, 0.0).is_some())
+                .filter(|g| {
+                    let d = secs(g.mid() - h.mid());
+                    let quarters = (d / 900.0).round();
+                    quarters != 0.0
+                        && (d - quarters * 900.0).abs() <= ZONE_REMAINDER_S + BOOT_DELAY.max
+                })
+                .collect();
+            match candidates.as_slice() {
+                [g] => Some((*g).clone()),
+                _ => None,
+            }
+        };
+        if let Some(g) = nearest(h, &guest.boots, PAIR_WINDOW_S, 5.0).or_else(far) {
             let (lo, hi) = paired(h, &g, BOOT_DELAY);
             out.push(Interval {
                 class: g.class,
@@ -1340,9 +1360,13 @@ fn utc_offset(secs: f64) -> String {
     format!("{sign}{:02}:{:02}", minutes.abs() / 60, minutes.abs() % 60)
 }
 
+/// How far (seconds) a guest's offset may lie from a whole number of quarter hours and still be
+/// read as a zone first, the rest as its clock's offset.
+const ZONE_REMAINDER_S: f64 = 120.0;
+
 /// The zone a guest's offset is, when it is one: every dated record of the guest was written
 /// without a zone (read in UTC or a zone given for the bundle, which is the host's), and the offset is a non-zero whole number of
-/// quarter hours within its error (and a second).
+/// quarter hours within its error (and a second) or within [`ZONE_REMAINDER_S`].
 fn zone_in_offset(
     sources: &[Source<'_>],
     guest: &str,
@@ -1359,9 +1383,12 @@ fn zone_in_offset(
             continue;
         };
         let quarters = (o / 900.0).round();
+        // What is left beside the zone is the clock's own offset: within the pairs' error, or
+        // the couple of minutes an unsynchronised clock drifts (a guest in New York whose
+        // clock also runs 12 s slow is five hours and 12 s off).
         if quarters == 0.0
             || quarters.abs() > 14.0 * 4.0
-            || (o - quarters * 900.0).abs() > err + 1.0
+            || (o - quarters * 900.0).abs() > (err + 1.0).max(ZONE_REMAINDER_S)
             || zone.is_some_and(|z| z != quarters)
         {
             return None;

@@ -726,10 +726,12 @@ const TABLE: &[Row] = &[
         pat: Pat::IoErrorPause,
         // oVirt's vdsm says it as libvirt's event reaches it: `abnormal vm stop device ua-… error
         // enospc` and `CPU stopped: onIOError`.
-        regex: r"(?:block I/O error in device|status: io-error|abnormal vm stop device \S+ error \w+|CPU stopped: onIOError)",
+        // `qm status`'s `status: io-error` reads as identifier `status` and message `io-error`
+        // when pasted alone (`qmpstatus: io-error` from `--verbose` likewise).
+        regex: r"(?:block I/O error in device|status: io-error|^io-error\s*$|abnormal vm stop device \S+ error \w+|CPU stopped: onIOError)",
         literals: &[
             "block I/O error in device",
-            "status: io-error",
+            "io-error",
             "abnormal vm stop device ",
             "CPU stopped: onIOError",
         ],
@@ -2660,6 +2662,8 @@ mod tests {
             (b"", b"xc: error: panic: xc_dom_boot.c:122: xc_dom_boot_mem_init: can't allocate low memory for domain: Out of memory", "qemu_no_memory"),
             (b"", b"failed to free memory for the domain", "qemu_no_memory"),
             (b"", b"2019-03-12 13:44:52,142+0100 INFO  (libvirt/events) [virt.vm] (vmId='4c9a3b4e-2fb1-4f61-9d4e-6b1d4a2c7f10') CPU stopped: onIOError (vm:6062)", "io_error_pause"),
+            (b"status", b"io-error", "io_error_pause"),
+            (b"qmpstatus", b"io-error", "io_error_pause"),
             (b"", b"2019-03-12 13:44:52,150+0100 INFO  (libvirt/events) [virt.vm] (vmId='4c9a3b4e-2fb1-4f61-9d4e-6b1d4a2c7f10') abnormal vm stop device ua-1b6f0e8c-7b2d-4d3e-9a55-0f3c2d1e6a77 error eio (vm:5042)", "io_error_pause"),
             (b"", b"c910f03c09k11: [c910f03c09k10]: Error: internal error: qemu unexpectedly closed the monitor: 2020-03-04T08:18:02.756831Z qemu-kvm: Failed to allocate KVM HPT of order 26 (try smaller maxmem?): Cannot allocate memory", "qemu_no_memory"),
             (b"", b"qemu-system-x86_64: failed to initialize kvm: Cannot allocate memory", "qemu_no_memory"),

@@ -111,7 +111,23 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
         Outcome::None
     };
     x.indirect_only = guest_only || historical;
-    x.time = basis.first().and_then(|s| f.time(s));
+    // The incident is the pause when one is dated; a pause known only from an undated status
+    // came with the first error returned to the VM, not with the queueing before it.
+    x.time = basis
+        .iter()
+        .filter(|s| s.kind == SignalKind::IoErrorPause)
+        .find_map(|s| f.time(s))
+        .or_else(|| {
+            (x.outcome == Outcome::VmPaused)
+                .then(|| {
+                    basis
+                        .iter()
+                        .filter(|s| !hangs_io(&s.kind))
+                        .find_map(|s| f.time(s))
+                })
+                .flatten()
+        })
+        .or_else(|| basis.first().and_then(|s| f.time(s)));
     x.vmids = vm_of_guest_signals(f, &basis);
     // Strongest kinds first.
     let mut ordered = basis.clone();

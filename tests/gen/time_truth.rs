@@ -1148,6 +1148,59 @@ fn guest_other_zone(name: &'static str) -> Scenario {
     }
 }
 
+/// A guest in New York whose rsyslog writes local time (UTC-05:00) without a zone and whose
+/// clock also runs 12 s slow; no backup: only the VM's start five hours away (as its records
+/// read in UTC) pairs it with the host, and the kill bounds it. The five hours are its zone, the
+/// 12 s its clock's offset.
+fn guest_other_zone_start_only(name: &'static str) -> Scenario {
+    let mut s = Story::new(name);
+    let offset = -12.0 + s.rng.uniform(-0.9, 0.9);
+    s.guest.offsets.push((0.0, offset));
+    s.guest.boots.push(T0 - 86_400.0);
+    let kill = T0 + 1200.0 + s.rng.uniform(0.0, 60.0);
+    let last = kill - s.rng.uniform(0.2, 1.5);
+    s.guest.push(rec(
+        last,
+        "php-fpm8.2",
+        Some(811),
+        "[pool www] server reached pm.max_children setting (5), consider raising it",
+    ));
+    s.oom_kill(kill);
+    let delay = s.rng.uniform(0.5, 10.0);
+    let k = s.start(kill + 240.0, delay);
+    s.guest_userspace(k, true);
+    let end = k + 600.0;
+    s.ambient(T0, end, &[(T0, last - 0.1), (k + 5.0, end)]);
+    let rsyslog_at = s.rng.uniform(4.0, 9.0);
+    let files = s.files(
+        GuestFormat::Traditional(-18_000),
+        true,
+        manifest(end + 60.0),
+        rsyslog_at,
+        1.0,
+    );
+    let mut boots = boot_truth(
+        "web",
+        &[(None, Some(last), "unclean"), (Some(k), None, "running")],
+        0.0,
+    );
+    boots.push(json!({"machine": "pve1", "start": null, "end": null, "end_kind": "running"}));
+    Scenario {
+        name,
+        files,
+        truth: json!({
+            "story": "the guest's rsyslog writes New York time (UTC-05:00) without a zone and its clock runs 12 s slow; the OOM killer kills the VM and `qm start` starts it again: only the start, five hours off as read, and the kill pair the clocks",
+            "family": "memory_overcommit",
+            "incident_time": rfc3339(kill + 0.0003),
+            "incident_bound": null,
+            "affected_vms": [VM],
+            "guest": {"name": "web", "zone_hint": "-05:00", "zone_s": -18_000.0, "zone_from": "the clock pairs", "segments": [{"segment": 0, "offset_s": -18_000.0 + offset, "pinned": null}]},
+            "delays": {"vm_start_to_kernel_s": delay},
+            "boots": boots,
+        }),
+    }
+}
+
 /// The night summer time ends in Berlin (2024-10-27, 03:00 CEST → 02:00 CET): the host's
 /// kern.log, in local time without a zone, repeats an hour, and the kernel repeats one message
 /// every minute; the OOM killer kills VM 101 in the second pass of that hour. The journal,
@@ -1761,6 +1814,7 @@ pub fn all() -> Vec<Scenario> {
         power_loss("host-power-loss"),
         guest_reset("guest-reset"),
         guest_other_zone("guest-other-zone"),
+        guest_other_zone_start_only("guest-other-zone-start-only"),
         guest_rtc_localtime("guest-rtc-localtime", true),
         guest_rtc_localtime("guest-rtc-localtime-host-offsets", false),
         guest_zone_timedatectl("guest-zone-timedatectl"),
