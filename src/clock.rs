@@ -32,7 +32,8 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
 
 use chrono::{
-    DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc,
+    DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset,
+    TimeZone, Utc,
 };
 use serde::Deserialize;
 
@@ -1276,6 +1277,8 @@ fn derive_offset(sources: &[Source<'_>], dated: &DatedRecords<'_>, i: usize) -> 
     let mut seen: HashMap<(Vec<u8>, Vec<u8>), usize> = HashMap::new();
     let mut others_of: HashMap<usize, Vec<(usize, DateTime<Utc>)>> = HashMap::new();
     let mut anchors: Vec<(usize, i64)> = Vec::new();
+    // The UTC time of each anchor's twin, beside it.
+    let mut anchored_at: Vec<DateTime<Utc>> = Vec::new();
     for (index, event) in target.parsed.events.iter().enumerate().take(DERIVE_SAMPLE) {
         let Some(twins) = machine
             .twins
@@ -1309,8 +1312,10 @@ fn derive_offset(sources: &[Source<'_>], dated: &DatedRecords<'_>, i: usize) -> 
         };
         // The offset that explains this record best, over its dated twins in the other
         // sources and, for a yearless record, the years around the twin's (New Year's Eve in
-        // UTC is not in local).
-        let best = candidates
+        // UTC is not in local). Two offsets explaining it equally well (a message logged at
+        // the same wall time in both passes through the hour a daylight-saving change repeats,
+        // paired with both copies) say nothing.
+        let explained: Vec<(i64, i64, DateTime<Utc>)> = candidates
             .iter()
             .flat_map(|(_, t)| {
                 let local = match event.recorded {
@@ -1324,16 +1329,26 @@ fn derive_offset(sources: &[Source<'_>], dated: &DatedRecords<'_>, i: usize) -> 
                 };
                 local
                     .into_iter()
-                    .map(move |l| (l - t.naive_utc()).num_seconds())
+                    .map(move |l| ((l - t.naive_utc()).num_seconds(), *t))
             })
-            .filter_map(|diff| {
+            .filter_map(|(diff, t)| {
                 let rounded = ((diff as f64) / 900.0).round() as i64 * 900;
-                (rounded.abs() <= 14 * 3600 && (diff - rounded).abs() <= 120)
-                    .then_some(((diff - rounded).abs(), rounded))
+                (rounded.abs() <= 14 * 3600 && (diff - rounded).abs() <= 120).then_some((
+                    (diff - rounded).abs(),
+                    rounded,
+                    t,
+                ))
             })
-            .min();
-        if let Some((_, offset)) = best {
+            .collect();
+        let best = explained.iter().min().copied();
+        let ambiguous = best.is_some_and(|(closest, offset, _)| {
+            explained
+                .iter()
+                .any(|(rest, other, _)| *other != offset && *rest <= closest + DERIVE_TIE_S)
+        });
+        if let Some((_, offset, t)) = best.filter(|_| !ambiguous) {
             anchors.push((index, offset));
+            anchored_at.push(t);
         }
     }
     let mut votes: BTreeMap<i64, usize> = BTreeMap::new();
@@ -1377,6 +1392,26 @@ fn derive_offset(sources: &[Source<'_>], dated: &DatedRecords<'_>, i: usize) -> 
             ),
         });
     }
+    if let Some((pieces, zone, left_out)) = daylight_saving_change(&anchors, &anchored_at, top) {
+        let offsets: Vec<String> = {
+            let mut seen: Vec<i64> = Vec::new();
+            for (_, o) in &pieces {
+                let o = i64::from(o.local_minus_utc());
+                if !seen.contains(&o) {
+                    seen.push(o);
+                }
+            }
+            seen.into_iter().map(label).collect()
+        };
+        let n = pieces.len();
+        return Some(Derived {
+            zones: Zones::Piecewise(pieces),
+            note: format!(
+                "offsets {} derived piecewise (a daylight-saving change, where zones such as {zone} make it) from {n} identical records in {from}, {left_out} pairings that fit neither left out; each record takes the offset of the nearest one",
+                offsets.join(" then ")
+            ),
+        });
+    }
     let total = anchors.len();
     if top_votes * 10 < total * 8 {
         return None;
@@ -1391,6 +1426,85 @@ fn derive_offset(sources: &[Source<'_>], dated: &DatedRecords<'_>, i: usize) -> 
         ),
     })
 }
+
+/// A daylight-saving change among a source's anchors (record index, offset, in source order, with
+/// the UTC time of each one's twin), once the pairings that fit neither side are left out: the
+/// majority offset `top` and one an hour or half an hour from it, each holding its own stretch
+/// (a lone anchor inside the other's stretch is noise), switching once where some real zone
+/// switches between them. A copy of a message paired with another occurrence of it scatters
+/// offsets; a real zone's change does not. Returns the anchors kept, a zone that makes the
+/// change, and how many anchors were left out.
+fn daylight_saving_change(
+    anchors: &[(usize, i64)],
+    times: &[DateTime<Utc>],
+    top: i64,
+) -> Option<(Vec<(usize, FixedOffset)>, &'static str, usize)> {
+    let mut others: Vec<i64> = anchors
+        .iter()
+        .map(|(_, o)| *o)
+        .filter(|o| matches!((o - top).abs(), 1800 | 3600))
+        .collect();
+    others.sort_unstable();
+    others.dedup();
+    for other in others {
+        let kept: Vec<(usize, i64, DateTime<Utc>)> = anchors
+            .iter()
+            .zip(times)
+            .filter(|((_, o), _)| *o == top || *o == other)
+            .map(|((i, o), t)| (*i, *o, *t))
+            .collect();
+        // A lone anchor between two of the other offset is noise.
+        let kept: Vec<(usize, i64, DateTime<Utc>)> = kept
+            .iter()
+            .enumerate()
+            .filter(|(k, (_, o, _))| {
+                let before = k.checked_sub(1).and_then(|p| kept.get(p)).map(|a| a.1);
+                let after = kept.get(k + 1).map(|a| a.1);
+                !matches!((before, after), (Some(b), Some(a)) if b == a && a != *o)
+            })
+            .map(|(_, a)| *a)
+            .collect();
+        let switches: Vec<usize> = (1..kept.len())
+            .filter(|&k| kept.get(k - 1).map(|a| a.1) != kept.get(k).map(|a| a.1))
+            .collect();
+        let [at] = switches.as_slice() else {
+            continue;
+        };
+        let (Some(last), Some(first)) = (kept.get(at - 1), kept.get(*at)) else {
+            continue;
+        };
+        let offset_at = |tz: &chrono_tz::Tz, t: DateTime<Utc>| {
+            i64::from(
+                tz.offset_from_utc_datetime(&t.naive_utc())
+                    .fix()
+                    .local_minus_utc(),
+            )
+        };
+        // Named after a zone people know where one fits (Europe/Vienna rather than
+        // Africa/Ceuta).
+        let zone = chrono_tz::TZ_VARIANTS
+            .iter()
+            .filter(|tz| offset_at(tz, last.2) == last.1 && offset_at(tz, first.2) == first.1)
+            .min_by_key(|tz| {
+                !["Europe/", "America/", "Australia/"]
+                    .iter()
+                    .any(|p| tz.name().starts_with(p))
+            });
+        let Some(zone) = zone else {
+            continue;
+        };
+        let pieces = kept
+            .iter()
+            .filter_map(|(i, o, _)| Some((*i, FixedOffset::east_opt(i32::try_from(*o).ok()?)?)))
+            .collect();
+        return Some((pieces, zone.name(), anchors.len() - kept.len()));
+    }
+    None
+}
+
+/// How close (seconds) two offsets' explanations of one record must be for the record to say
+/// nothing about which holds: copies of one record are written within a second or two.
+const DERIVE_TIE_S: i64 = 2;
 
 /// Longest delay accepted between the kernel printing a record and journald receiving it.
 const JOURNAL_KMSG_DELAY_US: u64 = 30_000_000;
@@ -1875,6 +1989,44 @@ mod tests {
         );
         assert_eq!(zone.to_utc(local(4, 0)), Some(utc(3, 0)));
         assert_eq!(zone.to_local(utc(3, 0)), local(4, 0));
+    }
+
+    #[test]
+    fn a_daylight_saving_change_stands_out_from_scattered_pairings() {
+        // Vienna's autumn change, 2025-10-26 01:00 UTC: +02:00 anchors, one paired with another
+        // occurrence of its message (+03:00, between two +02:00), then a +01:00 one.
+        let at = |h: u32, m: u32| {
+            NaiveDate::from_ymd_opt(2025, 10, 26)
+                .and_then(|d| d.and_hms_opt(h, m, 0))
+                .map(|t| t.and_utc())
+                .unwrap()
+        };
+        let anchors = [(3, 7200), (9, 7200), (12, 10800), (15, 7200), (20, 3600)];
+        let times = [at(0, 10), at(0, 30), at(0, 40), at(0, 55), at(1, 5)];
+        let (pieces, zone, left_out) =
+            daylight_saving_change(&anchors, &times, 7200).expect("a change");
+        assert_eq!(left_out, 1);
+        assert!(zone.starts_with("Europe/"), "{zone}");
+        let kept: Vec<(usize, i32)> = pieces
+            .iter()
+            .map(|(i, o)| (*i, o.local_minus_utc()))
+            .collect();
+        assert_eq!(kept, [(3, 7200), (9, 7200), (15, 7200), (20, 3600)]);
+        // The same switch on a day no zone changes between those offsets is noise.
+        let july = |h: u32, m: u32| {
+            NaiveDate::from_ymd_opt(2025, 7, 14)
+                .and_then(|d| d.and_hms_opt(h, m, 0))
+                .map(|t| t.and_utc())
+                .unwrap()
+        };
+        let times = [
+            july(0, 10),
+            july(0, 30),
+            july(0, 40),
+            july(0, 55),
+            july(1, 5),
+        ];
+        assert!(daylight_saving_change(&anchors, &times, 7200).is_none());
     }
 
     #[test]

@@ -168,7 +168,14 @@ pub fn activity(f: &Context<'_>, memory: &Finding) -> Option<Finding> {
                     .task_of(s)
                     .zip(kill)
                     .is_some_and(|(upid, kill)| f.task_ended_between(upid, f.time(s), kill));
-                if task_ended {
+                // A host's transfer followed by a backup's end before the kill was that
+                // backup's (vzdump's per-VM log: `transferred … in N seconds`, then `Finished
+                // Backup of VM …`): over by the kill.
+                let backup_over = f.role(s) == Role::Host
+                    && f.time(s)
+                        .zip(kill)
+                        .is_some_and(|(t, kill)| f.any_backup_ended_between(t, kill));
+                if task_ended || backup_over {
                     continue;
                 }
                 let near = match (f.time(s), kill) {
@@ -300,6 +307,27 @@ mod tests {
         assert!(x.title.contains("a large transfer"), "{}", x.title);
         let x = run(&kit(Some(5))).expect("ended after the kill");
         assert!(x.title.contains("a large transfer"), "{}", x.title);
+    }
+
+    #[test]
+    fn a_host_transfer_followed_by_a_backups_end_was_over_by_the_kill() {
+        // vzdump's per-VM log: `transferred 64.00 GiB in 247 seconds`, then `Finished Backup
+        // of VM 105`, then the kill 48 minutes later.
+        let mut kit = Kit::new();
+        kit.host(-48, SignalKind::LargeTransfer).host(
+            -47,
+            SignalKind::Backup {
+                phase: "end",
+                vmid: Some(105),
+            },
+        );
+        killed_at_zero(&mut kit);
+        assert!(rio(&kit).is_none());
+        // No backup ended in between: the transfer may still have been running.
+        let mut kit = Kit::new();
+        kit.host(-48, SignalKind::LargeTransfer);
+        killed_at_zero(&mut kit);
+        assert!(rio(&kit).is_some());
     }
 
     #[test]

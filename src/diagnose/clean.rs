@@ -214,9 +214,23 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
     cited.extend(orderly);
     cited.extend(guest_seq);
     cited.extend(deactivated);
-    x.time = cited.iter().find_map(|s| f.time(s));
+    // The incident is the last episode of orderly stops (stops less than half an hour apart,
+    // as a node's stopall or an operator going through VMs): yesterday's `qm shutdown`, or a
+    // guest's own reboot hours before, is another story.
+    let mut dated: Vec<chrono::DateTime<chrono::Utc>> =
+        cited.iter().filter_map(|s| f.time(s)).collect();
+    dated.sort();
+    let episode_start = dated
+        .windows(2)
+        .rev()
+        .find(|w| w[1] - w[0] > chrono::Duration::minutes(EPISODE_GAP_MIN))
+        .map(|w| w[1]);
+    let in_episode =
+        |s: &&&Entry| episode_start.is_none_or(|start| f.time(s).is_none_or(|t| t >= start));
+    x.time = cited.iter().filter(in_episode).find_map(|s| f.time(s));
     x.vmids = cited
         .iter()
+        .filter(in_episode)
         .filter_map(|s| match &s.kind {
             SignalKind::TaskStart { vmid, .. } | SignalKind::TaskEnd { vmid, .. } => *vmid,
             SignalKind::ScopeDeactivated { vmid } => Some(*vmid),
@@ -229,6 +243,9 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
     x.cites = cited.iter().map(|s| f.cite(s)).collect();
     Some(x)
 }
+
+/// How far apart (minutes) two orderly stops may be and still be one episode.
+const EPISODE_GAP_MIN: i64 = 30;
 
 /// The VMs an orderly stop concerns.
 pub fn cited_vmids(
@@ -287,7 +304,7 @@ fn is_cause(kind: &SignalKind) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnose::context::testkit::{Kit, task_end, task_start};
+    use crate::diagnose::context::testkit::{Kit, at, task_end, task_start};
 
     const UPID: &str = "pve:000079D3:00083FE1:654BDC03:qmshutdown:103:root@pam";
 
@@ -314,6 +331,33 @@ mod tests {
             .host(0, SignalKind::ScopeDeactivated { vmid: 101 });
         let index = kit.index();
         assert!(clean(&kit.context(&index)).is_some());
+    }
+
+    #[test]
+    fn the_incident_is_the_last_episode_of_orderly_stops() {
+        // VM 121 shut down in the morning; VM 120 in the evening, its task, then its scope.
+        let (a, b) = (
+            "pve:001B0C44:0810D64A:687973A0:qmshutdown:121:root@pam",
+            "pve:001510A6:042737BC:6847FF35:qmshutdown:120:root@pam",
+        );
+        let mut kit = Kit::new();
+        kit.host(-480, task_start("qmshutdown", Some(121), a))
+            .host(-479, task_end("qmshutdown", Some(121), a, true))
+            .host(0, task_start("qmshutdown", Some(120), b))
+            .host(1, SignalKind::ScopeDeactivated { vmid: 120 })
+            .host(1, task_end("qmshutdown", Some(120), b, true));
+        let index = kit.index();
+        let x = clean(&kit.context(&index)).unwrap();
+        assert_eq!(x.vmids, vec![120]);
+        assert_eq!(x.time, Some(at(0)));
+        // Stops minutes apart (an operator going through the VMs) are one episode.
+        let mut kit = Kit::new();
+        kit.host(-12, task_start("qmshutdown", Some(121), a))
+            .host(0, task_start("qmshutdown", Some(120), b));
+        let index = kit.index();
+        let x = clean(&kit.context(&index)).unwrap();
+        assert_eq!(x.vmids, vec![120, 121]);
+        assert_eq!(x.time, Some(at(-12)));
     }
 
     #[test]

@@ -368,6 +368,14 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// Whether a backup of any VM ended after `after` and before `before`.
+    pub fn any_backup_ended_between(&self, after: DateTime<Utc>, before: DateTime<Utc>) -> bool {
+        self.lookups().backup_ends.values().any(|ends| {
+            let i = ends.partition_point(|t| *t <= after);
+            ends.get(i).is_some_and(|t| *t < before)
+        })
+    }
+
     /// Whether the task with this UPID ended at or after `from` (when known) and before
     /// `before`.
     pub fn task_ended_between(
