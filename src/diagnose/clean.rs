@@ -92,14 +92,30 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
             }
             _ => None,
         });
-        (
-            0.85,
-            format!(
-                "the VM was stopped by a Proxmox task: {}",
-                vm.unwrap_or_default()
-            ),
-            false,
-        )
+        // A reboot brought the VM back: an orderly restart, weaker than a stop that left it
+        // down beside another cause.
+        let reboots = tasks.iter().all(|s| {
+            matches!(&s.kind, SignalKind::TaskStart { task, .. } | SignalKind::TaskEnd { task, .. } if task.ends_with("reboot"))
+        });
+        if reboots {
+            (
+                REBOOT_TASK,
+                format!(
+                    "the VM was restarted in order by a Proxmox task: {}",
+                    vm.unwrap_or_default()
+                ),
+                false,
+            )
+        } else {
+            (
+                0.85,
+                format!(
+                    "the VM was stopped by a Proxmox task: {}",
+                    vm.unwrap_or_default()
+                ),
+                false,
+            )
+        }
     } else if !orderly.is_empty() {
         let (by, hard) = orderly.iter().find_map(|s| match s.kind {
             SignalKind::OrderlyStop { by, hard, .. } => Some((by, hard)),
@@ -244,6 +260,9 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
     Some(x)
 }
 
+/// A `qmreboot`/`vzreboot` task alone: the VM came back.
+const REBOOT_TASK: f64 = 0.7;
+
 /// How far apart (minutes) two orderly stops may be and still be one episode.
 const EPISODE_GAP_MIN: i64 = 30;
 
@@ -331,6 +350,19 @@ mod tests {
             .host(0, SignalKind::ScopeDeactivated { vmid: 101 });
         let index = kit.index();
         assert!(clean(&kit.context(&index)).is_some());
+    }
+
+    #[test]
+    fn a_reboot_task_is_an_orderly_restart_weaker_than_a_stop() {
+        let upid = "pve:001A189A:07BC7318:68CACB23:qmreboot:211:root@pam";
+        let mut kit = Kit::new();
+        kit.host(0, task_start("qmreboot", Some(211), upid))
+            .host(1, task_end("qmreboot", Some(211), upid, true));
+        let index = kit.index();
+        let x = clean(&kit.context(&index)).unwrap();
+        assert!((x.confidence - REBOOT_TASK).abs() < 1e-9);
+        assert!(x.title.contains("restarted in order"), "{}", x.title);
+        assert_eq!(x.vmids, vec![211]);
     }
 
     #[test]

@@ -32,18 +32,7 @@ pub fn kill_vm<'a>(
     kill: &Entry,
     pid: Option<u32>,
 ) -> Option<(u32, Option<&'a PidVm>)> {
-    // The nearest `oom-kill:` line of the same source and pid at or before the kill that names a
-    // VMID (a reused pid must not take an older kill's VM): looked up by (source, pid), not by
-    // scanning every signal. Within one source, timeline order is event order.
-    let constraint = pid.and_then(|pid| {
-        let same: Vec<&Entry> = f.index.with_pid(kill.source, pid).collect();
-        let upto = same.partition_point(|s| s.event <= kill.event);
-        same[..upto].iter().rev().find_map(|s| match &s.kind {
-            SignalKind::OomConstraint { vmid, .. } => *vmid,
-            _ => None,
-        })
-    });
-    if let Some(vmid) = constraint {
+    if let Some(vmid) = constraint_vmid(f, kill, pid) {
         return Some((vmid, None));
     }
     if let Some(vm) = pid.and_then(|pid| f.vm_of_pid(kill, pid)) {
@@ -51,6 +40,19 @@ pub fn kill_vm<'a>(
     }
     f.nearest_scope_oom(f.time(kill)?, SCOPE_WINDOW_MS)
         .map(|vmid| (vmid, None))
+}
+
+/// The VMID of the nearest `oom-kill:` line of the same source and pid at or before the kill
+/// that names one (a reused pid must not take an older kill's VM): looked up by (source, pid),
+/// not by scanning every signal. Within one source, timeline order is event order.
+fn constraint_vmid(f: &Context<'_>, kill: &Entry, pid: Option<u32>) -> Option<u32> {
+    let pid = pid?;
+    let same: Vec<&Entry> = f.index.with_pid(kill.source, pid).collect();
+    let upto = same.partition_point(|s| s.event <= kill.event);
+    same[..upto].iter().rev().find_map(|s| match &s.kind {
+        SignalKind::OomConstraint { vmid, .. } => *vmid,
+        _ => None,
+    })
 }
 
 /// How far (ms) a systemd scope OOM line may be from a kill to name its VM.
@@ -253,13 +255,30 @@ fn service_or_header(f: &Context<'_>, kills: &[&Entry]) -> Option<Finding> {
     let memcg = kills
         .iter()
         .any(|s| matches!(s.kind, SignalKind::OomKilled { memcg: true, .. }));
-    let vmids = vm_of_guest_signals(f, kills);
+    // A host's kill inside a guest's memory cgroup (a container's `/lxc/210/…`) names that
+    // guest through its `oom-kill:` line.
+    let in_cgroup: BTreeSet<u32> = kills
+        .iter()
+        .filter(|s| f.role(s) != Role::Guest)
+        .filter_map(|s| match &s.kind {
+            SignalKind::OomKilled { pid, .. } => constraint_vmid(f, s, *pid),
+            _ => None,
+        })
+        .collect();
+    let vmids: Vec<u32> = vm_of_guest_signals(f, kills)
+        .into_iter()
+        .chain(in_cgroup.iter().copied())
+        .collect::<BTreeSet<u32>>()
+        .into_iter()
+        .collect();
     let guest_only = kills.iter().all(|s| f.role(s) == Role::Guest);
     let whose = if guest_only {
         match vmids.as_slice() {
             [v] => format!("inside VM {v}"),
             _ => "inside the guest".to_string(),
         }
+    } else if let [v] = in_cgroup.iter().collect::<Vec<_>>().as_slice() {
+        format!("in the memory cgroup of guest {v} (a container's limit, or a VM's)")
     } else if kills.iter().all(|s| f.role(s) == Role::Host) {
         "on the host".to_string()
     } else {
@@ -687,6 +706,17 @@ mod tests {
         assert_eq!(x.vmids, vec![101]);
         assert_eq!(x.outcome, Outcome::ServiceKilled);
         assert!(x.title.contains("inside VM 101"), "{}", x.title);
+
+        // On the host, inside container 210's memory cgroup (`oom_memcg=/lxc/210`): the
+        // container is named.
+        let mut ct = Kit::new();
+        ct.host_pid(0, 1_822_714, constraint(Some(210), 1_822_714))
+            .host_pid(0, 1_822_714, kill(1_822_714, "java"));
+        let index = ct.index();
+        let x = memory(&ct.context(&index)).unwrap();
+        assert_eq!(x.vmids, vec![210]);
+        assert_eq!(x.outcome, Outcome::ServiceKilled);
+        assert!(x.title.contains("guest 210"), "{}", x.title);
     }
 
     #[test]
