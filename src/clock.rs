@@ -1683,6 +1683,10 @@ fn mce_anchor(source: &Source<'_>, segment: u32) -> Option<(BootCandidate, Strin
     ))
 }
 
+/// How many copies of one message a monotonic segment pairs by text (more are too repetitive to
+/// tell apart).
+const TEXT_COPIES: usize = 4;
+
 /// Candidates grouped by the boot they came from: (source index, boot key).
 type BootGroups = BTreeMap<(usize, Vec<u8>), Vec<BootCandidate>>;
 
@@ -1701,16 +1705,22 @@ fn find_boot_anchor(
 ) -> Option<(BootCandidate, String)> {
     let target = &sources[i];
     let mut by_uptime: HashSet<(u64, &[u8])> = HashSet::new();
-    let mut by_text: HashMap<&[u8], Vec<u64>> = HashMap::new();
+    // Each message's uptimes in the segment, in order (the first few, and how many there are).
+    let mut by_text: HashMap<&[u8], (Vec<u64>, usize)> = HashMap::new();
     for event in target.parsed.events.iter().filter(|e| e.boot == segment) {
         if let RecordedTime::Monotonic { micros } = event.recorded {
             by_uptime.insert((micros, &event.message[..]));
             let slot = by_text.entry(&event.message[..]).or_default();
-            if slot.len() < 4 {
-                slot.push(micros);
+            if slot.0.len() < TEXT_COPIES {
+                slot.0.push(micros);
             }
+            slot.1 += 1;
         }
     }
+    // A dated copy of a message the segment holds, kept to be paired once all are seen:
+    // (source, kernel boot) → message → times in order.
+    let mut copies: HashMap<(usize, u64), HashMap<&[u8], Vec<(DateTime<Utc>, TimeQuality)>>> =
+        HashMap::new();
     let mut exact = BootGroups::new();
     let mut journal = BootGroups::new();
     let mut textual = BootGroups::new();
@@ -1754,7 +1764,7 @@ fn find_boot_anchor(
             if event.ident != Some(b"kernel") {
                 continue;
             }
-            let Some(ups) = by_text.get(&event.message[..]) else {
+            let Some((ups, _)) = by_text.get(&event.message[..]) else {
                 continue;
             };
             // A journal entry carries both clocks of its boot: once its message shows it is the
@@ -1774,9 +1784,44 @@ fn find_boot_anchor(
                 }
                 continue;
             }
-            for &up in ups {
+            let times = copies
+                .entry((j, kernel_boot))
+                .or_default()
+                .entry(&event.message[..])
+                .or_default();
+            if times.len() < 4 * TEXT_COPIES {
+                times.push((t, event.quality));
+            }
+        }
+    }
+    // A ring buffer keeps a boot's newest records (a dmesg read late in the boot, a pstore dump
+    // of the moments before a crash): a message the dated source logged more often than the
+    // segment holds it pairs copy by copy from the last, not with its first occurrence.
+    for ((j, kernel_boot), messages) in copies {
+        for (message, times) in messages {
+            let Some((ups, count)) = by_text.get(message) else {
+                continue;
+            };
+            let pairs: Vec<(u64, (DateTime<Utc>, TimeQuality))> =
+                if *count == ups.len() && times.len() < 4 * TEXT_COPIES {
+                    let n = ups.len().min(times.len());
+                    ups[ups.len() - n..]
+                        .iter()
+                        .copied()
+                        .zip(times[times.len() - n..].iter().copied())
+                        .collect()
+                } else {
+                    // Too many copies to tell which is which: every pairing, as before.
+                    ups.iter()
+                        .flat_map(|&up| times.iter().map(move |t| (up, *t)))
+                        .collect()
+                };
+            for (up, (t, quality)) in pairs {
                 if let Some(boot) = minus_micros(t, up) {
-                    textual.entry(text_key()).or_default().push(candidate(boot));
+                    textual
+                        .entry((j, kernel_boot.to_le_bytes().to_vec()))
+                        .or_default()
+                        .push(BootCandidate { boot, quality });
                 }
             }
         }

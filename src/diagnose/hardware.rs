@@ -173,7 +173,9 @@ pub fn running_at(f: &Context<'_>, t: DateTime<Utc>, machine: Option<u32>) -> Ve
                 vmid: Some(vmid),
                 ..
             } => match task.as_str() {
-                "qmstart" | "vzstart" => {
+                // A console opens only on a running guest, and a reboot leaves it running:
+                // both show a VM that was started before the logs began.
+                "qmstart" | "vzstart" | "qmreboot" | "vzreboot" | "vncproxy" | "spiceproxy" => {
                     running.insert(*vmid);
                 }
                 "qmstop" | "qmshutdown" | "vzstop" | "vzshutdown" => {
@@ -247,6 +249,25 @@ mod tests {
             .host(9, SignalKind::ScopeStarted { vmid: 103 });
         let index = kit.index();
         assert_eq!(running_at(&kit.context(&index), at(5), None), vec![101]);
+    }
+
+    #[test]
+    fn a_console_on_a_vm_shows_it_running_though_its_start_is_not_in_the_logs() {
+        let upid = "pve-b:00250F1C:07CD7FAF:691C5B1C:vncproxy:141:root@pam";
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::ScopeStarted { vmid: 140 }).host(
+            2,
+            SignalKind::TaskStart {
+                task: "vncproxy".into(),
+                vmid: Some(141),
+                upid: upid.into(),
+            },
+        );
+        let index = kit.index();
+        assert_eq!(
+            running_at(&kit.context(&index), at(5), None),
+            vec![140, 141]
+        );
     }
 
     #[test]
