@@ -85,7 +85,8 @@ pub fn named_vmid(kind: &SignalKind) -> Option<u32> {
         | SignalKind::TaskStart { vmid, .. }
         | SignalKind::TaskEnd { vmid, .. }
         | SignalKind::Backup { vmid, .. }
-        | SignalKind::BackupFailed { vmid } => *vmid,
+        | SignalKind::BackupFailed { vmid }
+        | SignalKind::Fencing { vmid } => *vmid,
         SignalKind::ScopeOomKilled { vmid }
         | SignalKind::ScopeDeactivated { vmid }
         | SignalKind::VmCleanup { vmid }

@@ -222,7 +222,11 @@ pub enum SignalKind {
         pid: Option<u32>,
     },
     /// Watchdog expiry or HA fencing.
-    Fencing,
+    Fencing {
+        /// The guest an HA manager's line names (`service 'vm:501': state changed from
+        /// 'started' to 'fence'`: a guest on the fenced node).
+        vmid: Option<u32>,
+    },
     /// Trouble a machine runs through without stopping: a failed service, a lost cluster link
     /// or quorum, a lost power-supply redundancy, a network link down.
     Degraded,
@@ -340,7 +344,7 @@ impl SignalKind {
             SignalKind::KernelPanic => "kernel_panic",
             SignalKind::ShellKilled { .. } => "shell_killed",
             SignalKind::HungTask { .. } => "hung_task",
-            SignalKind::Fencing => "fencing",
+            SignalKind::Fencing { .. } => "fencing",
             SignalKind::Degraded => "degraded",
             SignalKind::PackageUpgrade => "package_upgrade",
             SignalKind::Backup { .. } => "backup",
@@ -2016,7 +2020,13 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
                 pid: number(" tgid:").or_else(|| number(" pid:")),
             }
         }
-        Pat::Fencing => SignalKind::Fencing,
+        Pat::Fencing => SignalKind::Fencing {
+            vmid: text
+                .split_once("service '")
+                .and_then(|(_, rest)| rest.split_once('\''))
+                .and_then(|(sid, _)| sid.split_once(':'))
+                .and_then(|(_, id)| id.parse().ok()),
+        },
         // A container's unit failing is its container's stop (`ScopeFailed`), not a service's.
         Pat::Degraded
             if text.starts_with("pve-container@") && text.contains(": Failed with result '") =>
@@ -2821,7 +2831,14 @@ mod tests {
                 b"pve-ha-crm",
                 b"node 'pve2': state changed from 'unknown' => 'fence'"
             ),
-            SignalKind::Fencing
+            SignalKind::Fencing { vmid: None }
+        );
+        assert_eq!(
+            one(
+                b"pve-ha-crm",
+                b"service 'vm:501': state changed from 'started' to 'fence'"
+            ),
+            SignalKind::Fencing { vmid: Some(501) }
         );
         for (ident, msg) in [
             (&b"corosync"[..], &b"  [QUORUM] This node is within the non-primary component and will NOT provide any services."[..]),

@@ -315,7 +315,7 @@ fn is_cause(kind: &SignalKind) -> bool {
             | SignalKind::MachineCheck
             | SignalKind::EdacUncorrected
             | SignalKind::ThermalShutdown
-            | SignalKind::Fencing
+            | SignalKind::Fencing { .. }
             | SignalKind::PcieError { fatal: true }
     )
 }

@@ -105,6 +105,8 @@ pub struct Context<'a> {
     /// Which VM a host process is, by pid and host boot (none in a hand-built context unless a
     /// test sets it).
     pub vm_pids: Option<&'a VmPids>,
+    /// The moment the bundle was collected for, when its manifest names one.
+    pub incident_hint: Option<DateTime<Utc>>,
     /// Look-ups built on first use.
     lookups: OnceLock<Lookups>,
 }
@@ -139,6 +141,7 @@ impl<'a> Context<'a> {
             coverage,
             only_vm,
             vm_pids: None,
+            incident_hint: None,
             lookups: OnceLock::new(),
         }
     }
@@ -230,6 +233,7 @@ impl<'a> Context<'a> {
         );
         context.guest_unclean_boots = unclean(Role::Guest);
         context.vm_pids = Some(analysis.vm_pids());
+        context.incident_hint = analysis.incident.as_ref().and_then(|i| i.time());
         context
     }
 

@@ -209,7 +209,8 @@ pub type UncleanReboot = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, Vec<Cite
 /// in the logs explains the reset (fencing, a panic): the records that show it, and when.
 pub fn host_unclean_reboots(f: &Context<'_>) -> Vec<UncleanReboot> {
     let explained = f.signals().any(|s| {
-        matches!(s.kind, SignalKind::Fencing | SignalKind::KernelPanic) && f.role(s) != Role::Guest
+        matches!(s.kind, SignalKind::Fencing { .. } | SignalKind::KernelPanic)
+            && f.role(s) != Role::Guest
     });
     if explained {
         return Vec::new();

@@ -11,6 +11,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::{DateTime, Utc};
+
 use super::context::{Cited, Context, find, finding, identify, vm_of_guest_signals};
 use super::{Family, Finding, Outcome};
 use crate::event::Role;
@@ -55,6 +57,43 @@ fn constraint_vmid(f: &Context<'_>, kill: &Entry, pid: Option<u32>) -> Option<u3
     })
 }
 
+/// How far apart (minutes) two kills may be and still be one incident.
+const KILL_EPISODE_GAP_MIN: i64 = 30;
+
+/// The span `[first, last]` of the episode of kills (runs of kills less than
+/// [`KILL_EPISODE_GAP_MIN`] apart) nearest the manifest's incident time, else the last;
+/// `None` when there is only one episode.
+fn kill_episode<'a>(
+    f: &Context<'_>,
+    kills: impl Iterator<Item = &'a Entry>,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let mut times: Vec<DateTime<Utc>> = kills.filter_map(|s| f.time(s)).collect();
+    times.sort();
+    let mut episodes: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+    for t in times {
+        match episodes.last_mut() {
+            Some((_, last)) if t - *last <= chrono::Duration::minutes(KILL_EPISODE_GAP_MIN) => {
+                *last = t;
+            }
+            _ => episodes.push((t, t)),
+        }
+    }
+    if episodes.len() < 2 {
+        return None;
+    }
+    match f.incident_hint {
+        Some(hint) => episodes.into_iter().min_by_key(|(a, b)| {
+            let distance = |t: DateTime<Utc>| (t - hint).num_seconds().abs();
+            if *a <= hint && hint <= *b {
+                0
+            } else {
+                distance(*a).min(distance(*b))
+            }
+        }),
+        None => episodes.pop(),
+    }
+}
+
 /// How far (ms) a systemd scope OOM line may be from a kill to name its VM.
 const SCOPE_WINDOW_MS: i64 = 60_000;
 
@@ -90,6 +129,20 @@ pub fn memory(f: &Context<'_>) -> Option<Finding> {
             SignalKind::UnitOomKilled { unit } => seen.insert((unit.clone(), f.time(s))),
             _ => true,
         });
+    }
+    // Kills hours apart (a kill, a restart, a kill again) are incidents of their own: the one
+    // nearest the moment the bundle was collected for, else the last.
+    let mut scope = scope;
+    if let Some((from, to)) = kill_episode(
+        f,
+        vm_kills
+            .iter()
+            .map(|(s, _)| *s)
+            .chain(scope.iter().copied()),
+    ) {
+        let inside = |s: &Entry| f.time(s).is_none_or(|t| t >= from && t <= to);
+        vm_kills.retain(|(s, _)| inside(s));
+        scope.retain(|s| inside(s));
     }
     if vm_kills.is_empty() && scope.is_empty() {
         return no_memory_for_qemu(f)
@@ -717,6 +770,26 @@ mod tests {
         assert_eq!(x.vmids, vec![210]);
         assert_eq!(x.outcome, Outcome::ServiceKilled);
         assert!(x.title.contains("guest 210"), "{}", x.title);
+    }
+
+    #[test]
+    fn kills_hours_apart_are_incidents_of_their_own() {
+        let mut kit = Kit::new();
+        kit.host_pid(-600, 41, constraint(Some(401), 41))
+            .host_pid(-600, 41, kill(41, "kvm"))
+            .host_pid(0, 42, constraint(Some(402), 42))
+            .host_pid(0, 42, kill(42, "kvm"));
+        let index = kit.index();
+        // The last, by default.
+        let x = memory(&kit.context(&index)).unwrap();
+        assert_eq!(x.vmids, vec![402]);
+        assert_eq!(x.time, Some(at(0)));
+        // The one the manifest's incident time is nearest.
+        let mut f = kit.context(&index);
+        f.incident_hint = Some(at(-590));
+        let x = memory(&f).unwrap();
+        assert_eq!(x.vmids, vec![401]);
+        assert_eq!(x.time, Some(at(-600)));
     }
 
     #[test]

@@ -34,6 +34,31 @@ pub fn named_causes(f: &Context<'_>) -> Vec<Finding> {
         }
         x.vmids.sort_unstable();
         x.cites = cited.iter().map(|s| f.cite(s)).collect();
+        // A node reset by its watchdog (HA fencing) stopped every VM running on it, at the end
+        // of the boot the reset cut short: its last record, and the next boot's start as the
+        // bound of a stop no record marks.
+        if outcome == Outcome::HostReset
+            && let Some((first, t)) = cited
+                .iter()
+                .filter(|s| f.role(s) != Role::Guest)
+                .find_map(|s| Some((*s, f.time(s)?)))
+        {
+            for vmid in super::hardware::running_at(f, t, Some(first.machine)) {
+                if !x.vmids.contains(&vmid) {
+                    x.vmids.push(vmid);
+                }
+            }
+            if let Some(cut) = f.host_unclean_boots.iter().find(|b| {
+                b.end.is_some_and(|end| {
+                    end <= t + chrono::Duration::minutes(FENCE_END_MIN)
+                        && t - end <= chrono::Duration::minutes(FENCE_END_MIN)
+                })
+            }) && let (Some(end), Some(next)) = (cut.end, cut.next_start)
+            {
+                x.time = Some(end);
+                x.bound = Some((end, next));
+            }
+        }
         // A crash that names its process only by pid: the VM whose process the pid was.
         for s in &cited {
             if let SignalKind::QemuCrashed { pid: Some(pid) }
@@ -56,7 +81,7 @@ pub fn named_causes(f: &Context<'_>) -> Vec<Finding> {
         Outcome::Unknown,
     );
     named(
-        |k| matches!(k, SignalKind::Fencing),
+        |k| matches!(k, SignalKind::Fencing { .. }),
         0.7,
         "watchdog expiry or HA fencing (a cause outside the four families)",
         Outcome::HostReset,
@@ -84,6 +109,10 @@ pub fn named_causes(f: &Context<'_>) -> Vec<Finding> {
     }
     out
 }
+
+/// How far (minutes) from a fencing record the fenced node's boot may end to be the one the
+/// fence cut short.
+const FENCE_END_MIN: i64 = 10;
 
 /// A hung-task report of a VM's process (`INFO: task kvm:6747 blocked for more than 120
 /// seconds.`, a vCPU thread `CPU 0/KVM`): the VM stood still for minutes. Only the VM process's

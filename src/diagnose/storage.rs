@@ -129,6 +129,23 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
         })
         .or_else(|| basis.first().and_then(|s| f.time(s)));
     x.vmids = vm_of_guest_signals(f, &basis);
+    // I/O that waits hangs the VMs on that storage: the host's hung-task reports of their QEMU
+    // processes name them (by pid: `qm list`'s PID column, the scope's journal entries).
+    if basis.iter().any(|s| hangs_io(&s.kind)) {
+        for s in f.signals().filter(|s| f.role(s) != Role::Guest) {
+            if let SignalKind::HungTask {
+                comm: Some(comm),
+                pid: Some(pid),
+            } = &s.kind
+                && crate::vmpids::is_vm_process(comm)
+                && let Some(vm) = f.vm_of_pid(s, *pid)
+                && !x.vmids.contains(&vm.vmid)
+            {
+                x.vmids.push(vm.vmid);
+            }
+        }
+        x.vmids.sort_unstable();
+    }
     // Strongest kinds first.
     let mut ordered = basis.clone();
     ordered.sort_by(|a, b| {
@@ -176,7 +193,7 @@ fn anything_stopped(f: &Context<'_>) -> bool {
                     | SignalKind::ShutdownSequence
                     | SignalKind::PowerKey
                     | SignalKind::OrderlyStop { .. }
-                    | SignalKind::Fencing
+                    | SignalKind::Fencing { .. }
                     | SignalKind::ShellKilled { .. }
                     | SignalKind::HungTask { .. }
                     | SignalKind::UncleanJournal
