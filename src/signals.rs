@@ -732,9 +732,12 @@ const TABLE: &[Row] = &[
         // enospc` and `CPU stopped: onIOError`.
         // `qm status`'s `status: io-error` reads as identifier `status` and message `io-error`
         // when pasted alone (`qmpstatus: io-error` from `--verbose` likewise).
-        regex: r"(?:block I/O error in device|status: io-error|^io-error\s*$|abnormal vm stop device \S+ error \w+|CPU stopped: onIOError)",
+        // KubeVirt's `IOerror` event on the VMI: `VM Paused due to IO error at the volume: disk-0`,
+        // `VM Paused due to not enough space on volume: disk-0`.
+        regex: r"(?:block I/O error in device|status: io-error|^io-error\s*$|abnormal vm stop device \S+ error \w+|CPU stopped: onIOError|VM Paused due to (?:IO error at the|not enough space on) volume)",
         literals: &[
             "block I/O error in device",
+            "VM Paused due to ",
             "io-error",
             "abnormal vm stop device ",
             "CPU stopped: onIOError",
@@ -1085,6 +1088,13 @@ const TABLE: &[Row] = &[
         regex: r"took a (?:split|bus)_lock trap at address",
         literals: &["_lock trap at address"],
     },
+    // bhyve's own words for the same (`rdmsr to register 0x684 on vcpu 1`, `wrmsr to register
+    // 0x…(0x…) on vcpu 0`), printed on the VM's console.
+    Row {
+        pat: Pat::HypervisorNotice,
+        regex: r"^(?:rd|wr)msr to register 0x[0-9a-fA-F]+(?:\(0x[0-9a-fA-F]+\))? on vcpu \d+",
+        literals: &["msr to register 0x"],
+    },
     Row {
         pat: Pat::HypervisorNotice,
         regex: r"(?:[Uu]nhandled|[Ii]gnored) (?:rd|wr)msr: 0x",
@@ -1184,6 +1194,13 @@ const TABLE: &[Row] = &[
         pat: Pat::GuestShutdown,
         regex: r"guest-shutdown called",
         literals: &["guest-shutdown called"],
+    },
+    // The command itself as qemu-ga's debug log reads it from its channel (`read data, count: …,
+    // data: …`, then `{"arguments":{},"execute":"guest-shutdown"}` on a line of its own).
+    Row {
+        pat: Pat::GuestShutdown,
+        regex: r#""execute" ?: ?"guest-shutdown""#,
+        literals: &["\"guest-shutdown\""],
     },
     // chronyd (`LCL_MakeStep`: the correction applied, new minus old), ntpd's event log, ntpdate
     // and systemd's notice of any clock change.
@@ -2679,6 +2696,11 @@ mod tests {
             (b"", b"qemu-system-x86_64: failed to initialize kvm: Cannot allocate memory", "qemu_no_memory"),
             (b"", b"failed to initialize KVM: Cannot allocate memory", "qemu_no_memory"),
             (b"virt-launcher", b"Signaled graceful shutdown for testvmi-txhzt", "power_key"),
+            (b"", b"{\"arguments\":{},\"execute\":\"guest-shutdown\"}", "power_key"),
+            (b"", b"VM Paused due to IO error at the volume: disk-0", "io_error_pause"),
+            (b"", b"VM Paused due to not enough space on volume: rootdisk", "io_error_pause"),
+            (b"", b"rdmsr to register 0x684 on vcpu 1", "hypervisor_notice"),
+            (b"", b"wrmsr to register 0x48(0x1) on vcpu 0", "hypervisor_notice"),
             (b"sel", b"Memory #0x88 | Uncorrectable ECC (CPU0_G1) | Asserted", "edac_uncorrected"),
             (b"sel", b"Memory #0x88 | Correctable ECC logging limit reached | Asserted", "edac_corrected"),
             (b"sel", b"Processor #0x04 | IERR | Asserted", "machine_check"),

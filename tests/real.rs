@@ -41,7 +41,7 @@ const LATER_BATCHES: [&str; 9] = [
 /// 10/15, 6/10, 10/18 and 12/19 before any rule was written against them; `BATCH5` joined at 11/14, after two rules
 /// written from earlier batches' cases and two from its own) and is raised as rules move cases;
 /// the target is 0.90.
-const FLOORS: [f64; 10] = [0.90, 0.80, 0.95, 0.63, 0.85, 0.70, 0.80, 0.70, 0.66, 0.63];
+const FLOORS: [f64; 10] = [0.90, 0.80, 0.95, 0.63, 0.85, 0.70, 0.80, 0.70, 0.66, 0.78];
 
 // One floor for the first batch and one per later batch's list.
 const _: () = assert!(FLOORS.len() == LATER_BATCHES.len() + 1);
@@ -51,8 +51,8 @@ const _: () = assert!(FLOORS.len() == LATER_BATCHES.len() + 1);
 /// the sixth batch joined blind at the score the rules then reached (126/156), raised to 0.83,
 /// set again when the seventh joined blind (140/171), raised since, and set again when the eighth
 /// joined blind (148/181), again when the ninth joined blind (159/199), and again when the
-/// tenth joined blind (173/218).
-const FLOOR_ALL: f64 = 0.79;
+/// tenth joined blind (173/218), raised since.
+const FLOOR_ALL: f64 = 0.80;
 
 const FAMILIES: [&str; 7] = [
     "memory_overcommit",
