@@ -308,6 +308,17 @@ pub fn analyze_started<'b>(
     let incident = manifests.iter().find_map(|(_, m)| m.incident.clone());
     let clock = clock::resolve(&mut sources, &signals, &opts.clock, &manifests);
     let machines = correlate::correlate(&mut sources, &signals, &opts.align, &clock.zones);
+    // A guest's files name its VMID once the correlation linked the guest to one (by the host's
+    // `qm list` or VM configs, by name): a folder `guest/webshop/` holds VM 712's records.
+    for source in sources
+        .iter_mut()
+        .filter(|s| s.vmid.is_none() && s.role == crate::event::Role::Guest)
+    {
+        source.vmid = machines
+            .iter()
+            .find(|m| m.name == source.machine)
+            .and_then(|m| m.vmid);
+    }
     let order = timeline::merge(&mut sources, &mut signals);
     let dup_groups = timeline::duplicate_groups(&sources, &order);
     Analysis {

@@ -86,7 +86,8 @@ pub fn named_vmid(kind: &SignalKind) -> Option<u32> {
         | SignalKind::TaskEnd { vmid, .. }
         | SignalKind::Backup { vmid, .. }
         | SignalKind::BackupFailed { vmid }
-        | SignalKind::Fencing { vmid } => *vmid,
+        | SignalKind::Fencing { vmid }
+        | SignalKind::FreezeTimeout { vmid } => *vmid,
         SignalKind::ScopeOomKilled { vmid }
         | SignalKind::ScopeDeactivated { vmid }
         | SignalKind::VmCleanup { vmid }

@@ -148,6 +148,12 @@ pub enum SignalKind {
         /// The VM.
         vmid: u32,
     },
+    /// A guest-agent freeze left unanswered (`VM 820 qmp command 'guest-fsfreeze-freeze' failed
+    /// - got timeout`, in a backup's log or the journal): the guest may stay frozen.
+    FreezeTimeout {
+        /// The VM, when the line names it.
+        vmid: Option<u32>,
+    },
     /// QEMU paused the VM on an I/O error, or reported one (`block I/O error in device`).
     IoErrorPause,
     /// A block-layer or device I/O error (`I/O error, dev sda, sector …`, `Buffer I/O error`,
@@ -323,6 +329,7 @@ impl SignalKind {
             SignalKind::QemuTerminated => "qemu_terminated",
             SignalKind::QemuNoMemory { .. } => "qemu_no_memory",
             SignalKind::VmNotRunning { .. } => "vm_not_running",
+            SignalKind::FreezeTimeout { .. } => "freeze_timeout",
             SignalKind::IoErrorPause => "io_error_pause",
             SignalKind::BlockIoError { .. } => "block_io_error",
             SignalKind::FsError => "fs_error",
@@ -427,6 +434,7 @@ enum Pat {
     QemuNoMemory,
     QemuTerm,
     VmNotRunning,
+    FreezeTimeout,
     IoErrorPause,
     BlockIo,
     BufferIo,
@@ -720,6 +728,13 @@ const TABLE: &[Row] = &[
         // container's `docker stop`): REFERENCE.md §10.3.
         regex: r"terminating on signal \d+(?: from pid \d+|$)",
         literals: &["terminating on signal "],
+    },
+    // qemu-server's freeze through the guest agent timing out (vzdump logs it as `INFO: … qmp
+    // command 'guest-fsfreeze-freeze' failed - got timeout` or `ERROR: …`).
+    Row {
+        pat: Pat::FreezeTimeout,
+        regex: r"qmp command 'guest-fsfreeze-freeze' failed - got timeout",
+        literals: &["'guest-fsfreeze-freeze' failed"],
     },
     Row {
         pat: Pat::VmNotRunning,
@@ -1925,6 +1940,12 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             vmid: text.strip_prefix("VM ")?.split(' ').next()?.parse().ok()?,
         },
         Pat::IoErrorPause => SignalKind::IoErrorPause,
+        Pat::FreezeTimeout => SignalKind::FreezeTimeout {
+            vmid: text
+                .split_once("VM ")
+                .and_then(|(_, rest)| rest.split(' ').next())
+                .and_then(|id| id.parse().ok()),
+        },
         Pat::BlockIo => SignalKind::BlockIoError {
             device: text
                 .split_once(", dev ")
@@ -3291,8 +3312,11 @@ mod tests {
             ),
             SignalKind::HypervisorNotice
         );
-        // A freeze left unanswered is no harmless notice.
-        assert!(kinds(b"pvedaemon", b"VM 101 qmp command failed - VM 101 qmp command 'guest-fsfreeze-freeze' failed - got timeout").is_empty());
+        // A freeze left unanswered is no harmless notice: the guest may stay frozen.
+        assert_eq!(
+            one(b"pvedaemon", b"VM 101 qmp command failed - VM 101 qmp command 'guest-fsfreeze-freeze' failed - got timeout"),
+            SignalKind::FreezeTimeout { vmid: Some(101) }
+        );
         // LXD's text log (canonical/lxd#14816), as posted.
         assert_eq!(
             one(b"", b"DEBUG  [2025-01-16T12:12:33Z] Shutdown request sent to instance             instance=win11test instanceType=virtual-machine project=default"),

@@ -3,11 +3,14 @@
 //! a package upgrade or a large transfer on the host or inside the killed VM. A transfer a
 //! Proxmox VE task logged (a live migration's `transferred …`) ran while its task ran: once the
 //! task ended before the kill, it was not running at it.
+//!
+//! Without memory running out: a backup's freeze through the guest agent left unanswered
+//! ([`freeze_hang`]) hangs the guest, and the stop that followed is the backup's doing.
 
 use chrono::Duration;
 
-use super::context::{Context, finding};
-use super::{Family, Finding};
+use super::context::{Context, find, finding};
+use super::{Family, Finding, Outcome};
 use crate::event::Role;
 use crate::index::Entry;
 use crate::signals::SignalKind;
@@ -215,10 +218,90 @@ pub fn activity(f: &Context<'_>, memory: &Finding) -> Option<Finding> {
     Some(x)
 }
 
+/// How long after a freeze left unanswered a stop of the same VM is still the hang's remedy.
+const FREEZE_STOP_H: i64 = 12;
+
+/// resource_intensive_operation: a backup asked the guest agent to freeze the guest's file
+/// systems and the freeze timed out (`qmp command 'guest-fsfreeze-freeze' failed - got
+/// timeout`): the guest hangs on its frozen disks until it is thawed or stopped. The VM's stop
+/// within hours after it (a `qmstop`, `qmshutdown`, `qmreset` or `qmreboot` task, its scope
+/// ending) is the incident, the backup its cause; with no stop logged, what stopped is unknown.
+pub fn freeze_hang(f: &Context<'_>) -> Option<Finding> {
+    let timeouts = find(f, |k| matches!(k, SignalKind::FreezeTimeout { .. }));
+    let first = timeouts.first()?;
+    let vmid = timeouts
+        .iter()
+        .find_map(|s| crate::index::named_vmid(&s.kind).or_else(|| f.source_vmid(s)));
+    let at = f.time(first);
+    // A hung guest ignores a shutdown: the hard stop (or the scope's end) that followed is what
+    // stopped it, a shutdown or reboot only when nothing harder is logged.
+    let stop_of = |hard: bool| {
+        at.zip(vmid).and_then(|(at, vmid)| {
+            f.signals().find(|s| {
+                f.time(s)
+                    .is_some_and(|t| t >= at && t - at <= Duration::hours(FREEZE_STOP_H))
+                    && match &s.kind {
+                        SignalKind::TaskStart {
+                            task,
+                            vmid: Some(v),
+                            ..
+                        } => {
+                            *v == vmid
+                                && if hard {
+                                    matches!(task.as_str(), "qmstop" | "qmreset")
+                                } else {
+                                    matches!(task.as_str(), "qmshutdown" | "qmreboot")
+                                }
+                        }
+                        SignalKind::ScopeDeactivated { vmid: v }
+                        | SignalKind::ScopeFailed { vmid: v, .. } => hard && *v == vmid,
+                        _ => false,
+                    }
+            })
+        })
+    };
+    let stop = stop_of(true).or_else(|| stop_of(false));
+    let vm = vmid.map_or_else(|| "the VM".to_string(), |v| format!("VM {v}"));
+    let mut x = finding(
+        Family::ResourceIntensiveOperation,
+        if stop.is_some() { 0.8 } else { 0.6 },
+        match stop {
+            Some(_) => format!(
+                "a backup's guest-agent freeze of {vm} timed out and left the guest hanging on its frozen file systems; the VM was then stopped"
+            ),
+            None => format!(
+                "a backup's guest-agent freeze of {vm} timed out: the guest may hang on its frozen file systems"
+            ),
+        },
+    );
+    x.outcome = if stop.is_some() {
+        Outcome::VmStopped
+    } else {
+        Outcome::Unknown
+    };
+    x.time = stop.and_then(|s| f.time(s)).or(at);
+    x.vmids = vmid.into_iter().collect();
+    let requests = find(f, |k| matches!(k, SignalKind::GuestAgentFreeze));
+    x.cites = timeouts.iter().map(|s| f.cite(s)).collect();
+    x.cites.extend(stop.map(|s| f.cite(s)));
+    x.cites.extend(
+        requests
+            .iter()
+            .filter(|s| at.zip(f.time(s)).is_none_or(|(at, t)| t <= at))
+            .take(1)
+            .map(|s| f.cite(s)),
+    );
+    x.recommendations = vec![
+        "now: check the guest agent inside the VM (qemu-ga running, its fsfreeze hooks) and thaw or restart the VM".to_string(),
+        "long term: update qemu-guest-agent, exclude what blocks a freeze (fsfreeze hooks, bind mounts), or back the VM up without the agent's freeze (`agent: 1,freeze-fs-on-backup=0`)".to_string(),
+    ];
+    Some(x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnose::context::testkit::{Kit, constraint, kill, task_end, task_start};
+    use crate::diagnose::context::testkit::{Kit, at, constraint, kill, task_end, task_start};
     use crate::diagnose::memory::memory;
 
     fn rio(kit: &Kit) -> Option<Finding> {
@@ -328,6 +411,31 @@ mod tests {
         kit.host(-48, SignalKind::LargeTransfer);
         killed_at_zero(&mut kit);
         assert!(rio(&kit).is_some());
+    }
+
+    #[test]
+    fn a_freeze_left_unanswered_then_a_stop_is_the_backups_doing() {
+        let upid = "pve:0012AB34:0ABCDEF0:691D2A29:qmstop:820:root@pam";
+        let mut kit = Kit::new();
+        kit.host(-90, SignalKind::GuestAgentFreeze)
+            .host(-30, SignalKind::FreezeTimeout { vmid: Some(820) })
+            .host(0, task_start("qmstop", Some(820), upid));
+        let index = kit.index();
+        let x = freeze_hang(&kit.context(&index)).unwrap();
+        assert_eq!(x.family, Family::ResourceIntensiveOperation);
+        assert_eq!(x.outcome, Outcome::VmStopped);
+        assert_eq!(x.vmids, vec![820]);
+        assert_eq!(x.time, Some(at(0)));
+        assert_eq!(x.cites.len(), 3);
+        // No stop of that VM: the guest may hang, nothing more is known.
+        let mut kit = Kit::new();
+        kit.host(-30, SignalKind::FreezeTimeout { vmid: Some(820) })
+            .host(0, task_start("qmstop", Some(821), upid));
+        let index = kit.index();
+        let x = freeze_hang(&kit.context(&index)).unwrap();
+        assert_eq!(x.outcome, Outcome::Unknown);
+        assert!(x.confidence < 0.7);
+        assert!(freeze_hang(&Kit::new().context(&Kit::new().index())).is_none());
     }
 
     #[test]

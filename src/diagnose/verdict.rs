@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::activity::activity;
+use super::activity::{activity, freeze_hang};
 use super::clean::clean;
 use super::context::{Context, round2};
 use super::escalation::escalate;
@@ -44,6 +44,7 @@ pub fn run(f: &Context<'_>) -> Diagnosis {
             None => findings.push(m.clone()),
         }
     }
+    findings.extend(freeze_hang(f));
     findings.extend(storage(f));
     findings.extend(hardware(f));
     findings.extend(clean(f));
