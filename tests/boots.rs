@@ -8,10 +8,15 @@ use serde_json::Value;
 use support::{corpora, pvelog};
 
 fn boots_json() -> Value {
-    let dir = corpora().join("bundles/boots");
+    boots_json_of(&corpora().join("bundles/boots"), &[])
+}
+
+/// `pvelog boots --format json [ARGS] DIR`, which must succeed.
+fn boots_json_of(dir: &std::path::Path, args: &[&str]) -> Value {
     let out = pvelog()
         .args(["boots", "--format", "json"])
-        .arg(&dir)
+        .args(args)
+        .arg(dir)
         .output()
         .expect("run pvelog");
     assert!(
@@ -161,23 +166,7 @@ fn a_source_without_boots_is_split_at_the_machines_reboot() {
          UPID:pve1:000007C2:00001C3E:68799BC9:startall::root@pam: 68799BD8 OK\n",
     )
     .expect("index");
-    let out = pvelog()
-        .args([
-            "boots",
-            "--format",
-            "json",
-            "--reference-time",
-            "2025-07-18T02:00:00Z",
-        ])
-        .arg(dir.path())
-        .output()
-        .expect("run pvelog");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let doc = boots_json_of(dir.path(), &["--reference-time", "2025-07-18T02:00:00Z"]);
     let rows = summary(machine(&doc, "pve1"));
     assert_eq!(
         rows.iter()

@@ -863,14 +863,19 @@ fn operator_shutdown(
     }
 }
 
-/// The OOM killer kills the VM and it is started again: only the start and the kill pair the
-/// clocks, which leaves the offset too loose to apply.
-fn start_only(name: &'static str, format: GuestFormat) -> Scenario {
-    let mut s = Story::new(name);
-    let offset = 21.0 + s.rng.uniform(-0.9, 0.9);
-    s.guest.offsets.push((0.0, offset));
-    s.guest.boots.push(T0 - 86_400.0);
-    let journald_at = s.rng.uniform(0.8, 2.0);
+/// What [`kill_then_start`] tells, in true seconds: the kill, the guest's last record before
+/// it, the guest kernel's start, the story's end, and the VM start's delay to the kernel.
+struct Restarted {
+    kill: f64,
+    last: f64,
+    k: f64,
+    end: f64,
+    delay: f64,
+}
+
+/// The guest's last record, the OOM killer killing the VM twenty minutes in, `qm start` four
+/// minutes later and the guest's boot, with the ambient records around them.
+fn kill_then_start(s: &mut Story) -> Restarted {
     let kill = T0 + 1200.0 + s.rng.uniform(0.0, 60.0);
     let last = kill - s.rng.uniform(0.2, 1.5);
     s.guest.push(rec(
@@ -885,6 +890,30 @@ fn start_only(name: &'static str, format: GuestFormat) -> Scenario {
     s.guest_userspace(k, true);
     let end = k + 600.0;
     s.ambient(T0, end, &[(T0, last - 0.1), (k + 5.0, end)]);
+    Restarted {
+        kill,
+        last,
+        k,
+        end,
+        delay,
+    }
+}
+
+/// The OOM killer kills the VM and it is started again: only the start and the kill pair the
+/// clocks, which leaves the offset too loose to apply.
+fn start_only(name: &'static str, format: GuestFormat) -> Scenario {
+    let mut s = Story::new(name);
+    let offset = 21.0 + s.rng.uniform(-0.9, 0.9);
+    s.guest.offsets.push((0.0, offset));
+    s.guest.boots.push(T0 - 86_400.0);
+    let journald_at = s.rng.uniform(0.8, 2.0);
+    let Restarted {
+        kill,
+        last,
+        k,
+        end,
+        delay,
+    } = kill_then_start(&mut s);
     let rsyslog_at = s.rng.uniform(4.0, 9.0);
     let files = s.files(format, true, manifest(end + 60.0), rsyslog_at, journald_at);
     let mut boots = boot_truth(
@@ -1157,20 +1186,13 @@ fn guest_other_zone_start_only(name: &'static str) -> Scenario {
     let offset = -12.0 + s.rng.uniform(-0.9, 0.9);
     s.guest.offsets.push((0.0, offset));
     s.guest.boots.push(T0 - 86_400.0);
-    let kill = T0 + 1200.0 + s.rng.uniform(0.0, 60.0);
-    let last = kill - s.rng.uniform(0.2, 1.5);
-    s.guest.push(rec(
+    let Restarted {
+        kill,
         last,
-        "php-fpm8.2",
-        Some(811),
-        "[pool www] server reached pm.max_children setting (5), consider raising it",
-    ));
-    s.oom_kill(kill);
-    let delay = s.rng.uniform(0.5, 10.0);
-    let k = s.start(kill + 240.0, delay);
-    s.guest_userspace(k, true);
-    let end = k + 600.0;
-    s.ambient(T0, end, &[(T0, last - 0.1), (k + 5.0, end)]);
+        k,
+        end,
+        delay,
+    } = kill_then_start(&mut s);
     let rsyslog_at = s.rng.uniform(4.0, 9.0);
     let files = s.files(
         GuestFormat::Traditional(-18_000),
@@ -1442,20 +1464,13 @@ fn guest_zone_timedatectl(name: &'static str) -> Scenario {
     s.guest.offsets.push((0.0, offset));
     s.guest.boots.push(T0 - 86_400.0);
     let rsyslog_at = s.rng.uniform(4.0, 9.0);
-    let kill = T0 + 1200.0 + s.rng.uniform(0.0, 60.0);
-    let last = kill - s.rng.uniform(0.2, 1.5);
-    s.guest.push(rec(
+    let Restarted {
+        kill,
         last,
-        "php-fpm8.2",
-        Some(811),
-        "[pool www] server reached pm.max_children setting (5), consider raising it",
-    ));
-    s.oom_kill(kill);
-    let delay = s.rng.uniform(0.5, 10.0);
-    let k = s.start(kill + 240.0, delay);
-    s.guest_userspace(k, true);
-    let end = k + 600.0;
-    s.ambient(T0, end, &[(T0, last - 0.1), (k + 5.0, end)]);
+        k,
+        end,
+        delay,
+    } = kill_then_start(&mut s);
     let mut files = s.files(
         GuestFormat::Traditional(zone as i32),
         true,
