@@ -573,7 +573,17 @@ pub fn history(
             .filter_map(|&i| {
                 let source = sources.get(i)?;
                 let machine_cuts = cuts.get(source.machine.as_str())?;
-                if machine_cuts.is_empty() {
+                // Only a source whose records run across a start needs splitting.
+                let (segments, _) = observed.get(i)?;
+                let first = segments
+                    .iter()
+                    .filter_map(|s| s.first.map(|f| f.time))
+                    .min()?;
+                let last = segments
+                    .iter()
+                    .filter_map(|s| s.last.map(|l| l.time))
+                    .max()?;
+                if !machine_cuts.iter().any(|c| first < *c && *c <= last) {
                     return None;
                 }
                 let matched = signals.get(i)?;
