@@ -39,11 +39,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
     ),
     (
         "nfs-storage-unreachable-guest-read-only",
-        "outcome",
-        "the truth says none (the VM ran on, its guest logging through the hang); pvelog says unknown for storage that stopped answering, not yet reading the guest's own records after it",
-    ),
-    (
-        "nfs-storage-unreachable-guest-read-only",
         "incident_time",
         "the truth dates the incident at the guest's file system going read-only; pvelog at the NFS server not answering, 5.5 minutes earlier (the trigger)",
     ),

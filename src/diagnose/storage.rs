@@ -42,7 +42,7 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
         );
         x.indirect_only = best < FULL_ROOT;
         x.cites = evidence;
-        if !anything_stopped(f) {
+        if !anything_stopped(f, true) {
             x.outcome = Outcome::None;
         }
         return Some(x);
@@ -103,7 +103,13 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
         Outcome::VmPaused
     } else if f.signals().any(super::stops::is_stop) {
         Outcome::VmStopped
-    } else if anything_stopped(f) || basis.iter().any(|s| hangs_io(&s.kind)) {
+    } else if basis.iter().any(|s| hangs_io(&s.kind))
+        && ran_on(f, &basis)
+        && !anything_stopped(f, false)
+    {
+        // The guest kept logging through the hang (its tasks blocked, its errors): the VM ran on.
+        Outcome::None
+    } else if anything_stopped(f, true) || basis.iter().any(|s| hangs_io(&s.kind)) {
         Outcome::Unknown
     } else {
         // A full disk or an I/O error is returned to the writer, which fails; with no stop,
@@ -162,6 +168,24 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
     Some(x)
 }
 
+/// How long (minutes) after storage began to hang a guest must still be logging to show its VM
+/// ran through the hang.
+const RAN_ON_MIN: i64 = 5;
+
+/// Whether a guest's own records show its VM running on well after the storage trouble began
+/// (its kernel reporting the hang and the errors, its file system going read-only): I/O that
+/// waited then stopped nothing, as far as the logs go.
+fn ran_on(f: &Context<'_>, basis: &[&Entry]) -> bool {
+    let Some(began) = basis.iter().find_map(|s| f.time(s)) else {
+        return false;
+    };
+    f.signals().any(|s| {
+        f.role(s) == Role::Guest
+            && f.time(s)
+                .is_some_and(|t| t - began >= chrono::Duration::minutes(RAN_ON_MIN))
+    })
+}
+
 /// Storage trouble after which I/O waits rather than fails: a suspended pool, a thin pool out of
 /// data space (queueing), storage that stopped answering. What then stopped is not in the
 /// error itself.
@@ -172,10 +196,13 @@ fn hangs_io(kind: &SignalKind) -> bool {
     )
 }
 
-/// Whether the logs show anything stop, restart, hang or die: a VM, a service, a guest or the
-/// host. Without any of it, trouble the storage logged stopped nothing.
-fn anything_stopped(f: &Context<'_>) -> bool {
+/// Whether the logs show anything stop, restart, hang (with `hangs`) or die: a VM, a service, a
+/// guest or the host. Without any of it, trouble the storage logged stopped nothing.
+fn anything_stopped(f: &Context<'_>, hangs: bool) -> bool {
     f.signals().any(|s| {
+        if !hangs && matches!(s.kind, SignalKind::HungTask { .. }) {
+            return false;
+        }
         super::stops::is_stop(s)
             || matches!(
                 s.kind,
@@ -292,6 +319,34 @@ mod tests {
         assert!(x.title.contains("on sdc"), "{}", x.title);
         assert!(!x.indirect_only);
         assert_eq!(x.cites.first().map(|c| c.signal), Some("io_error_pause"));
+    }
+
+    #[test]
+    fn storage_that_hung_while_the_guest_logged_on_stopped_nothing() {
+        let hung = SignalKind::HungTask {
+            comm: Some("kvm".into()),
+            pid: Some(2830),
+        };
+        // NFS stops answering, the host's kvm and the guest's jbd2 hang, the guest's file
+        // system errors a quarter of an hour later: the VM ran on.
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::StorageUnreachable)
+            .host(3, hung.clone())
+            .guest(601, 3, hung.clone())
+            .guest(601, 15, SignalKind::FsError);
+        let index = kit.index();
+        assert_eq!(
+            storage(&kit.context(&index)).unwrap().outcome,
+            Outcome::None
+        );
+        // Without the guest's own records after the hang, what stopped is unknown.
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::StorageUnreachable).host(3, hung);
+        let index = kit.index();
+        assert_eq!(
+            storage(&kit.context(&index)).unwrap().outcome,
+            Outcome::Unknown
+        );
     }
 
     #[test]
