@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use super::context::{Context, find, finding};
+use super::context::{Context, find, finding, incident_episode};
 use super::{Family, Finding, Outcome};
 use crate::event::Role;
 use crate::index::Entry;
@@ -233,16 +233,10 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
     // The incident is the last episode of orderly stops (stops less than half an hour apart,
     // as a node's stopall or an operator going through VMs): yesterday's `qm shutdown`, or a
     // guest's own reboot hours before, is another story.
-    let mut dated: Vec<chrono::DateTime<chrono::Utc>> =
-        cited.iter().filter_map(|s| f.time(s)).collect();
-    dated.sort();
-    let episode_start = dated
-        .windows(2)
-        .rev()
-        .find(|w| w[1] - w[0] > chrono::Duration::minutes(EPISODE_GAP_MIN))
-        .map(|w| w[1]);
-    let in_episode =
-        |s: &&&Entry| episode_start.is_none_or(|start| f.time(s).is_none_or(|t| t >= start));
+    let episode = incident_episode(cited.iter().filter_map(|s| f.time(s)).collect(), None);
+    let in_episode = |s: &&&Entry| {
+        episode.is_none_or(|(first, last)| f.time(s).is_none_or(|t| t >= first && t <= last))
+    };
     x.time = cited.iter().filter(in_episode).find_map(|s| f.time(s));
     x.vmids = cited
         .iter()
@@ -262,9 +256,6 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
 
 /// A `qmreboot`/`vzreboot` task alone: the VM came back.
 const REBOOT_TASK: f64 = 0.7;
-
-/// How far apart (minutes) two orderly stops may be and still be one episode.
-const EPISODE_GAP_MIN: i64 = 30;
 
 /// The VMs an orderly stop concerns.
 pub fn cited_vmids(

@@ -366,18 +366,18 @@ impl<'a> Context<'a> {
         after: DateTime<Utc>,
         before: DateTime<Utc>,
     ) -> bool {
-        self.lookups().backup_ends.get(&vmid).is_some_and(|ends| {
-            let i = ends.partition_point(|t| *t <= after);
-            ends.get(i).is_some_and(|t| *t < before)
-        })
+        self.lookups()
+            .backup_ends
+            .get(&vmid)
+            .is_some_and(|ends| any_strictly_between(ends, after, before))
     }
 
-    /// Whether a backup of any VM ended after `after` and before `before`.
+    /// Whether a backup of any VM ended strictly between `after` and `before`.
     pub fn any_backup_ended_between(&self, after: DateTime<Utc>, before: DateTime<Utc>) -> bool {
-        self.lookups().backup_ends.values().any(|ends| {
-            let i = ends.partition_point(|t| *t <= after);
-            ends.get(i).is_some_and(|t| *t < before)
-        })
+        self.lookups()
+            .backup_ends
+            .values()
+            .any(|ends| any_strictly_between(ends, after, before))
     }
 
     /// Whether the task with this UPID ended at or after `from` (when known) and before
@@ -444,6 +444,55 @@ pub fn identify(x: &mut Finding, pid: u32, comm: &str, vm: &PidVm) {
 /// Signals whose kind passes a predicate, in timeline order.
 pub fn find<'a>(f: &Context<'a>, pred: impl Fn(&SignalKind) -> bool) -> Vec<&'a Entry> {
     f.signals().filter(|s| pred(&s.kind)).collect()
+}
+
+/// Whether some of the sorted `times` lies strictly between `after` and `before`.
+fn any_strictly_between(
+    times: &[DateTime<Utc>],
+    after: DateTime<Utc>,
+    before: DateTime<Utc>,
+) -> bool {
+    let i = times.partition_point(|t| *t <= after);
+    times.get(i).is_some_and(|t| *t < before)
+}
+
+/// How far apart (minutes) two stops may be and still be one episode: a node's `stopall`, an
+/// operator going through the VMs, one night's OOM kills.
+pub const EPISODE_GAP_MIN: i64 = 30;
+
+/// The episode an incident is, among stops at `times` (runs less than [`EPISODE_GAP_MIN`]
+/// apart): the one holding or nearest `hint` (the manifest's incident time) when given, else the
+/// last, as `[first, last]`; `None` when the times make one episode or none.
+pub fn incident_episode(
+    mut times: Vec<DateTime<Utc>>,
+    hint: Option<DateTime<Utc>>,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    times.sort();
+    let mut episodes: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+    for t in times {
+        match episodes.last_mut() {
+            Some((_, last)) if t - *last <= chrono::Duration::minutes(EPISODE_GAP_MIN) => {
+                *last = t;
+            }
+            _ => episodes.push((t, t)),
+        }
+    }
+    if episodes.len() < 2 {
+        return None;
+    }
+    match hint {
+        Some(hint) => episodes.into_iter().min_by_key(|(a, b)| {
+            if *a <= hint && hint <= *b {
+                0
+            } else {
+                (*a - hint)
+                    .num_seconds()
+                    .abs()
+                    .min((*b - hint).num_seconds().abs())
+            }
+        }),
+        None => episodes.pop(),
+    }
 }
 
 /// VMIDs named by the guest sources of the signals.

@@ -11,9 +11,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Utc};
-
-use super::context::{Cited, Context, find, finding, identify, vm_of_guest_signals};
+use super::context::{
+    Cited, Context, find, finding, identify, incident_episode, vm_of_guest_signals,
+};
 use super::{Family, Finding, Outcome};
 use crate::event::Role;
 use crate::facts::FactKind;
@@ -57,43 +57,6 @@ fn constraint_vmid(f: &Context<'_>, kill: &Entry, pid: Option<u32>) -> Option<u3
     })
 }
 
-/// How far apart (minutes) two kills may be and still be one incident.
-const KILL_EPISODE_GAP_MIN: i64 = 30;
-
-/// The span `[first, last]` of the episode of kills (runs of kills less than
-/// [`KILL_EPISODE_GAP_MIN`] apart) nearest the manifest's incident time, else the last;
-/// `None` when there is only one episode.
-fn kill_episode<'a>(
-    f: &Context<'_>,
-    kills: impl Iterator<Item = &'a Entry>,
-) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    let mut times: Vec<DateTime<Utc>> = kills.filter_map(|s| f.time(s)).collect();
-    times.sort();
-    let mut episodes: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
-    for t in times {
-        match episodes.last_mut() {
-            Some((_, last)) if t - *last <= chrono::Duration::minutes(KILL_EPISODE_GAP_MIN) => {
-                *last = t;
-            }
-            _ => episodes.push((t, t)),
-        }
-    }
-    if episodes.len() < 2 {
-        return None;
-    }
-    match f.incident_hint {
-        Some(hint) => episodes.into_iter().min_by_key(|(a, b)| {
-            let distance = |t: DateTime<Utc>| (t - hint).num_seconds().abs();
-            if *a <= hint && hint <= *b {
-                0
-            } else {
-                distance(*a).min(distance(*b))
-            }
-        }),
-        None => episodes.pop(),
-    }
-}
-
 /// How far (ms) a systemd scope OOM line may be from a kill to name its VM.
 const SCOPE_WINDOW_MS: i64 = 60_000;
 
@@ -133,13 +96,13 @@ pub fn memory(f: &Context<'_>) -> Option<Finding> {
     // Kills hours apart (a kill, a restart, a kill again) are incidents of their own: the one
     // nearest the moment the bundle was collected for, else the last.
     let mut scope = scope;
-    if let Some((from, to)) = kill_episode(
-        f,
-        vm_kills
-            .iter()
-            .map(|(s, _)| *s)
-            .chain(scope.iter().copied()),
-    ) {
+    let times = vm_kills
+        .iter()
+        .map(|(s, _)| *s)
+        .chain(scope.iter().copied())
+        .filter_map(|s| f.time(s))
+        .collect();
+    if let Some((from, to)) = incident_episode(times, f.incident_hint) {
         let inside = |s: &Entry| f.time(s).is_none_or(|t| t >= from && t <= to);
         vm_kills.retain(|(s, _)| inside(s));
         scope.retain(|s| inside(s));
