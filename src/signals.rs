@@ -170,6 +170,10 @@ pub enum SignalKind {
     ThinPoolFull,
     /// A ZFS pool or vdev in a bad state, or a zio error.
     ZfsError,
+    /// A ZFS pool suspended on an uncorrectable I/O failure (`Pool 'tank' has encountered an
+    /// uncorrectable I/O failure and has been suspended`, zed's `class=io_failure`, `pool I/O
+    /// is currently suspended`): every writer to it, VMs included, waits from then on.
+    ZfsSuspended,
     /// A machine check the CPU could not correct: `Machine Check Exception`, `Processor context
     /// corrupt`, `Fatal machine check`, an uncorrectable MCE in the BMC's event log.
     MachineCheck,
@@ -336,6 +340,7 @@ impl SignalKind {
             SignalKind::NoSpace => "no_space",
             SignalKind::ThinPoolFull => "thin_pool_full",
             SignalKind::ZfsError => "zfs_error",
+            SignalKind::ZfsSuspended => "zfs_suspended",
             SignalKind::MachineCheck => "machine_check",
             SignalKind::MachineCheckFatal => "machine_check_fatal",
             SignalKind::MachineCheckNotice => "machine_check_notice",
@@ -444,6 +449,7 @@ enum Pat {
     NoSpace,
     ThinFull,
     Zfs,
+    ZfsSuspended,
     Mce,
     MceBank,
     MceFatal,
@@ -846,7 +852,7 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::Zfs,
-        regex: r"(?:zio .*error=|ZFS: .*(?:suspended|DEGRADED|FAULTED)|[Pp]ool '[^']+' (?:has encountered an uncorrectable I/O failure and has been suspended|is (?:DEGRADED|FAULTED|SUSPENDED))|zed: .*(?:vdev|pool).*(?:state|fault)|class=(?:io|data|checksum) |class=statechange .*vdev_state=(?:FAULTED|DEGRADED|REMOVED|UNAVAIL)\b)",
+        regex: r"(?:zio .*error=|ZFS: .*(?:DEGRADED|FAULTED)|[Pp]ool '[^']+' is (?:DEGRADED|FAULTED)|zed: .*(?:vdev|pool).*(?:state|fault)|class=(?:io|data|checksum) |class=statechange .*vdev_state=(?:FAULTED|DEGRADED|REMOVED|UNAVAIL)\b)",
         literals: &[
             "zio ",
             "ZFS: ",
@@ -857,6 +863,19 @@ const TABLE: &[Row] = &[
             "class=io ",
             "class=data ",
             "class=checksum ",
+        ],
+    },
+    // A pool suspended on an uncorrectable I/O failure: the kernel's warning, zed's
+    // `io_failure` event, the `zpool` command's refusal. I/O to it waits from then on.
+    Row {
+        pat: Pat::ZfsSuspended,
+        regex: r"(?:[Pp]ool '[^']+' (?:has encountered an uncorrectable I/O failure and has been suspended|is SUSPENDED)|ZFS: .*suspended|pool I/O is currently suspended|class=io_failure\b)",
+        literals: &[
+            "has been suspended",
+            "is SUSPENDED",
+            "ZFS: ",
+            "is currently suspended",
+            "class=io_failure",
         ],
     },
     // A fatal hardware error: the CPU's machine check, the firmware's (APEI GHES) record of
@@ -1968,6 +1987,7 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
         Pat::NoSpace => SignalKind::NoSpace,
         Pat::ThinFull => SignalKind::ThinPoolFull,
         Pat::Zfs => SignalKind::ZfsError,
+        Pat::ZfsSuspended => SignalKind::ZfsSuspended,
         Pat::Mce => SignalKind::MachineCheck,
         Pat::MceNotice => SignalKind::MachineCheckNotice,
         Pat::MceFatal => SignalKind::MachineCheckFatal,
@@ -2618,7 +2638,9 @@ mod tests {
             (b"EXT4-fs (dm-1): Remounting filesystem read-only", "fs_error"),
             (b"XFS (dm-0): metadata I/O error in \"xfs_buf_ioend+0x1a0/0x3c0 [xfs]\" at daddr 0x1 len 8 error 5", "fs_error"),
             (b"device-mapper: thin: 253:4: switching pool to out-of-data-space (queue IO) mode", "thin_pool_full"),
-            (b"WARNING: Pool zpool 'rpool' has encountered an uncorrectable I/O failure and has been suspended.", "zfs_error"),
+            (b"WARNING: Pool zpool 'rpool' has encountered an uncorrectable I/O failure and has been suspended.", "zfs_suspended"),
+            (b"eid=1191 class=io_failure pool='tank'", "zfs_suspended"),
+            (b"cannot open 'tank': pool I/O is currently suspended", "zfs_suspended"),
             (b"error: chmod /var/lib/lxd/containers/my-container/backup.yaml: no space left on device", "no_space"),
             (b"block I/O error in device 'drive-virtio-disk0': No space left on device (28)", "no_space"),
         ] {
@@ -3155,7 +3177,7 @@ mod tests {
             (b"earlyoom", br#"sending SIGTERM to process 2345 uid 0 "kvm": badness 900, VmRSS 16000 MiB"#, SignalKind::OomKilled { pid: Some(2345), comm: "kvm".into(), anon_rss_kb: Some(16_384_000), memcg: false }),
             (b"earlyoom", br#"sending SIGKILL to process 812 "qemu-system-x86": badness 870, VmRSS 7710 MiB"#, SignalKind::OomKilled { pid: Some(812), comm: "qemu-system-x86".into(), anon_rss_kb: Some(7_895_040), memcg: false }),
             (b"kernel", b"XFS (dm-3): Log I/O Error (0x2) detected at xlog_ioend_work+0x6e/0x70 [xfs] (fs/xfs/xfs_log.c:1378).  Shutting down filesystem.", SignalKind::FsError),
-            (b"kernel", b"WARNING: Pool 'rpool' has encountered an uncorrectable I/O failure and has been suspended.", SignalKind::ZfsError),
+            (b"kernel", b"WARNING: Pool 'rpool' has encountered an uncorrectable I/O failure and has been suspended.", SignalKind::ZfsSuspended),
             (b"zed", b"eid=42 class=statechange pool='rpool' vdev=ata-ST4000-part3 vdev_state=FAULTED", SignalKind::ZfsError),
             (b"ceph-mon", b"cluster [ERR] Health check failed: 1 full osd(s) (OSD_FULL)", SignalKind::NoSpace),
             (b"kernel", b"{1}[Hardware Error]: event severity: fatal", SignalKind::MachineCheck),
@@ -3207,6 +3229,7 @@ mod tests {
                     SignalKind::NoSpace
                         | SignalKind::StorageUnreachable
                         | SignalKind::ZfsError
+                        | SignalKind::ZfsSuspended
                         | SignalKind::MachineCheck
                         | SignalKind::ShutdownSequence
                         | SignalKind::OomKilled { .. }

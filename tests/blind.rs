@@ -28,16 +28,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         "VM 502 ran on the fenced node, but no record of it from before the fence survives (its start predates the logs; qm list shows it only after its manual restart)",
     ),
     (
-        "zfs-pool-suspended",
-        "outcome",
-        "the truth says vm_paused for VMs frozen on a suspended pool; pvelog says unknown, as QEMU logs no pause when I/O waits (the truth's writer calls unknown defensible)",
-    ),
-    (
-        "zfs-pool-suspended",
-        "incident_time",
-        "pvelog dates the incident at the first error of the pool's disk, 1.6 s before the suspension: one signal kind holds both",
-    ),
-    (
         "nfs-storage-unreachable-guest-read-only",
         "incident_time",
         "the truth dates the incident at the guest's file system going read-only; pvelog at the NFS server not answering, 5.5 minutes earlier (the trigger)",

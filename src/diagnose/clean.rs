@@ -303,6 +303,7 @@ fn is_cause(kind: &SignalKind) -> bool {
             | SignalKind::NoSpace
             | SignalKind::ThinPoolFull
             | SignalKind::ZfsError
+            | SignalKind::ZfsSuspended
             | SignalKind::MachineCheck
             | SignalKind::EdacUncorrected
             | SignalKind::ThermalShutdown

@@ -38,9 +38,12 @@ pub fn escalate(f: &Context<'_>, incidents: &[Incident]) -> Vec<String> {
     }) {
         out.push("hardware error on the host".to_string());
     }
-    if f.signals()
-        .any(|s| matches!(s.kind, SignalKind::FsError | SignalKind::ZfsError))
-    {
+    if f.signals().any(|s| {
+        matches!(
+            s.kind,
+            SignalKind::FsError | SignalKind::ZfsError | SignalKind::ZfsSuspended
+        )
+    }) {
         out.push("storage corruption or file-system errors".to_string());
     }
     if f.signals().any(

@@ -125,6 +125,7 @@ fn is_pressure(kind: &SignalKind) -> bool {
             | SignalKind::BlockIoError { .. }
             | SignalKind::FsError
             | SignalKind::ZfsError
+            | SignalKind::ZfsSuspended
             | SignalKind::IoErrorPause
             | SignalKind::ThermalThrottle
             | SignalKind::ThermalShutdown

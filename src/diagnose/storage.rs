@@ -22,7 +22,7 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
         Some(match k {
             SignalKind::IoErrorPause => 0.9,
             SignalKind::ThinPoolFull => 0.85,
-            SignalKind::NoSpace => 0.8,
+            SignalKind::NoSpace | SignalKind::ZfsSuspended => 0.8,
             SignalKind::ZfsError => 0.75,
             SignalKind::BlockIoError { .. }
             | SignalKind::FsError
@@ -117,12 +117,19 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
         Outcome::None
     };
     x.indirect_only = guest_only || historical;
-    // The incident is the pause when one is dated; a pause known only from an undated status
-    // came with the first error returned to the VM, not with the queueing before it.
+    // The incident is the pause when one is dated, else the pool's suspension (the disk errors
+    // before it are its cause, not yet the VMs' trouble); a pause known only from an undated
+    // status came with the first error returned to the VM, not with the queueing before it.
     x.time = basis
         .iter()
         .filter(|s| s.kind == SignalKind::IoErrorPause)
         .find_map(|s| f.time(s))
+        .or_else(|| {
+            basis
+                .iter()
+                .filter(|s| s.kind == SignalKind::ZfsSuspended)
+                .find_map(|s| f.time(s))
+        })
         .or_else(|| {
             (x.outcome == Outcome::VmPaused)
                 .then(|| {
@@ -137,6 +144,7 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
     x.vmids = vm_of_guest_signals(f, &basis);
     // I/O that waits hangs the VMs on that storage: the host's hung-task reports of their QEMU
     // processes name them (by pid: `qm list`'s PID column, the scope's journal entries).
+    let mut frozen = false;
     if basis.iter().any(|s| hangs_io(&s.kind)) {
         for s in f.signals().filter(|s| f.role(s) != Role::Guest) {
             if let SignalKind::HungTask {
@@ -148,9 +156,19 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
                 && !x.vmids.contains(&vm.vmid)
             {
                 x.vmids.push(vm.vmid);
+                frozen = true;
             }
         }
         x.vmids.sort_unstable();
+    }
+    // A suspended pool whose VMs' QEMU processes then hung, with nothing stopped: the VMs are
+    // frozen on it, paused in all but QEMU's own word (it logs no pause when I/O waits).
+    if frozen
+        && x.outcome == Outcome::Unknown
+        && basis.iter().any(|s| s.kind == SignalKind::ZfsSuspended)
+        && !f.signals().any(super::stops::is_stop)
+    {
+        x.outcome = Outcome::VmPaused;
     }
     // Strongest kinds first.
     let mut ordered = basis.clone();
@@ -192,7 +210,10 @@ fn ran_on(f: &Context<'_>, basis: &[&Entry]) -> bool {
 fn hangs_io(kind: &SignalKind) -> bool {
     matches!(
         kind,
-        SignalKind::ZfsError | SignalKind::ThinPoolFull | SignalKind::StorageUnreachable
+        SignalKind::ZfsError
+            | SignalKind::ZfsSuspended
+            | SignalKind::ThinPoolFull
+            | SignalKind::StorageUnreachable
     )
 }
 
