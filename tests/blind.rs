@@ -37,11 +37,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         "incident_time",
         "the guest's clock runs 43 s fast and the bundle holds no pair to pin it (the host's journal lacks vzdump's fs-freeze line): pvelog quotes the guest's own clock",
     ),
-    (
-        "guest-only-reset",
-        "outcome",
-        "the truth says unknown; pvelog says vm_stopped for a guest whose boot ended without a shutdown",
-    ),
 ];
 
 fn time(v: &Value) -> Option<DateTime<Utc>> {

@@ -66,7 +66,16 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
             "the VM stopped or restarted uncleanly, and nothing in the bundle says why".to_string(),
         );
         x.indirect_only = true;
-        x.outcome = Outcome::VmStopped;
+        // Seen only from inside the guest (its journal found unclean, its kernel booting again),
+        // a reset and an ended process look the same: what stopped is not known.
+        x.outcome = if stop_signals.iter().all(|s| {
+            f.role(s) == Role::Guest
+                && matches!(s.kind, SignalKind::UncleanJournal | SignalKind::KernelBoot)
+        }) {
+            Outcome::Unknown
+        } else {
+            Outcome::VmStopped
+        };
         // The unclean signs first, the latest one dating the incident; then the restarts.
         let (mut cited, rest): (Vec<&Entry>, Vec<&Entry>) = stop_signals.iter().partition(|s| {
             matches!(
