@@ -903,7 +903,15 @@ fn newest_dated(sources: &[Source<'_>]) -> BTreeMap<String, Vec<DateTime<Utc>>> 
         .map(|source| {
             let mut heap = BinaryHeap::new();
             for event in source.parsed.events.iter().rev() {
-                if let RecordedTime::Absolute(t) = event.recorded
+                // A date with its year but no zone (`dmesg -T`, a BMC's event list, `last`'s
+                // full times) is within a day of its instant read as UTC: near enough to say
+                // which year the yearless records beside it are in.
+                let t = match event.recorded {
+                    RecordedTime::Absolute(t) => Some(t),
+                    RecordedTime::Local(naive) => Some(naive.and_utc()),
+                    _ => None,
+                };
+                if let Some(t) = t
                     && heap
                         .peek()
                         .is_none_or(|Reverse(oldest)| heap.len() < NEWEST_KEPT || t > *oldest)

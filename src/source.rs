@@ -393,7 +393,7 @@ fn share_machines(sources: &mut [Source<'_>]) {
             agreed(
                 named
                     .iter()
-                    .filter(|(d, _, _, _)| *d == dir && !dir.is_empty())
+                    .filter(|(d, _, _, _)| *d == dir)
                     .filter(|(_, _, _, r)| {
                         if same_role {
                             role != Role::Unknown && *r == role
@@ -405,7 +405,32 @@ fn share_machines(sources: &mut [Source<'_>]) {
                     .collect(),
             )
         };
-        let same_folder = in_folder(true).or_else(|| in_folder(false));
+        // A file deeper than its machine's logs (`101/etc/timezone` beside `101/journal.txt`,
+        // `pve1/qemu-server/101.conf`) takes the machine of the nearest folder above that has
+        // named sources, but never the bundle's top, where a host's files sit beside the
+        // guests' folders.
+        let parents = || {
+            let mut dir = dir.as_str();
+            std::iter::from_fn(move || {
+                let (up, _) = dir.rsplit_once('/')?;
+                dir = up;
+                Some(up)
+            })
+            .take(2)
+            .find(|up| named.iter().any(|(d, _, _, _)| d == up))
+            .and_then(|up| {
+                agreed(
+                    named
+                        .iter()
+                        .filter(|(d, _, _, r)| d == up && fits(role, *r))
+                        .map(|(_, _, m, r)| (m, *r))
+                        .collect(),
+                )
+            })
+        };
+        let same_folder = in_folder(true)
+            .or_else(|| in_folder(false))
+            .or_else(parents);
         let same_prefix = || {
             agreed(
                 named

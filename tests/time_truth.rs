@@ -721,3 +721,75 @@ fn a_cluster_listing_keeps_each_node_a_host_of_its_own() {
         .collect();
     assert_eq!(hosts, ["pve-a", "pve-b"]);
 }
+
+/// Host files at the top of a bundle, guests in folders beneath: the top-level files that name
+/// no machine are the host's (its `last -x`, `timedatectl`, a BMC's event list pasted from a
+/// jump host that read it over the network), a guest's `etc/timezone` is its guest's, the
+/// host's `timedatectl` gives its syslog the zone, and the dated records of the bundle (a BMC's
+/// full dates, `--list-boots`) give the year, not the files' modification time.
+#[test]
+fn top_level_host_files_and_nested_guest_files_find_their_machine_zone_and_year() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(
+        dir,
+        "syslog",
+        "Sep 22 14:07:31 pve-node3 kernel: [1653973.182113] pcieport 0000:40:01.1: AER: Uncorrected (Fatal) error received: 0000:41:00.0\n\
+         Sep 22 14:36:24 pve-node3 pve-guests[2289]: <root@pam> starting task UPID:pve-node3:000008F2:00000877:68D150D8:startall::root@pam:\n",
+    );
+    write(
+        dir,
+        "last-x.txt",
+        "reboot   system boot  5.15.158-2-pve   Mon Sep 22 14:36   still running\n\
+         \n\
+         wtmp begins Sun Jun 14 10:05:12 2025\n",
+    );
+    write(
+        dir,
+        "timedatectl.txt",
+        "               Local time: Mon 2025-09-22 15:30:41 BST\n\
+         \x20          Universal time: Mon 2025-09-22 14:30:41 UTC\n\
+         \x20                RTC time: Mon 2025-09-22 14:30:41\n\
+         \x20               Time zone: Europe/London (BST, +0100)\n\
+         System clock synchronized: yes\n",
+    );
+    write(
+        dir,
+        "ipmitool-sel-elist.txt",
+        "root@jump01:~# ipmitool -I lanplus -H 10.1.9.13 -U ADMIN -E sel elist\n\
+         \x20 68 | 09/22/2025 | 14:08:18 | Critical Interrupt #0x1a | Bus Fatal Error | Asserted\n\
+         \x20 69 | 09/22/2025 | 14:35:39 | System Boot Initiated #0x14 | Initiated by hard reset | Asserted\n\
+         \x20 6a | 09/22/2025 | 14:36:41 | System Event #0x83 | OEM System boot event | Asserted\n",
+    );
+    write(
+        dir,
+        "101/journal.txt",
+        "Sep 22 14:07:14.300201 mail01 postfix/qmgr[688]: 1F3C82A0B7: removed\n",
+    );
+    write(dir, "101/etc/timezone", "Europe/London\n");
+    let found = machines_of(dir);
+    let of = |path: &str| {
+        found
+            .iter()
+            .find(|(p, _, _)| p == path)
+            .map(|(_, m, from)| (m.as_str(), from.as_str()))
+            .unwrap_or_else(|| panic!("{path} in {found:?}"))
+    };
+    assert_eq!(of("last-x.txt"), ("pve-node3", "same folder"));
+    assert_eq!(of("timedatectl.txt"), ("pve-node3", "same folder"));
+    assert_eq!(of("ipmitool-sel-elist.txt"), ("pve-node3", "same folder"));
+    assert_eq!(of("101/etc/timezone"), ("mail01", "same folder"));
+    let all = timeline_jsonl(dir);
+    let times = |source: &str| -> Vec<String> {
+        all.iter()
+            .filter(|e| e["source"] == source)
+            .map(|e| e["time"].as_str().unwrap_or("-").to_string())
+            .collect()
+    };
+    // 14:07:31 BST is 13:07:31 UTC, in 2025 as the BMC's dates say, whatever the files' age.
+    assert_eq!(
+        times("syslog"),
+        ["2025-09-22T13:07:31.000000Z", "2025-09-22T13:36:24.000000Z"]
+    );
+    assert_eq!(times("101/journal.txt"), ["2025-09-22T13:07:14.300201Z"]);
+}

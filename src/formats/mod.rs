@@ -687,12 +687,37 @@ pub fn detect(path: &str, data: &[u8]) -> FormatKind {
 }
 
 /// The host name of the first shell prompt among the first lines (a pasted `root@pve1:~# …`).
+/// A prompt whose command reads another machine (`ipmitool -H 10.1.9.13 sel elist` from a jump
+/// host, `ssh pve1 journalctl`) names where the command ran, not what its output is about: no
+/// name then.
 pub fn prompt_hostname_in(data: &[u8]) -> Option<String> {
     let head = &data[..data.len().min(SNIFF_BYTES)];
-    Lines::new(head)
+    let line = Lines::new(head)
         .take(SNIFF_LINES)
-        .find_map(|l| common::prompt_hostname(l.text))
-        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .find(|l| common::prompt_hostname(l.text).is_some())?;
+    if common::prompt_command(line.text).is_some_and(runs_elsewhere) {
+        return None;
+    }
+    common::prompt_hostname(line.text).map(|h| String::from_utf8_lossy(h).into_owned())
+}
+
+/// Whether a pasted command reads another machine: a remote shell, or a tool pointed at a host
+/// (`ipmitool -H`, `-I lanplus`).
+fn runs_elsewhere(command: &[u8]) -> bool {
+    let words: Vec<&[u8]> = command
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let tool = words
+        .iter()
+        .copied()
+        .find(|w| *w != b"sudo")
+        .map(|w| w.rsplit(|&b| b == b'/').next().unwrap_or(w));
+    matches!(tool, Some(b"ssh" | b"pdsh" | b"clush"))
+        || tool == Some(b"ipmitool")
+            && words
+                .iter()
+                .any(|w| *w == b"-H" || *w == b"lanplus" || *w == b"lan")
 }
 
 /// Whether the head looks like binary data (journal files, wtmp, compressed data we could not
