@@ -722,8 +722,15 @@ fn switch_early(
 fn banner_starts(
     parsed: &crate::formats::Parsed<'_>,
     matched: &[Matched],
+    order: &[usize],
 ) -> Vec<(usize, DateTime<Utc>)> {
-    let banners: Vec<usize> = matched
+    let mut position = vec![0usize; parsed.events.len()];
+    for (pos, &k) in order.iter().enumerate() {
+        if let Some(slot) = position.get_mut(k) {
+            *slot = pos;
+        }
+    }
+    let mut banners: Vec<usize> = matched
         .iter()
         .filter(|m| m.kind == SignalKind::KernelBoot)
         .map(|m| m.event as usize)
@@ -733,15 +740,17 @@ fn banner_starts(
                 .get(*k)
                 .is_some_and(|e| e.journal.is_none() && e.ident == Some(b"kernel"))
         })
+        .filter_map(|k| position.get(k).copied())
         .collect();
+    banners.sort_unstable();
     let mut out = Vec::new();
     for (n, &b) in banners.iter().enumerate() {
-        let end = banners.get(n + 1).copied().unwrap_or(parsed.events.len());
-        let start = parsed
-            .events
+        let end = banners.get(n + 1).copied().unwrap_or(order.len());
+        let start = order
             .get(b..end)
             .unwrap_or_default()
             .iter()
+            .filter_map(|&k| parsed.events.get(k))
             .filter(|e| e.ident == Some(b"kernel"))
             .filter_map(|e| {
                 let up = e.uptime_us.filter(|u| *u <= 600_000_000)?;
@@ -761,6 +770,39 @@ fn banner_starts(
         }
     }
     out
+}
+
+/// The order a source's records were written in: the order of their bytes in the file, unless
+/// the file runs newest first (`journalctl -r`), which is read in time order. Returns indexes
+/// into the (time-sorted) events.
+fn written_order(parsed: &crate::formats::Parsed<'_>) -> Vec<usize> {
+    let events = &parsed.events;
+    let in_time: Vec<usize> = (0..events.len()).collect();
+    if events.windows(2).all(|w| w[0].offset <= w[1].offset) {
+        return in_time;
+    }
+    let mut by_offset = in_time.clone();
+    by_offset.sort_by_key(|&k| events.get(k).map(|e| e.offset));
+    let (mut forward, mut backward) = (0usize, 0usize);
+    let mut previous = None;
+    for t in by_offset
+        .iter()
+        .filter_map(|&k| events.get(k).and_then(|e| e.time))
+    {
+        if let Some(p) = previous {
+            if t > p {
+                forward += 1;
+            } else if t < p {
+                backward += 1;
+            }
+        }
+        previous = Some(t);
+    }
+    if backward > forward {
+        in_time
+    } else {
+        by_offset
+    }
 }
 
 /// Identifiers of records that are themselves boot facts (read from the facts instead).
@@ -826,14 +868,22 @@ pub fn observe(
     // previous boot. The new boot's start, from its kernel lines' uptimes, tells them apart:
     // a record at or after it belongs to the new boot, and the previous boot ends at its own
     // last record.
-    let banners = banner_starts(parsed, matched);
+    //
+    // The records are read in the order they were written, not in time order: a clock stepped
+    // back early in a boot (NTP correcting a guest that booted on its RTC) stamps the boot's
+    // later records before its kernel banner, and they are still the new boot's.
+    let order = written_order(parsed);
+    let banners = banner_starts(parsed, matched, &order);
     let mut next_banner = 0;
     let mut early_for: Option<usize> = None;
-    for (k, event) in parsed.events.iter().enumerate() {
+    for (pos, &k) in order.iter().enumerate() {
+        let Some(event) = parsed.events.get(k) else {
+            continue;
+        };
         if is_session_record(event.ident) {
             continue;
         }
-        while banners.get(next_banner).is_some_and(|(b, _)| *b < k) {
+        while banners.get(next_banner).is_some_and(|(b, _)| *b < pos) {
             next_banner += 1;
         }
         let upcoming = banners.get(next_banner).copied();
@@ -861,7 +911,7 @@ pub fn observe(
                     if boot == event.boot
                         && !switch_early(event, kernel_boot, upcoming, early_for)
                         && !(kernel_boot
-                            && early_for != Some(k)
+                            && early_for != Some(pos)
                             && counts.get(seg).is_some_and(|c| *c > 0)) =>
                 {
                     seg
@@ -921,7 +971,7 @@ pub fn observe(
             } else if kernel_boot {
                 // A line source's banner is stamped when the ring buffer was read; the kernel
                 // lines' uptimes say when the boot began.
-                let start = upcoming.filter(|(b, _)| *b == k).map_or(t, |(_, at)| at);
+                let start = upcoming.filter(|(b, _)| *b == pos).map_or(t, |(_, at)| at);
                 Some((start, "kernel", 3))
             } else {
                 None

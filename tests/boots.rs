@@ -176,3 +176,33 @@ fn a_source_without_boots_is_split_at_the_machines_reboot() {
         "{rows:?}"
     );
 }
+
+/// A guest that booted on its RTC and had its clock stepped back by NTP seconds later stamps
+/// the rest of its new boot before the kernel banner. Those records are still the new boot's
+/// (they were written after the banner): the old boot ends at its own last record.
+#[test]
+fn records_stamped_before_the_banner_by_a_clock_stepped_back_stay_in_the_new_boot() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("syslog"),
+        "Sep 22 12:17:00 gitlab CRON[522210]: pam_unix(cron:session): session closed for user root\n\
+         Sep 22 13:05:23 gitlab systemd[1]: Started Session 2211 of User git.\n\
+         Sep 22 13:36:30 gitlab kernel: [    0.000000] Linux version 5.15.0-119-generic (buildd@lcy02-amd64-075) (gcc (Ubuntu 11.4.0-1ubuntu1~22.04) 11.4.0, GNU ld (GNU Binutils for Ubuntu) 2.38) #129-Ubuntu SMP Fri Aug 2 19:25:20 UTC 2024 (Ubuntu 5.15.0-119.129-generic 5.15.158)\n\
+         Sep 22 13:36:32 gitlab kernel: [    1.911000] EXT4-fs (dm-0): recovery complete\n\
+         Sep 22 13:36:33 gitlab systemd-journald[389]: File /var/log/journal/e2197b637ece34553a2a21361d14e12f/system.journal corrupted or uncleanly shut down, renaming and replacing.\n\
+         Sep 22 13:35:04 gitlab systemd-timesyncd[611]: Initial synchronization to time server 10.1.1.5:123 (ntp1.corp.lan).\n\
+         Sep 22 13:35:04 gitlab systemd-journald[389]: Time jumped backwards, rotating.\n\
+         Sep 22 13:35:18 gitlab systemd[1]: Reached target Multi-User System.\n\
+         Sep 22 14:17:00 gitlab CRON[7122]: pam_unix(cron:session): session closed for user root\n",
+    )
+    .expect("syslog");
+    let doc = boots_json_of(dir.path(), &["--reference-time", "2025-09-22T15:00:00Z"]);
+    let rows = summary(machine(&doc, "gitlab"));
+    assert_eq!(
+        rows.iter()
+            .map(|(_, end, kind)| (end.as_str(), kind.as_str()))
+            .collect::<Vec<_>>(),
+        [("2025-09-22T13:05:23.000000Z", "unclean"), ("-", "running")],
+        "{rows:?}"
+    );
+}
