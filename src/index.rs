@@ -39,6 +39,10 @@ pub struct Entry {
     pub vmid: Option<u32>,
     /// The process id of the record (`ident[pid]`).
     pub pid: Option<u32>,
+    /// Whether the time is only where the record was placed, not its own: a Proxmox VE task
+    /// log's undated line put at the task's start. Such a time orders the record but dates no
+    /// incident while a copy or a neighbour with its own time exists.
+    pub placed: bool,
 }
 
 impl Entry {
@@ -178,6 +182,7 @@ impl SignalIndex {
                     machine: machine_of[s],
                     vmid: source.vmid,
                     pid: event.pid,
+                    placed: event.quality.contains(crate::event::TimeFix::TaskAnchored),
                 })
             })
             .collect();
@@ -337,6 +342,7 @@ mod tests {
             machine: 0,
             vmid: None,
             pid: None,
+            placed: false,
         }
     }
 

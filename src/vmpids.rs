@@ -386,6 +386,7 @@ mod tests {
             machine: 0,
             vmid: None,
             pid: None,
+            placed: false,
         };
         let hung = |comm: &str| SignalKind::HungTask {
             comm: Some(comm.into()),

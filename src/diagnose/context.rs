@@ -602,6 +602,7 @@ pub mod testkit {
                 machine: source.min(1),
                 vmid,
                 pid,
+                placed: false,
             });
             self
         }

@@ -82,7 +82,8 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
                         | SignalKind::ThermalShutdown
                         | SignalKind::MachineCheckFatal
                 )
-        }) {
+        }) || x.time.is_some_and(|t| went_down_after(&power_loss, t))
+        {
             Outcome::HostReset
         } else {
             Outcome::Unknown
@@ -149,12 +150,27 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
     Some(x)
 }
 
+/// How long (minutes) after a fault the host's last record may come for the boot that then
+/// ended without a shutdown to have ended over the fault (it hung, then was reset).
+const HUNG_AFTER_FAULT_MIN: i64 = 30;
+
+/// Whether a host boot that ended without a shutdown ended over the fault at `t`: its last
+/// record came at the fault or within [`HUNG_AFTER_FAULT_MIN`] after it.
+fn went_down_after(reboots: &[UncleanReboot], t: DateTime<Utc>) -> bool {
+    reboots.iter().any(|(end, _, _)| {
+        end.is_some_and(|e| e >= t && e - t <= chrono::Duration::minutes(HUNG_AFTER_FAULT_MIN))
+    })
+}
+
 /// The VMs running on host `machine` (any host when unknown) at `t`, which a host-wide crash
 /// stopped: started (their scope, a `qmstart` task) since the host's last boot and not stopped
-/// before it (the scope ended, `qmstop`/`qmshutdown`), by the host's records; and the guests
-/// whose own boot ended without a shutdown within ten minutes before it.
+/// before it (the scope ended, `qmstop`/`qmshutdown`), by the host's records; the guests
+/// whose own boot ended without a shutdown within ten minutes before it; and the VMs the host's
+/// next `startall` brought back (started on boot, they ran before the crash too) unless its
+/// records show them stopped before it.
 pub fn running_at(f: &Context<'_>, t: DateTime<Utc>, machine: Option<u32>) -> Vec<u32> {
     let mut running: BTreeSet<u32> = BTreeSet::new();
+    let mut stopped: BTreeSet<u32> = BTreeSet::new();
     for s in f.signals() {
         if f.role(s) == Role::Guest
             || s.time.is_none_or(|x| x > t)
@@ -164,7 +180,10 @@ pub fn running_at(f: &Context<'_>, t: DateTime<Utc>, machine: Option<u32>) -> Ve
         }
         match &s.kind {
             // The host booted again: whatever ran before stopped then.
-            SignalKind::KernelBoot => running.clear(),
+            SignalKind::KernelBoot => {
+                running.clear();
+                stopped.clear();
+            }
             SignalKind::ScopeStarted { vmid } => {
                 running.insert(*vmid);
             }
@@ -180,6 +199,7 @@ pub fn running_at(f: &Context<'_>, t: DateTime<Utc>, machine: Option<u32>) -> Ve
                 }
                 "qmstop" | "qmshutdown" | "vzstop" | "vzshutdown" => {
                     running.remove(vmid);
+                    stopped.insert(*vmid);
                 }
                 _ => {}
             },
@@ -187,8 +207,50 @@ pub fn running_at(f: &Context<'_>, t: DateTime<Utc>, machine: Option<u32>) -> Ve
             | SignalKind::ScopeFailed { vmid, .. }
             | SignalKind::ScopeOomKilled { vmid } => {
                 running.remove(vmid);
+                stopped.insert(*vmid);
             }
             _ => {}
+        }
+    }
+    // The next `startall` on that host, and the guests it started.
+    let on_host = |s: &&crate::index::Entry| {
+        f.role(s) != Role::Guest && machine.is_none_or(|m| m == s.machine)
+    };
+    let startall = f
+        .signals()
+        .filter(on_host)
+        .filter(|s| matches!(&s.kind, SignalKind::TaskStart { task, .. } if task == "startall"))
+        .filter_map(|s| s.time)
+        .find(|at| *at > t)
+        // Of the boot right after the crash (its banner and the copies of it), not of a later
+        // one.
+        .filter(|at| {
+            let boots: Vec<DateTime<Utc>> = f
+                .signals()
+                .filter(on_host)
+                .filter(|s| matches!(s.kind, SignalKind::KernelBoot))
+                .filter_map(|s| s.time)
+                .filter(|b| *b > t && b < at)
+                .collect();
+            let first = boots.iter().min();
+            boots.iter().all(|b| {
+                first.is_some_and(|f| *b - *f <= chrono::Duration::minutes(STARTALL_SPAN_MIN))
+            })
+        });
+    if let Some(from) = startall {
+        let until = from + chrono::Duration::minutes(STARTALL_SPAN_MIN);
+        for s in f.signals().filter(on_host) {
+            if let SignalKind::TaskStart {
+                task,
+                vmid: Some(vmid),
+                ..
+            } = &s.kind
+                && matches!(task.as_str(), "qmstart" | "vzstart")
+                && s.time.is_some_and(|at| at >= from && at <= until)
+                && !stopped.contains(vmid)
+            {
+                running.insert(*vmid);
+            }
         }
     }
     for b in &f.guest_unclean_boots {
@@ -201,6 +263,9 @@ pub fn running_at(f: &Context<'_>, t: DateTime<Utc>, machine: Option<u32>) -> Ve
     }
     running.into_iter().collect()
 }
+
+/// How long (minutes) after its `startall` the guests started on boot are taken as its.
+const STARTALL_SPAN_MIN: i64 = 10;
 
 /// A host reset: its last record, the next boot's start, and the records that show it.
 pub type UncleanReboot = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, Vec<Cited>);
@@ -309,5 +374,59 @@ mod tests {
         kit.host(-1, SignalKind::KernelPanic);
         let index = kit.index();
         assert!(hardware(&kit.context(&index)).is_none());
+    }
+
+    /// A fatal PCIe error, then the host's boot ending without a shutdown minutes later (it
+    /// hung and was reset), then `startall` bringing the guests back: the host went down over
+    /// the fault, stopping the VMs that ran then, the ones `startall` restarted included.
+    #[test]
+    fn a_fault_the_host_then_went_down_over_resets_it_and_startall_names_its_guests() {
+        let upid = |task: &str, vmid: &str| {
+            format!("pve:000008F4:000008B3:68D150D8:{task}:{vmid}:root@pam")
+        };
+        let start = |task: &str, vmid: Option<u32>| SignalKind::TaskStart {
+            task: task.into(),
+            vmid,
+            upid: upid(task, &vmid.map_or(String::new(), |v| v.to_string())),
+        };
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::ScopeStarted { vmid: 101 })
+            .host(2, SignalKind::ScopeStarted { vmid: 103 })
+            .host(4, SignalKind::ScopeDeactivated { vmid: 103 })
+            .host(10, SignalKind::PcieError { fatal: true })
+            .host(40, SignalKind::KernelBoot)
+            .host(41, start("startall", None))
+            .host(41, start("qmstart", Some(101)))
+            .host(42, start("qmstart", Some(102)))
+            .host(43, start("qmstart", Some(103)))
+            // A VM started by hand an hour later is not one the boot brought back.
+            .host(100, start("qmstart", Some(104)));
+        kit.unclean_boots.push(UncleanBoot {
+            end: Some(at(13)),
+            next_start: Some(at(40)),
+            vmid: None,
+            evidence: Vec::new(),
+        });
+        let index = kit.index();
+        let x = hardware(&kit.context(&index)).unwrap();
+        assert_eq!(x.outcome, Outcome::HostReset);
+        assert_eq!(x.time, Some(at(10)));
+        // 103 was stopped before the fault: `startall` starting it again says nothing of it.
+        assert_eq!(x.vmids, vec![101, 102]);
+
+        // A host that logged on for an hour after the fault did not go down over it.
+        let mut kit = Kit::new();
+        kit.host(10, SignalKind::PcieError { fatal: true });
+        kit.unclean_boots.push(UncleanBoot {
+            end: Some(at(70)),
+            next_start: Some(at(80)),
+            vmid: None,
+            evidence: Vec::new(),
+        });
+        let index = kit.index();
+        assert_eq!(
+            hardware(&kit.context(&index)).map(|x| x.outcome),
+            Some(Outcome::Unknown)
+        );
     }
 }

@@ -74,6 +74,7 @@ mod tests {
             machine: 0,
             vmid: None,
             pid: None,
+            placed: false,
         }
     }
 

@@ -120,27 +120,22 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
     // The incident is the pause when one is dated, else the pool's suspension (the disk errors
     // before it are its cause, not yet the VMs' trouble); a pause known only from an undated
     // status came with the first error returned to the VM, not with the queueing before it.
-    x.time = basis
-        .iter()
-        .filter(|s| s.kind == SignalKind::IoErrorPause)
-        .find_map(|s| f.time(s))
-        .or_else(|| {
-            basis
-                .iter()
-                .filter(|s| s.kind == SignalKind::ZfsSuspended)
-                .find_map(|s| f.time(s))
-        })
+    // A record's own time first: a task log's undated line is only placed at the task's start.
+    let first_dated = |keep: &dyn Fn(&Entry) -> bool| {
+        let mut kept = basis.iter().filter(|s| keep(s));
+        kept.clone()
+            .filter(|s| !s.placed)
+            .find_map(|s| f.time(s))
+            .or_else(|| kept.find_map(|s| f.time(s)))
+    };
+    x.time = first_dated(&|s| s.kind == SignalKind::IoErrorPause)
+        .or_else(|| first_dated(&|s| s.kind == SignalKind::ZfsSuspended))
         .or_else(|| {
             (x.outcome == Outcome::VmPaused)
-                .then(|| {
-                    basis
-                        .iter()
-                        .filter(|s| !hangs_io(&s.kind))
-                        .find_map(|s| f.time(s))
-                })
+                .then(|| first_dated(&|s| !hangs_io(&s.kind)))
                 .flatten()
         })
-        .or_else(|| basis.first().and_then(|s| f.time(s)));
+        .or_else(|| first_dated(&|_| true));
     x.vmids = vm_of_guest_signals(f, &basis);
     // I/O that waits hangs the VMs on that storage: the host's hung-task reports of their QEMU
     // processes name them (by pid: `qm list`'s PID column, the scope's journal entries).

@@ -49,6 +49,7 @@ pub fn run(f: &Context<'_>) -> Diagnosis {
     findings.extend(hardware(f));
     findings.extend(clean(f));
     demote_planned_stops_before_a_reset(&mut findings);
+    demote_storage_after_a_hardware_fault(&mut findings);
     findings.extend(named_causes(f));
     if let Some(n) = not_a_shutdown(f, &findings) {
         findings.push(n);
@@ -224,6 +225,39 @@ fn demote_planned_stops_before_a_reset(findings: &mut [Finding]) {
     }
 }
 
+/// How long (minutes) after a fatal hardware fault storage trouble is taken for its symptom.
+const SYMPTOM_MIN: i64 = 5;
+
+/// Storage that failed within minutes after a fatal hardware fault on the host (a PCIe link
+/// that carried the NVMe dying, a machine check) failed because of it: the device dropping off
+/// the bus, its I/O errors and the pool suspended on them are symptoms. The storage finding is
+/// put just below the fault's.
+fn demote_storage_after_a_hardware_fault(findings: &mut [Finding]) {
+    let fault = findings
+        .iter()
+        .filter(|x| x.family == Family::Hardware && !x.indirect_only)
+        .filter_map(|x| Some((x.time?, x.confidence, x.title.clone())))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    let Some((at, confidence, title)) = fault else {
+        return;
+    };
+    for x in findings
+        .iter_mut()
+        .filter(|x| x.family == Family::StorageExhaustion && x.confidence >= confidence)
+    {
+        let after = x
+            .time
+            .is_some_and(|t| t >= at && t - at <= chrono::Duration::minutes(SYMPTOM_MIN));
+        if after {
+            x.confidence = (confidence - 0.01).max(0.0);
+            let secs = x.time.map_or(0, |t| (t - at).num_seconds());
+            x.against.push(format!(
+                "it began {secs} s after the {title}: a symptom of the fault"
+            ));
+        }
+    }
+}
+
 /// The verdict from the ranked findings.
 fn verdict(f: &Context<'_>, findings: &[Finding]) -> Verdict {
     let top = findings.first();
@@ -303,6 +337,64 @@ mod tests {
         assert_eq!(d.verdict.family, Family::Hardware);
         assert_eq!(d.verdict.affected_vms, vec![101]);
         assert_eq!(d.runner_up.map(|r| r.family), Some(Family::CleanShutdown));
+    }
+
+    /// The NVMe's PCIe link dies; half a minute later the device is gone, its I/O fails and the
+    /// pool on it is suspended: the fault is the cause, the storage trouble its symptom. Storage
+    /// trouble of its own, long after, is not demoted.
+    #[test]
+    fn storage_failing_minutes_after_a_fatal_hardware_fault_is_its_symptom() {
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::PcieError { fatal: true })
+            .host(
+                1,
+                SignalKind::BlockIoError {
+                    device: Some("nvme0n1".into()),
+                },
+            )
+            .host(1, SignalKind::ZfsSuspended)
+            .host(
+                2,
+                SignalKind::ScopeFailed {
+                    vmid: 101,
+                    result: "signal".into(),
+                },
+            );
+        let index = kit.index();
+        let d = run(&kit.context(&index));
+        assert_eq!(d.verdict.family, Family::Hardware);
+        assert_eq!(
+            d.runner_up.map(|r| r.family),
+            Some(Family::StorageExhaustion)
+        );
+        let storage = d
+            .findings
+            .iter()
+            .find(|x| x.family == Family::StorageExhaustion)
+            .unwrap();
+        assert!(
+            storage
+                .against
+                .iter()
+                .any(|a| a.contains("a symptom of the fault"))
+        );
+
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::PcieError { fatal: true })
+            .host(30, SignalKind::NoSpace)
+            .host(30, SignalKind::IoErrorPause)
+            .host(
+                31,
+                SignalKind::ScopeFailed {
+                    vmid: 101,
+                    result: "signal".into(),
+                },
+            );
+        let index = kit.index();
+        assert_eq!(
+            run(&kit.context(&index)).verdict.family,
+            Family::StorageExhaustion
+        );
     }
 
     #[test]
