@@ -462,8 +462,14 @@ impl<'b> Analysis<'b> {
 
     /// Each machine's boots, built once, on first use, from the sources and their signals.
     pub fn boots(&self) -> &[MachineBoots] {
-        self.boots
-            .get_or_init(|| boots::history(&self.sources, &self.signals, &self.machines))
+        self.boots.get_or_init(|| {
+            boots::history(
+                &self.sources,
+                &self.signals,
+                &self.machines,
+                &self.clock.zones,
+            )
+        })
     }
 
     /// The host-wide map from a VM process's pid to its VMID, per host boot, for the pids the

@@ -91,7 +91,7 @@ pub struct Start {
     /// The start.
     pub time: DateTime<Utc>,
     /// `journal` (an entry of the boot's first minute), `kernel` (`Linux version` line), `last`,
-    /// `wtmp`.
+    /// `wtmp`, `list-boots` (`journalctl --list-boots`' first entry of the boot).
     pub from: &'static str,
     /// How precise the source is: the higher, the better.
     pub rank: u8,
@@ -523,17 +523,22 @@ pub struct MachineBoots {
 }
 
 /// The boot history of every machine of the analysis, machines by name; `linked` says which
-/// host each guest runs on (a guest's boot ends at its own host's kill of its VM).
+/// host each guest runs on (a guest's boot ends at its own host's kill of its VM); `zones` is
+/// each machine's zone, which dates the local times of its `--list-boots` rows.
 pub fn history(
     sources: &[Source<'_>],
     signals: &[Vec<Matched>],
     linked: &[crate::correlate::Machine],
+    zones: &BTreeMap<String, (crate::clock::Zone, String)>,
 ) -> Vec<MachineBoots> {
     let mut observed: Vec<(Vec<Segment>, Vec<Loose>)> = sources
         .par_iter()
         .zip(signals.par_iter())
         .enumerate()
-        .map(|(i, (s, matched))| observe(i, s, matched, &[]))
+        .map(|(i, (s, matched))| {
+            let zone = zones.get(&s.machine).map(|(z, _)| z);
+            observe(i, s, matched, &[], zone)
+        })
         .collect();
     // A source that shows no boot of its own (no kernel banner, no boot id: a task index, a
     // vzdump log, a syslog of one service) may run on across a reboot: its records are split
@@ -587,7 +592,8 @@ pub fn history(
                     return None;
                 }
                 let matched = signals.get(i)?;
-                Some((i, observe(i, source, matched, machine_cuts)))
+                let zone = zones.get(&source.machine).map(|(z, _)| z);
+                Some((i, observe(i, source, matched, machine_cuts, zone)))
             })
             .collect();
         for (i, seen) in redone {
@@ -832,12 +838,14 @@ fn shifted(
 
 /// Reads one source's boot observations. `cuts` are the machine's boot starts as its other
 /// sources give them (sorted; empty on the first reading): a dated record of a source that
-/// shows no boot of its own belongs to the boot that began last before it.
+/// shows no boot of its own belongs to the boot that began last before it. `zone` is the
+/// machine's, for the local times of `--list-boots` rows.
 pub fn observe(
     index: usize,
     source: &Source<'_>,
     matched: &[Matched],
     cuts: &[DateTime<Utc>],
+    zone: Option<&crate::clock::Zone>,
 ) -> (Vec<Segment>, Vec<Loose>) {
     let parsed = &source.parsed;
     let records_shutdown = parsed
@@ -1072,6 +1080,14 @@ pub fn observe(
     } else {
         "last"
     };
+    let oldest_listed = parsed
+        .facts
+        .iter()
+        .filter_map(|f| match &f.kind {
+            FactKind::ListBoot(row) => Some(row.index),
+            _ => None,
+        })
+        .min();
     for (f, fact) in parsed.facts.iter().enumerate() {
         match &fact.kind {
             FactKind::Session(session) => {
@@ -1161,8 +1177,14 @@ pub fn observe(
                     source: index,
                     fact: f,
                 };
+                // A zone abbreviation other than UTC (`CEST`, `BST`) names no one offset: the
+                // machine's zone dates the row.
                 let at = |t: &Option<RecordedTime>| match t {
                     Some(RecordedTime::Absolute(t)) => Some(Seen { time: *t, cite }),
+                    Some(RecordedTime::Local(n)) => Some(Seen {
+                        time: zone?.to_utc(*n)?,
+                        cite,
+                    }),
                     _ => None,
                 };
                 let marks = if row.index == 0 {
@@ -1175,10 +1197,22 @@ pub fn observe(
                 } else {
                     Vec::new()
                 };
+                // A boot's first journal entry is its kernel's first message, stamped with the
+                // boot's start to the second; but the oldest boot listed may have lost its first
+                // entries to the journal's vacuuming.
+                let start = (Some(row.index) != oldest_listed)
+                    .then(|| at(&row.first))
+                    .flatten()
+                    .map(|seen| Start {
+                        time: seen.time,
+                        from: "list-boots",
+                        rank: 2,
+                        cite,
+                    });
                 segments.push(Segment {
                     source: index,
                     boot_id: Some(row.boot_id.to_ascii_lowercase()),
-                    start: None,
+                    start,
                     first: at(&row.first),
                     last: at(&row.last),
                     ended_at: None,

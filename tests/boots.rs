@@ -206,3 +206,41 @@ fn records_stamped_before_the_banner_by_a_clock_stepped_back_stay_in_the_new_boo
         "{rows:?}"
     );
 }
+
+/// `journalctl --list-boots` before systemd 251 prints local times with a zone abbreviation
+/// (`BST`) that names no one offset: the machine's zone (its `timedatectl`) dates the rows, so
+/// they join the boots its other files show rather than standing apart undated.
+#[test]
+fn list_boots_rows_in_local_time_take_the_machines_zone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let host = dir.path().join("host/pve-node3");
+    std::fs::create_dir_all(&host).expect("mkdir");
+    std::fs::write(
+        host.join("list-boots.txt"),
+        "-1 0e60df92f8231d9965e382cbad3c3ba1 Wed 2025-09-03 10:41:20 BST—Mon 2025-09-22 14:10:41 BST\n \
+         0 7387da67d9d2ef5d715256ba6d80d558 Mon 2025-09-22 14:36:05 BST—Mon 2025-09-22 15:30:31 BST\n",
+    )
+    .expect("list-boots");
+    std::fs::write(
+        host.join("timedatectl.txt"),
+        "               Local time: Mon 2025-09-22 15:30:41 BST\n           Universal time: Mon 2025-09-22 14:30:41 UTC\n                 RTC time: Mon 2025-09-22 14:30:41\n                Time zone: Europe/London (BST, +0100)\nSystem clock synchronized: yes\n",
+    )
+    .expect("timedatectl");
+    std::fs::write(
+        host.join("kern.log"),
+        "Sep 22 14:36:05 pve-node3 kernel: [    0.000000] Linux version 5.15.158-2-pve (build@proxmox) (gcc (Debian 10.2.1-6) 10.2.1 20210110, GNU ld (GNU Binutils for Debian) 2.35.2) #1 SMP PVE 5.15.158-2 (2024-07-26T13:15Z) ()\n\
+         Sep 22 15:17:00 pve-node3 kernel: [ 2455.000000] perf: interrupt took too long (2505 > 2500), lowering kernel.perf_event_max_sample_rate to 79750\n",
+    )
+    .expect("kern.log");
+    let doc = boots_json_of(dir.path(), &["--reference-time", "2025-09-22T15:00:00Z"]);
+    let rows = summary(machine(&doc, "pve-node3"));
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let boots = machine(&doc, "pve-node3")["boots"]
+        .as_array()
+        .expect("boots");
+    assert_eq!(boots[0]["first_record"], "2025-09-03T09:41:20.000000Z");
+    assert_eq!(boots[0]["last_record"], "2025-09-22T13:10:41.000000Z");
+    // The current boot's row and its kernel banner are one boot.
+    assert_eq!(boots[1]["boot_id"], "7387da67d9d2ef5d715256ba6d80d558");
+    assert!(rows[1].0.starts_with("2025-09-22T13:36:0"), "{rows:?}");
+}
