@@ -356,6 +356,20 @@ pub fn assign_identities(sources: &mut [Source<'_>]) {
     }
 }
 
+/// The folder a machine's file system was copied into, for a file copied with its path under
+/// `etc/` or `var/log/`: `host/pve1/` of `host/pve1/var/log/syslog`, the bundle's top (empty)
+/// of `etc/timezone`.
+fn file_system_root(path: &str) -> Option<&str> {
+    ["var/log/", "etc/"].iter().find_map(|marker| {
+        let at = if path.starts_with(marker) {
+            0
+        } else {
+            path.find(&format!("/{marker}"))? + 1
+        };
+        path.get(..at)
+    })
+}
+
 /// A source that names no machine of itself takes the machine its neighbours agree on: the
 /// sources of the same folder, else those whose file names share its prefix (`pve1-dmesg.txt`
 /// beside `pve1-journal.txt`), else, when its content gave it a role, the bundle's only
@@ -374,6 +388,11 @@ fn share_machines(sources: &mut [Source<'_>]) {
         .iter()
         .filter(|s| !s.machine.is_empty())
         .map(|s| (folder(&s.path), prefix(&s.path), s.machine.clone(), s.role))
+        .collect();
+    let roots: Vec<Option<String>> = sources
+        .iter()
+        .filter(|s| !s.machine.is_empty())
+        .map(|s| file_system_root(&s.path).map(str::to_string))
         .collect();
     let fits = |mine: Role, theirs: Role| {
         mine == Role::Unknown || theirs == Role::Unknown || mine == theirs
@@ -428,9 +447,24 @@ fn share_machines(sources: &mut [Source<'_>]) {
                 )
             })
         };
+        // A machine's files copied with their paths (`etc/timezone`, `var/log/syslog`, under
+        // the same folder): one machine's file system.
+        let same_root = || {
+            let root = file_system_root(&source.path)?;
+            agreed(
+                named
+                    .iter()
+                    .zip(&roots)
+                    .filter(|(_, r)| r.as_deref() == Some(root))
+                    .filter(|((_, _, _, r), _)| fits(role, *r))
+                    .map(|((_, _, m, r), _)| (m, *r))
+                    .collect(),
+            )
+        };
         let same_folder = in_folder(true)
             .or_else(|| in_folder(false))
-            .or_else(parents);
+            .or_else(parents)
+            .or_else(same_root);
         let same_prefix = || {
             agreed(
                 named

@@ -793,3 +793,49 @@ fn top_level_host_files_and_nested_guest_files_find_their_machine_zone_and_year(
     );
     assert_eq!(times("101/journal.txt"), ["2025-09-22T13:07:14.300201Z"]);
 }
+
+/// A host's files copied with their paths (`etc/timezone`, `var/log/syslog`) are one machine's
+/// file system: its `etc/timezone` names the zone of its `var/log/syslog`.
+#[test]
+fn files_copied_with_their_paths_are_one_machines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(
+        dir,
+        "var/log/syslog",
+        "Apr 22 22:14:07 pve01 systemd-logind[812]: The system will reboot now!\n\
+         Apr 22 22:14:08 pve01 pve-guests[1930044]: <root@pam> starting task UPID:pve01:001D733D:0B173B64:68085B00:stopall::root@pam:\n",
+    );
+    write(dir, "etc/timezone", "America/Chicago\n");
+    write(
+        dir,
+        "etc/pve/qemu-server/104.conf",
+        "boot: order=ide0\ncores: 4\nmemory: 16384\nname: win-fileserver\nostype: win10\n",
+    );
+    let found = machines_of(dir);
+    let of = |path: &str| {
+        found
+            .iter()
+            .find(|(p, _, _)| p == path)
+            .map(|(_, m, _)| m.as_str())
+            .unwrap_or_else(|| panic!("{path} in {found:?}"))
+    };
+    assert_eq!(of("etc/timezone"), "pve01");
+    assert_eq!(of("etc/pve/qemu-server/104.conf"), "pve01");
+    let all = pvelog()
+        .args([
+            "timeline",
+            "--format",
+            "jsonl",
+            "--reference-time",
+            "2025-04-23T04:00:00Z",
+        ])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let first = String::from_utf8_lossy(&all.stdout);
+    assert!(
+        first.contains("\"time\":\"2025-04-23T03:14:07.000000Z\""),
+        "{first}"
+    );
+}
