@@ -244,7 +244,8 @@ pub enum SignalKind {
     PackageUpgrade,
     /// A backup job (vzdump, Proxmox Backup Server client, restic, borg, mysqldump).
     Backup {
-        /// `start`, `end` or `progress`.
+        /// `start`, `end`, `running` (vzdump's `INFO: status = running`: the VM whose backup
+        /// just started was running) or `progress`.
         phase: &'static str,
         /// The VM being backed up, when named.
         vmid: Option<u32>,
@@ -1408,10 +1409,11 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::Backup,
-        regex: r"(?:INFO: (?:Starting|Finished) Backup of VM \d+|INFO: starting new backup job|INFO: Backup job finished|ERROR: Backup of VM \d+ failed|proxmox-backup-client|Starting backup: |restic (?:backup|snapshot)|borg (?:create|backup)|^Creating archive at|mysqldump|mariadb-dump|myloader|mydumper|pg_dump)",
+        regex: r"(?:INFO: (?:Starting|Finished) Backup of VM \d+|INFO: status = running$|INFO: starting new backup job|INFO: Backup job finished|ERROR: Backup of VM \d+ failed|proxmox-backup-client|Starting backup: |restic (?:backup|snapshot)|borg (?:create|backup)|^Creating archive at|mysqldump|mariadb-dump|myloader|mydumper|pg_dump)",
         literals: &[
             "Starting Backup of VM ",
             "Finished Backup of VM ",
+            "status = running",
             "starting new backup job",
             "Backup job finished",
             "ERROR: Backup of VM ",
@@ -2111,6 +2113,9 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
                 || text.contains("Backup of VM") && text.contains("failed")
             {
                 "end"
+            } else if text.ends_with("status = running") {
+                // vzdump found the VM it is about to back up running.
+                "running"
             } else {
                 "progress"
             },
@@ -2395,6 +2400,20 @@ mod tests {
         let k = kinds(ident, msg);
         assert_eq!(k.len(), 1, "{}: {k:?}", String::from_utf8_lossy(msg));
         k.into_iter().next().unwrap()
+    }
+
+    /// vzdump says in what state it found the VM it backs up: `running` shows it was, for a VM
+    /// whose start is not in the logs; `stopped` says nothing of a stop.
+    #[test]
+    fn a_backup_that_found_its_vm_running() {
+        assert_eq!(
+            one(b"", b"INFO: status = running"),
+            SignalKind::Backup {
+                phase: "running",
+                vmid: None
+            }
+        );
+        assert!(kinds(b"", b"INFO: status = stopped").is_empty());
     }
 
     #[test]

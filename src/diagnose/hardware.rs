@@ -165,12 +165,16 @@ fn went_down_after(reboots: &[UncleanReboot], t: DateTime<Utc>) -> bool {
 /// The VMs running on host `machine` (any host when unknown) at `t`, which a host-wide crash
 /// stopped: started (their scope, a `qmstart` task) since the host's last boot and not stopped
 /// before it (the scope ended, `qmstop`/`qmshutdown`), by the host's records; the guests
-/// whose own boot ended without a shutdown within ten minutes before it; and the VMs the host's
+/// whose own boot ended without a shutdown within ten minutes before it (or that a backup found
+/// running since the host's boot, `status = running`); and the VMs the host's
 /// next `startall` brought back (started on boot, they ran before the crash too) unless its
 /// records show them stopped before it.
 pub fn running_at(f: &Context<'_>, t: DateTime<Utc>, machine: Option<u32>) -> Vec<u32> {
     let mut running: BTreeSet<u32> = BTreeSet::new();
     let mut stopped: BTreeSet<u32> = BTreeSet::new();
+    // The VM each backup log is backing up (its last `Starting Backup of VM N`), whose
+    // `status = running` line then shows it running.
+    let mut backing_up: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
     for s in f.signals() {
         if f.role(s) == Role::Guest
             || s.time.is_none_or(|x| x > t)
@@ -208,6 +212,20 @@ pub fn running_at(f: &Context<'_>, t: DateTime<Utc>, machine: Option<u32>) -> Ve
             | SignalKind::ScopeOomKilled { vmid } => {
                 running.remove(vmid);
                 stopped.insert(*vmid);
+            }
+            SignalKind::Backup {
+                phase: "start",
+                vmid: Some(vmid),
+            } => {
+                backing_up.insert(s.source, *vmid);
+            }
+            SignalKind::Backup {
+                phase: "running", ..
+            } => {
+                if let Some(vmid) = backing_up.get(&s.source) {
+                    running.insert(*vmid);
+                    stopped.remove(vmid);
+                }
             }
             _ => {}
         }
@@ -374,6 +392,21 @@ mod tests {
         kit.host(-1, SignalKind::KernelPanic);
         let index = kit.index();
         assert!(hardware(&kit.context(&index)).is_none());
+    }
+
+    /// A VM whose start is not in the logs, found running by last night's backup (vzdump's
+    /// `status = running` after `Starting Backup of VM 105`), was running when the host died.
+    #[test]
+    fn a_backup_that_found_a_vm_running_shows_it_running() {
+        let backup = |phase, vmid| SignalKind::Backup { phase, vmid };
+        let mut kit = Kit::new();
+        kit.host(0, backup("start", Some(105)))
+            .host(0, backup("running", None))
+            .host(1, backup("end", Some(105)))
+            .host(2, backup("start", Some(106)))
+            .host(3, backup("end", Some(106)));
+        let index = kit.index();
+        assert_eq!(running_at(&kit.context(&index), at(5), None), vec![105]);
     }
 
     /// A fatal PCIe error, then the host's boot ending without a shutdown minutes later (it
