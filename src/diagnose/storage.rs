@@ -165,6 +165,18 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
     {
         x.outcome = Outcome::VmPaused;
     }
+    // The VMs the operator resumed afterwards were the ones paused (`qm resume`, the GUI's
+    // resume), unless someone had suspended them by hand.
+    if x.outcome == Outcome::VmPaused
+        && let Some(paused) = x.time
+    {
+        for vmid in resumed_after(f, paused) {
+            if !x.vmids.contains(&vmid) {
+                x.vmids.push(vmid);
+            }
+        }
+        x.vmids.sort_unstable();
+    }
     // Strongest kinds first.
     let mut ordered = basis.clone();
     ordered.sort_by(|a, b| {
@@ -179,6 +191,38 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
         x.cites.extend(evidence);
     }
     Some(x)
+}
+
+/// How long (hours) after a pause a resume is taken for the pause's.
+const RESUME_WITHIN_H: i64 = 24;
+
+/// The VMs resumed (`qmresume`) within [`RESUME_WITHIN_H`] after `paused`, that no one had
+/// suspended by hand (`qmsuspend`) since.
+fn resumed_after(f: &Context<'_>, paused: chrono::DateTime<chrono::Utc>) -> Vec<u32> {
+    let until = paused + chrono::Duration::hours(RESUME_WITHIN_H);
+    let task_of = |s: &Entry| match &s.kind {
+        SignalKind::TaskStart {
+            task,
+            vmid: Some(vmid),
+            ..
+        } if f.role(s) != Role::Guest => Some((task.clone(), *vmid, f.time(s)?)),
+        _ => None,
+    };
+    let suspended: BTreeSet<u32> = f
+        .signals()
+        .filter_map(task_of)
+        .filter(|(task, _, t)| *task == "qmsuspend" && *t >= paused && *t <= until)
+        .map(|(_, vmid, _)| vmid)
+        .collect();
+    let resumed: BTreeSet<u32> = f
+        .signals()
+        .filter_map(task_of)
+        .filter(|(task, vmid, t)| {
+            *task == "qmresume" && *t >= paused && *t <= until && !suspended.contains(vmid)
+        })
+        .map(|(_, vmid, _)| vmid)
+        .collect();
+    resumed.into_iter().collect()
 }
 
 /// How long (minutes) after storage began to hang a guest must still be logging to show its VM
@@ -363,6 +407,43 @@ mod tests {
             storage(&kit.context(&index)).unwrap().outcome,
             Outcome::Unknown
         );
+    }
+
+    /// Full storage pauses two VMs; QEMU logs no pause, the operator's resumes name them. A VM
+    /// suspended by hand and resumed, or resumed days later, is not one of them.
+    #[test]
+    fn the_vms_resumed_after_a_pause_were_the_ones_paused() {
+        use crate::diagnose::context::testkit::task_start;
+        let upid = |task: &str, vmid: u32| {
+            format!("pve-a:002C6CAC:09E99646:691C827F:{task}:{vmid}:root@pam")
+        };
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::NoSpace)
+            .undated_host(SignalKind::IoErrorPause)
+            .host(
+                5,
+                task_start("qmsuspend", Some(204), &upid("qmsuspend", 204)),
+            )
+            .host(
+                20,
+                task_start("qmresume", Some(201), &upid("qmresume", 201)),
+            )
+            .host(
+                25,
+                task_start("qmresume", Some(203), &upid("qmresume", 203)),
+            )
+            .host(
+                26,
+                task_start("qmresume", Some(204), &upid("qmresume", 204)),
+            )
+            .host(
+                60 * 30,
+                task_start("qmresume", Some(205), &upid("qmresume", 205)),
+            );
+        let index = kit.index();
+        let x = storage(&kit.context(&index)).unwrap();
+        assert_eq!(x.outcome, Outcome::VmPaused);
+        assert_eq!(x.vmids, vec![201, 203]);
     }
 
     #[test]
