@@ -199,8 +199,15 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
             }
         )
     });
+    // `pve-guests` stopping every guest is the node shutting down or rebooting: the whole node
+    // went down, in order.
+    let node_down = tasks.iter().any(|s| {
+        matches!(&s.kind, SignalKind::TaskStart { task, .. } | SignalKind::TaskEnd { task, .. }
+            if task == "stopall")
+    });
     x.outcome = match ups.map(|s| f.role(s)) {
         Some(Role::Host | Role::Unknown) => Outcome::HostReset,
+        _ if node_down => Outcome::HostReset,
         _ => Outcome::VmStopped,
     };
     x.indirect_only = indirect;
@@ -316,6 +323,24 @@ fn is_cause(kind: &SignalKind) -> bool {
 mod tests {
     use super::*;
     use crate::diagnose::context::testkit::{Kit, at, task_end, task_start};
+
+    /// `pve-guests` stopping every guest is the node going down in order: the outcome is the
+    /// node's, not one VM's.
+    #[test]
+    fn a_stopall_is_the_whole_node_going_down() {
+        const STOPALL: &str = "pve01:001D733D:0B173B64:68085B00:stopall::root@pam";
+        const SHUTDOWN: &str = "pve01:001D94EC:0B178B64:68085BCD:qmshutdown:101:root@pam";
+        let mut kit = Kit::new();
+        kit.host(0, task_start("stopall", None, STOPALL))
+            .host(1, task_start("qmshutdown", Some(101), SHUTDOWN))
+            .host(2, SignalKind::ScopeDeactivated { vmid: 101 })
+            .host(2, task_end("qmshutdown", Some(101), SHUTDOWN, true))
+            .host(3, task_end("stopall", None, STOPALL, true));
+        let index = kit.index();
+        let x = clean(&kit.context(&index)).unwrap();
+        assert_eq!(x.outcome, Outcome::HostReset);
+        assert_eq!(x.time, Some(at(0)));
+    }
 
     const UPID: &str = "pve:000079D3:00083FE1:654BDC03:qmshutdown:103:root@pam";
 

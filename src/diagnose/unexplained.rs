@@ -205,7 +205,14 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
         let mut x = finding(Family::NotAShutdown, f64::max(by_coverage, 0.55), title);
         x.cites = trouble.iter().map(|s| f.cite(s)).collect();
         x.cites.extend(running.iter().map(|fact| fact.cited()));
-        x.time = trouble.first().and_then(|s| f.time(s));
+        // Trouble comes in episodes (a link that flapped Tuesday night and again Thursday
+        // morning): the one the manifest names, else the last, is the one the logs were pulled
+        // for.
+        let times: Vec<_> = trouble.iter().filter_map(|s| f.time(s)).collect();
+        x.time = match super::context::incident_episode(times, f.incident_hint) {
+            Some((from, _)) => Some(from),
+            None => trouble.first().and_then(|s| f.time(s)),
+        };
         x
     } else {
         let mut x = finding(
@@ -256,6 +263,36 @@ mod tests {
         assert_eq!(x.vmids, vec![101]);
         let cited: Vec<&str> = x.cites.iter().map(|c| c.signal).collect();
         assert_eq!(cited, ["unclean_journal", "kernel_boot"]);
+        // Seen from inside the guest only, a reset and an ended process look the same.
+        assert_eq!(x.outcome, Outcome::Unknown);
+
+        kit.host(
+            4,
+            SignalKind::ScopeFailed {
+                vmid: 101,
+                result: "signal".into(),
+            },
+        );
+        let index = kit.index();
+        let x = not_a_shutdown(&kit.context(&index), &[]).unwrap();
+        assert_eq!(x.outcome, Outcome::VmStopped);
+    }
+
+    /// A link that flapped two nights ago and again this morning: the episode the manifest
+    /// names, else the last, is the incident.
+    #[test]
+    fn trouble_in_episodes_is_dated_by_the_named_or_last_one() {
+        use crate::diagnose::context::testkit::at;
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::Degraded)
+            .host(1, SignalKind::Degraded)
+            .host(3000, SignalKind::Degraded)
+            .host(3001, SignalKind::Degraded);
+        let index = kit.index();
+        let mut f = kit.context(&index);
+        assert_eq!(not_a_shutdown(&f, &[]).unwrap().time, Some(at(3000)));
+        f.incident_hint = Some(at(2));
+        assert_eq!(not_a_shutdown(&f, &[]).unwrap().time, Some(at(0)));
     }
 
     #[test]
