@@ -28,11 +28,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         "the truth dates a stop asked from inside the guest at QEMU's exit on the host; pvelog at the guest's 'System is powering down' (the stop asked, as for an operator's qm shutdown), on the guest's clock, 2.75 s slow with no pair to pin it",
     ),
     (
-        "ha-node-fenced",
-        "affected_vms",
-        "VM 502 ran on the fenced node, but no record of it from before the fence survives (its start predates the logs; qm list shows it only after its manual restart)",
-    ),
-    (
         "nfs-storage-unreachable-guest-read-only",
         "incident_time",
         "the truth dates the incident at the guest's file system going read-only; pvelog at the NFS server not answering, 5.5 minutes earlier (the trigger)",

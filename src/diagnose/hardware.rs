@@ -166,9 +166,9 @@ fn went_down_after(reboots: &[UncleanReboot], t: DateTime<Utc>) -> bool {
 /// stopped: started (their scope, a `qmstart` task) since the host's last boot and not stopped
 /// before it (the scope ended, `qmstop`/`qmshutdown`), by the host's records; the guests
 /// whose own boot ended without a shutdown within ten minutes before it (or that a backup found
-/// running since the host's boot, `status = running`); and the VMs the host's
-/// next `startall` brought back (started on boot, they ran before the crash too) unless its
-/// records show them stopped before it.
+/// running since the host's boot, `status = running`); and the VMs started on the host when it
+/// came back (its `startall`, an operator in the first [`RESTORED_WITHIN_MIN`] minutes) unless
+/// its records show them stopped before it.
 pub fn running_at(f: &Context<'_>, t: DateTime<Utc>, machine: Option<u32>) -> Vec<u32> {
     let mut running: BTreeSet<u32> = BTreeSet::new();
     let mut stopped: BTreeSet<u32> = BTreeSet::new();
@@ -230,33 +230,23 @@ pub fn running_at(f: &Context<'_>, t: DateTime<Utc>, machine: Option<u32>) -> Ve
             _ => {}
         }
     }
-    // The next `startall` on that host, and the guests it started.
+    // The guests started on that host when it came back (its next boot's `startall`, or an
+    // operator restoring what was down in the first minutes after): they ran before the crash
+    // too, unless its records show them stopped before it.
     let on_host = |s: &&crate::index::Entry| {
         f.role(s) != Role::Guest && machine.is_none_or(|m| m == s.machine)
     };
-    let startall = f
+    let back = f
         .signals()
         .filter(on_host)
-        .filter(|s| matches!(&s.kind, SignalKind::TaskStart { task, .. } if task == "startall"))
+        .filter(|s| {
+            matches!(&s.kind, SignalKind::KernelBoot)
+                || matches!(&s.kind, SignalKind::TaskStart { task, .. } if task == "startall")
+        })
         .filter_map(|s| s.time)
-        .find(|at| *at > t)
-        // Of the boot right after the crash (its banner and the copies of it), not of a later
-        // one.
-        .filter(|at| {
-            let boots: Vec<DateTime<Utc>> = f
-                .signals()
-                .filter(on_host)
-                .filter(|s| matches!(s.kind, SignalKind::KernelBoot))
-                .filter_map(|s| s.time)
-                .filter(|b| *b > t && b < at)
-                .collect();
-            let first = boots.iter().min();
-            boots.iter().all(|b| {
-                first.is_some_and(|f| *b - *f <= chrono::Duration::minutes(STARTALL_SPAN_MIN))
-            })
-        });
-    if let Some(from) = startall {
-        let until = from + chrono::Duration::minutes(STARTALL_SPAN_MIN);
+        .find(|at| *at > t);
+    if let Some(from) = back {
+        let until = from + chrono::Duration::minutes(RESTORED_WITHIN_MIN);
         for s in f.signals().filter(on_host) {
             if let SignalKind::TaskStart {
                 task,
@@ -282,8 +272,9 @@ pub fn running_at(f: &Context<'_>, t: DateTime<Utc>, machine: Option<u32>) -> Ve
     running.into_iter().collect()
 }
 
-/// How long (minutes) after its `startall` the guests started on boot are taken as its.
-const STARTALL_SPAN_MIN: i64 = 10;
+/// How long (minutes) after a crashed host came back (its boot, its `startall`) the guests
+/// started on it are taken for the ones the crash stopped.
+const RESTORED_WITHIN_MIN: i64 = 45;
 
 /// A host reset: its last record, the next boot's start, and the records that show it.
 pub type UncleanReboot = (Option<DateTime<Utc>>, Option<DateTime<Utc>>, Vec<Cited>);
@@ -432,7 +423,9 @@ mod tests {
             .host(41, start("qmstart", Some(101)))
             .host(42, start("qmstart", Some(102)))
             .host(43, start("qmstart", Some(103)))
-            // A VM started by hand an hour later is not one the boot brought back.
+            // Started by hand twenty minutes after the boot: restored after the crash.
+            .host(60, start("qmstart", Some(106)))
+            // An hour later: not one the crash stopped.
             .host(100, start("qmstart", Some(104)));
         kit.unclean_boots.push(UncleanBoot {
             end: Some(at(13)),
@@ -445,7 +438,7 @@ mod tests {
         assert_eq!(x.outcome, Outcome::HostReset);
         assert_eq!(x.time, Some(at(10)));
         // 103 was stopped before the fault: `startall` starting it again says nothing of it.
-        assert_eq!(x.vmids, vec![101, 102]);
+        assert_eq!(x.vmids, vec![101, 102, 106]);
 
         // A host that logged on for an hour after the fault did not go down over it.
         let mut kit = Kit::new();
