@@ -240,7 +240,10 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
     // The incident is the last episode of orderly stops (stops less than half an hour apart,
     // as a node's stopall or an operator going through VMs): yesterday's `qm shutdown`, or a
     // guest's own reboot hours before, is another story.
-    let episode = incident_episode(cited.iter().filter_map(|s| f.time(s)).collect(), None);
+    let episode = incident_episode(
+        cited.iter().filter_map(|s| f.time(s)).collect(),
+        f.incident_hint,
+    );
     let in_episode = |s: &&&Entry| {
         episode.is_none_or(|(first, last)| f.time(s).is_none_or(|t| t >= first && t <= last))
     };
