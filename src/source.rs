@@ -104,6 +104,10 @@ pub fn identify_path(path: &str) -> PathIdentity {
                     let rest = lower.get(6..).unwrap_or_default();
                     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
                     id.vmid = digits.parse().ok().filter(|v| *v >= 100);
+                } else if let Some(vmid) = vm_file_prefix(&lower) {
+                    // `vm-210-journal.txt` beside `hv07-syslog` in a flat folder.
+                    id.role = Some(Role::Guest);
+                    id.vmid = Some(vmid);
                 }
             }
             _ => {}
@@ -124,6 +128,21 @@ fn split_vmid(dir: &str) -> (Option<u32>, Option<&str>) {
         .map(|r| r.trim_start_matches(['-', '_']))
         .filter(|r| !r.is_empty());
     (vmid, name)
+}
+
+/// A file named for a guest by its VMID: `vm-210-journal.txt`, `vm210_dmesg.txt` → 210. Not
+/// `qemu-101.log` or `lxc-101.log`: those are the host's vzdump logs of the guest.
+fn vm_file_prefix(lower: &str) -> Option<u32> {
+    let rest = lower.strip_prefix("vm")?.trim_start_matches(['-', '_']);
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let after = rest.get(digits..)?;
+    let named = after
+        .strip_prefix(['-', '_'])
+        .is_some_and(|name| !name.is_empty());
+    (digits > 0 && named)
+        .then(|| rest.get(..digits)?.parse().ok())
+        .flatten()
+        .filter(|v| *v >= 100)
 }
 
 /// `vm-101`, `vm101`, `vm_101`, `qemu-101` → 101.
@@ -508,6 +527,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_file_copied_with_its_path_has_its_machines_root() {
+        assert_eq!(file_system_root("etc/timezone"), Some(""));
+        assert_eq!(file_system_root("var/log/syslog"), Some(""));
+        assert_eq!(
+            file_system_root("host/pve1/var/log/syslog"),
+            Some("host/pve1/")
+        );
+        assert_eq!(
+            file_system_root("host/pve1/etc/pve/qemu-server/101.conf"),
+            Some("host/pve1/")
+        );
+        assert_eq!(file_system_root("guest/101/journal.txt"), None);
+        assert_eq!(file_system_root("netc/timezone"), None);
+    }
+
+    #[test]
     fn paths_name_role_machine_and_vmid() {
         let cases: &[(&str, Option<Role>, Option<&str>, Option<u32>)] = &[
             (
@@ -537,6 +572,11 @@ mod tests {
             ),
             ("host-kern.log", Some(Role::Host), None, None),
             ("guest-104-syslog", Some(Role::Guest), None, Some(104)),
+            ("vm-210-journal.txt", Some(Role::Guest), None, Some(210)),
+            ("flat/vm210_dmesg.txt", Some(Role::Guest), None, Some(210)),
+            // The host's vzdump logs of a guest, and a guest's name alone, are not the guest's.
+            ("var/log/vzdump/qemu-101.log", None, None, None),
+            ("vm-210.conf", None, None, None),
             ("var/log/syslog", None, None, None),
             ("host.log", None, None, None),
         ];
