@@ -51,6 +51,7 @@ pub fn run(f: &Context<'_>) -> Diagnosis {
     demote_planned_stops_before_a_reset(&mut findings);
     demote_storage_after_a_hardware_fault(&mut findings);
     findings.extend(named_causes(f));
+    demote_far_from_the_named_incident(&mut findings, f.incident_hint);
     if let Some(n) = not_a_shutdown(f, &findings) {
         findings.push(n);
     }
@@ -225,6 +226,42 @@ fn demote_planned_stops_before_a_reset(findings: &mut [Finding]) {
     }
 }
 
+/// How far (hours) from the moment the manifest names a finding is another story.
+const FAR_FROM_NAMED_H: i64 = 12;
+
+/// When the manifest names the incident's moment and some finding is dated near it, a finding
+/// dated far from it (a planned reboot four days before a guest's OOM kill) is another story:
+/// it is put just below the nearest near one.
+fn demote_far_from_the_named_incident(
+    findings: &mut [Finding],
+    hint: Option<chrono::DateTime<chrono::Utc>>,
+) {
+    let Some(hint) = hint else {
+        return;
+    };
+    let window = chrono::Duration::hours(FAR_FROM_NAMED_H);
+    let near = |x: &Finding| x.time.is_some_and(|t| (t - hint).abs() <= window);
+    let best_near = findings
+        .iter()
+        .filter(|x| near(x))
+        .map(|x| x.confidence)
+        .fold(None, |m: Option<f64>, c| Some(m.map_or(c, |m| m.max(c))));
+    let Some(best_near) = best_near else {
+        return;
+    };
+    for x in findings
+        .iter_mut()
+        .filter(|x| x.time.is_some() && !near(x) && x.confidence >= best_near)
+    {
+        x.confidence = (best_near - 0.01).max(0.0);
+        x.against.push(format!(
+            "dated {} hours from the incident the manifest names ({}): another story",
+            x.time.map_or(0, |t| (t - hint).num_hours().abs()),
+            crate::event::rfc3339(hint)
+        ));
+    }
+}
+
 /// How long (minutes) after a fatal hardware fault storage trouble is taken for its symptom.
 const SYMPTOM_MIN: i64 = 5;
 
@@ -395,6 +432,28 @@ mod tests {
             run(&kit.context(&index)).verdict.family,
             Family::StorageExhaustion
         );
+    }
+
+    /// The manifest names this afternoon's trouble: a planned reboot four days before is
+    /// another story, however orderly and clear.
+    #[test]
+    fn a_finding_far_from_the_named_incident_is_another_story() {
+        use crate::diagnose::context::testkit::at;
+        let mut kit = Kit::new();
+        kit.guest(112, 0, SignalKind::PowerKey)
+            .guest(112, 0, SignalKind::ShutdownSequence)
+            .guest(112, 6 * 24 * 60, kill(48211, "postgres"));
+        let index = kit.index();
+        let mut f = kit.context(&index);
+        f.incident_hint = Some(at(6 * 24 * 60 + 1));
+        let d = run(&f);
+        assert_eq!(d.verdict.family, Family::MemoryOvercommit);
+        let clean = d
+            .findings
+            .iter()
+            .find(|x| x.family == Family::CleanShutdown)
+            .unwrap();
+        assert!(clean.against.iter().any(|a| a.contains("another story")));
     }
 
     #[test]
