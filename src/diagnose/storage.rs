@@ -128,13 +128,22 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
             .find_map(|s| f.time(s))
             .or_else(|| kept.find_map(|s| f.time(s)))
     };
+    // Errors in episodes (a failing disk's unrecovered reads last night, the write that failed
+    // this morning): the one the manifest names, else the last, is the incident's.
+    let episode = super::context::incident_episode(
+        basis.iter().filter_map(|s| f.time(s)).collect(),
+        f.incident_hint,
+    );
+    let in_episode =
+        |s: &Entry| episode.is_none_or(|(from, to)| f.time(s).is_none_or(|t| t >= from && t <= to));
     x.time = first_dated(&|s| s.kind == SignalKind::IoErrorPause)
         .or_else(|| first_dated(&|s| s.kind == SignalKind::ZfsSuspended))
         .or_else(|| {
             (x.outcome == Outcome::VmPaused)
-                .then(|| first_dated(&|s| !hangs_io(&s.kind)))
+                .then(|| first_dated(&|s| !hangs_io(&s.kind) && in_episode(s)))
                 .flatten()
         })
+        .or_else(|| first_dated(&in_episode))
         .or_else(|| first_dated(&|_| true));
     x.vmids = vm_of_guest_signals(f, &basis);
     // I/O that waits hangs the VMs on that storage: the host's hung-task reports of their QEMU
@@ -444,6 +453,25 @@ mod tests {
         let x = storage(&kit.context(&index)).unwrap();
         assert_eq!(x.outcome, Outcome::VmPaused);
         assert_eq!(x.vmids, vec![201, 203]);
+    }
+
+    /// A failing disk's reads failed last night; this morning a write fails and the VM pauses
+    /// (an undated `io-error`): the pause came with this morning's episode.
+    #[test]
+    fn an_undated_pause_is_dated_by_the_last_episode_of_errors() {
+        use crate::diagnose::context::testkit::at;
+        let io = || SignalKind::BlockIoError {
+            device: Some("nvme0n1".into()),
+        };
+        let mut kit = Kit::new();
+        kit.host(0, io())
+            .host(1, io())
+            .host(14 * 60, io())
+            .undated_host(SignalKind::IoErrorPause);
+        let index = kit.index();
+        let x = storage(&kit.context(&index)).unwrap();
+        assert_eq!(x.outcome, Outcome::VmPaused);
+        assert_eq!(x.time, Some(at(14 * 60)));
     }
 
     #[test]
