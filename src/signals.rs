@@ -549,7 +549,7 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::OomKilled,
-        regex: r"(?:[Oo]ut of memory|Memory cgroup out of memory|Out of memory \(oom_kill_allocating_task\)): (?:Killed process (?:\d+ )?\(|Kill process \d+ \()",
+        regex: r"(?:[Oo]ut of memory|Memory cgroup out of memory|Out of memory \(oom_kill_allocating_task\)): (?:Killed process (?:\d+ )?\(|Killed process \d+, UID \d+,? |Kill process \d+ \()",
         literals: &["Killed process ", "Kill process "],
     },
     // The userspace OOM killers: systemd-oomd killing a whole cgroup on memory pressure or swap
@@ -1773,10 +1773,20 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
                 .split_once("Killed process ")
                 .or_else(|| text.split_once("Kill process "))?
                 .1;
-            // `Killed process (comm)`: some kernels and pastes give no pid.
+            // `Killed process (comm)`: some kernels and pastes give no pid. 2.6.18 (RHEL 5):
+            // `Killed process 7919, UID 504, (oracle).`, pasted also without the parentheses.
             let (pid, rest) = match after.strip_prefix('(') {
                 Some(rest) => ("", rest),
-                None => after.split_once(" (")?,
+                None => match after.split_once(", UID ") {
+                    Some((pid, uid_rest)) if pid.bytes().all(|b| b.is_ascii_digit()) => {
+                        let comm = uid_rest
+                            .trim_start_matches(|c: char| c.is_ascii_digit())
+                            .trim_start_matches([',', ' '])
+                            .trim_start_matches('(');
+                        (pid, comm.trim_end_matches(['.', ')']))
+                    }
+                    _ => after.split_once(" (")?,
+                },
             };
             let comm = rest.rsplit_once(")").map_or(rest, |(c, _)| c);
             // The comm ends at the `)` before ` total-vm` or ` score` (a comm may hold
@@ -2414,6 +2424,23 @@ mod tests {
             }
         );
         assert!(kinds(b"", b"INFO: status = stopped").is_empty());
+    }
+
+    /// 2.6.18 (RHEL 5) names the victim after its pid and UID, as posted with and without the
+    /// parentheses.
+    #[test]
+    fn an_old_kernels_kill_line_names_pid_uid_and_comm() {
+        for line in [
+            &b"Out of memory: Killed process 7919, UID 504, (oracle)."[..],
+            b"Out of memory: Killed process 7919, UID 504 oracle",
+        ] {
+            match one(b"kernel", line) {
+                SignalKind::OomKilled { pid, comm, .. } => {
+                    assert_eq!((pid, comm.as_str()), (Some(7919), "oracle"));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]
