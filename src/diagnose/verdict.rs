@@ -193,6 +193,12 @@ fn add_against(findings: &mut [Finding]) {
     }
 }
 
+/// Puts a finding just below another's `confidence`, saying why.
+fn put_below(x: &mut Finding, confidence: f64, why: String) {
+    x.confidence = (confidence - 0.01).max(0.0);
+    x.against.push(why);
+}
+
 /// A planned stop (`qm shutdown` of one VM) that came before the host went down stopping other
 /// VMs is history, not the incident: the reset is what the bundle was pulled for, even when
 /// only indirect evidence shows it. The clean finding is put just below the reset's.
@@ -212,8 +218,7 @@ fn demote_planned_stops_before_a_reset(findings: &mut [Finding]) {
         let before = x.time.is_none_or(|t| t < at);
         let others = stopped.iter().any(|v| !x.vmids.contains(v));
         if before && others {
-            x.confidence = (confidence - 0.01).max(0.0);
-            x.against.push(format!(
+            let why = format!(
                 "a planned stop that came before the host went down at {}, stopping VM {}",
                 crate::event::rfc3339(at),
                 stopped
@@ -221,7 +226,8 @@ fn demote_planned_stops_before_a_reset(findings: &mut [Finding]) {
                     .map(u32::to_string)
                     .collect::<Vec<_>>()
                     .join(", ")
-            ));
+            );
+            put_below(x, confidence, why);
         }
     }
 }
@@ -253,12 +259,12 @@ fn demote_far_from_the_named_incident(
         .iter_mut()
         .filter(|x| x.time.is_some() && !near(x) && x.confidence >= best_near)
     {
-        x.confidence = (best_near - 0.01).max(0.0);
-        x.against.push(format!(
+        let why = format!(
             "dated {} hours from the incident the manifest names ({}): another story",
             x.time.map_or(0, |t| (t - hint).num_hours().abs()),
             crate::event::rfc3339(hint)
-        ));
+        );
+        put_below(x, best_near, why);
     }
 }
 
@@ -286,11 +292,9 @@ fn demote_storage_after_a_hardware_fault(findings: &mut [Finding]) {
             .time
             .is_some_and(|t| t >= at && t - at <= chrono::Duration::minutes(SYMPTOM_MIN));
         if after {
-            x.confidence = (confidence - 0.01).max(0.0);
             let secs = x.time.map_or(0, |t| (t - at).num_seconds());
-            x.against.push(format!(
-                "it began {secs} s after the {title}: a symptom of the fault"
-            ));
+            let why = format!("it began {secs} s after the {title}: a symptom of the fault");
+            put_below(x, confidence, why);
         }
     }
 }
