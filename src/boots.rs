@@ -779,8 +779,9 @@ fn banner_starts(
 }
 
 /// The order a source's records were written in: the order of their bytes in the file, unless
-/// the file runs newest first (`journalctl -r`), which is read in time order. Returns indexes
-/// into the (time-sorted) events.
+/// the file runs newest first (`journalctl -r`) or goes back in time by more than a clock step
+/// does (rotated files joined newest first, as `zcat syslog.*.gz` joins them), which are read
+/// in time order. Returns indexes into the (time-sorted) events.
 fn written_order(parsed: &crate::formats::Parsed<'_>) -> Vec<usize> {
     let events = &parsed.events;
     let in_time: Vec<usize> = (0..events.len()).collect();
@@ -799,6 +800,9 @@ fn written_order(parsed: &crate::formats::Parsed<'_>) -> Vec<usize> {
             if t > p {
                 forward += 1;
             } else if t < p {
+                if p - t > Duration::minutes(CLOCK_STEP_MAX_MIN) {
+                    return in_time;
+                }
                 backward += 1;
             }
         }
@@ -810,6 +814,10 @@ fn written_order(parsed: &crate::formats::Parsed<'_>) -> Vec<usize> {
         by_offset
     }
 }
+
+/// The most (minutes) a clock stepped back within a boot goes back; a file that goes back
+/// further is files joined out of order.
+const CLOCK_STEP_MAX_MIN: i64 = 60;
 
 /// Identifiers of records that are themselves boot facts (read from the facts instead).
 fn is_session_record(ident: Option<&[u8]>) -> bool {
@@ -1198,8 +1206,9 @@ pub fn observe(
                     Vec::new()
                 };
                 // A boot's first journal entry is its kernel's first message, stamped with the
-                // boot's start to the second; but the oldest boot listed may have lost its first
-                // entries to the journal's vacuuming.
+                // boot's start (journald dates the kernel's early messages by their uptime) to
+                // the second; but the oldest boot listed may have lost its first entries to the
+                // journal's vacuuming.
                 let start = (Some(row.index) != oldest_listed)
                     .then(|| at(&row.first))
                     .flatten()

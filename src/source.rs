@@ -136,9 +136,11 @@ fn vm_file_prefix(lower: &str) -> Option<u32> {
     let rest = lower.strip_prefix("vm")?.trim_start_matches(['-', '_']);
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     let after = rest.get(digits..)?;
+    // The host's files about a VM: its tasks, backups, configuration, status.
+    const HOST_SIDE: [&str; 7] = ["task", "vzdump", "backup", "conf", "qm", "status", "pid"];
     let named = after
         .strip_prefix(['-', '_'])
-        .is_some_and(|name| !name.is_empty());
+        .is_some_and(|name| !name.is_empty() && !HOST_SIDE.iter().any(|w| name.contains(w)));
     (digits > 0 && named)
         .then(|| rest.get(..digits)?.parse().ok())
         .flatten()
@@ -445,8 +447,9 @@ fn share_machines(sources: &mut [Source<'_>]) {
         };
         // A file deeper than its machine's logs (`101/etc/timezone` beside `101/journal.txt`,
         // `pve1/qemu-server/101.conf`) takes the machine of the nearest folder above that has
-        // named sources, but never the bundle's top, where a host's files sit beside the
-        // guests' folders.
+        // named sources, but not from the bundle's top, where a host's files sit beside the
+        // guests' folders (a file at the top itself does take what its neighbours there agree
+        // on, its own role first).
         let parents = || {
             let mut dir = dir.as_str();
             std::iter::from_fn(move || {
@@ -577,6 +580,8 @@ mod tests {
             // The host's vzdump logs of a guest, and a guest's name alone, are not the guest's.
             ("var/log/vzdump/qemu-101.log", None, None, None),
             ("vm-210.conf", None, None, None),
+            ("vm-101-tasks.log", None, None, None),
+            ("vm101_vzdump.log", None, None, None),
             ("var/log/syslog", None, None, None),
             ("host.log", None, None, None),
         ];

@@ -199,15 +199,8 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
             }
         )
     });
-    // `pve-guests` stopping every guest is the node shutting down or rebooting: the whole node
-    // went down, in order.
-    let node_down = tasks.iter().any(|s| {
-        matches!(&s.kind, SignalKind::TaskStart { task, .. } | SignalKind::TaskEnd { task, .. }
-            if task == "stopall")
-    });
     x.outcome = match ups.map(|s| f.role(s)) {
         Some(Role::Host | Role::Unknown) => Outcome::HostReset,
-        _ if node_down => Outcome::HostReset,
         _ => Outcome::VmStopped,
     };
     x.indirect_only = indirect;
@@ -237,9 +230,9 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
     cited.extend(orderly);
     cited.extend(guest_seq);
     cited.extend(deactivated);
-    // The incident is the last episode of orderly stops (stops less than half an hour apart,
-    // as a node's stopall or an operator going through VMs): yesterday's `qm shutdown`, or a
-    // guest's own reboot hours before, is another story.
+    // The incident is the episode of orderly stops (stops less than half an hour apart, as a
+    // node's stopall or an operator going through VMs) the manifest names, else the last:
+    // yesterday's `qm shutdown`, or a guest's own reboot hours before, is another story.
     let episode = incident_episode(
         cited.iter().filter_map(|s| f.time(s)).collect(),
         f.incident_hint,
@@ -248,6 +241,26 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
         episode.is_none_or(|(first, last)| f.time(s).is_none_or(|t| t >= first && t <= last))
     };
     x.time = cited.iter().filter(in_episode).find_map(|s| f.time(s));
+    // `pve-guests` stopping every guest, then the node booting again, is the node shutting down
+    // or rebooting in order: the whole node went down (a stopall the GUI's bulk stop started
+    // leaves it up).
+    let node_down = cited.iter().filter(in_episode).any(|s| {
+        matches!(&s.kind, SignalKind::TaskStart { task, .. } | SignalKind::TaskEnd { task, .. }
+            if task == "stopall")
+            && f.time(s).is_some_and(|at| {
+                f.signals().any(|b| {
+                    matches!(b.kind, SignalKind::KernelBoot)
+                        && b.machine == s.machine
+                        && f.role(b) != Role::Guest
+                        && f.time(b).is_some_and(|bt| {
+                            bt > at && bt - at <= chrono::Duration::minutes(NODE_BACK_MIN)
+                        })
+                })
+            })
+    });
+    if node_down {
+        x.outcome = Outcome::HostReset;
+    }
     x.vmids = cited
         .iter()
         .filter(in_episode)
@@ -322,6 +335,9 @@ fn is_cause(kind: &SignalKind) -> bool {
     )
 }
 
+/// How long (minutes) after a `stopall` the node's next boot shows it went down with it.
+const NODE_BACK_MIN: i64 = 24 * 60;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,7 +354,8 @@ mod tests {
             .host(1, task_start("qmshutdown", Some(101), SHUTDOWN))
             .host(2, SignalKind::ScopeDeactivated { vmid: 101 })
             .host(2, task_end("qmshutdown", Some(101), SHUTDOWN, true))
-            .host(3, task_end("stopall", None, STOPALL, true));
+            .host(3, task_end("stopall", None, STOPALL, true))
+            .host(5, SignalKind::KernelBoot);
         let index = kit.index();
         let x = clean(&kit.context(&index)).unwrap();
         assert_eq!(x.outcome, Outcome::HostReset);

@@ -82,7 +82,9 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
                         | SignalKind::ThermalShutdown
                         | SignalKind::MachineCheckFatal
                 )
-        }) || x.time.is_some_and(|t| went_down_after(&power_loss, t))
+        }) || x
+            .time
+            .is_some_and(|t| went_down_after(f, &power_loss, t, strong.first().map(|s| s.machine)))
         {
             Outcome::HostReset
         } else {
@@ -111,15 +113,7 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
         x.time = time;
         x.bound = time.zip(next);
         if let Some(t) = time {
-            // The machine whose boot ended: the one whose records show it.
-            let machine = evidence.iter().find_map(|c| match c.cite {
-                crate::event::Cite::Event { source, .. } => f
-                    .signals()
-                    .find(|s| s.source as usize == source)
-                    .map(|s| s.machine),
-                _ => None,
-            });
-            x.vmids = running_at(f, t, machine);
+            x.vmids = running_at(f, t, reboot_machine(f, &evidence));
         }
         x.cites = evidence;
         return Some(x);
@@ -154,11 +148,31 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
 /// ended without a shutdown to have ended over the fault (it hung, then was reset).
 const HUNG_AFTER_FAULT_MIN: i64 = 30;
 
-/// Whether a host boot that ended without a shutdown ended over the fault at `t`: its last
-/// record came at the fault or within [`HUNG_AFTER_FAULT_MIN`] after it.
-fn went_down_after(reboots: &[UncleanReboot], t: DateTime<Utc>) -> bool {
-    reboots.iter().any(|(end, _, _)| {
-        end.is_some_and(|e| e >= t && e - t <= chrono::Duration::minutes(HUNG_AFTER_FAULT_MIN))
+/// Whether a boot of host `machine` (any, when unknown) that ended without a shutdown ended over
+/// the fault at `t`: its last record came at the fault or within [`HUNG_AFTER_FAULT_MIN`] after.
+fn went_down_after(
+    f: &Context<'_>,
+    reboots: &[UncleanReboot],
+    t: DateTime<Utc>,
+    machine: Option<u32>,
+) -> bool {
+    reboots.iter().any(|reboot| {
+        reboot
+            .0
+            .is_some_and(|e| e >= t && e - t <= chrono::Duration::minutes(HUNG_AFTER_FAULT_MIN))
+            // A reset whose records name no machine may be the fault's host's.
+            && reboot_machine(f, &reboot.2).is_none_or(|m| machine.is_none_or(|x| x == m))
+    })
+}
+
+/// The machine whose boot a host reset ended: the one whose records show it.
+fn reboot_machine(f: &Context<'_>, evidence: &[Cited]) -> Option<u32> {
+    evidence.iter().find_map(|c| match c.cite {
+        crate::event::Cite::Event { source, .. } => f
+            .signals()
+            .find(|s| s.source as usize == source)
+            .map(|s| s.machine),
+        _ => None,
     })
 }
 
@@ -244,7 +258,8 @@ pub fn running_at(f: &Context<'_>, t: DateTime<Utc>, machine: Option<u32>) -> Ve
                 || matches!(&s.kind, SignalKind::TaskStart { task, .. } if task == "startall")
         })
         .filter_map(|s| s.time)
-        .find(|at| *at > t);
+        .find(|at| *at > t)
+        .filter(|at| *at - t <= chrono::Duration::hours(BACK_WITHIN_H));
     if let Some(from) = back {
         let until = from + chrono::Duration::minutes(RESTORED_WITHIN_MIN);
         for s in f.signals().filter(on_host) {
@@ -271,6 +286,10 @@ pub fn running_at(f: &Context<'_>, t: DateTime<Utc>, machine: Option<u32>) -> Ve
     }
     running.into_iter().collect()
 }
+
+/// How long (hours) after a crash the host's next boot may come to be the one that restored its
+/// guests.
+const BACK_WITHIN_H: i64 = 24;
 
 /// How long (minutes) after a crashed host came back (its boot, its `startall`) the guests
 /// started on it are taken for the ones the crash stopped.

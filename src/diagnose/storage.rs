@@ -3,8 +3,9 @@
 //! what the host's `df` and `zpool status` snapshots show. Trouble far from any VM stop is
 //! history, not the cause, and is halved. What stopped: a VM paused on the error, a VM stop;
 //! nothing (`none`) when the error went back to its writer and nothing anywhere stopped,
-//! restarted, was killed or hung; `unknown` when I/O waited instead (a suspended pool, a thin
-//! pool queueing, storage not answering) or something else stopped.
+//! restarted, was killed or hung; paused when the VMs' QEMU processes hung on a suspended pool;
+//! `unknown` when I/O waited otherwise (a thin pool queueing, storage not answering) or
+//! something else stopped.
 
 use std::collections::BTreeSet;
 
@@ -136,7 +137,9 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
     );
     let in_episode =
         |s: &Entry| episode.is_none_or(|(from, to)| f.time(s).is_none_or(|t| t >= from && t <= to));
-    x.time = first_dated(&|s| s.kind == SignalKind::IoErrorPause)
+    x.time = first_dated(&|s| s.kind == SignalKind::IoErrorPause && in_episode(s))
+        .or_else(|| first_dated(&|s| s.kind == SignalKind::ZfsSuspended && in_episode(s)))
+        .or_else(|| first_dated(&|s| s.kind == SignalKind::IoErrorPause))
         .or_else(|| first_dated(&|s| s.kind == SignalKind::ZfsSuspended))
         .or_else(|| {
             (x.outcome == Outcome::VmPaused)
@@ -149,6 +152,10 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
     // I/O that waits hangs the VMs on that storage: the host's hung-task reports of their QEMU
     // processes name them (by pid: `qm list`'s PID column, the scope's journal entries).
     let mut frozen = false;
+    let suspended_at = basis
+        .iter()
+        .filter(|s| s.kind == SignalKind::ZfsSuspended)
+        .find_map(|s| f.time(s));
     if basis.iter().any(|s| hangs_io(&s.kind)) {
         for s in f.signals().filter(|s| f.role(s) != Role::Guest) {
             if let SignalKind::HungTask {
@@ -157,21 +164,19 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
             } = &s.kind
                 && crate::vmpids::is_vm_process(comm)
                 && let Some(vm) = f.vm_of_pid(s, *pid)
-                && !x.vmids.contains(&vm.vmid)
             {
-                x.vmids.push(vm.vmid);
-                frozen = true;
+                if !x.vmids.contains(&vm.vmid) {
+                    x.vmids.push(vm.vmid);
+                }
+                // Hung after the pool was suspended: frozen on it.
+                frozen |= suspended_at.is_some_and(|at| f.time(s).is_some_and(|t| t >= at));
             }
         }
         x.vmids.sort_unstable();
     }
     // A suspended pool whose VMs' QEMU processes then hung, with nothing stopped: the VMs are
     // frozen on it, paused in all but QEMU's own word (it logs no pause when I/O waits).
-    if frozen
-        && x.outcome == Outcome::Unknown
-        && basis.iter().any(|s| s.kind == SignalKind::ZfsSuspended)
-        && !f.signals().any(super::stops::is_stop)
-    {
+    if frozen && x.outcome == Outcome::Unknown && !f.signals().any(super::stops::is_stop) {
         x.outcome = Outcome::VmPaused;
     }
     // The VMs the operator resumed afterwards were the ones paused (`qm resume`, the GUI's
@@ -206,7 +211,8 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
 const RESUME_WITHIN_H: i64 = 24;
 
 /// The VMs resumed (`qmresume`) within [`RESUME_WITHIN_H`] after `paused`, that no one had
-/// suspended by hand (`qmsuspend`) since.
+/// suspended by hand (`qmsuspend`) in the day before or since. Any node's: the storage that
+/// filled may be shared.
 fn resumed_after(f: &Context<'_>, paused: chrono::DateTime<chrono::Utc>) -> Vec<u32> {
     let until = paused + chrono::Duration::hours(RESUME_WITHIN_H);
     let task_of = |s: &Entry| match &s.kind {
@@ -217,10 +223,15 @@ fn resumed_after(f: &Context<'_>, paused: chrono::DateTime<chrono::Utc>) -> Vec<
         } if f.role(s) != Role::Guest => Some((task.clone(), *vmid, f.time(s)?)),
         _ => None,
     };
+    // Suspended by hand in the day before the pause or since: resumed for that.
     let suspended: BTreeSet<u32> = f
         .signals()
         .filter_map(task_of)
-        .filter(|(task, _, t)| *task == "qmsuspend" && *t >= paused && *t <= until)
+        .filter(|(task, _, t)| {
+            *task == "qmsuspend"
+                && *t >= paused - chrono::Duration::hours(RESUME_WITHIN_H)
+                && *t <= until
+        })
         .map(|(_, vmid, _)| vmid)
         .collect();
     let resumed: BTreeSet<u32> = f

@@ -235,9 +235,9 @@ fn demote_planned_stops_before_a_reset(findings: &mut [Finding]) {
 /// How far (hours) from the moment the manifest names a finding is another story.
 const FAR_FROM_NAMED_H: i64 = 12;
 
-/// When the manifest names the incident's moment and some finding is dated near it, a finding
-/// dated far from it (a planned reboot four days before a guest's OOM kill) is another story:
-/// it is put just below the nearest near one.
+/// When the manifest names the incident's moment and a direct finding at the verdict floor is
+/// dated near it, a finding dated far from it (a planned reboot four days before a guest's OOM
+/// kill) is another story: it is put just below the strongest such near one.
 fn demote_far_from_the_named_incident(
     findings: &mut [Finding],
     hint: Option<chrono::DateTime<chrono::Utc>>,
@@ -249,7 +249,7 @@ fn demote_far_from_the_named_incident(
     let near = |x: &Finding| x.time.is_some_and(|t| (t - hint).abs() <= window);
     let best_near = findings
         .iter()
-        .filter(|x| near(x))
+        .filter(|x| near(x) && !x.indirect_only && x.confidence >= VERDICT_FLOOR)
         .map(|x| x.confidence)
         .fold(None, |m: Option<f64>, c| Some(m.map_or(c, |m| m.max(c))));
     let Some(best_near) = best_near else {

@@ -708,16 +708,26 @@ fn runs_elsewhere(command: &[u8]) -> bool {
         .split(|b| b.is_ascii_whitespace())
         .filter(|w| !w.is_empty())
         .collect();
-    let tool = words
-        .iter()
-        .copied()
-        .find(|w| *w != b"sudo")
-        .map(|w| w.rsplit(|&b| b == b'/').next().unwrap_or(w));
-    matches!(tool, Some(b"ssh" | b"pdsh" | b"clush"))
+    // The tool past `sudo` and its options (`sudo -u ops ssh …`).
+    let mut rest = words.iter().copied().skip_while(|w| *w == b"sudo");
+    let mut tool = rest.next();
+    while let Some(w) = tool.filter(|w| w.starts_with(b"-")) {
+        // An option that takes a value (`-u ops`) skips it too.
+        if matches!(w, b"-u" | b"-g" | b"-h" | b"-C") {
+            rest.next();
+        }
+        tool = rest.next();
+    }
+    let tool = tool.map(|w| w.rsplit(|&b| b == b'/').next().unwrap_or(w));
+    let second = rest.next();
+    matches!(tool, Some(b"ssh" | b"pdsh" | b"clush" | b"lxc-attach"))
+        // Inside a guest: `pct exec 101 -- journalctl`, `qm guest exec 101 …`.
+        || tool == Some(b"pct") && second == Some(b"exec")
+        || tool == Some(b"qm") && second == Some(b"guest")
         || tool == Some(b"ipmitool")
-            && words
-                .iter()
-                .any(|w| *w == b"-H" || *w == b"lanplus" || *w == b"lan")
+            && words.iter().any(|w| {
+                w.starts_with(b"-H") || w.starts_with(b"-Ilan") || *w == b"lanplus" || *w == b"lan"
+            })
 }
 
 /// Whether the head looks like binary data (journal files, wtmp, compressed data we could not
@@ -810,4 +820,48 @@ pub fn check_invariants(data: &[u8], parsed: &Parsed<'_>) -> Result<(), String> 
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pasted command that reads another machine says nothing of the prompt's machine.
+    #[test]
+    fn commands_that_read_another_machine() {
+        for command in [
+            &b"ipmitool -I lanplus -H 10.1.9.13 -U ADMIN -E sel elist"[..],
+            b"ipmitool -H10.1.9.13 sel list",
+            b"ssh pve1 journalctl -b -1",
+            b"sudo -u ops ssh pve2 dmesg",
+            b"pct exec 101 -- journalctl -b",
+            b"qm guest exec 101 -- dmesg",
+        ] {
+            assert!(
+                runs_elsewhere(command),
+                "{}",
+                String::from_utf8_lossy(command)
+            );
+        }
+        for command in [
+            &b"ipmitool sel elist"[..],
+            b"journalctl -b -1",
+            b"sudo dmesg -T",
+            b"qm status 101 --verbose",
+        ] {
+            assert!(
+                !runs_elsewhere(command),
+                "{}",
+                String::from_utf8_lossy(command)
+            );
+        }
+        assert_eq!(
+            prompt_hostname_in(b"root@jump01:~# ipmitool -I lanplus -H 10.1.9.13 sel elist\n"),
+            None
+        );
+        assert_eq!(
+            prompt_hostname_in(b"root@pve1:~# ipmitool sel elist\n").as_deref(),
+            Some("pve1")
+        );
+    }
 }
