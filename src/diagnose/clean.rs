@@ -240,7 +240,15 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
     let in_episode = |s: &&&Entry| {
         episode.is_none_or(|(first, last)| f.time(s).is_none_or(|t| t >= first && t <= last))
     };
-    x.time = cited.iter().filter(in_episode).find_map(|s| f.time(s));
+    // The stop was asked at the episode's first record on the host's clock (a UPS daemon's
+    // shutdown comes before the stopall it starts); a guest's clock may be off.
+    x.time = cited
+        .iter()
+        .filter(in_episode)
+        .filter(|s| f.role(s) != Role::Guest)
+        .filter_map(|s| f.time(s))
+        .min()
+        .or_else(|| cited.iter().filter(in_episode).find_map(|s| f.time(s)));
     // `pve-guests` stopping every guest, then the node booting again, is the node shutting down
     // or rebooting in order: the whole node went down (a stopall the GUI's bulk stop started
     // leaves it up).
