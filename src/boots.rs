@@ -728,14 +728,18 @@ fn switch_early(
 fn banner_starts(
     parsed: &crate::formats::Parsed<'_>,
     matched: &[Matched],
-    order: &[usize],
+    order: Option<&[usize]>,
 ) -> Vec<(usize, DateTime<Utc>)> {
-    let mut position = vec![0usize; parsed.events.len()];
-    for (pos, &k) in order.iter().enumerate() {
-        if let Some(slot) = position.get_mut(k) {
-            *slot = pos;
+    // Where each event stands in the written order: itself, unless the order is another.
+    let position: Option<Vec<usize>> = order.map(|order| {
+        let mut position = vec![0usize; order.len()];
+        for (pos, &k) in order.iter().enumerate() {
+            if let Some(slot) = position.get_mut(k) {
+                *slot = pos;
+            }
         }
-    }
+        position
+    });
     let mut banners: Vec<usize> = matched
         .iter()
         .filter(|m| m.kind == SignalKind::KernelBoot)
@@ -746,17 +750,15 @@ fn banner_starts(
                 .get(*k)
                 .is_some_and(|e| e.journal.is_none() && e.ident == Some(b"kernel"))
         })
-        .filter_map(|k| position.get(k).copied())
+        .filter_map(|k| position.as_ref().map_or(Some(k), |p| p.get(k).copied()))
         .collect();
     banners.sort_unstable();
     let mut out = Vec::new();
     for (n, &b) in banners.iter().enumerate() {
-        let end = banners.get(n + 1).copied().unwrap_or(order.len());
-        let start = order
-            .get(b..end)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|&k| parsed.events.get(k))
+        let end = banners.get(n + 1).copied().unwrap_or(parsed.events.len());
+        let start = (b..end)
+            .filter_map(|pos| order.map_or(Some(pos), |o| o.get(pos).copied()))
+            .filter_map(|k| parsed.events.get(k))
             .filter(|e| e.ident == Some(b"kernel"))
             .filter_map(|e| {
                 let up = e.uptime_us.filter(|u| *u <= 600_000_000)?;
@@ -781,14 +783,15 @@ fn banner_starts(
 /// The order a source's records were written in: the order of their bytes in the file, unless
 /// the file runs newest first (`journalctl -r`) or goes back in time by more than a clock step
 /// does (rotated files joined newest first, as `zcat syslog.*.gz` joins them), which are read
-/// in time order. Returns indexes into the (time-sorted) events.
-fn written_order(parsed: &crate::formats::Parsed<'_>) -> Vec<usize> {
+/// in time order. Returns the indexes into the (time-sorted) events in the order to read them,
+/// or `None` to read them as they are (no permutation allocated for the common case).
+fn written_order(parsed: &crate::formats::Parsed<'_>) -> Option<Vec<usize>> {
     let events = &parsed.events;
-    let in_time: Vec<usize> = (0..events.len()).collect();
+    let in_time = None;
     if events.windows(2).all(|w| w[0].offset <= w[1].offset) {
         return in_time;
     }
-    let mut by_offset = in_time.clone();
+    let mut by_offset: Vec<usize> = (0..events.len()).collect();
     by_offset.sort_by_key(|&k| events.get(k).map(|e| e.offset));
     let (mut forward, mut backward) = (0usize, 0usize);
     let mut previous = None;
@@ -811,7 +814,7 @@ fn written_order(parsed: &crate::formats::Parsed<'_>) -> Vec<usize> {
     if backward > forward {
         in_time
     } else {
-        by_offset
+        Some(by_offset)
     }
 }
 
@@ -889,11 +892,12 @@ pub fn observe(
     // back early in a boot (NTP correcting a guest that booted on its RTC) stamps the boot's
     // later records before its kernel banner, and they are still the new boot's.
     let order = written_order(parsed);
-    let banners = banner_starts(parsed, matched, &order);
+    let index_at = |pos: usize| order.as_ref().map_or(Some(pos), |o| o.get(pos).copied());
+    let banners = banner_starts(parsed, matched, order.as_deref());
     let mut next_banner = 0;
     let mut early_for: Option<usize> = None;
-    for (pos, &k) in order.iter().enumerate() {
-        let Some(event) = parsed.events.get(k) else {
+    for pos in 0..parsed.events.len() {
+        let Some((k, event)) = index_at(pos).and_then(|k| Some((k, parsed.events.get(k)?))) else {
             continue;
         };
         if is_session_record(event.ident) {

@@ -381,14 +381,16 @@ pub fn assign_identities(sources: &mut [Source<'_>]) {
 /// `etc/` or `var/log/`: `host/pve1/` of `host/pve1/var/log/syslog`, the bundle's top (empty)
 /// of `etc/timezone`.
 fn file_system_root(path: &str) -> Option<&str> {
-    ["var/log/", "etc/"].iter().find_map(|marker| {
-        let at = if path.starts_with(marker) {
-            0
-        } else {
-            path.find(&format!("/{marker}"))? + 1
-        };
-        path.get(..at)
-    })
+    [("var/log/", "/var/log/"), ("etc/", "/etc/")]
+        .iter()
+        .find_map(|(top, inner)| {
+            let at = if path.starts_with(top) {
+                0
+            } else {
+                path.find(inner)? + 1
+            };
+            path.get(..at)
+        })
 }
 
 /// A source that names no machine of itself takes the machine its neighbours agree on: the

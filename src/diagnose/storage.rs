@@ -215,18 +215,10 @@ const RESUME_WITHIN_H: i64 = 24;
 /// filled may be shared.
 fn resumed_after(f: &Context<'_>, paused: chrono::DateTime<chrono::Utc>) -> Vec<u32> {
     let until = paused + chrono::Duration::hours(RESUME_WITHIN_H);
-    let task_of = |s: &Entry| match &s.kind {
-        SignalKind::TaskStart {
-            task,
-            vmid: Some(vmid),
-            ..
-        } if f.role(s) != Role::Guest => Some((task.clone(), *vmid, f.time(s)?)),
-        _ => None,
-    };
     // Suspended by hand in the day before the pause or since: resumed for that.
     let suspended: BTreeSet<u32> = f
         .signals()
-        .filter_map(task_of)
+        .filter_map(|s| host_task_start(f, s))
         .filter(|(task, _, t)| {
             *task == "qmsuspend"
                 && *t >= paused - chrono::Duration::hours(RESUME_WITHIN_H)
@@ -236,13 +228,28 @@ fn resumed_after(f: &Context<'_>, paused: chrono::DateTime<chrono::Utc>) -> Vec<
         .collect();
     let resumed: BTreeSet<u32> = f
         .signals()
-        .filter_map(task_of)
+        .filter_map(|s| host_task_start(f, s))
         .filter(|(task, vmid, t)| {
             *task == "qmresume" && *t >= paused && *t <= until && !suspended.contains(vmid)
         })
         .map(|(_, vmid, _)| vmid)
         .collect();
     resumed.into_iter().collect()
+}
+
+/// A host's task start naming a VM: (task, VMID, time).
+fn host_task_start<'e>(
+    f: &Context<'_>,
+    s: &'e Entry,
+) -> Option<(&'e str, u32, chrono::DateTime<chrono::Utc>)> {
+    match &s.kind {
+        SignalKind::TaskStart {
+            task,
+            vmid: Some(vmid),
+            ..
+        } if f.role(s) != Role::Guest => Some((task.as_str(), *vmid, f.time(s)?)),
+        _ => None,
+    }
 }
 
 /// How long (minutes) after storage began to hang a guest must still be logging to show its VM

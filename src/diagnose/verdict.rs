@@ -251,7 +251,7 @@ fn demote_far_from_the_named_incident(
         .iter()
         .filter(|x| near(x) && !x.indirect_only && x.confidence >= VERDICT_FLOOR)
         .map(|x| x.confidence)
-        .fold(None, |m: Option<f64>, c| Some(m.map_or(c, |m| m.max(c))));
+        .reduce(f64::max);
     let Some(best_near) = best_near else {
         return;
     };
