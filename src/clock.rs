@@ -920,6 +920,20 @@ fn newest_dated(sources: &[Source<'_>]) -> BTreeMap<String, Vec<DateTime<Utc>>> 
                     keep(&mut heap, t);
                 }
             }
+            // When a snapshot was taken (`timedatectl`'s `Universal time`, a `date` pasted
+            // with its output): the collection's own "now", on the machine's clock.
+            for fact in &source.parsed.facts {
+                if let crate::facts::FactKind::SnapshotTakenAt(recorded) = &fact.kind {
+                    let t = match recorded {
+                        RecordedTime::Absolute(t) => *t,
+                        RecordedTime::Local(naive) => naive.and_utc(),
+                        _ => continue,
+                    };
+                    if PLAUSIBLE_YEARS.contains(&t.year()) {
+                        keep(&mut heap, t);
+                    }
+                }
+            }
             heap
         })
         .collect();

@@ -60,6 +60,8 @@ pub enum FactKind {
     TimeZone(TimeZone),
     /// A node of the Proxmox VE cluster the machine belongs to (`pvecm status`, `pvecm nodes`).
     ClusterMember(ClusterMember),
+    /// A VM's state as `qm status <vmid>` printed it, pasted with its prompt.
+    VmStatus(VmStatus),
     /// When the snapshot was taken, as a prompt or a `date` output shows it.
     #[serde(serialize_with = "ser_time_newtype")]
     SnapshotTakenAt(RecordedTime),
@@ -402,6 +404,26 @@ impl VmListed {
     /// Whether the listing shows it running.
     pub fn running(&self) -> bool {
         self.state.eq_ignore_ascii_case("running")
+    }
+}
+
+/// A VM's state as `qm status <vmid>` printed it (`status: running`; with `--verbose` also
+/// the QMP run state, `qmpstatus: guest-panicked`), when the operator looked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VmStatus {
+    /// The VMID the command named.
+    pub vmid: Option<u32>,
+    /// `status` or `qmpstatus`.
+    pub key: String,
+    /// The state as written: `running`, `stopped`, `paused`, `io-error`, `guest-panicked`…
+    pub state: String,
+}
+
+impl VmStatus {
+    /// Whether the guest panicked and QEMU holds it stopped (pvpanic's `GUEST_PANICKED` with
+    /// `-action panic=pause`).
+    pub fn guest_panicked(&self) -> bool {
+        self.state == "guest-panicked"
     }
 }
 

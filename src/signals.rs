@@ -1318,8 +1318,12 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::Panic,
-        regex: r"(?:^Kernel panic - not syncing|^BUG: kernel NULL pointer dereference|^Oops: |^general protection fault)",
+        // Windows's record of its own bug check, written at the next boot (event 1001,
+        // `The computer has rebooted from a bugcheck.  The bugcheck was: 0x000000d1 (…)`): a
+        // guest's blue screen, its kernel's panic.
+        regex: r"(?:^Kernel panic - not syncing|^BUG: kernel NULL pointer dereference|^Oops: |^general protection fault|The computer has rebooted from a bugcheck\.)",
         literals: &[
+            "The computer has rebooted from a bugcheck.",
             "Kernel panic - not syncing",
             "BUG: kernel NULL pointer dereference",
             "Oops: ",
@@ -2818,6 +2822,8 @@ mod tests {
             (b"kernel", b"Linux version 6.8.12-4-pve (build@proxmox) (gcc (Debian 12.2.0-14) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC PMX 6.8.12-4 (2024-11-06T15:04Z) ()", "kernel_boot"),
             (b"systemd-journald", b"File /var/log/journal/0f2e/system.journal corrupted or uncleanly shut down, renaming and replacing.", "unclean_journal"),
             (b"kernel", b"Kernel panic - not syncing: Fatal exception", "kernel_panic"),
+            // Get-WinEvent's row of a Windows guest's bug check, as pasted.
+            (b"", "2/18/2025 9:36:27 AM          1001 Error            The computer has rebooted from a bugcheck.  The bugcheck was: 0x000000d1 (0x0000000000000010, 0x0000000000000002, 0x0000000000000000, 0xfffff8057a2c1d3e). A dump was saved in: C:\\Windows\\MEMORY.DMP.".as_bytes(), "kernel_panic"),
             (b"kernel", b"INFO: task kworker/u16:2:123 blocked for more than 120 seconds.", "hung_task"),
             (b"watchdog-mux", b"client watchdog expired - disable watchdog updates", "fencing"),
             (b"vzdump", b"INFO: Starting Backup of VM 101 (qemu)", "backup"),

@@ -326,6 +326,7 @@ pub fn assign_identities(sources: &mut [Source<'_>]) {
             source.machine_from = "same vmid";
         }
     }
+    name_guests_by_their_vm_names(sources);
     share_machines(sources);
     let named: BTreeMap<String, Role> = sources
         .iter()
@@ -377,6 +378,63 @@ pub fn assign_identities(sources: &mut [Source<'_>]) {
     }
 }
 
+/// A log that names no machine of itself but whose file or folder is named after a VM the
+/// host's snapshots name (`win-sql01-System-events.txt`, `web01/journal.txt` beside `qm list`
+/// listing `205 win-sql01`): that guest's, with its VMID. The name must be the whole folder or
+/// the file name's first part (up to `-`, `_` or `.` after it), so `web01` does not claim
+/// `web012.log`. Snapshots are left alone: `win-sql01.conf` is the host's configuration of it.
+fn name_guests_by_their_vm_names(sources: &mut [Source<'_>]) {
+    let mut names: BTreeMap<String, Option<u32>> = BTreeMap::new();
+    for fact in sources.iter().flat_map(|s| s.parsed.facts.iter()) {
+        let (name, vmid) = match &fact.kind {
+            crate::facts::FactKind::QmVm(vm) => (vm.name.as_str(), Some(vm.vmid)),
+            crate::facts::FactKind::VmConfig(c) => match &c.name {
+                Some(name) => (name.as_str(), c.vmid),
+                None => continue,
+            },
+            _ => continue,
+        };
+        // A name of one or two letters (`db`) would claim too many files.
+        if name.len() >= 3 && name.bytes().any(|b| b.is_ascii_alphabetic()) {
+            let slot = names.entry(name.to_ascii_lowercase()).or_default();
+            *slot = slot.or(vmid);
+        }
+    }
+    if names.is_empty() {
+        return;
+    }
+    let named_after = |path: &str| -> Option<(String, Option<u32>)> {
+        let lower = path.to_ascii_lowercase();
+        let mut parts = lower.rsplit('/');
+        let file = parts.next().unwrap_or_default();
+        let folder = parts.next();
+        names
+            .iter()
+            .find(|(name, _)| {
+                folder == Some(name.as_str())
+                    || file
+                        .strip_prefix(name.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['-', '_', '.']))
+            })
+            .map(|(name, vmid)| (name.clone(), *vmid))
+    };
+    for source in sources.iter_mut() {
+        if !source.machine.is_empty()
+            || source.role == Role::Host
+            || source.parsed.kind == crate::formats::FormatKind::Snapshot
+        {
+            continue;
+        }
+        if let Some((name, vmid)) = named_after(&source.path) {
+            source.machine = name;
+            source.machine_from = "vm name";
+            source.role = Role::Guest;
+            source.role_from = "vm name";
+            source.vmid = source.vmid.or(vmid);
+        }
+    }
+}
+
 /// The folder a machine's file system was copied into, for a file copied with its path under
 /// `etc/` or `var/log/`: `host/pve1/` of `host/pve1/var/log/syslog`, the bundle's top (empty)
 /// of `etc/timezone`.
@@ -407,14 +465,17 @@ fn share_machines(sources: &mut [Source<'_>]) {
             .filter(|p| p.len() >= 2 && p.len() < name.len())
             .map(str::to_string)
     };
+    // A guest's file named after its VM sits where it was pasted, not where its machine's
+    // files are: it says nothing of its neighbours.
+    let neighbour = |s: &&Source<'_>| !s.machine.is_empty() && s.machine_from != "vm name";
     let named: Vec<(String, Option<String>, String, Role)> = sources
         .iter()
-        .filter(|s| !s.machine.is_empty())
+        .filter(neighbour)
         .map(|s| (folder(&s.path), prefix(&s.path), s.machine.clone(), s.role))
         .collect();
     let roots: Vec<Option<String>> = sources
         .iter()
-        .filter(|s| !s.machine.is_empty())
+        .filter(neighbour)
         .map(|s| file_system_root(&s.path).map(str::to_string))
         .collect();
     let fits = |mine: Role, theirs: Role| {

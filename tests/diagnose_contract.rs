@@ -148,3 +148,63 @@ fn a_pod_listing_that_shows_oom_killed_is_memory_evidence() {
         ("memory_overcommit".to_owned(), "service_killed".to_owned())
     );
 }
+
+#[test]
+fn a_guest_held_after_its_panic_is_paused_and_dated_by_timedatectl() {
+    // A flat paste folder: the host's syslog (no year), its `timedatectl`, `qm list`, and the
+    // operator's `qm status 205 --verbose` showing the guest panicked (pvpanic with
+    // `-action panic=pause`); the Windows guest's events in a file named after the VM.
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(tmp.path().join(name), text).unwrap();
+    write(
+        "syslog",
+        "Feb 18 09:10:01 hv01 CRON[1822001]: (root) CMD (command -v debian-sa1 > /dev/null && debian-sa1 1 1)\n\
+         Feb 18 09:14:20 hv01 pmxcfs[1402]: [status] notice: received log\n\
+         Feb 18 09:34:40 hv01 pvedaemon[1822301]: <root@pam> starting task UPID:hv01:001BCE7D:0462C1A4:67B4A9E0:qmreset:205:root@pam:\n\
+         Feb 18 09:34:40 hv01 pvedaemon[1822301]: <root@pam> end task UPID:hv01:001BCE7D:0462C1A4:67B4A9E0:qmreset:205:root@pam: OK\n",
+    );
+    write(
+        "timedatectl.txt",
+        "               Local time: Tue 2025-02-18 09:52:30 CST\n           Universal time: Tue 2025-02-18 15:52:30 UTC\n                 RTC time: Tue 2025-02-18 15:52:30\n                Time zone: America/Chicago (CST, -0600)\nSystem clock synchronized: yes\n              NTP service: active\n          RTC in local TZ: no\n",
+    );
+    write(
+        "qm-list.txt",
+        "      VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID       \n       205 win-sql01            running    16384            200.00 2211      \n",
+    );
+    write(
+        "qm-status-205.txt",
+        "root@hv01:~# qm status 205 --verbose\nballoon: 17179869184\nballooninfo:\n\tactual: 17179869184\ncpus: 8\nname: win-sql01\npid: 2211\nqmpstatus: guest-panicked\nrunning-qemu: 8.1.5\nstatus: running\nuptime: 736001\nvmid: 205\n",
+    );
+    write(
+        "win-sql01-System-events.txt",
+        "TimeCreated                      Id LevelDisplayName Message\r\n-----------                      -- ---------------- -------\r\n2/18/2025 9:36:27 AM          1001 Error            The computer has rebooted from a bugcheck.  The bugcheck was: 0x000000d1 (0x0000000000000010, 0x0000000000000002, 0x0000000000000000, 0xfffff8057a2c1d3e).\r\n2/18/2025 9:35:38 AM            41 Critical         The system has rebooted without cleanly shutting down first. This error could be caused if the system stopped responding, crashed, or lost power unexpectedly.\r\n",
+    );
+    let out = pvelog()
+        .args(["diagnose", "--format", "json"])
+        .arg(tmp.path())
+        .output()
+        .expect("run pvelog");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The year comes from `timedatectl`'s `Universal time`, not the files' age.
+    assert!(!stderr.contains("modification times"), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let verdict = &json["verdict"];
+    assert_eq!(verdict["family"], "inconclusive", "{verdict}");
+    assert_eq!(verdict["outcome"], "vm_paused", "{verdict}");
+    assert_eq!(verdict["affected_vms"], serde_json::json!([205]));
+    let quoted = json.to_string();
+    assert!(quoted.contains("qmpstatus: guest-panicked"), "{quoted}");
+    assert!(quoted.contains("rebooted from a bugcheck"), "{quoted}");
+
+    let sources = pvelog()
+        .args(["sources"])
+        .arg(tmp.path())
+        .output()
+        .expect("run pvelog");
+    let listing = String::from_utf8_lossy(&sources.stdout);
+    assert!(
+        listing.contains("machine  win-sql01 (guest, from vm name)"),
+        "{listing}"
+    );
+    assert!(listing.contains("2025-02-18T15:10:01"), "{listing}");
+}

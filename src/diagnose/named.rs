@@ -7,6 +7,7 @@
 use super::context::{Context, find, finding, identify, vm_of_guest_signals};
 use super::{Family, Finding, Outcome};
 use crate::event::Role;
+use crate::facts::FactKind;
 use crate::signals::SignalKind;
 
 /// Causes outside the four families, and stops nothing explains (DESIGN.md §2: the verdict is
@@ -77,7 +78,7 @@ pub fn named_causes(f: &Context<'_>) -> Vec<Finding> {
     named(
         |k| matches!(k, SignalKind::KernelPanic | SignalKind::GuestPanicked),
         0.7,
-        "a kernel panic or oops (a cause outside the four families)",
+        PANIC,
         Outcome::Unknown,
     );
     named(
@@ -107,7 +108,52 @@ pub fn named_causes(f: &Context<'_>) -> Vec<Finding> {
             Outcome::Unknown,
         );
     }
+    held_after_panic(f, &mut out);
     out
+}
+
+/// The title of a panic's finding.
+const PANIC: &str = "a kernel panic or oops (a cause outside the four families)";
+
+/// A guest QEMU holds stopped after its panic: `qm status` showing `qmpstatus:
+/// guest-panicked` (pvpanic with `-action panic=pause`). The VM is paused, not gone: the
+/// panic's finding (or, when no panic line is in the bundle, one of its own) names it, with
+/// outcome `vm_paused`.
+fn held_after_panic(f: &Context<'_>, out: &mut Vec<Finding>) {
+    let held: Vec<_> = f
+        .facts()
+        .filter(|fact| matches!(&fact.fact.kind, FactKind::VmStatus(v) if v.guest_panicked()))
+        .collect();
+    if held.is_empty() {
+        return;
+    }
+    let at = match out.iter().position(|x| x.title == PANIC) {
+        Some(at) => at,
+        None => {
+            let mut x = finding(
+                Family::Inconclusive,
+                0.7,
+                "a guest panicked and its QEMU holds it stopped (qm status: guest-panicked): a cause outside the four families".to_string(),
+            );
+            x.recommendations = vec![
+                "read the guest's own crash record (a Linux guest's console or kdump, a Windows guest's bug check dump and event 1001) before resetting it: the cause lies outside the runbook's four families".to_string(),
+            ];
+            out.push(x);
+            out.len() - 1
+        }
+    };
+    let x = &mut out[at];
+    x.outcome = Outcome::VmPaused;
+    for fact in &held {
+        if let FactKind::VmStatus(v) = &fact.fact.kind
+            && let Some(vmid) = v.vmid
+            && !x.vmids.contains(&vmid)
+        {
+            x.vmids.push(vmid);
+        }
+        x.cites.push(fact.cited());
+    }
+    x.vmids.sort_unstable();
 }
 
 /// How far (minutes) from a fencing record the fenced node's boot may end to be the one the

@@ -22,6 +22,7 @@
 use super::common::{self, is_paste_artifact, record_share, tagged};
 use super::{LineParser, Parsed};
 use crate::event::{Event, RecordedTime};
+use crate::facts::{Fact, FactKind, VmStatus};
 use crate::framing::Line;
 
 /// The parser.
@@ -31,6 +32,9 @@ pub struct Parser {
     xen: u64,
     tagged: u64,
     bare: u64,
+    /// The prompt above ran `qm status [<vmid>]`: its `status:` and `qmpstatus:` lines are
+    /// also read as the VM's state ([`FactKind::VmStatus`]).
+    qm_status: Option<Option<u32>>,
     /// The line before was syslogd's wall broadcast header (`Message from syslogd@ovh1 at Oct
     /// 12 11:00:26 ...`): the indented line after it is the broadcast record itself, not a
     /// continuation.
@@ -255,6 +259,33 @@ fn plausible_ident(ident: &[u8]) -> bool {
         && ident.first().is_some_and(u8::is_ascii_alphabetic)
 }
 
+/// The VMID of a `qm status [<vmid>] [--verbose]` command (`Some(None)` when it names none),
+/// `None` for any other command.
+fn qm_status_command(command: &[u8]) -> Option<Option<u32>> {
+    let mut words = command
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+        .skip_while(|w| *w == b"sudo");
+    (words.next()? == b"qm" && words.next()? == b"status").then(|| {
+        words
+            .find(|w| w.iter().all(u8::is_ascii_digit))
+            .and_then(|w| std::str::from_utf8(w).ok()?.parse().ok())
+    })
+}
+
+/// A state line of `qm status` (REFERENCE.md §10.4): `status: running`, `qmpstatus: io-error`,
+/// at the start of the line (the verbose form's nested keys are indented by TABs).
+fn qm_status_line(text: &[u8]) -> Option<(&str, &str)> {
+    let (key, state) = if let Some(state) = text.strip_prefix(b"status: ") {
+        ("status", state)
+    } else {
+        ("qmpstatus", text.strip_prefix(b"qmpstatus: ")?)
+    };
+    let state = std::str::from_utf8(state.trim_ascii()).ok()?;
+    let word = !state.is_empty() && state.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+    word.then_some((key, state))
+}
+
 /// The identifier of an operator's command read from a shell prompt line.
 pub const SHELL: &[u8] = b"shell";
 
@@ -380,7 +411,23 @@ impl<'b> LineParser<'b> for Parser {
             event.ident = Some(SHELL);
             event.message = crate::event::Bytes::Borrowed(command);
             out.push_event(event);
+            self.qm_status = qm_status_command(command);
             return;
+        }
+        // `qm status`'s own lines stay events (the signal table reads `status: io-error`), and
+        // state the VM's status too.
+        if let Some(vmid) = self.qm_status
+            && let Some((key, state)) = qm_status_line(text)
+        {
+            out.facts.push(Fact {
+                line: line.number,
+                offset: line.offset,
+                kind: FactKind::VmStatus(VmStatus {
+                    vmid,
+                    key: key.to_string(),
+                    state: state.to_string(),
+                }),
+            });
         }
         if is_paste_artifact(text) {
             out.push_unparsed(&line);
@@ -567,6 +614,43 @@ mod tests {
 
     fn parse(text: &str) -> Parsed<'_> {
         super::super::parse(FormatKind::Fragment, text.as_bytes(), &Limits::default())
+    }
+
+    #[test]
+    fn qm_status_after_its_prompt_states_the_vms_state() {
+        // As pasted with `--verbose` (nested keys indented by a TAB), then a plain one; the
+        // lines stay events for the signal table.
+        let p = parse(
+            "root@hv01:~# qm status 205 --verbose\n\
+             ballooninfo:\n\
+             \tactual: 17179869184\n\
+             qmpstatus: guest-panicked\n\
+             status: running\n\
+             root@hv01:~# qm status 201\n\
+             status: io-error\n\
+             root@hv01:~# cat /tmp/status.txt\n\
+             status: stopped\n",
+        );
+        assert!(p.stats.balanced(), "{:?}", p.stats);
+        let got: Vec<(u32, Option<u32>, &str, &str)> = p
+            .facts
+            .iter()
+            .filter_map(|f| match &f.kind {
+                FactKind::VmStatus(v) => Some((f.line, v.vmid, &*v.key, &*v.state)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (4, Some(205), "qmpstatus", "guest-panicked"),
+                (5, Some(205), "status", "running"),
+                (7, Some(201), "status", "io-error"),
+            ]
+        );
+        assert!(p.events.iter().any(|e| &*e.message == b"io-error"));
+        assert_eq!(qm_status_command(b"sudo qm status"), Some(None));
+        assert_eq!(qm_status_command(b"qm list"), None);
     }
 
     #[test]

@@ -755,6 +755,7 @@ mod tests {
                 FactKind::VmListed(_) => "vm_listed",
                 FactKind::TimeZone(_) => "time_zone",
                 FactKind::ClusterMember(_) => "cluster_member",
+                FactKind::VmStatus(_) => "vm_status",
                 FactKind::SnapshotTakenAt(_) => "taken_at",
             })
             .collect()

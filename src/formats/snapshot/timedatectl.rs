@@ -15,11 +15,18 @@
 //! systemd ≤ 235 printed `Network time on:` and `NTP synchronized:` instead of the two lines
 //! after the zone; older ones `Timezone:`. Every line is `key: value`, right-aligned keys.
 //!
+//! `Universal time` is when the command ran: a bundle without a manifest takes it as "now" for
+//! the years of its yearless logs.
+//!
 //! Debian's `/etc/timezone` (one line, `Europe/Berlin`) says the same with less authority
 //! (`timedatectl set-timezone` leaves it stale): read as a zone too, when it names one.
 
+use chrono::{DateTime, Utc};
+
 use super::Sink;
+use crate::event::RecordedTime;
 use crate::facts::{FactKind, TimeZone};
+use crate::formats::common;
 
 /// The keys `timedatectl` prints, across systemd versions.
 const KEYS: &[&[u8]] = &[
@@ -45,6 +52,15 @@ fn pair(text: &[u8]) -> Option<(&[u8], &[u8])> {
     let colon = t.iter().position(|&b| b == b':')?;
     let (key, value) = (&t[..colon], t[colon + 1..].trim_ascii());
     KEYS.contains(&key).then_some((key, value))
+}
+
+/// `Universal time`'s value: `Tue 2025-02-18 15:52:30 UTC` (`n/a` when the clock is unset).
+fn universal_time(value: &[u8]) -> Option<DateTime<Utc>> {
+    let rest = value.get(4..).filter(|_| value.get(3) == Some(&b' '))?;
+    let (rest, day) = common::date(rest).ok()?;
+    let rest = rest.strip_prefix(b" ")?;
+    let (rest, time) = common::time_of_day(rest, false).ok()?;
+    (rest.trim_ascii() == b"UTC").then(|| day.and_time(time).and_utc())
 }
 
 /// Whether a line starts a `timedatectl` output (its first line, `Local time: …`).
@@ -107,6 +123,13 @@ impl State {
                 }
             }
             b"RTC in local TZ" => self.rtc_local = Some(value.starts_with(b"yes")),
+            // `Tue 2025-02-18 15:52:30 UTC`: the moment the command ran, on the machine's
+            // clock, with its year: what a bundle without a manifest has for "now".
+            b"Universal time" => {
+                if let Some(t) = universal_time(value) {
+                    sink.push(FactKind::SnapshotTakenAt(RecordedTime::Absolute(t)));
+                }
+            }
             _ => {}
         }
         true
@@ -147,6 +170,27 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn universal_time_is_when_the_command_ran() {
+        let (facts, _) = run_lines(
+            b"               Local time: Tue 2025-02-18 09:52:30 CST\n           Universal time: Tue 2025-02-18 15:52:30 UTC\n                Time zone: America/Chicago (CST, -0600)\n",
+            true,
+            State::default(),
+            State::line,
+            State::finish,
+        );
+        let taken: Vec<_> = facts
+            .iter()
+            .filter_map(|f| match &f.kind {
+                FactKind::SnapshotTakenAt(RecordedTime::Absolute(t)) => Some(t.to_rfc3339()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(taken, ["2025-02-18T15:52:30+00:00"]);
+        assert_eq!(universal_time(b"n/a"), None);
+        assert_eq!(universal_time(b"Tue 2025-02-18 15:52:30 CST"), None);
     }
 
     #[test]
