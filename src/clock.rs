@@ -507,6 +507,15 @@ fn stamped_zones(
             }
         }
         own.extend(run.into_iter().flat_map(|(f, l)| [f, l]));
+        // A clock printed with its zone's abbreviation (`date`'s `CEST`, smartctl's `Local
+        // Time is: … CEST`): the machine's offset at that instant.
+        own.extend(source.parsed.facts.iter().filter_map(|f| match &f.kind {
+            crate::facts::FactKind::ClockShown(c) => match c.at {
+                RecordedTime::Absolute(t) => Some((t, c.offset_s)),
+                _ => None,
+            },
+            _ => None,
+        }));
         if own.is_empty() {
             continue;
         }

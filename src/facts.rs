@@ -62,6 +62,11 @@ pub enum FactKind {
     ClusterMember(ClusterMember),
     /// A VM's state as `qm status <vmid>` printed it, pasted with its prompt.
     VmStatus(VmStatus),
+    /// A wall-clock time printed with a zone abbreviation that names one offset (`date`'s
+    /// `CEST`, smartctl's `Local Time is: … CEST`): one instant of the machine's UTC offset.
+    ClockShown(ClockShown),
+    /// One disk's health as `smartctl -a`/`-H` printed it.
+    DiskHealth(DiskHealth),
     /// When the snapshot was taken, as a prompt or a `date` output shows it.
     #[serde(serialize_with = "ser_time_newtype")]
     SnapshotTakenAt(RecordedTime),
@@ -425,6 +430,35 @@ impl VmStatus {
     pub fn guest_panicked(&self) -> bool {
         self.state == "guest-panicked"
     }
+}
+
+/// A wall-clock time printed with its zone's abbreviation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClockShown {
+    /// The instant, in UTC.
+    #[serde(serialize_with = "ser_time")]
+    pub at: RecordedTime,
+    /// The offset the abbreviation stands for, seconds east of UTC.
+    pub offset_s: i32,
+    /// The abbreviation as written (`CEST`).
+    pub abbreviation: String,
+}
+
+/// One disk's health as `smartctl` printed it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DiskHealth {
+    /// `Device Model:` or `Model Number:`.
+    pub model: Option<String>,
+    /// `Serial Number:`.
+    pub serial: Option<String>,
+    /// The overall verdict: `SMART overall-health self-assessment test result: PASSED`
+    /// (ATA, NVMe) or `SMART Health Status: OK` (SCSI) is `true`, `FAILED!` is `false`.
+    pub passed: Option<bool>,
+    /// What the drive warns of, as written under the verdict (`- media has been placed in read
+    /// only mode`).
+    pub warnings: Vec<String>,
+    /// NVMe `Percentage Used:` (wear; above 100 the drive outlived its rated endurance).
+    pub percentage_used: Option<u32>,
 }
 
 /// One row of `journalctl --list-boots`.

@@ -43,11 +43,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         "the guest's clock runs 41.3 s fast after chrony stepped it; its boot pairs with the VM's start only within ±7 s, so the offset is estimated (+39 s) but not applied, and pvelog quotes the guest's clock",
     ),
     (
-        "nvme-wearout-ro-guest",
-        "incident_time",
-        "the host's syslog is in Paris summer time, named only by smartctl's 'Local Time is: … CEST' (a file pvelog does not read) and a README: pvelog reads it as UTC, two hours late",
-    ),
-    (
         "nfs-storage-unreachable-guest-read-only",
         "incident_time",
         "the truth dates the incident at the guest's file system going read-only; pvelog at the NFS server not answering, 5.5 minutes earlier (the trigger)",

@@ -131,12 +131,16 @@ fn records(kind: FormatKind) -> &'static [&'static [u8]] {
             b"0x00000001          1 10.10.10.1 (local)",
             b"         2          1 pve-b",
             b"Quorum information\n------------------\nRing ID:          1.2d",
+            b"smartctl 7.3 2022-02-28 r5338 [x86_64-linux-6.8.12-4-pve] (local build)",
+            b"Local Time is:                      Thu Jul 31 10:58:31 2025 CEST",
+            b"SMART overall-health self-assessment test result: FAILED!\n- media has been placed in read only mode",
         ],
         FormatKind::Fragment => &[
             b"Out of memory: Killed process 6643 (kvm) total-vm:1kB",
             b"pvedaemon[12]: worker exited",
             b"(XEN) Panic on CPU 0",
             b"> kernel: x",
+            b"root@hv01:~# qm status 205 --verbose\nqmpstatus: guest-panicked\nstatus: running",
         ],
         FormatKind::Sel => &[
             b"1e60 | 02/16/2021 | 23:46:57 | Power Unit #0x44 | Redundancy Lost | Asserted",

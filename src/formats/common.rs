@@ -479,6 +479,41 @@ pub fn looks_like_record_start(text: &[u8]) -> bool {
     }
 }
 
+/// The offset (seconds east of UTC) a zone abbreviation stands for, for the abbreviations that
+/// name one offset in the zone database (`CEST` is +02:00 wherever it is written). Those that
+/// name several are not guessed: `CST` (US Central, China, Cuba), `IST` (India, Ireland,
+/// Israel), and the numeric-only zones' `+08`. `GMT`, `UTC` and `Z` are 0.
+pub fn abbreviation_offset(abbreviation: &[u8]) -> Option<i32> {
+    const H: i32 = 3600;
+    Some(match abbreviation {
+        b"UTC" | b"GMT" | b"Z" | b"WET" => 0,
+        b"WEST" | b"BST" | b"CET" | b"MET" => H,
+        b"CEST" | b"MEST" | b"EET" | b"SAST" => 2 * H,
+        b"EEST" | b"MSK" | b"IDT" => 3 * H,
+        b"PKT" => 5 * H,
+        b"WIB" => 7 * H,
+        b"HKT" | b"AWST" | b"PHT" => 8 * H,
+        b"JST" | b"KST" => 9 * H,
+        b"ACST" => 9 * H + 1800,
+        b"AEST" => 10 * H,
+        b"ACDT" => 10 * H + 1800,
+        b"AEDT" => 11 * H,
+        b"NZST" => 12 * H,
+        b"NZDT" => 13 * H,
+        b"NDT" => -2 * H - 1800,
+        b"ADT" => -3 * H,
+        b"NST" => -3 * H - 1800,
+        b"AST" | b"EDT" => -4 * H,
+        b"EST" | b"CDT" => -5 * H,
+        b"MDT" => -6 * H,
+        b"MST" | b"PDT" => -7 * H,
+        b"PST" | b"AKDT" => -8 * H,
+        b"AKST" => -9 * H,
+        b"HST" => -10 * H,
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

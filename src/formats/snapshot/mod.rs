@@ -49,6 +49,7 @@ mod pvecm;
 mod qm_config;
 mod qm_list;
 mod sensors;
+mod smartctl;
 mod timedatectl;
 mod uptime;
 mod vm_table;
@@ -57,7 +58,7 @@ mod zpool;
 use chrono::NaiveDateTime;
 
 use crate::event::RecordedTime;
-use crate::facts::{Fact, FactKind};
+use crate::facts::{ClockShown, Fact, FactKind};
 use crate::formats::{FormatKind, LineProblem, Parsed, common, parsed_for};
 use crate::framing::{Line, Lines, is_blank};
 use crate::limits::Limits;
@@ -80,10 +81,11 @@ enum Kind {
     Timedatectl = 12,
     ZoneFile = 13,
     Pvecm = 14,
+    Smartctl = 15,
 }
 
 /// The variant names `pvelog sources` shows.
-const KIND_NAMES: [&str; 15] = [
+const KIND_NAMES: [&str; 16] = [
     "snapshot-qm-list",
     "snapshot-qm-config",
     "snapshot-meminfo",
@@ -99,6 +101,7 @@ const KIND_NAMES: [&str; 15] = [
     "snapshot-timedatectl",
     "snapshot-timezone",
     "snapshot-pvecm",
+    "snapshot-smartctl",
 ];
 
 /// Where facts go, with the position of the line being read.
@@ -178,6 +181,7 @@ enum Section {
     Timedatectl(timedatectl::State),
     ZoneFile(timedatectl::ZoneFile),
     Pvecm(pvecm::State),
+    Smartctl(smartctl::State),
     Date,
     /// `last` output among the snapshots: the indexes of its first and last lines, read by the
     /// `last` parser when the section ends.
@@ -201,6 +205,7 @@ impl Section {
             Section::Timedatectl(_) => Kind::Timedatectl,
             Section::ZoneFile(_) => Kind::ZoneFile,
             Section::Pvecm(_) => Kind::Pvecm,
+            Section::Smartctl(_) => Kind::Smartctl,
             Section::Date => Kind::Date,
             Section::Last(_) => Kind::Last,
         })
@@ -223,8 +228,12 @@ impl Section {
             Section::Timedatectl(s) => s.line(text, sink),
             Section::ZoneFile(s) => s.line(text, sink),
             Section::Pvecm(s) => s.line(text, sink),
+            Section::Smartctl(s) => s.line(text, sink),
             Section::Date => match date_output(text) {
-                Some(t) => {
+                Some((t, shown)) => {
+                    if let Some(shown) = shown {
+                        sink.push(FactKind::ClockShown(shown));
+                    }
                     sink.push(FactKind::SnapshotTakenAt(t));
                     true
                 }
@@ -241,6 +250,7 @@ impl Section {
             Section::Free(s) => s.finish(sink),
             Section::Zpool(s) => s.finish(sink),
             Section::Timedatectl(s) => s.finish(sink),
+            Section::Smartctl(s) => s.finish(sink),
             _ => {}
         }
     }
@@ -283,6 +293,7 @@ impl Section {
             b"journalctl" if has(b"--list-boots") => Section::ListBoots(Default::default()),
             b"date" => Section::Date,
             b"timedatectl" => Section::Timedatectl(Default::default()),
+            b"smartctl" => Section::Smartctl(Default::default()),
             b"pvecm" if matches!(words.get(1), Some(&b"status" | &b"nodes")) => {
                 Section::Pvecm(Default::default())
             }
@@ -312,6 +323,8 @@ impl Section {
             Section::Sensors(Default::default())
         } else if timedatectl::starts(text) {
             Section::Timedatectl(Default::default())
+        } else if smartctl::starts(text) {
+            Section::Smartctl(Default::default())
         } else if pvecm::starts(text, next) {
             Section::Pvecm(Default::default())
         } else if next.is_none() && timedatectl::zone_file_line(text).is_some() {
@@ -585,6 +598,7 @@ fn prompt_command(text: &[u8]) -> Option<(&[u8], Option<RecordedTime>)> {
         b"grep",
         b"zcat",
         b"timedatectl",
+        b"smartctl",
         b"pvecm",
         b"ip",
     ];
@@ -601,11 +615,15 @@ fn local_datetime(text: &[u8]) -> Option<NaiveDateTime> {
     rest.is_empty().then(|| day.and_time(time))
 }
 
-/// `date`'s output: `Tue Jul 29 10:30:00 UTC 2025` (C locale), `date -Is`/`--rfc-3339`.
-fn date_output(text: &[u8]) -> Option<RecordedTime> {
+/// `date`'s output: `Tue Jul 29 10:30:00 UTC 2025` (C locale), `date -Is`/`--rfc-3339`. A zone
+/// abbreviation that names one offset (`CEST`) makes the time absolute, and shows the
+/// machine's offset then.
+fn date_output(text: &[u8]) -> Option<(RecordedTime, Option<ClockShown>)> {
     let t = text.trim_ascii();
     if let Ok((rest, instant)) = common::rfc3339(t, false) {
-        return rest.is_empty().then_some(RecordedTime::Absolute(instant));
+        return rest
+            .is_empty()
+            .then_some((RecordedTime::Absolute(instant), None));
     }
     let words: Vec<&[u8]> = t.split(|&b| b == b' ').filter(|w| !w.is_empty()).collect();
     let [wd, mon, day, time, zone, year] = words.as_slice() else {
@@ -627,9 +645,20 @@ fn date_output(text: &[u8]) -> Option<RecordedTime> {
     }
     let year = i32::try_from(number(year)?).ok()?;
     let local = chrono::NaiveDate::from_ymd_opt(year, month, day)?.and_time(time);
-    Some(match *zone {
-        b"UTC" | b"GMT" | b"Z" => RecordedTime::Absolute(local.and_utc()),
-        _ => RecordedTime::Local(local),
+    Some(match common::abbreviation_offset(zone) {
+        Some(0) => (RecordedTime::Absolute(local.and_utc()), None),
+        Some(offset_s) => {
+            let at = RecordedTime::Absolute(
+                (local - chrono::Duration::seconds(i64::from(offset_s))).and_utc(),
+            );
+            let shown = ClockShown {
+                at,
+                offset_s,
+                abbreviation: String::from_utf8_lossy(zone).into_owned(),
+            };
+            (at, Some(shown))
+        }
+        None => (RecordedTime::Local(local), None),
     })
 }
 
@@ -756,6 +785,8 @@ mod tests {
                 FactKind::TimeZone(_) => "time_zone",
                 FactKind::ClusterMember(_) => "cluster_member",
                 FactKind::VmStatus(_) => "vm_status",
+                FactKind::ClockShown(_) => "clock_shown",
+                FactKind::DiskHealth(_) => "disk_health",
                 FactKind::SnapshotTakenAt(_) => "taken_at",
             })
             .collect()
@@ -853,15 +884,24 @@ mod tests {
     fn date_lines() {
         assert!(matches!(
             date_output(b"Tue Jul 29 10:30:00 UTC 2025"),
-            Some(RecordedTime::Absolute(_))
+            Some((RecordedTime::Absolute(_), None))
         ));
+        // `CEST` names one offset: the instant, and the machine's offset then.
+        let Some((RecordedTime::Absolute(at), Some(shown))) =
+            date_output(b"Tue Jul 29 12:30:00 CEST 2025")
+        else {
+            panic!("CEST is +02:00");
+        };
+        assert_eq!(at.to_rfc3339(), "2025-07-29T10:30:00+00:00");
+        assert_eq!((shown.offset_s, &*shown.abbreviation), (7200, "CEST"));
+        // `CST` names three (US Central, China, Cuba): left local.
         assert!(matches!(
-            date_output(b"Tue Jul 29 12:30:00 CEST 2025"),
-            Some(RecordedTime::Local(_))
+            date_output(b"Tue Feb 18 09:33:02 CST 2025"),
+            Some((RecordedTime::Local(_), None))
         ));
         assert!(matches!(
             date_output(b"2025-07-29T12:30:00+02:00"),
-            Some(RecordedTime::Absolute(_))
+            Some((RecordedTime::Absolute(_), None))
         ));
         assert_eq!(date_output(b"Tue Jul 29 10:30:00 UTC"), None);
     }
