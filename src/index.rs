@@ -89,6 +89,7 @@ pub fn named_vmid(kind: &SignalKind) -> Option<u32> {
         | SignalKind::TaskStart { vmid, .. }
         | SignalKind::TaskEnd { vmid, .. }
         | SignalKind::Backup { vmid, .. }
+        | SignalKind::Replication { vmid, .. }
         | SignalKind::BackupFailed { vmid }
         | SignalKind::Fencing { vmid }
         | SignalKind::FreezeTimeout { vmid } => *vmid,

@@ -250,6 +250,15 @@ pub enum SignalKind {
         /// The VM being backed up, when named.
         vmid: Option<u32>,
     },
+    /// A Proxmox VE storage replication run (`/var/log/pve/replicate/<jobid>`: `103-0: start
+    /// replication job`, `103-0: end replication job`, `… end replication job with error: …`):
+    /// `zfs send | zfs recv` of the guest's disks to another node.
+    Replication {
+        /// `start` or `end`.
+        phase: &'static str,
+        /// The guest replicated: the job id's first number (`103-0`).
+        vmid: Option<u32>,
+    },
     /// A large transfer or import (dd, rsync, docker/podman pull, qm importdisk, a restore).
     LargeTransfer,
     /// A PCIe error that Advanced Error Reporting logged (`AER: Corrected error received`,
@@ -361,6 +370,7 @@ impl SignalKind {
             SignalKind::Degraded => "degraded",
             SignalKind::PackageUpgrade => "package_upgrade",
             SignalKind::Backup { .. } => "backup",
+            SignalKind::Replication { .. } => "replication",
             SignalKind::LargeTransfer => "large_transfer",
             SignalKind::PcieError { fatal: true } => "pcie_fatal_error",
             SignalKind::PcieError { fatal: false } => "pcie_error",
@@ -475,6 +485,7 @@ enum Pat {
     Degraded,
     Upgrade,
     Backup,
+    Replication,
     Transfer,
     PcieAer,
     HypervisorNotice,
@@ -843,8 +854,15 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::ThinFull,
-        regex: r"(?:switching pool to out-of-data-space|thin: .*out-of-data-space|Thin pool .* is full|thin pool .* 100\.00%|free space in thin pool \S+ reached threshold|Insufficient free space: \d+ extents needed)",
+        // A pool out of metadata space (dm-thin.c, dm-space-map-metadata.c): the allocation
+        // fails with ENOSPC, the transaction is aborted and the pool goes read-only (or fails);
+        // writes to every thin volume then error.
+        regex: r"(?:switching pool to out-of-data-space|thin: .*out-of-data-space|Thin pool .* is full|thin pool .* 100\.00%|free space in thin pool \S+ reached threshold|Insufficient free space: \d+ extents needed|space map metadata: unable to allocate new metadata block|thin: \S+ metadata operation '\w+' failed: error = -28|thin: \S+ switching pool to (?:read-only|fail(?:ure)?) mode)",
         literals: &[
+            "unable to allocate new metadata block",
+            "failed: error = -28",
+            "switching pool to read-only mode",
+            "switching pool to fail",
             "out-of-data-space",
             "Thin pool ",
             "thin pool ",
@@ -1434,6 +1452,13 @@ const TABLE: &[Row] = &[
             "mydumper",
             "pg_dump",
         ],
+    },
+    // Proxmox VE's replication log (pve-guest-common `PVE::Replication`): `%F %T <jobid>: msg`,
+    // read as a dated fragment; the job id may be read as the line's identifier.
+    Row {
+        pat: Pat::Replication,
+        regex: r"(?:^|\d+-\d+: )(?:start replication job$|end replication job(?:$| with error: ))",
+        literals: &["start replication job", "end replication job"],
     },
     Row {
         pat: Pat::Transfer,
@@ -2116,6 +2141,26 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             }
             SignalKind::PackageUpgrade
         }
+        Pat::Replication => {
+            // The job id `<vmid>-<n>`: before the message, or the line's identifier.
+            let job = |t: &[u8]| -> Option<u32> {
+                let (vmid, n) = std::str::from_utf8(t).ok()?.split_once('-')?;
+                n.bytes().all(|b| b.is_ascii_digit()).then_some(())?;
+                vmid.parse().ok()
+            };
+            let id = text
+                .split_once(": ")
+                .map(|(id, _)| id.as_bytes())
+                .unwrap_or_else(|| ident(event));
+            SignalKind::Replication {
+                phase: if text.contains("start replication job") {
+                    "start"
+                } else {
+                    "end"
+                },
+                vmid: job(id),
+            }
+        }
         Pat::Backup => SignalKind::Backup {
             phase: if text.contains("Starting Backup")
                 || text.contains("starting new backup job")
@@ -2688,6 +2733,11 @@ mod tests {
             (b"EXT4-fs (dm-1): Remounting filesystem read-only", "fs_error"),
             (b"XFS (dm-0): metadata I/O error in \"xfs_buf_ioend+0x1a0/0x3c0 [xfs]\" at daddr 0x1 len 8 error 5", "fs_error"),
             (b"device-mapper: thin: 253:4: switching pool to out-of-data-space (queue IO) mode", "thin_pool_full"),
+            // Out of metadata space.
+            (b"device-mapper: space map metadata: unable to allocate new metadata block", "thin_pool_full"),
+            (b"device-mapper: thin: 253:4: metadata operation 'dm_thin_insert_block' failed: error = -28", "thin_pool_full"),
+            (b"device-mapper: thin: 253:4: switching pool to read-only mode", "thin_pool_full"),
+            (b"device-mapper: thin: 253:4: switching pool to failure mode", "thin_pool_full"),
             (b"WARNING: Pool zpool 'rpool' has encountered an uncorrectable I/O failure and has been suspended.", "zfs_suspended"),
             (b"eid=1191 class=io_failure pool='tank'", "zfs_suspended"),
             (b"cannot open 'tank': pool I/O is currently suspended", "zfs_suspended"),
@@ -2827,6 +2877,10 @@ mod tests {
             (b"kernel", b"INFO: task kworker/u16:2:123 blocked for more than 120 seconds.", "hung_task"),
             (b"watchdog-mux", b"client watchdog expired - disable watchdog updates", "fencing"),
             (b"vzdump", b"INFO: Starting Backup of VM 101 (qemu)", "backup"),
+            // `/var/log/pve/replicate/103-0`, the job id read as the identifier or not.
+            (b"103-0", b"start replication job", "replication"),
+            (b"", b"103-0: end replication job", "replication"),
+            (b"", b"103-0: end replication job with error: command 'set -o pipefail && pvesm export local-zfs:vm-103-disk-1 zfs - -with-snapshots 1' failed: exit code 255", "replication"),
             (b"apt", b"Commandline: apt-get -y dist-upgrade", "package_upgrade"),
             (b"dpkg", b"status installed pve-manager:amd64 8.2.7", "package_upgrade"),
             (b"dockerd", b"Pulling fs layer", "large_transfer"),
@@ -3290,6 +3344,25 @@ mod tests {
                 String::from_utf8_lossy(line)
             );
         }
+    }
+
+    #[test]
+    fn a_replication_run_names_its_guest() {
+        assert_eq!(
+            kinds(b"103-0", b"start replication job"),
+            [SignalKind::Replication {
+                phase: "start",
+                vmid: Some(103)
+            }]
+        );
+        assert_eq!(
+            kinds(b"", b"103-0: end replication job"),
+            [SignalKind::Replication {
+                phase: "end",
+                vmid: Some(103)
+            }]
+        );
+        assert!(kinds(b"", b"we will start replication job soon").is_empty());
     }
 
     #[test]

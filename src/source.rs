@@ -80,7 +80,10 @@ pub fn identify_path(path: &str) -> PathIdentity {
         match lower.as_str() {
             "host" | "hosts" | "node" | "nodes" if id.role.is_none() && i < dirs => {
                 id.role = Some(Role::Host);
-                id.machine = next_dir.map(str::to_string);
+                // `host/var/log/syslog`: the host's file system copied under `host/`, no name.
+                id.machine = next_dir
+                    .filter(|d| !FILE_SYSTEM_DIRS.contains(&d.to_ascii_lowercase().as_str()))
+                    .map(str::to_string);
             }
             "guest" | "guests" | "vm" | "vms" if id.role.is_none() && i < dirs => {
                 id.role = Some(Role::Guest);
@@ -115,6 +118,13 @@ pub fn identify_path(path: &str) -> PathIdentity {
     }
     id
 }
+
+/// Folders of a machine's file system, or of logs, that name no machine when they follow
+/// `host/`.
+const FILE_SYSTEM_DIRS: &[&str] = &[
+    "var", "etc", "usr", "opt", "srv", "root", "home", "tmp", "proc", "sys", "run", "boot", "lib",
+    "log", "logs",
+];
 
 /// `101-web` → (101, web); `101` → (101, None); `web` → (None, web).
 fn split_vmid(dir: &str) -> (Option<u32>, Option<&str>) {
@@ -637,6 +647,14 @@ mod tests {
                 None,
             ),
             ("host-kern.log", Some(Role::Host), None, None),
+            // The host's file system copied under `host/`: no machine name in the path.
+            ("host/var/log/kern.log", Some(Role::Host), None, None),
+            (
+                "host/etc/pve/qemu-server/120.conf",
+                Some(Role::Host),
+                None,
+                None,
+            ),
             ("guest-104-syslog", Some(Role::Guest), None, Some(104)),
             ("vm-210-journal.txt", Some(Role::Guest), None, Some(210)),
             ("flat/vm210_dmesg.txt", Some(Role::Guest), None, Some(210)),

@@ -1,6 +1,7 @@
 //! resource_intensive_operation: memory ran out while a named activity was running — a backup
-//! started and not finished, a migration, restore, clone or disk move, or (in the hour before)
-//! a package upgrade or a large transfer on the host or inside the killed VM. A transfer a
+//! or a storage replication started and not finished, a migration, restore, clone or disk move,
+//! or (in the hour before) a package upgrade or a large transfer on the host or inside the
+//! killed VM. A transfer a
 //! Proxmox VE task logged (a live migration's `transferred …`) ran while its task ran: once the
 //! task ended before the kill, it was not running at it.
 //!
@@ -142,6 +143,27 @@ pub fn activity(f: &Context<'_>, memory: &Finding) -> Option<Finding> {
                 match vmid {
                     Some(v) => format!("a backup of VM {v} (vzdump)"),
                     None => "a backup job".to_string(),
+                }
+            }
+            SignalKind::Replication {
+                phase: "start",
+                vmid,
+            } => {
+                // Still running at the kill: no end of the same job's run before it.
+                let start = f.time(s);
+                let ended = f.signals().any(|e| {
+                    matches!(e.kind, SignalKind::Replication { phase: "end", vmid: v } if v == *vmid)
+                        && match (start, f.time(e), kill) {
+                            (Some(start), Some(end), Some(kill)) => end > start && end < kill,
+                            _ => false,
+                        }
+                });
+                if ended {
+                    continue;
+                }
+                match vmid {
+                    Some(v) => format!("a storage replication of VM {v} (pvesr: zfs send)"),
+                    None => "a storage replication (pvesr: zfs send)".to_string(),
                 }
             }
             SignalKind::TaskStart { task, upid, .. } => {
@@ -359,6 +381,37 @@ mod tests {
         );
         killed_at_zero(&mut kit);
         assert!(rio(&kit).is_none());
+    }
+
+    /// A storage replication run (`103-0: start replication job`) still sending when another
+    /// VM's kvm is killed drove memory out; one that ended before the kill did not.
+    #[test]
+    fn a_replication_still_running_at_the_kill() {
+        let replication = |end: Option<i64>| {
+            let mut kit = Kit::new();
+            kit.unknown(
+                -4,
+                SignalKind::Replication {
+                    phase: "start",
+                    vmid: Some(103),
+                },
+            );
+            if let Some(end) = end {
+                kit.unknown(
+                    end,
+                    SignalKind::Replication {
+                        phase: "end",
+                        vmid: Some(103),
+                    },
+                );
+            }
+            killed_at_zero(&mut kit);
+            rio(&kit)
+        };
+        let x = replication(Some(12)).expect("ended after the kill");
+        assert!(x.title.contains("replication of VM 103"), "{}", x.title);
+        assert!(replication(None).is_some());
+        assert!(replication(Some(-1)).is_none(), "ended before the kill");
     }
 
     /// A live migration's task log (`2025-03-10 14:10:20 migration active, transferred 1.1 GiB

@@ -251,10 +251,13 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
         .or_else(|| cited.iter().filter(in_episode).find_map(|s| f.time(s)));
     // `pve-guests` stopping every guest, then the node booting again, is the node shutting down
     // or rebooting in order: the whole node went down (a stopall the GUI's bulk stop started
-    // leaves it up).
+    // leaves it up). One that found no guest running (the operator had stopped them all
+    // before rebooting) stopped nothing.
     let node_down = cited.iter().filter(in_episode).any(|s| {
         matches!(&s.kind, SignalKind::TaskStart { task, .. } | SignalKind::TaskEnd { task, .. }
             if task == "stopall")
+            && f.time(s)
+                .is_some_and(|at| stopped_something(f, at, s.machine))
             && f.time(s).is_some_and(|at| {
                 f.signals().any(|b| {
                     matches!(b.kind, SignalKind::KernelBoot)
@@ -281,8 +284,99 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
+    // An operator going through several VMs, most of which came back: the incident is the
+    // VM (or VMs) left down, stopped when its own stop was asked (the one that worked: a
+    // shutdown that timed out stopped nothing).
+    if x.outcome == Outcome::VmStopped
+        && x.vmids.len() > 1
+        && let Some(last) = episode
+            .map(|(_, last)| last)
+            .or_else(|| cited.iter().filter_map(|s| f.time(s)).max())
+    {
+        let back: BTreeSet<u32> = f
+            .signals()
+            .filter(|s| f.role(s) != Role::Guest && f.time(s).is_some_and(|t| t > last))
+            .filter_map(|s| match &s.kind {
+                SignalKind::ScopeStarted { vmid } => Some(*vmid),
+                SignalKind::TaskStart {
+                    task,
+                    vmid: Some(vmid),
+                    ..
+                } if matches!(task.as_str(), "qmstart" | "vzstart") => Some(*vmid),
+                _ => None,
+            })
+            .collect();
+        let down: Vec<u32> = x
+            .vmids
+            .iter()
+            .copied()
+            .filter(|v| !back.contains(v))
+            .collect();
+        if !down.is_empty() && down.len() < x.vmids.len() {
+            let names_down = |s: &&&Entry| match &s.kind {
+                SignalKind::TaskStart { vmid, .. } | SignalKind::TaskEnd { vmid, .. } => {
+                    vmid.is_some_and(|v| down.contains(&v))
+                }
+                SignalKind::ScopeDeactivated { vmid } => down.contains(vmid),
+                _ => false,
+            };
+            if let Some(t) = cited
+                .iter()
+                .filter(in_episode)
+                .filter(names_down)
+                .filter(|s| f.role(s) != Role::Guest)
+                .filter_map(|s| f.time(s))
+                .min()
+            {
+                x.time = Some(t);
+            }
+            // Name the stop of the VM left down, not the first of the round.
+            if let Some((task, vmid)) =
+                cited
+                    .iter()
+                    .filter(in_episode)
+                    .filter(names_down)
+                    .find_map(|s| match &s.kind {
+                        SignalKind::TaskStart {
+                            task,
+                            vmid: Some(v),
+                            ..
+                        } => Some((task.as_str(), *v)),
+                        _ => None,
+                    })
+            {
+                x.title = format!(
+                    "the VM was stopped by a Proxmox task: {task} of VM {vmid} (the others stopped with it were started again)"
+                );
+            }
+            x.vmids = down;
+        }
+    }
     x.cites = cited.iter().map(|s| f.cite(s)).collect();
     Some(x)
+}
+
+/// How long after a `stopall` started its guests' stops are its doing.
+const STOPALL_SPAN_MIN: i64 = 30;
+
+/// Whether a `stopall` that started at `at` on `machine` stopped a guest: a VM's scope or QEMU
+/// ended, or a guest stop task ran, on that machine in the half hour after it.
+fn stopped_something(f: &Context<'_>, at: chrono::DateTime<chrono::Utc>, machine: u32) -> bool {
+    f.signals().any(|s| {
+        s.machine == machine
+            && f.role(s) != Role::Guest
+            && f.time(s)
+                .is_some_and(|t| t >= at && t - at <= chrono::Duration::minutes(STOPALL_SPAN_MIN))
+            && match &s.kind {
+                SignalKind::ScopeDeactivated { .. }
+                | SignalKind::ScopeFailed { .. }
+                | SignalKind::QemuTerminated => true,
+                SignalKind::TaskStart { task, .. } => {
+                    task != "stopall" && crate::signals::is_guest_stop_task(task)
+                }
+                _ => false,
+            }
+    })
 }
 
 /// A `qmreboot`/`vzreboot` task alone: the VM came back.
@@ -368,6 +462,35 @@ mod tests {
         let x = clean(&kit.context(&index)).unwrap();
         assert_eq!(x.outcome, Outcome::HostReset);
         assert_eq!(x.time, Some(at(0)));
+    }
+
+    /// An operator shuts three VMs down for maintenance, then reboots the node: the stopall
+    /// found nothing running (not the node's reset of its guests), the two VMs started again
+    /// after it are not the incident, the one left down is, stopped when its stop was asked.
+    #[test]
+    fn a_maintenance_round_names_the_vm_left_down() {
+        const A: &str = "pve:1:2:3:qmshutdown:311:root@pam";
+        const B: &str = "pve:1:2:4:qmshutdown:312:root@pam";
+        const C: &str = "pve:1:2:5:qmstop:310:root@pam";
+        const ALL: &str = "pve:1:2:6:stopall::root@pam";
+        let mut kit = Kit::new();
+        kit.host(0, task_start("qmshutdown", Some(311), A))
+            .host(1, SignalKind::ScopeDeactivated { vmid: 311 })
+            .host(2, task_start("qmshutdown", Some(312), B))
+            .host(3, SignalKind::ScopeDeactivated { vmid: 312 })
+            .host(4, task_start("qmstop", Some(310), C))
+            .host(4, SignalKind::ScopeDeactivated { vmid: 310 })
+            .host(12, task_start("stopall", None, ALL))
+            .host(12, task_end("stopall", None, ALL, true))
+            .host(14, SignalKind::KernelBoot)
+            .host(15, SignalKind::ScopeStarted { vmid: 311 })
+            .host(15, SignalKind::ScopeStarted { vmid: 312 });
+        let index = kit.index();
+        let x = clean(&kit.context(&index)).unwrap();
+        assert_eq!(x.outcome, Outcome::VmStopped);
+        assert_eq!(x.vmids, [310]);
+        assert_eq!(x.time, Some(at(4)));
+        assert!(x.title.contains("qmstop of VM 310"), "{}", x.title);
     }
 
     const UPID: &str = "pve:000079D3:00083FE1:654BDC03:qmshutdown:103:root@pam";

@@ -72,6 +72,25 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
             ),
         );
         x.time = strong.first().and_then(|s| f.time(s));
+        // An uncorrected error the host survived (a patrol scrub's, the page offlined) came
+        // before the one that brought it down: the incident is the fatal machine check or the
+        // panic over it, where one is dated after the first fault.
+        if let Some(first) = x.time
+            && let Some(fatal) = f
+                .signals()
+                .filter(|s| {
+                    s.role != Role::Guest
+                        && matches!(
+                            s.kind,
+                            SignalKind::MachineCheckFatal | SignalKind::KernelPanic
+                        )
+                })
+                .filter_map(|s| f.time(s))
+                .filter(|t| *t >= first)
+                .min()
+        {
+            x.time = Some(fatal);
+        }
         // The node went down when the kernel panicked or shut itself down over the fault, or
         // when the machine check was one no machine survives (processor context corrupt).
         x.outcome = if f.signals().any(|s| {
@@ -263,16 +282,22 @@ pub fn running_at(f: &Context<'_>, t: DateTime<Utc>, machine: Option<u32>) -> Ve
     if let Some(from) = back {
         let until = from + chrono::Duration::minutes(RESTORED_WITHIN_MIN);
         for s in f.signals().filter(on_host) {
-            if let SignalKind::TaskStart {
-                task,
-                vmid: Some(vmid),
-                ..
-            } = &s.kind
-                && matches!(task.as_str(), "qmstart" | "vzstart")
+            // A start task, or the scope it starts (`pve-guests` names its tasks only in
+            // `start VM 120: UPID:…`).
+            let started = match &s.kind {
+                SignalKind::TaskStart {
+                    task,
+                    vmid: Some(vmid),
+                    ..
+                } if matches!(task.as_str(), "qmstart" | "vzstart") => Some(*vmid),
+                SignalKind::ScopeStarted { vmid } => Some(*vmid),
+                _ => None,
+            };
+            if let Some(vmid) = started
                 && s.time.is_some_and(|at| at >= from && at <= until)
-                && !stopped.contains(vmid)
+                && !stopped.contains(&vmid)
             {
-                running.insert(*vmid);
+                running.insert(vmid);
             }
         }
     }
@@ -362,6 +387,31 @@ mod tests {
             running_at(&kit.context(&index), at(5), None),
             vec![140, 141]
         );
+    }
+
+    /// A patrol scrub's uncorrected error the host survived, then, 45 minutes on, the fatal
+    /// machine check that panicked it: the incident is the fatal one, and the VMs started by
+    /// the next boot's `startall` (named by their scopes) ran at it.
+    #[test]
+    fn a_survived_uncorrected_error_is_not_the_fatal_one() {
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::EdacUncorrected)
+            .host(45, SignalKind::MachineCheckFatal)
+            .host(
+                49,
+                crate::diagnose::context::testkit::task_start(
+                    "startall",
+                    None,
+                    "pve:1:2:3:startall::root@pam",
+                ),
+            )
+            .host(49, SignalKind::ScopeStarted { vmid: 120 })
+            .host(50, SignalKind::KernelBoot);
+        let index = kit.index();
+        let x = hardware(&kit.context(&index)).unwrap();
+        assert_eq!(x.time, Some(at(45)));
+        assert_eq!(x.outcome, Outcome::HostReset);
+        assert_eq!(x.vmids, [120]);
     }
 
     #[test]

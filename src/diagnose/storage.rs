@@ -179,6 +179,23 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
     if frozen && x.outcome == Outcome::Unknown && !f.signals().any(super::stops::is_stop) {
         x.outcome = Outcome::VmPaused;
     }
+    // The VMs a host's snapshot shows paused on an I/O error (`qm list`'s STATUS, `qm
+    // status`'s `qmpstatus: io-error`).
+    if x.outcome == Outcome::VmPaused {
+        for fact in f.facts().filter(|fact| fact.role != Role::Guest) {
+            let vmid = match &fact.fact.kind {
+                FactKind::QmVm(vm) if vm.status == "io-error" => Some(vm.vmid),
+                FactKind::VmStatus(v) if v.state == "io-error" => v.vmid,
+                _ => None,
+            };
+            if let Some(vmid) = vmid
+                && !x.vmids.contains(&vmid)
+            {
+                x.vmids.push(vmid);
+            }
+        }
+        x.vmids.sort_unstable();
+    }
     // The VMs the operator resumed afterwards were the ones paused (`qm resume`, the GUI's
     // resume), unless someone had suspended them by hand.
     if x.outcome == Outcome::VmPaused
