@@ -240,6 +240,88 @@ pub fn activity(f: &Context<'_>, memory: &Finding) -> Option<Finding> {
     Some(x)
 }
 
+/// How long after its storage stopped answering a guest's unclean end is still the starvation's
+/// doing.
+const STARVED_STOP_H: i64 = 2;
+
+/// resource_intensive_operation without memory running out: the storage stopped answering (NFS
+/// `server … not responding`, every multipath path lost) while a backup was running, and
+/// nothing else was wrong with it (no error returned, nothing full, nothing paused). A slow
+/// backup target or a saturated pool starved every writer on it; a guest that stopped over it
+/// (its watchdog reset it, its kernel hung) stopped for the backup. `storage` is the storage
+/// finding; the stop is the guest's unclean end after it, bounded by its last record and its
+/// next boot, when the bundle holds the guest's logs.
+pub fn backup_starved_storage(f: &Context<'_>, storage: &Finding) -> Option<Finding> {
+    let waits_only = !storage.cites.is_empty()
+        && storage
+            .cites
+            .iter()
+            .all(|c| c.signal == "storage_unreachable");
+    let at = storage.time?;
+    if !waits_only {
+        return None;
+    }
+    // A backup started before the storage stopped answering and not ended by then.
+    let backup = f.signals().find(|s| {
+        f.role(s) != Role::Guest
+            && f.time(s).is_some_and(|t| {
+                t <= at
+                    && at - t <= Duration::hours(BACKUP_RUNNING_H)
+                    && match &s.kind {
+                        SignalKind::Backup {
+                            phase: "start",
+                            vmid,
+                        } => !f.backup_ended_between(*vmid, t, at),
+                        SignalKind::TaskStart { task, upid, .. } if task == "vzdump" => {
+                            !f.task_ended_between(upid, Some(t), at)
+                        }
+                        _ => false,
+                    }
+            })
+    })?;
+    let what = match &backup.kind {
+        SignalKind::Backup {
+            vmid: Some(vmid), ..
+        } => format!("a backup of VM {vmid} (vzdump)"),
+        _ => "a vzdump backup task".to_string(),
+    };
+    let mut x = finding(
+        Family::ResourceIntensiveOperation,
+        (storage.confidence + 0.02).min(0.95),
+        format!(
+            "the storage stopped answering while {what} was running (started {}), with no error or full disk: the backup's I/O starved it",
+            f.time(backup)
+                .map(crate::event::rfc3339)
+                .unwrap_or_default()
+        ),
+    );
+    x.outcome = storage.outcome;
+    x.vmids = storage.vmids.clone();
+    x.time = storage.time;
+    // The guest that stopped over it: its boot that ended uncleanly after the storage stopped
+    // answering, from its last record to its next boot.
+    if let Some(boot) = f
+        .guest_unclean_boots
+        .iter()
+        .filter(|b| x.vmids.is_empty() || b.vmid.is_some_and(|v| x.vmids.contains(&v)))
+        .filter(|b| {
+            b.end
+                .is_some_and(|end| end >= at && end - at <= Duration::hours(STARVED_STOP_H))
+        })
+        .min_by_key(|b| b.end)
+        && let (Some(end), Some(next)) = (boot.end, boot.next_start)
+    {
+        x.time = Some(end);
+        x.bound = Some((end, next));
+    }
+    x.cites = vec![f.cite(backup)];
+    x.cites.extend(storage.cites.iter().cloned());
+    Some(x)
+}
+
+/// How long a backup may have run when the storage stopped answering and still be running.
+const BACKUP_RUNNING_H: i64 = 12;
+
 /// How long after a freeze left unanswered a stop of the same VM is still the hang's remedy.
 const FREEZE_STOP_H: i64 = 12;
 
@@ -381,6 +463,46 @@ mod tests {
         );
         killed_at_zero(&mut kit);
         assert!(rio(&kit).is_none());
+    }
+
+    /// NFS not answering while a backup runs, with nothing else wrong with the storage: the
+    /// backup starved it. With an I/O error returned too, or the backup over, it is the
+    /// storage's trouble.
+    #[test]
+    fn a_backup_running_while_its_storage_stops_answering_starved_it() {
+        let run = |end: Option<i64>, error: bool| {
+            let mut kit = Kit::new();
+            kit.host(
+                -50,
+                SignalKind::Backup {
+                    phase: "start",
+                    vmid: Some(400),
+                },
+            )
+            .host(0, SignalKind::StorageUnreachable)
+            .host(20, SignalKind::ScopeDeactivated { vmid: 412 });
+            if let Some(end) = end {
+                kit.host(
+                    end,
+                    SignalKind::Backup {
+                        phase: "end",
+                        vmid: Some(400),
+                    },
+                );
+            }
+            if error {
+                kit.host(1, SignalKind::BlockIoError { device: None });
+            }
+            let index = kit.index();
+            let f = kit.context(&index);
+            let storage = crate::diagnose::storage::storage(&f)?;
+            backup_starved_storage(&f, &storage)
+        };
+        let x = run(Some(90), false).expect("the backup ran on past the stall");
+        assert_eq!(x.family, Family::ResourceIntensiveOperation);
+        assert!(x.title.contains("a backup of VM 400"), "{}", x.title);
+        assert!(run(Some(-5), false).is_none(), "the backup was over");
+        assert!(run(None, true).is_none(), "an I/O error is the storage's");
     }
 
     /// A storage replication run (`103-0: start replication job`) still sending when another

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::activity::{activity, freeze_hang};
+use super::activity::{activity, backup_starved_storage, freeze_hang};
 use super::clean::clean;
 use super::context::{Context, round2};
 use super::escalation::escalate;
@@ -45,7 +45,21 @@ pub fn run(f: &Context<'_>) -> Diagnosis {
         }
     }
     findings.extend(freeze_hang(f));
-    findings.extend(storage(f));
+    if let Some(s) = storage(f) {
+        match backup_starved_storage(f, &s) {
+            Some(rio) => {
+                let mut demoted = s;
+                demoted.confidence = (demoted.confidence - 0.15).max(0.0);
+                demoted.against.push(format!(
+                    "a backup was running when the storage stopped answering: {}",
+                    rio.title
+                ));
+                findings.push(rio);
+                findings.push(demoted);
+            }
+            None => findings.push(s),
+        }
+    }
     findings.extend(hardware(f));
     findings.extend(clean(f));
     demote_planned_stops_before_a_reset(&mut findings);
