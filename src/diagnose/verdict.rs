@@ -25,40 +25,47 @@ pub const VERDICT_FLOOR: f64 = 0.5;
 /// Evidence listed per finding, at most.
 pub const MAX_EVIDENCE: usize = 8;
 
+/// Pushes a finding, and, when an activity drove what it found (`rio`), the activity's finding
+/// first with the finding demoted below it, saying why.
+fn push_beside_activity(
+    findings: &mut Vec<Finding>,
+    found: Finding,
+    rio: Option<Finding>,
+    why: &str,
+) {
+    match rio {
+        Some(rio) => {
+            let mut demoted = found;
+            demoted.confidence = (demoted.confidence - 0.15).max(0.0);
+            demoted.against.push(format!("{why}: {}", rio.title));
+            findings.push(rio);
+            findings.push(demoted);
+        }
+        None => findings.push(found),
+    }
+}
+
 /// Runs every rule and picks the verdict.
 pub fn run(f: &Context<'_>) -> Diagnosis {
     let mut findings = Vec::new();
-    let memory = memory(f);
-    if let Some(m) = &memory {
-        match activity(f, m) {
-            Some(rio) => {
-                let mut demoted = m.clone();
-                demoted.confidence = (m.confidence - 0.15).max(0.0);
-                demoted.against.push(format!(
-                    "an activity was running when memory ran out: {}",
-                    rio.title
-                ));
-                findings.push(rio);
-                findings.push(demoted);
-            }
-            None => findings.push(m.clone()),
-        }
+    if let Some(m) = memory(f) {
+        let rio = activity(f, &m);
+        push_beside_activity(
+            &mut findings,
+            m,
+            rio,
+            "an activity was running when memory ran out",
+        );
     }
     findings.extend(freeze_hang(f));
     if let Some(s) = storage(f) {
-        match backup_starved_storage(f, &s) {
-            Some(rio) => {
-                let mut demoted = s;
-                demoted.confidence = (demoted.confidence - 0.15).max(0.0);
-                demoted.against.push(format!(
-                    "a backup was running when the storage stopped answering: {}",
-                    rio.title
-                ));
-                findings.push(rio);
-                findings.push(demoted);
-            }
-            None => findings.push(s),
-        }
+        let rio = backup_starved_storage(f, &s);
+        push_beside_activity(
+            &mut findings,
+            s,
+            rio,
+            "a backup was running when the storage stopped answering",
+        );
     }
     findings.extend(hardware(f));
     findings.extend(clean(f));
