@@ -65,6 +65,8 @@ pub enum FactKind {
     /// A wall-clock time printed with a zone abbreviation that names one offset (`date`'s
     /// `CEST`, smartctl's `Local Time is: … CEST`): one instant of the machine's UTC offset.
     ClockShown(ClockShown),
+    /// One logical volume of `lvs`.
+    LogicalVolume(LogicalVolume),
     /// One disk's health as `smartctl -a`/`-H` printed it.
     DiskHealth(DiskHealth),
     /// When the snapshot was taken, as a prompt or a `date` output shows it.
@@ -442,6 +444,38 @@ pub struct ClockShown {
     pub offset_s: i32,
     /// The abbreviation as written (`CEST`).
     pub abbreviation: String,
+}
+
+/// One logical volume as `lvs` printed it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LogicalVolume {
+    /// `LV` (hidden volumes bracketed: `[data_tmeta]`).
+    pub lv: String,
+    /// `VG`.
+    pub vg: String,
+    /// `Attr`, ten characters: the first the type (`t` thin pool, `V` thin volume), the ninth
+    /// the health (`D` out of data space, `M` metadata read-only, `F` failed, `p` partial).
+    pub attr: String,
+    /// `LSize` as written (`<3.13t`).
+    pub size: String,
+    /// A thin volume's pool.
+    pub pool: Option<String>,
+    /// `Data%`.
+    pub data_percent: Option<f64>,
+    /// `Meta%` (thin pools).
+    pub meta_percent: Option<f64>,
+}
+
+impl LogicalVolume {
+    /// Whether this is a thin pool that cannot allocate: out of data or metadata space (its
+    /// `Data%` or `Meta%` at 100, or its health flag `D` or `M`), or failed.
+    pub fn thin_pool_full(&self) -> bool {
+        let attr = self.attr.as_bytes();
+        attr.first() == Some(&b't')
+            && (matches!(attr.get(8), Some(b'D' | b'M' | b'F'))
+                || self.data_percent.is_some_and(|p| p >= 100.0)
+                || self.meta_percent.is_some_and(|p| p >= 100.0))
+    }
 }
 
 /// One disk's health as `smartctl` printed it.

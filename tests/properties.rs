@@ -134,6 +134,7 @@ fn records(kind: FormatKind) -> &'static [&'static [u8]] {
             b"smartctl 7.3 2022-02-28 r5338 [x86_64-linux-6.8.12-4-pve] (local build)",
             b"Local Time is:                      Thu Jul 31 10:58:31 2025 CEST",
             b"SMART overall-health self-assessment test result: FAILED!\n- media has been placed in read only mode",
+            b"  LV   VG  Attr       LSize   Pool Origin Data%  Meta%\n  data pve twi-aotzM-  <3.13t             71.18 100.00",
         ],
         FormatKind::Fragment => &[
             b"Out of memory: Killed process 6643 (kvm) total-vm:1kB",

@@ -1,6 +1,6 @@
 //! storage_exhaustion: full disks and thin pools, I/O errors, file-system and ZFS trouble,
 //! network storage that stopped answering (NFS, every multipath path), and
-//! what the host's `df` and `zpool status` snapshots show. Trouble far from any VM stop is
+//! what the host's `df`, `zpool status` and `lvs` snapshots show. Trouble far from any VM stop is
 //! history, not the cause, and is halved. What stopped: a VM paused on the error, a VM stop;
 //! nothing (`none`) when the error went back to its writer and nothing anywhere stopped,
 //! restarted, was killed or hung; paused when the VMs' QEMU processes hung on a suspended pool;
@@ -351,7 +351,8 @@ fn always_full(d: &crate::facts::Df) -> bool {
 }
 
 /// What host storage snapshots show: file systems at 95 % or more (`df`), pools or vdevs not
-/// ONLINE (`zpool status`). Returns (weight, evidence, description).
+/// ONLINE (`zpool status`), thin pools that cannot allocate (`lvs`). Returns (weight,
+/// evidence, description).
 fn storage_snapshots(f: &Context<'_>) -> Option<(f64, Vec<Cited>, String)> {
     let mut best: f64 = 0.0;
     let mut evidence = Vec::new();
@@ -377,6 +378,13 @@ fn storage_snapshots(f: &Context<'_>) -> Option<(f64, Vec<Cited>, String)> {
                     d.mounted_on,
                     d.use_percent.unwrap_or(0)
                 ));
+                evidence.push(fact.cited());
+            }
+            // A thin pool that cannot allocate (out of data or metadata space, failed): every
+            // thin volume's writes fail or wait.
+            FactKind::LogicalVolume(lv) if lv.thin_pool_full() => {
+                best = best.max(0.8);
+                what.push(format!("thin pool {}/{} {}", lv.vg, lv.lv, lv.attr));
                 evidence.push(fact.cited());
             }
             FactKind::Zpool(z) => {

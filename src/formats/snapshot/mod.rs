@@ -44,6 +44,7 @@
 mod df;
 mod free;
 mod list_boots;
+mod lvs;
 mod meminfo;
 mod pvecm;
 mod qm_config;
@@ -82,10 +83,11 @@ enum Kind {
     ZoneFile = 13,
     Pvecm = 14,
     Smartctl = 15,
+    Lvs = 16,
 }
 
 /// The variant names `pvelog sources` shows.
-const KIND_NAMES: [&str; 16] = [
+const KIND_NAMES: [&str; 17] = [
     "snapshot-qm-list",
     "snapshot-qm-config",
     "snapshot-meminfo",
@@ -102,6 +104,7 @@ const KIND_NAMES: [&str; 16] = [
     "snapshot-timezone",
     "snapshot-pvecm",
     "snapshot-smartctl",
+    "snapshot-lvs",
 ];
 
 /// Where facts go, with the position of the line being read.
@@ -182,6 +185,7 @@ enum Section {
     ZoneFile(timedatectl::ZoneFile),
     Pvecm(pvecm::State),
     Smartctl(smartctl::State),
+    Lvs(lvs::State),
     Date,
     /// `last` output among the snapshots: the indexes of its first and last lines, read by the
     /// `last` parser when the section ends.
@@ -206,6 +210,7 @@ impl Section {
             Section::ZoneFile(_) => Kind::ZoneFile,
             Section::Pvecm(_) => Kind::Pvecm,
             Section::Smartctl(_) => Kind::Smartctl,
+            Section::Lvs(_) => Kind::Lvs,
             Section::Date => Kind::Date,
             Section::Last(_) => Kind::Last,
         })
@@ -229,6 +234,7 @@ impl Section {
             Section::ZoneFile(s) => s.line(text, sink),
             Section::Pvecm(s) => s.line(text, sink),
             Section::Smartctl(s) => s.line(text, sink),
+            Section::Lvs(s) => s.line(text, sink),
             Section::Date => match date_output(text) {
                 Some((t, shown)) => {
                     if let Some(shown) = shown {
@@ -294,6 +300,7 @@ impl Section {
             b"date" => Section::Date,
             b"timedatectl" => Section::Timedatectl(Default::default()),
             b"smartctl" => Section::Smartctl(Default::default()),
+            b"lvs" => Section::Lvs(Default::default()),
             b"pvecm" if matches!(words.get(1), Some(&b"status" | &b"nodes")) => {
                 Section::Pvecm(Default::default())
             }
@@ -325,6 +332,8 @@ impl Section {
             Section::Timedatectl(Default::default())
         } else if smartctl::starts(text) {
             Section::Smartctl(Default::default())
+        } else if lvs::starts(text) {
+            Section::Lvs(Default::default())
         } else if pvecm::starts(text, next) {
             Section::Pvecm(Default::default())
         } else if next.is_none() && timedatectl::zone_file_line(text).is_some() {
@@ -599,6 +608,7 @@ fn prompt_command(text: &[u8]) -> Option<(&[u8], Option<RecordedTime>)> {
         b"zcat",
         b"timedatectl",
         b"smartctl",
+        b"lvs",
         b"pvecm",
         b"ip",
     ];
@@ -787,6 +797,7 @@ mod tests {
                 FactKind::VmStatus(_) => "vm_status",
                 FactKind::ClockShown(_) => "clock_shown",
                 FactKind::DiskHealth(_) => "disk_health",
+                FactKind::LogicalVolume(_) => "logical_volume",
                 FactKind::SnapshotTakenAt(_) => "taken_at",
             })
             .collect()
