@@ -259,6 +259,13 @@ pub enum SignalKind {
         /// The guest replicated: the job id's first number (`103-0`).
         vmid: Option<u32>,
     },
+    /// systemd's word that a service died (`postgresql@14-main.service: Failed with result
+    /// 'exit-code'`, `Main process exited, code=killed`): inside a guest that ran on, a service
+    /// lost.
+    ServiceFailed {
+        /// The unit, without `.service`.
+        unit: String,
+    },
     /// A large transfer or import (dd, rsync, docker/podman pull, qm importdisk, a restore).
     LargeTransfer,
     /// A PCIe error that Advanced Error Reporting logged (`AER: Corrected error received`,
@@ -371,6 +378,7 @@ impl SignalKind {
             SignalKind::PackageUpgrade => "package_upgrade",
             SignalKind::Backup { .. } => "backup",
             SignalKind::Replication { .. } => "replication",
+            SignalKind::ServiceFailed { .. } => "service_failed",
             SignalKind::LargeTransfer => "large_transfer",
             SignalKind::PcieError { fatal: true } => "pcie_fatal_error",
             SignalKind::PcieError { fatal: false } => "pcie_error",
@@ -486,6 +494,7 @@ enum Pat {
     Upgrade,
     Backup,
     Replication,
+    ServiceFailed,
     Transfer,
     PcieAer,
     HypervisorNotice,
@@ -1453,6 +1462,16 @@ const TABLE: &[Row] = &[
             "pg_dump",
         ],
     },
+    // systemd on a service that died (a unit's failure, its main process killed or dumping
+    // core); `Degraded` reads the failure as trouble too.
+    Row {
+        pat: Pat::ServiceFailed,
+        regex: r"^[\w@.:-]+\.service: (?:Failed with result '|Main process exited, code=(?:killed|dumped))",
+        literals: &[
+            ".service: Failed with result '",
+            ".service: Main process exited, code=",
+        ],
+    },
     // Proxmox VE's replication log (pve-guest-common `PVE::Replication`): `%F %T <jobid>: msg`,
     // read as a dated fragment; the job id may be read as the line's identifier.
     Row {
@@ -2141,6 +2160,11 @@ fn extract(pat: Pat, msg: &[u8], event: &Event<'_>) -> Option<SignalKind> {
             }
             SignalKind::PackageUpgrade
         }
+        // A container's unit is its stop (`ScopeFailed`), not a service's.
+        Pat::ServiceFailed if text.starts_with("pve-container@") => return None,
+        Pat::ServiceFailed => SignalKind::ServiceFailed {
+            unit: text.split_once(".service: ")?.0.to_string(),
+        },
         Pat::Replication => {
             // The job id `<vmid>-<n>`: before the message, or the line's identifier.
             let job = |t: &[u8]| -> Option<u32> {
@@ -2879,6 +2903,8 @@ mod tests {
             (b"vzdump", b"INFO: Starting Backup of VM 101 (qemu)", "backup"),
             // `/var/log/pve/replicate/103-0`, the job id read as the identifier or not.
             (b"103-0", b"start replication job", "replication"),
+            (b"systemd", b"postgresql@14-main.service: Failed with result 'exit-code'.", "service_failed"),
+            (b"systemd", b"mysql.service: Main process exited, code=killed, status=9/KILL", "service_failed"),
             (b"", b"103-0: end replication job", "replication"),
             (b"", b"103-0: end replication job with error: command 'set -o pipefail && pvesm export local-zfs:vm-103-disk-1 zfs - -with-snapshots 1' failed: exit code 255", "replication"),
             (b"apt", b"Commandline: apt-get -y dist-upgrade", "package_upgrade"),
@@ -3015,12 +3041,24 @@ mod tests {
             (&b"corosync"[..], &b"  [QUORUM] This node is within the non-primary component and will NOT provide any services."[..]),
             (b"corosync", b"  [KNET  ] link: host: 3 link: 0 is down"),
             (b"pve-ha-crm", b"ERROR: unable to open watchdog socket - No such file or directory"),
-            (b"systemd", b"pve-ha-crm.service: Failed with result 'exit-code'."),
             (b"kernel", b"e1000e: eno1 NIC Link is Down"),
             (b"kernel", b"ixgbe 0000:01:00.0 enp1s0f0: NIC Link is Down"),
         ] {
             assert_eq!(one(ident, msg), SignalKind::Degraded, "{}", String::from_utf8_lossy(msg));
         }
+        // A failed service is trouble, and a service lost.
+        assert_eq!(
+            kinds(
+                b"systemd",
+                b"pve-ha-crm.service: Failed with result 'exit-code'."
+            ),
+            [
+                SignalKind::Degraded,
+                SignalKind::ServiceFailed {
+                    unit: "pve-ha-crm".into()
+                }
+            ]
+        );
         assert_eq!(
             one(
                 b"kernel",

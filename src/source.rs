@@ -89,7 +89,8 @@ pub fn identify_path(path: &str) -> PathIdentity {
                 id.role = Some(Role::Guest);
                 if let Some(next) = next_dir {
                     let (vmid, name) = split_vmid(next);
-                    id.vmid = vmid;
+                    // `guests/vm120-web01/`: the VMID after `vm`.
+                    id.vmid = vmid.or_else(|| vm_dir(&next.to_ascii_lowercase()));
                     id.machine = name.map(str::to_string);
                 }
             }
@@ -157,16 +158,22 @@ fn vm_file_prefix(lower: &str) -> Option<u32> {
         .filter(|v| *v >= 100)
 }
 
-/// `vm-101`, `vm101`, `vm_101`, `qemu-101` → 101.
+/// `vm-101`, `vm101`, `vm_101`, `qemu-101`, and with the guest's name after it
+/// (`vm-150-erp-app`, `vm120_web01`) → 101, 150, 120.
 fn vm_dir(lower: &str) -> Option<u32> {
     let rest = lower
         .strip_prefix("vm")
         .or_else(|| lower.strip_prefix("qemu"))?;
     let rest = rest.trim_start_matches(['-', '_']);
-    if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    rest.parse().ok()
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let after = rest.get(digits..)?;
+    let named = after.is_empty()
+        || after
+            .strip_prefix(['-', '_'])
+            .is_some_and(|name| name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic()));
+    (digits > 0 && named)
+        .then(|| rest.get(..digits)?.parse().ok())
+        .flatten()
 }
 
 /// Markers of a Proxmox VE host in message text.
@@ -543,14 +550,23 @@ fn share_machines(sources: &mut [Source<'_>]) {
             })
         };
         // A machine's files copied with their paths (`etc/timezone`, `var/log/syslog`, under
-        // the same folder): one machine's file system.
+        // the same folder): one machine's file system. A file beside the copied tree
+        // (`host/timedatectl.txt` beside `host/var/log/kern.log`) is of that machine too.
         let same_root = || {
-            let root = file_system_root(&source.path)?;
+            let root = file_system_root(&source.path)
+                .map(str::to_string)
+                .unwrap_or_else(|| {
+                    if dir.is_empty() {
+                        dir.clone()
+                    } else {
+                        format!("{dir}/")
+                    }
+                });
             agreed(
                 named
                     .iter()
                     .zip(&roots)
-                    .filter(|(_, r)| r.as_deref() == Some(root))
+                    .filter(|(_, r)| r.as_deref() == Some(root.as_str()))
                     .filter(|((_, _, _, r), _)| fits(role, *r))
                     .map(|((_, _, m, r), _)| (m, *r))
                     .collect(),
@@ -657,6 +673,19 @@ mod tests {
             ),
             ("guest-104-syslog", Some(Role::Guest), None, Some(104)),
             ("vm-210-journal.txt", Some(Role::Guest), None, Some(210)),
+            // A guest's folder named `vm-<vmid>-<name>`, at the top or under `guests/`.
+            (
+                "vm-150-erp-app/journal.txt",
+                Some(Role::Guest),
+                None,
+                Some(150),
+            ),
+            (
+                "guests/vm120-web01/journal.json",
+                Some(Role::Guest),
+                Some("vm120-web01"),
+                Some(120),
+            ),
             ("flat/vm210_dmesg.txt", Some(Role::Guest), None, Some(210)),
             // The host's vzdump logs of a guest, and a guest's name alone, are not the guest's.
             ("var/log/vzdump/qemu-101.log", None, None, None),

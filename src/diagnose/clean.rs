@@ -20,8 +20,10 @@ const MIGRATION_MAX_H: i64 = 12;
 /// ended before it. The source's QEMU exits in order once the target runs the VM (the task then
 /// logs `migration finished successfully` and ends), so its scope's end is a handover, not a
 /// stop: the VM keeps its VMID and runs on the other node.
-fn migrated_away(f: &Context<'_>, s: &Entry) -> bool {
-    let (SignalKind::ScopeDeactivated { vmid }, Some(t)) = (&s.kind, f.time(s)) else {
+pub(super) fn migrated_away(f: &Context<'_>, s: &Entry) -> bool {
+    let (SignalKind::ScopeDeactivated { vmid } | SignalKind::VmCleanup { vmid }, Some(t)) =
+        (&s.kind, f.time(s))
+    else {
         return false;
     };
     f.signals().any(|m| match (&m.kind, f.time(m)) {
@@ -67,7 +69,12 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
                 && matches!(s.kind, SignalKind::PowerKey | SignalKind::ShutdownSequence)
         })
         .collect();
-    let orderly = find(f, |k| matches!(k, SignalKind::OrderlyStop { .. }));
+    // The node's service stopping every guest (`stopall`, `Stopping pve-guests.service`) that
+    // found none running (the operator had stopped or migrated them all away before a reboot)
+    // stopped nothing.
+    tasks.retain(|s| !stopped_no_guest(f, s));
+    let mut orderly = find(f, |k| matches!(k, SignalKind::OrderlyStop { .. }));
+    orderly.retain(|s| !stopped_no_guest(f, s));
     let mut deactivated = find(f, |k| matches!(k, SignalKind::ScopeDeactivated { .. }));
     deactivated.retain(|s| !migrated_away(f, s));
     let terminated = find(f, |k| matches!(k, SignalKind::QemuTerminated));
@@ -356,21 +363,60 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
     Some(x)
 }
 
+/// Whether a record of the node's service stopping every guest (a `stopall` task, the host's
+/// `Stopping pve-guests.service`) found none running: nothing stopped on that node in the half
+/// hour after it.
+pub(super) fn stopped_no_guest(f: &Context<'_>, s: &Entry) -> bool {
+    let all = match &s.kind {
+        SignalKind::TaskStart { task, .. } | SignalKind::TaskEnd { task, .. } => task == "stopall",
+        SignalKind::OrderlyStop {
+            by: StopBy::Host,
+            vmid: None,
+            ..
+        } => f.role(s) != Role::Guest,
+        _ => false,
+    };
+    // Only where the node's logs show its guests' lifecycle (their scopes, their tasks): a
+    // paste of the stop alone does not show what it found.
+    let shows_guests = || {
+        f.signals().any(|g| {
+            g.machine == s.machine
+                && matches!(
+                    &g.kind,
+                    SignalKind::ScopeStarted { .. } | SignalKind::ScopeDeactivated { .. }
+                )
+        })
+    };
+    // A task's end (or its log's status, placed at its start) may come after the stops it
+    // made, its start before them: the half hour on either side.
+    all && shows_guests()
+        && f.time(s).is_some_and(|at| {
+            !stopped_something(
+                f,
+                at - chrono::Duration::minutes(STOPALL_SPAN_MIN),
+                s.machine,
+            ) && !stopped_something(f, at, s.machine)
+        })
+}
+
 /// How long after a `stopall` started its guests' stops are its doing.
 const STOPALL_SPAN_MIN: i64 = 30;
 
 /// Whether a `stopall` that started at `at` on `machine` stopped a guest: a VM's scope or QEMU
 /// ended, or a guest stop task ran, on that machine in the half hour after it.
-fn stopped_something(f: &Context<'_>, at: chrono::DateTime<chrono::Utc>, machine: u32) -> bool {
+pub(super) fn stopped_something(
+    f: &Context<'_>,
+    at: chrono::DateTime<chrono::Utc>,
+    machine: u32,
+) -> bool {
     f.signals().any(|s| {
         s.machine == machine
             && f.role(s) != Role::Guest
             && f.time(s)
                 .is_some_and(|t| t >= at && t - at <= chrono::Duration::minutes(STOPALL_SPAN_MIN))
             && match &s.kind {
-                SignalKind::ScopeDeactivated { .. }
-                | SignalKind::ScopeFailed { .. }
-                | SignalKind::QemuTerminated => true,
+                SignalKind::ScopeDeactivated { .. } => !migrated_away(f, s),
+                SignalKind::ScopeFailed { .. } | SignalKind::QemuTerminated => true,
                 SignalKind::TaskStart { task, .. } => {
                     task != "stopall" && crate::signals::is_guest_stop_task(task)
                 }

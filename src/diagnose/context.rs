@@ -107,6 +107,8 @@ pub struct Context<'a> {
     pub vm_pids: Option<&'a VmPids>,
     /// The moment the bundle was collected for, when its manifest names one.
     pub incident_hint: Option<DateTime<Utc>>,
+    /// The VM the manifest names as the incident's (`incident.vmid`), when it names one.
+    pub incident_vmid: Option<u32>,
     /// Look-ups built on first use.
     lookups: OnceLock<Lookups>,
 }
@@ -142,6 +144,7 @@ impl<'a> Context<'a> {
             only_vm,
             vm_pids: None,
             incident_hint: None,
+            incident_vmid: None,
             lookups: OnceLock::new(),
         }
     }
@@ -234,6 +237,7 @@ impl<'a> Context<'a> {
         context.guest_unclean_boots = unclean(Role::Guest);
         context.vm_pids = Some(analysis.vm_pids());
         context.incident_hint = analysis.incident.as_ref().and_then(|i| i.time());
+        context.incident_vmid = analysis.incident.as_ref().and_then(|i| i.vmid);
         context
     }
 

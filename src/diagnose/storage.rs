@@ -149,6 +149,36 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
         .or_else(|| first_dated(&in_episode))
         .or_else(|| first_dated(&|_| true));
     x.vmids = vm_of_guest_signals(f, &basis);
+    // Nothing stopped, but inside a guest that ran on a service died over the error (a
+    // database that PANICs on a full disk, its unit failed): the service is what was lost, at
+    // the error that killed it (the first within seconds before the failure).
+    if x.outcome == Outcome::None
+        && let Some((fail, at)) = basis
+            .iter()
+            .filter(|s| f.role(s) == Role::Guest)
+            .filter_map(|s| Some((s.machine, f.time(s)?)))
+            .min_by_key(|(_, t)| *t)
+            .and_then(|(machine, first)| {
+                f.signals().find_map(|s| {
+                    let t = f.time(s)?;
+                    (matches!(s.kind, SignalKind::ServiceFailed { .. })
+                        && s.machine == machine
+                        && t >= first
+                        && t - first <= chrono::Duration::minutes(SERVICE_LOST_MIN))
+                    .then_some((s, t))
+                })
+            })
+    {
+        x.outcome = Outcome::ServiceKilled;
+        x.time = basis
+            .iter()
+            .filter(|s| s.machine == fail.machine)
+            .filter_map(|s| f.time(s))
+            .filter(|t| *t <= at && at - *t <= chrono::Duration::seconds(SERVICE_ERROR_S))
+            .min()
+            .or(Some(at));
+        x.cites.push(f.cite(fail));
+    }
     // I/O that waits hangs the VMs on that storage: the host's hung-task reports of their QEMU
     // processes name them (by pid: `qm list`'s PID column, the scope's journal entries).
     let mut frozen = false;
@@ -223,6 +253,13 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
     }
     Some(x)
 }
+
+/// How long (minutes) after a guest's first storage error a service failing there is taken for
+/// the error's doing.
+const SERVICE_LOST_MIN: i64 = 30;
+
+/// How long (seconds) before a service's failure the storage error that killed it was logged.
+const SERVICE_ERROR_S: i64 = 10;
 
 /// How long (hours) after a pause a resume is taken for the pause's.
 const RESUME_WITHIN_H: i64 = 24;
@@ -412,6 +449,37 @@ mod tests {
     use super::*;
     use crate::diagnose::context::testkit::{Kit, constraint, kill};
     use crate::facts::Df;
+
+    /// A guest's disk fills, the VM runs on, and its database dies over it a while later: the
+    /// service is what was lost, at the error that killed it.
+    #[test]
+    fn a_guest_service_that_died_on_a_full_disk() {
+        let mut kit = Kit::new();
+        kit.guest(104, 0, SignalKind::NoSpace)
+            .guest(104, 1, SignalKind::NoSpace)
+            .guest(104, 5, SignalKind::NoSpace)
+            .guest(
+                104,
+                5,
+                SignalKind::ServiceFailed {
+                    unit: "postgresql@14-main".into(),
+                },
+            )
+            .guest(104, 9, SignalKind::NoSpace);
+        let index = kit.index();
+        let x = storage(&kit.context(&index)).unwrap();
+        assert_eq!(x.outcome, Outcome::ServiceKilled);
+        assert_eq!(x.time, Some(crate::diagnose::context::testkit::at(5)));
+        // Without the failure, nothing stopped.
+        let mut kit = Kit::new();
+        kit.guest(104, 0, SignalKind::NoSpace)
+            .guest(104, 9, SignalKind::NoSpace);
+        let index = kit.index();
+        assert_eq!(
+            storage(&kit.context(&index)).unwrap().outcome,
+            Outcome::None
+        );
+    }
 
     #[test]
     fn an_io_error_pause_near_the_stop_is_direct() {

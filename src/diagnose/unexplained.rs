@@ -38,6 +38,18 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
                         && !f.task_failed(upid))
         })
         .filter(|s| !(matches!(s.kind, SignalKind::OomKilled { .. }) && f.role(s) != Role::Guest))
+        // A live migration's handover (the source's scope ends, qmeventd cleans up) and a node's
+        // service stopping guests it found none of stopped nothing.
+        .filter(|s| !super::clean::migrated_away(f, s) && !super::clean::stopped_no_guest(f, s))
+        // A host shutting down in order with no guest left to stop on it (none stopped there
+        // in the half hour before).
+        .filter(|s| {
+            !(f.role(s) == Role::Host
+                && matches!(s.kind, SignalKind::ShutdownSequence | SignalKind::PowerKey)
+                && f.time(s).is_some_and(|at| {
+                    !super::clean::stopped_something(f, at - Duration::minutes(30), s.machine)
+                }))
+        })
         .collect();
     let vm_stopped = stop_signals
         .iter()
@@ -133,6 +145,16 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
     {
         return None;
     }
+    // Live migrations' handovers, of the VM the manifest names when it names one.
+    let handovers: Vec<&Entry> = f
+        .signals()
+        .filter(|s| match s.kind {
+            SignalKind::ScopeDeactivated { vmid } => {
+                f.incident_vmid.is_none_or(|v| v == vmid) && super::clean::migrated_away(f, s)
+            }
+            _ => false,
+        })
+        .collect();
     let guest_ooms: Vec<&Entry> = f
         .signals()
         .filter(|s| f.role(s) == Role::Guest && matches!(s.kind, SignalKind::OomKilled { .. }))
@@ -185,6 +207,32 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
         x.cites = guest_ooms.iter().map(|s| f.cite(s)).collect();
         x.time = guest_ooms.first().and_then(|s| f.time(s));
         x.vmids = vm_of_guest_signals(f, &guest_ooms);
+        x
+    } else if !handovers.is_empty() {
+        // A live migration's handover: the VM paused for milliseconds and ran on elsewhere; a
+        // monitor watching the source node saw it vanish. The handover the manifest's time is
+        // nearest, else the first.
+        let mut x = finding(
+            Family::NotAShutdown,
+            f64::max(by_coverage, 0.6),
+            "the VM was live-migrated to another node (its QEMU on the source ended as it moved): it never stopped".to_string(),
+        );
+        let nearest = handovers
+            .iter()
+            .filter_map(|s| Some((*s, f.time(s)?)))
+            .min_by_key(|(_, t)| {
+                f.incident_hint
+                    .map_or(0, |hint| (*t - hint).num_milliseconds().abs())
+            });
+        x.time = nearest.map(|(_, t)| t);
+        x.vmids = handovers
+            .iter()
+            .filter_map(|s| crate::index::named_vmid(&s.kind))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        x.cites = nearest.map(|(s, _)| f.cite(s)).into_iter().collect();
+        x.cites.extend(trouble.iter().map(|s| f.cite(s)));
         x
     } else if !trouble.is_empty() || !running.is_empty() {
         let kinds: std::collections::BTreeSet<&str> =
