@@ -38,11 +38,6 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         "the guest's clock runs 41.3 s fast after chrony stepped it; its boot pairs with the VM's start only within ±7 s, so the offset is estimated (+39 s) but not applied, and pvelog quotes the guest's clock",
     ),
     (
-        "nfs-storage-unreachable-guest-read-only",
-        "incident_time",
-        "the truth dates the incident at the guest's file system going read-only; pvelog at the NFS server not answering, 5.5 minutes earlier (the trigger)",
-    ),
-    (
         "guest-folder-named-not-numbered",
         "incident_time",
         "the guest's clock runs 43 s fast and the bundle holds no pair to pin it (the host's journal lacks vzdump's fs-freeze line): pvelog quotes the guest's own clock",

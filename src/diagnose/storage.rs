@@ -179,6 +179,30 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
             .or(Some(at));
         x.cites.push(f.cite(fail));
     }
+    // Nothing stopped, but the storage's trouble reached a guest's disk: its file system's
+    // fatal error (I/O errors on its disk, the journal aborted, remounted read-only) is the
+    // damage, the host's first sign of trouble its trigger.
+    if x.outcome == Outcome::None
+        && let Some(first) = basis
+            .iter()
+            .filter(|s| f.role(s) != Role::Guest)
+            .filter_map(|s| f.time(s))
+            .min()
+        && let Some(damage) = f
+            .signals()
+            .filter(|s| {
+                f.role(s) == Role::Guest
+                    && matches!(
+                        s.kind,
+                        SignalKind::FsError | SignalKind::BlockIoError { .. }
+                    )
+            })
+            .filter_map(|s| f.time(s))
+            .filter(|t| *t >= first && *t - first <= chrono::Duration::hours(1))
+            .min()
+    {
+        x.time = Some(damage);
+    }
     // I/O that waits hangs the VMs on that storage: the host's hung-task reports of their QEMU
     // processes name them (by pid: `qm list`'s PID column, the scope's journal entries).
     let mut frozen = false;
@@ -479,6 +503,21 @@ mod tests {
             storage(&kit.context(&index)).unwrap().outcome,
             Outcome::None
         );
+    }
+
+    /// The host's NFS storage stops answering; a few minutes later the guest's file system
+    /// errors and goes read-only, and nothing stops: the guest's damage is the incident.
+    #[test]
+    fn a_guests_file_system_damaged_by_the_hosts_storage() {
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::StorageUnreachable)
+            .host(1, SignalKind::StorageUnreachable)
+            .guest(601, 5, SignalKind::FsError)
+            .host(19, SignalKind::StorageUnreachable);
+        let index = kit.index();
+        let x = storage(&kit.context(&index)).unwrap();
+        assert_eq!(x.outcome, Outcome::None);
+        assert_eq!(x.time, Some(crate::diagnose::context::testkit::at(5)));
     }
 
     #[test]
