@@ -42,6 +42,16 @@ const KNOWN_GAPS: &[(&str, &str, &str)] = &[
         "incident_time",
         "the guest's clock runs 43 s fast and the bundle holds no pair to pin it (the host's journal lacks vzdump's fs-freeze line): pvelog quotes the guest's own clock",
     ),
+    (
+        "guest-kernel-panic-hung-vm",
+        "incident_time",
+        "the bound is the guest's last record and its next boot, as the truth's, but on the guest's clock, 12.6 s slow: the only pair is the operator's `qm reset` against the guest's next boot, whose 0.3-12 s firmware delay cannot pin it within 2 s (the host's journal lacks vzdump's fs-freeze line)",
+    ),
+    (
+        "degraded-pool-but-planned-stop",
+        "incident_time",
+        "the truth dates the VM's process ending (its scope, 8.6 s after the request); pvelog dates the operator's `qm shutdown`, the moment the stop was asked, as for every orderly stop",
+    ),
 ];
 
 fn time(v: &Value) -> Option<DateTime<Utc>> {

@@ -60,6 +60,21 @@ pub fn named_causes(f: &Context<'_>) -> Vec<Finding> {
                 x.bound = Some((end, next));
             }
         }
+        // A guest's panic known only from an undated paste (its console): the guest's boot that
+        // ended uncleanly bounds it, from its last record to its next boot (the latest such
+        // boot of the VM).
+        if x.time.is_none()
+            && let Some(boot) = f
+                .guest_unclean_boots
+                .iter()
+                .filter(|b| b.vmid.is_some_and(|v| x.vmids.contains(&v)))
+                .filter(|b| b.end.is_some() && b.next_start.is_some())
+                .max_by_key(|b| b.end)
+            && let (Some(end), Some(next)) = (boot.end, boot.next_start)
+        {
+            x.time = Some(end);
+            x.bound = Some((end, next));
+        }
         // A crash that names its process only by pid: the VM whose process the pid was.
         for s in &cited {
             if let SignalKind::QemuCrashed { pid: Some(pid) }
@@ -171,6 +186,36 @@ pub fn vm_process_hung(k: &SignalKind) -> bool {
 mod tests {
     use super::*;
     use crate::diagnose::context::testkit::Kit;
+
+    /// A guest's panic known only from its console, pasted without times: its boot that ended
+    /// uncleanly bounds it, from its last record to its next boot.
+    #[test]
+    fn an_undated_guest_panic_is_bounded_by_its_unclean_boot() {
+        use crate::diagnose::context::UncleanBoot;
+        use crate::diagnose::context::testkit::at;
+        let mut kit = Kit::new();
+        kit.push(
+            1,
+            Role::Guest,
+            Some(107),
+            None,
+            SignalKind::KernelPanic,
+            None,
+        );
+        let index = kit.index();
+        let mut f = kit.context(&index);
+        f.guest_unclean_boots = vec![UncleanBoot {
+            end: Some(at(0)),
+            next_start: Some(at(20)),
+            vmid: Some(107),
+            evidence: Vec::new(),
+        }];
+        let found = named_causes(&f);
+        let x = found.first().expect("the panic is named");
+        assert_eq!(x.vmids, [107]);
+        assert_eq!(x.time, Some(at(0)));
+        assert_eq!(x.bound, Some((at(0), at(20))));
+    }
 
     #[test]
     fn panics_fencing_and_qemu_deaths_are_named_inconclusive_causes() {

@@ -44,6 +44,22 @@ impl Stops {
         }
     }
 
+    /// The stops the signals show, or, when none was unclean, the orderly ones (a scope that
+    /// ended, a stop task): trouble days before an operator's shutdown is history too.
+    pub fn or_orderly(f: &Context<'_>) -> Stops {
+        let stops = Stops::of(f);
+        if !stops.times.is_empty() {
+            return stops;
+        }
+        Stops {
+            times: f.index.times_of(|s| match &s.kind {
+                SignalKind::ScopeDeactivated { .. } => s.role != Role::Guest,
+                SignalKind::TaskStart { task, .. } => crate::signals::is_guest_stop_task(task),
+                _ => false,
+            }),
+        }
+    }
+
     /// Whether a signal lies in the hours before a VM stop (or shortly after it); true when the
     /// signal has no time or the bundle shows no stop at all (then nothing tells cause from
     /// history).

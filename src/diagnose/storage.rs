@@ -50,7 +50,7 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
     }
     // Evidence near a VM stop explains it; storage trouble days earlier does not.
     let (near, far): (Vec<&Entry>, Vec<&Entry>) = {
-        let stops = Stops::of(f);
+        let stops = Stops::or_orderly(f);
         cited.iter().partition(|s| stops.near(s))
     };
     let historical = near.is_empty();
