@@ -365,7 +365,7 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
 
 /// Whether a record of the node's service stopping every guest (a `stopall` task, the host's
 /// `Stopping pve-guests.service`) found none running: nothing stopped on that node in the half
-/// hour after it.
+/// hour on either side of it.
 pub(super) fn stopped_no_guest(f: &Context<'_>, s: &Entry) -> bool {
     let all = match &s.kind {
         SignalKind::TaskStart { task, .. } | SignalKind::TaskEnd { task, .. } => task == "stopall",

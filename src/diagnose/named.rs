@@ -142,7 +142,20 @@ fn held_after_panic(f: &Context<'_>, out: &mut Vec<Finding>) {
     if held.is_empty() {
         return;
     }
-    let at = match out.iter().position(|x| x.title == PANIC) {
+    let held_vms: Vec<u32> = held
+        .iter()
+        .filter_map(|fact| match &fact.fact.kind {
+            FactKind::VmStatus(v) => v.vmid,
+            _ => None,
+        })
+        .collect();
+    // The panic finding of the same guest (a host's own panic is another story).
+    let same_guest = |x: &Finding| {
+        x.title == PANIC
+            && !x.vmids.is_empty()
+            && (held_vms.is_empty() || x.vmids.iter().any(|v| held_vms.contains(v)))
+    };
+    let at = match out.iter().position(same_guest) {
         Some(at) => at,
         None => {
             let mut x = finding(
