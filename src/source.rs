@@ -141,39 +141,37 @@ fn split_vmid(dir: &str) -> (Option<u32>, Option<&str>) {
     (vmid, name)
 }
 
+/// The VMID after a prefix (`vm-210…`, `qemu101…`, a `-` or `_` allowed between), and what
+/// follows its digits.
+fn numbered<'a>(lower: &'a str, prefixes: &[&str]) -> Option<(u32, &'a str)> {
+    let rest = prefixes.iter().find_map(|p| lower.strip_prefix(p))?;
+    let rest = rest.trim_start_matches(['-', '_']);
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let vmid = rest.get(..digits).filter(|d| !d.is_empty())?.parse().ok()?;
+    Some((vmid, rest.get(digits..)?))
+}
+
 /// A file named for a guest by its VMID: `vm-210-journal.txt`, `vm210_dmesg.txt` → 210. Not
 /// `qemu-101.log` or `lxc-101.log`: those are the host's vzdump logs of the guest.
 fn vm_file_prefix(lower: &str) -> Option<u32> {
-    let rest = lower.strip_prefix("vm")?.trim_start_matches(['-', '_']);
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    let after = rest.get(digits..)?;
+    let (vmid, after) = numbered(lower, &["vm"])?;
     // The host's files about a VM: its tasks, backups, configuration, status.
     const HOST_SIDE: [&str; 7] = ["task", "vzdump", "backup", "conf", "qm", "status", "pid"];
     let named = after
         .strip_prefix(['-', '_'])
         .is_some_and(|name| !name.is_empty() && !HOST_SIDE.iter().any(|w| name.contains(w)));
-    (digits > 0 && named)
-        .then(|| rest.get(..digits)?.parse().ok())
-        .flatten()
-        .filter(|v| *v >= 100)
+    (named && vmid >= 100).then_some(vmid)
 }
 
 /// `vm-101`, `vm101`, `vm_101`, `qemu-101`, and with the guest's name after it
 /// (`vm-150-erp-app`, `vm120_web01`) → 101, 150, 120.
 fn vm_dir(lower: &str) -> Option<u32> {
-    let rest = lower
-        .strip_prefix("vm")
-        .or_else(|| lower.strip_prefix("qemu"))?;
-    let rest = rest.trim_start_matches(['-', '_']);
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    let after = rest.get(digits..)?;
+    let (vmid, after) = numbered(lower, &["vm", "qemu"])?;
     let named = after.is_empty()
         || after
             .strip_prefix(['-', '_'])
             .is_some_and(|name| name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic()));
-    (digits > 0 && named)
-        .then(|| rest.get(..digits)?.parse().ok())
-        .flatten()
+    named.then_some(vmid)
 }
 
 /// Markers of a Proxmox VE host in message text.

@@ -1,12 +1,13 @@
 //! resource_intensive_operation: memory ran out while a named activity was running — a backup
 //! or a storage replication started and not finished, a migration, restore, clone or disk move,
 //! or (in the hour before) a package upgrade or a large transfer on the host or inside the
-//! killed VM. A transfer a
-//! Proxmox VE task logged (a live migration's `transferred …`) ran while its task ran: once the
-//! task ended before the kill, it was not running at it.
+//! killed VM. A transfer a Proxmox VE task logged (a live migration's `transferred …`) ran
+//! while its task ran: once the task ended before the kill, it was not running at it.
 //!
 //! Without memory running out: a backup's freeze through the guest agent left unanswered
-//! ([`freeze_hang`]) hangs the guest, and the stop that followed is the backup's doing.
+//! ([`freeze_hang`]) hangs the guest, and the stop that followed is the backup's doing; a
+//! backup running while its storage stopped answering starved it
+//! ([`backup_starved_storage`]).
 
 use chrono::Duration;
 
@@ -127,99 +128,94 @@ pub fn activity(f: &Context<'_>, memory: &Finding) -> Option<Finding> {
         _ => true,
     };
     for s in f.signals().filter(|s| in_window(s)) {
-        let what = match &s.kind {
-            SignalKind::Backup {
-                phase: "start",
-                vmid,
-            } => {
-                // Still running at the kill: no end of the same backup before it.
-                let ended = f
-                    .time(s)
-                    .zip(kill)
-                    .is_some_and(|(start, kill)| f.backup_ended_between(*vmid, start, kill));
-                if ended {
-                    continue;
-                }
-                match vmid {
-                    Some(v) => format!("a backup of VM {v} (vzdump)"),
-                    None => "a backup job".to_string(),
-                }
-            }
-            SignalKind::Replication {
-                phase: "start",
-                vmid,
-            } => {
-                // Still running at the kill: no end of the same job's run before it.
-                let start = f.time(s);
-                let ended = f.signals().any(|e| {
-                    matches!(e.kind, SignalKind::Replication { phase: "end", vmid: v } if v == *vmid)
-                        && match (start, f.time(e), kill) {
-                            (Some(start), Some(end), Some(kill)) => end > start && end < kill,
-                            _ => false,
-                        }
-                });
-                if ended {
-                    continue;
-                }
-                match vmid {
-                    Some(v) => format!("a storage replication of VM {v} (pvesr: zfs send)"),
-                    None => "a storage replication (pvesr: zfs send)".to_string(),
-                }
-            }
-            SignalKind::TaskStart { task, upid, .. } => {
-                let name = match task.as_str() {
-                    "vzdump" => "a vzdump backup task",
-                    "qmigrate" => "a live migration",
-                    "qmrestore" => "a restore",
-                    "qmclone" => "a clone",
-                    "imgcopy" | "qmmove" => "a disk move",
-                    _ => continue,
-                };
-                // The same task (its whole UPID) ended before the kill.
-                let started = f.time(s);
-                let ended = kill.is_some_and(|kill| f.task_ended_between(upid, started, kill));
-                if ended {
-                    continue;
-                }
-                name.to_string()
-            }
-            // Upgrades and transfers have no end line: they count in the hour before the kill,
-            // on the host or inside the VM that was killed. One a Proxmox VE task logged (a
-            // migration's `transferred …`, a backup's) ran while its task ran: it counts only
-            // if the task had not ended before the kill.
-            SignalKind::PackageUpgrade | SignalKind::LargeTransfer => {
-                let task_ended = f
-                    .index
-                    .task_of(s)
-                    .zip(kill)
-                    .is_some_and(|(upid, kill)| f.task_ended_between(upid, f.time(s), kill));
-                // A host's transfer followed by a backup's end before the kill was that
-                // backup's (vzdump's per-VM log: `transferred … in N seconds`, then `Finished
-                // Backup of VM …`): over by the kill.
-                let backup_over = f.role(s) == Role::Host
-                    && f.time(s)
+        let what =
+            match &s.kind {
+                SignalKind::Backup {
+                    phase: "start",
+                    vmid,
+                } => {
+                    // Still running at the kill: no end of the same backup before it.
+                    let ended = f
+                        .time(s)
                         .zip(kill)
-                        .is_some_and(|(t, kill)| f.any_backup_ended_between(t, kill));
-                if task_ended || backup_over {
-                    continue;
+                        .is_some_and(|(start, kill)| f.backup_ended_between(*vmid, start, kill));
+                    if ended {
+                        continue;
+                    }
+                    match vmid {
+                        Some(v) => format!("a backup of VM {v} (vzdump)"),
+                        None => "a backup job".to_string(),
+                    }
                 }
-                let near = match (f.time(s), kill) {
-                    (Some(t), Some(kill)) => t >= kill - Duration::hours(1),
-                    _ => true,
-                };
-                let here = (f.role(s) != Role::Guest && on_kill_host(s))
-                    || f.source_vmid(s).is_some_and(|v| memory.vmids.contains(&v));
-                if !(near && here) {
-                    continue;
+                SignalKind::Replication {
+                    phase: "start",
+                    vmid,
+                } => {
+                    // Still running at the kill: no end of the same job's run before it.
+                    let ended = f.time(s).zip(kill).is_some_and(|(start, kill)| {
+                        f.replication_ended_between(*vmid, start, kill)
+                    });
+                    if ended {
+                        continue;
+                    }
+                    match vmid {
+                        Some(v) => format!("a storage replication of VM {v} (pvesr: zfs send)"),
+                        None => "a storage replication (pvesr: zfs send)".to_string(),
+                    }
                 }
-                if matches!(s.kind, SignalKind::PackageUpgrade) {
-                    "a package upgrade".to_string()
-                } else {
-                    "a large transfer or import".to_string()
+                SignalKind::TaskStart { task, upid, .. } => {
+                    let name = match task.as_str() {
+                        "vzdump" => "a vzdump backup task",
+                        "qmigrate" => "a live migration",
+                        "qmrestore" => "a restore",
+                        "qmclone" => "a clone",
+                        "imgcopy" | "qmmove" => "a disk move",
+                        _ => continue,
+                    };
+                    // The same task (its whole UPID) ended before the kill.
+                    let started = f.time(s);
+                    let ended = kill.is_some_and(|kill| f.task_ended_between(upid, started, kill));
+                    if ended {
+                        continue;
+                    }
+                    name.to_string()
                 }
-            }
-            _ => continue,
-        };
+                // Upgrades and transfers have no end line: they count in the hour before the kill,
+                // on the host or inside the VM that was killed. One a Proxmox VE task logged (a
+                // migration's `transferred …`, a backup's) ran while its task ran: it counts only
+                // if the task had not ended before the kill.
+                SignalKind::PackageUpgrade | SignalKind::LargeTransfer => {
+                    let task_ended =
+                        f.index.task_of(s).zip(kill).is_some_and(|(upid, kill)| {
+                            f.task_ended_between(upid, f.time(s), kill)
+                        });
+                    // A host's transfer followed by a backup's end before the kill was that
+                    // backup's (vzdump's per-VM log: `transferred … in N seconds`, then `Finished
+                    // Backup of VM …`): over by the kill.
+                    let backup_over = f.role(s) == Role::Host
+                        && f.time(s)
+                            .zip(kill)
+                            .is_some_and(|(t, kill)| f.any_backup_ended_between(t, kill));
+                    if task_ended || backup_over {
+                        continue;
+                    }
+                    let near = match (f.time(s), kill) {
+                        (Some(t), Some(kill)) => t >= kill - Duration::hours(1),
+                        _ => true,
+                    };
+                    let here = (f.role(s) != Role::Guest && on_kill_host(s))
+                        || f.source_vmid(s).is_some_and(|v| memory.vmids.contains(&v));
+                    if !(near && here) {
+                        continue;
+                    }
+                    if matches!(s.kind, SignalKind::PackageUpgrade) {
+                        "a package upgrade".to_string()
+                    } else {
+                        "a large transfer or import".to_string()
+                    }
+                }
+                _ => continue,
+            };
         running.push((s, what));
     }
     let (first, what) = running.first()?;
@@ -256,7 +252,7 @@ pub fn backup_starved_storage(f: &Context<'_>, storage: &Finding) -> Option<Find
         && storage
             .cites
             .iter()
-            .all(|c| c.signal == "storage_unreachable");
+            .all(|c| c.signal == SignalKind::StorageUnreachable.name());
     let at = storage.time?;
     if !waits_only {
         return None;

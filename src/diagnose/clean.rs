@@ -400,7 +400,7 @@ pub(super) fn stopped_no_guest(f: &Context<'_>, s: &Entry) -> bool {
 }
 
 /// How long after a `stopall` started its guests' stops are its doing.
-const STOPALL_SPAN_MIN: i64 = 30;
+pub(super) const STOPALL_SPAN_MIN: i64 = 30;
 
 /// Whether a `stopall` that started at `at` on `machine` stopped a guest: a VM's scope or QEMU
 /// ended, or a guest stop task ran, on that machine in the half hour after it.

@@ -120,6 +120,8 @@ struct Lookups {
     scope_ooms: Vec<(DateTime<Utc>, u32)>,
     /// When backups of each VM (or of no named VM) ended.
     backup_ends: HashMap<Option<u32>, Vec<DateTime<Utc>>>,
+    /// When replication runs of each VM (or of no named VM) ended.
+    replication_ends: HashMap<Option<u32>, Vec<DateTime<Utc>>>,
     /// When each task (by UPID) ended.
     task_ends: HashMap<String, Vec<DateTime<Utc>>>,
     /// The UPIDs of tasks that ended in error, dated or not.
@@ -302,6 +304,7 @@ impl<'a> Context<'a> {
         self.lookups.get_or_init(|| {
             let mut scope: BTreeMap<DateTime<Utc>, u32> = BTreeMap::new();
             let mut backup_ends: HashMap<Option<u32>, Vec<DateTime<Utc>>> = HashMap::new();
+            let mut replication_ends: HashMap<Option<u32>, Vec<DateTime<Utc>>> = HashMap::new();
             let mut task_ends: HashMap<String, Vec<DateTime<Utc>>> = HashMap::new();
             let mut failed_tasks = HashSet::new();
             for s in self.signals() {
@@ -320,18 +323,26 @@ impl<'a> Context<'a> {
                     SignalKind::Backup { phase: "end", vmid } => {
                         backup_ends.entry(*vmid).or_default().push(t);
                     }
+                    SignalKind::Replication { phase: "end", vmid } => {
+                        replication_ends.entry(*vmid).or_default().push(t);
+                    }
                     SignalKind::TaskEnd { upid, .. } => {
                         task_ends.entry(upid.clone()).or_default().push(t);
                     }
                     _ => {}
                 }
             }
-            for times in backup_ends.values_mut().chain(task_ends.values_mut()) {
+            for times in backup_ends
+                .values_mut()
+                .chain(replication_ends.values_mut())
+                .chain(task_ends.values_mut())
+            {
                 times.sort_unstable();
             }
             Lookups {
                 scope_ooms: scope.into_iter().collect(),
                 backup_ends,
+                replication_ends,
                 task_ends,
                 failed_tasks,
             }
@@ -372,6 +383,20 @@ impl<'a> Context<'a> {
     ) -> bool {
         self.lookups()
             .backup_ends
+            .get(&vmid)
+            .is_some_and(|ends| any_strictly_between(ends, after, before))
+    }
+
+    /// Whether a replication run of `vmid` (or of no named VM) ended strictly between `after`
+    /// and `before`.
+    pub fn replication_ended_between(
+        &self,
+        vmid: Option<u32>,
+        after: DateTime<Utc>,
+        before: DateTime<Utc>,
+    ) -> bool {
+        self.lookups()
+            .replication_ends
             .get(&vmid)
             .is_some_and(|ends| any_strictly_between(ends, after, before))
     }

@@ -47,7 +47,8 @@ pub fn not_a_shutdown(f: &Context<'_>, so_far: &[Finding]) -> Option<Finding> {
             !(f.role(s) == Role::Host
                 && matches!(s.kind, SignalKind::ShutdownSequence | SignalKind::PowerKey)
                 && f.time(s).is_some_and(|at| {
-                    !super::clean::stopped_something(f, at - Duration::minutes(30), s.machine)
+                    let before = Duration::minutes(super::clean::STOPALL_SPAN_MIN);
+                    !super::clean::stopped_something(f, at - before, s.machine)
                 }))
         })
         .collect();

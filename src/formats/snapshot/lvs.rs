@@ -67,15 +67,10 @@ fn row(text: &[u8]) -> Option<LogicalVolume> {
         return None;
     }
     let mut percents = rest.iter().filter_map(|v| percent(v));
-    let names: Vec<String> = rest
-        .iter()
-        .filter(|v| percent(v).is_none())
-        .map(|v| lossy(v))
-        .collect();
     // A thin volume's first name is its pool; a thin pool's names (none) and a plain volume's
     // (an origin's snapshot) say nothing here.
     let pool = (attr.first() == Some(&b'V'))
-        .then(|| names.first().cloned())
+        .then(|| rest.iter().find(|v| percent(v).is_none()).map(|v| lossy(v)))
         .flatten();
     Some(LogicalVolume {
         lv: lossy(lv),

@@ -655,8 +655,17 @@ fn date_output(text: &[u8]) -> Option<(RecordedTime, Option<ClockShown>)> {
     }
     let year = i32::try_from(number(year)?).ok()?;
     let local = chrono::NaiveDate::from_ymd_opt(year, month, day)?.and_time(time);
-    Some(match common::abbreviation_offset(zone) {
-        Some(0) => (RecordedTime::Absolute(local.and_utc()), None),
+    let (at, shown) = shown_time(local, zone);
+    // `date -u` prints UTC whatever the machine's zone: a UTC reading dates, but says nothing
+    // of the zone its logs are written in.
+    Some((at, shown.filter(|s| s.offset_s != 0)))
+}
+
+/// A local time printed with a zone's abbreviation (`Tue Jul 29 12:30:00 CEST 2025`, smartctl's
+/// `Local Time is: … CEST`): absolute, with the machine's offset then, when the abbreviation
+/// names one offset; left local when it names several (`CST`) or none.
+fn shown_time(local: NaiveDateTime, zone: &[u8]) -> (RecordedTime, Option<ClockShown>) {
+    match common::abbreviation_offset(zone) {
         Some(offset_s) => {
             let at = RecordedTime::Absolute(
                 (local - chrono::Duration::seconds(i64::from(offset_s))).and_utc(),
@@ -669,7 +678,7 @@ fn date_output(text: &[u8]) -> Option<(RecordedTime, Option<ClockShown>)> {
             (at, Some(shown))
         }
         None => (RecordedTime::Local(local), None),
-    })
+    }
 }
 
 /// A decimal number without sign or fraction.

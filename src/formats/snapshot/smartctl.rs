@@ -25,11 +25,10 @@
 //! self-assessment. Every other line of the output (attribute tables, error logs, self-test
 //! logs) belongs to the section and states nothing more here.
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 
 use super::{Sink, number, words};
-use crate::event::RecordedTime;
-use crate::facts::{ClockShown, DiskHealth, FactKind};
+use crate::facts::{DiskHealth, FactKind};
 use crate::formats::common;
 
 /// Whether a line is smartctl's banner: `smartctl 7.3 2022-02-28 r5338 [x86_64-linux-…]`.
@@ -72,20 +71,11 @@ impl State {
             b"Serial Number" | b"Serial number" => self.health.serial = text_of(value),
             b"Local Time is" => {
                 if let Some((local, zone)) = local_time(value) {
-                    match common::abbreviation_offset(zone) {
-                        Some(offset_s) => {
-                            let at = local - Duration::seconds(i64::from(offset_s));
-                            sink.push(FactKind::ClockShown(ClockShown {
-                                at: RecordedTime::Absolute(at.and_utc()),
-                                offset_s,
-                                abbreviation: String::from_utf8_lossy(zone).into_owned(),
-                            }));
-                            sink.push(FactKind::SnapshotTakenAt(RecordedTime::Absolute(
-                                at.and_utc(),
-                            )));
-                        }
-                        None => sink.push(FactKind::SnapshotTakenAt(RecordedTime::Local(local))),
+                    let (at, shown) = super::shown_time(local, zone);
+                    if let Some(shown) = shown {
+                        sink.push(FactKind::ClockShown(shown));
                     }
+                    sink.push(FactKind::SnapshotTakenAt(at));
                 }
             }
             b"SMART overall-health self-assessment test result" | b"SMART Health Status" => {
@@ -127,6 +117,8 @@ fn local_time(value: &[u8]) -> Option<(chrono::NaiveDateTime, &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::RecordedTime;
+    use crate::facts::ClockShown;
     use crate::formats::snapshot::run_lines;
 
     const NVME: &str = "smartctl 7.3 2022-02-28 r5338 [x86_64-linux-6.5.13-5-pve] (local build)
