@@ -48,10 +48,11 @@ pub mod storage;
 pub mod unexplained;
 pub mod verdict;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::analysis::Analysis;
+use crate::event::TimeFix;
 use crate::evidence::{self, Cite, Evidence};
 use context::{Cited, Context};
 
@@ -301,6 +302,9 @@ pub fn diagnose(analysis: &Analysis<'_>, only_vm: Option<u32>) -> Diagnosis {
             finding.time = Some(p);
         }
     }
+    for finding in &mut diagnosis.findings {
+        unpinned_guest_clock(analysis, finding);
+    }
     // The VM the bundle was collected for, when nothing else names one.
     if diagnosis.verdict.affected_vms.is_empty()
         && diagnosis.verdict.family != Family::Inconclusive
@@ -336,6 +340,57 @@ pub fn diagnose(analysis: &Analysis<'_>, only_vm: Option<u32>) -> Diagnosis {
     }
     diagnosis.reconstruction = reconstruction::reconstruct(analysis, context.index, &diagnosis);
     diagnosis
+}
+
+/// A finding dated by a guest's record on a clock the pairs bound but do not pin (an offset
+/// estimated with an error above [`crate::correlate::MAX_APPLIED_ERROR_S`], so not applied to the
+/// guest's records) is dated honestly: its time is the record's less the estimated offset where
+/// the estimate rules out a right clock (|offset| > error), else the record's own, and its bound
+/// is the record's time less each end of the estimate, which holds the true moment whenever the
+/// pairs do. A finding that already has a bound (its last record and the next boot) keeps it.
+fn unpinned_guest_clock(analysis: &Analysis<'_>, finding: &mut Finding) {
+    let Some(t) = finding.time else { return };
+    if finding.bound.is_some() {
+        return;
+    }
+    let record = |c: Cite| match c {
+        Cite::Event { source, event } => {
+            let s = analysis.sources.get(source)?;
+            let e = s.parsed.events.get(event)?;
+            (e.time == Some(t)).then_some((s, e))
+        }
+        _ => None,
+    };
+    let on_guest_clock = finding
+        .cites
+        .iter()
+        .find_map(|c| record(c.cite).or_else(|| record(evidence::primary(analysis, c.cite).0)));
+    let Some((source, event)) = on_guest_clock else {
+        return;
+    };
+    if event.quality.contains(TimeFix::ClockAligned) {
+        return;
+    }
+    let Some(machine) = analysis
+        .machines
+        .iter()
+        .find(|m| m.name == source.machine && m.role == "guest" && !m.aligned)
+    else {
+        return;
+    };
+    let (Some(offset), Some(error)) = (machine.clock_offset_s, machine.clock_offset_error_s) else {
+        return;
+    };
+    if !(offset.is_finite() && error.is_finite()) || error <= crate::correlate::MAX_APPLIED_ERROR_S
+    {
+        return;
+    }
+    let ms = |s: f64| Duration::milliseconds((s * 1000.0).round() as i64);
+    let centre = t - ms(offset);
+    finding.bound = Some((centre - ms(error), centre + ms(error)));
+    if offset.abs() > error {
+        finding.time = Some(centre);
+    }
 }
 
 #[cfg(test)]

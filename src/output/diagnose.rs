@@ -72,9 +72,10 @@ pub fn write_text(d: &Diagnosis, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(out, "summary     {}", t(&v.summary))?;
     match (&v.incident_time, &v.incident_time_bound) {
-        (_, Some([from, to])) => writeln!(
+        (time, Some([from, to])) => writeln!(
             out,
-            "incident    between {from} (last record) and {to} (next boot)"
+            "incident    {}",
+            super::incident_bound(time.as_deref(), from, to, t)
         )?,
         (Some(time), None) => writeln!(out, "incident    {time}")?,
         (None, None) => {}

@@ -20,6 +20,31 @@ pub mod timeline;
 
 use std::io::{self, Write};
 
+/// How an incident known only within a bound is said: a bound that starts at the incident's
+/// time is its last record and the next boot; any other (a guest's record on a clock the bundle
+/// bounds but does not pin) is an estimate and the interval it lies in. `esc` escapes each time
+/// for the renderer.
+pub fn incident_bound(
+    time: Option<&str>,
+    from: &str,
+    to: &str,
+    esc: impl Fn(&str) -> String,
+) -> String {
+    match time {
+        Some(t) if t != from => format!(
+            "about {}, between {} and {} (a guest clock the bundle bounds but does not pin)",
+            esc(t),
+            esc(from),
+            esc(to)
+        ),
+        _ => format!(
+            "between {} (last record) and {} (next boot)",
+            esc(from),
+            esc(to)
+        ),
+    }
+}
+
 /// How a view is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {

@@ -415,11 +415,7 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             h(&i.outcome),
             match &r.verdict.incident_time_bound {
                 Some([from, to]) => {
-                    format!(
-                        "between {} (last record) and {} (next boot)",
-                        h(from),
-                        h(to)
-                    )
+                    crate::output::incident_bound(r.verdict.incident_time.as_deref(), from, to, h)
                 }
                 None => opt(i.time.as_deref()),
             },

@@ -78,7 +78,12 @@ pub fn write(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         "| {} | {} | {} | {} |\n",
         e(&i.outcome),
         match &r.verdict.incident_time_bound {
-            Some([from, to]) => format!("between {from} (last record) and {to} (next boot)"),
+            Some([from, to]) => crate::output::incident_bound(
+                r.verdict.incident_time.as_deref(),
+                from,
+                to,
+                str::to_string
+            ),
             None => opt(i.time.as_deref()),
         },
         match (&i.machine, &i.role) {
