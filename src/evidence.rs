@@ -68,12 +68,16 @@ impl Evidence {
 }
 
 /// Event `event` of source `source` as evidence, quoted as it stands in the source: the whole
-/// line(s) for line formats, the MESSAGE for journal entries and binary records (DESIGN.md §2).
+/// line(s) for line formats, the MESSAGE for journal entries and binary records (DESIGN.md §2),
+/// the `msg` of a `dmesg --json` record (whose lines are JSON keys, one a line).
 /// `None` when the indexes name no event. `signal` is left empty for the caller.
 pub fn event(sources: &[Source<'_>], source: usize, event: usize) -> Option<Evidence> {
     let src = sources.get(source)?;
     let ev = src.parsed.events.get(event)?;
-    let text = if src.parsed.binary || ev.journal.is_some() {
+    let text = if src.parsed.binary
+        || ev.journal.is_some()
+        || src.parsed.kind == crate::formats::FormatKind::DmesgJson
+    {
         String::from_utf8_lossy(&ev.message).into_owned()
     } else {
         quote_lines(src.data, ev.offset, ev.lines.max(1))

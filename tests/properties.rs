@@ -17,6 +17,7 @@ fn kinds() -> impl Strategy<Value = FormatKind> {
     prop_oneof![
         Just(FormatKind::Syslog),
         Just(FormatKind::Dmesg),
+        Just(FormatKind::DmesgJson),
         Just(FormatKind::JournalText),
         Just(FormatKind::JournalVerbose),
         Just(FormatKind::Sel),
@@ -90,6 +91,13 @@ fn records(kind: FormatKind) -> &'static [&'static [u8]] {
             b"[    1.000000] Linux version 6.8.12-4-pve",
             b"[Tue Jul 29 09:56:40 2025] EXT4-fs error",
             b"6,339,5140900,-;NET: Registered protocol family 10",
+        ],
+        FormatKind::DmesgJson => &[
+            b"{\n   \"dmesg\": [",
+            b"      {\n         \"pri\": 3,\n         \"time\":     12.345678,\n         \"caller\": \"T1\",",
+            b"         \"msg\": \"Out of memory: Killed process 4242 (kvm) \\\"x\\\"\"\n      },{",
+            b"{\"fac\":\"kern\",\"pri\":\"err\",\"time\":\"2025-07-29T09:56:40,123456+02:00\",\"msg\":\"EXT4-fs error\"},",
+            b"   ]\n}",
         ],
         FormatKind::JournalText => &[
             b"-- Boot 7a8b9c0d1e2f40516273849506a7b8c9 --",

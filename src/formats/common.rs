@@ -12,7 +12,7 @@ use nom::{
     combinator::opt,
 };
 
-use crate::event::RecordedTime;
+use crate::event::{Bytes, RecordedTime};
 
 /// The result type of every production here.
 pub type PResult<'b, O> = IResult<&'b [u8], O>;
@@ -512,6 +512,22 @@ pub fn abbreviation_offset(abbreviation: &[u8]) -> Option<i32> {
         b"HST" => -10 * H,
         _ => return None,
     })
+}
+
+/// A JSON string's contents (between its quotes, escapes as written) with the escapes decoded;
+/// borrowed when it has none, and kept as written when they do not decode.
+pub fn json_decoded(raw: &[u8]) -> Bytes<'_> {
+    if !raw.contains(&b'\\') {
+        return Bytes::Borrowed(raw);
+    }
+    let mut quoted = Vec::with_capacity(raw.len() + 2);
+    quoted.push(b'"');
+    quoted.extend_from_slice(raw);
+    quoted.push(b'"');
+    match serde_json::from_slice::<String>(&quoted) {
+        Ok(s) => Bytes::Owned(s.into_bytes()),
+        Err(_) => Bytes::Borrowed(raw),
+    }
 }
 
 #[cfg(test)]

@@ -55,7 +55,7 @@
 //!   the whole source is dmesg, and they are counted as unparsed (a line indented after a record
 //!   still continues it). A `-t` line that starts with a caller id (`[T1] msg`) is a record
 //!   without a time.
-//! - `dmesg --json` is not read here; its lines are unparsed.
+//! - `dmesg --json` is read by its own parser (`dmesg_json`), not here.
 //! - `\xHH` escapes in kmsg text (`\x5c` for a backslash) stay as written.
 //! - kmsg continuation fragments (flag `c`) are separate records, not joined to the previous one.
 //! - The caller id (`[T1]`, `[C2]`) stays in the message of dmesg output; the `caller=` field of
@@ -541,6 +541,49 @@ fn raw_priority(input: &[u8]) -> PResult<'_, u64> {
     Ok((rest, common::parse_u64(digits)))
 }
 
+/// A time stamp as `dmesg --json` writes it (see `dmesg_json`): seconds since boot as a
+/// number (`     0.000000`, padded), or, as a string's contents, an iso or ctime stamp.
+pub(super) fn json_stamp(text: &[u8]) -> Option<RecordedTime> {
+    let text = text.trim_ascii();
+    if let Ok((rest, Stamp::Iso(t))) = iso(text)
+        && rest.trim_ascii().is_empty()
+    {
+        return Some(RecordedTime::Absolute(t));
+    }
+    if let Ok((rest, micros)) = seconds(text)
+        && rest.is_empty()
+    {
+        return Some(RecordedTime::Monotonic { micros });
+    }
+    // ctime's parser reads up to the `]` that closes it in dmesg's own output.
+    let mut closed = text.to_vec();
+    closed.push(b']');
+    match ctime(&closed) {
+        Ok((b"", Stamp::Ctime(t))) => Some(RecordedTime::Local(t)),
+        _ => None,
+    }
+}
+
+/// A facility's number from its `dmesg -x` name.
+pub(super) fn facility_named(name: &[u8]) -> Option<u8> {
+    FACILITIES
+        .iter()
+        .position(|&f| f == name)
+        .and_then(|i| u8::try_from(i).ok())
+}
+
+/// A level's number from its `dmesg -x` name (`warning` and `error` as well).
+pub(super) fn level_named(name: &[u8]) -> Option<u8> {
+    match name {
+        b"warning" => Some(4),
+        b"error" => Some(3),
+        _ => LEVELS
+            .iter()
+            .position(|&l| l == name)
+            .and_then(|i| u8::try_from(i).ok()),
+    }
+}
+
 /// Facility names as `dmesg -x` prints them, by number.
 const FACILITIES: [&[u8]; 24] = [
     b"kern",
@@ -577,21 +620,13 @@ const LEVELS: [&[u8]; 8] = [
 /// `kern  :notice: `: the facility and level names of `-x`, each padded to six columns.
 fn decode(input: &[u8]) -> PResult<'_, (u8, u8)> {
     let (rest, name) = take_while_m_n(1, 10, |b: u8| b.is_ascii_alphanumeric()).parse(input)?;
-    let facility = FACILITIES
-        .iter()
-        .position(|&f| f == name)
-        .ok_or_else(|| common::err(input))?;
+    let facility = facility_named(name).ok_or_else(|| common::err(input))?;
     let (rest, _) = (take_while(|b| b == b' '), char(':')).parse(rest)?;
     let (rest, name) = take_while_m_n(1, 10, |b: u8| b.is_ascii_alphabetic()).parse(rest)?;
-    let level = match name {
-        b"warning" => Some(4),
-        b"error" => Some(3),
-        _ => LEVELS.iter().position(|&l| l == name),
-    }
-    .ok_or_else(|| common::err(input))?;
+    let level = level_named(name).ok_or_else(|| common::err(input))?;
     let (rest, _) = (take_while(|b| b == b' '), char(':')).parse(rest)?;
     let rest = rest.strip_prefix(b" ").unwrap_or(rest);
-    Ok((rest, (facility as u8, level as u8)))
+    Ok((rest, (facility, level)))
 }
 
 /// One time stamp of any format.

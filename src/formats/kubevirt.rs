@@ -20,7 +20,7 @@
 
 use crate::event::Bytes;
 
-use super::common::{is_paste_artifact, record_share};
+use super::common::{is_paste_artifact, json_decoded, record_share};
 use super::{LineParser, Parsed};
 use crate::event::{Event, RecordedTime};
 use crate::framing::Line;
@@ -47,21 +47,6 @@ fn raw_value<'a>(text: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
         }
     }
     None
-}
-
-/// A value with its JSON escapes decoded; borrowed when it has none.
-fn decoded(raw: &[u8]) -> Bytes<'_> {
-    if !raw.contains(&b'\\') {
-        return Bytes::Borrowed(raw);
-    }
-    let mut quoted = Vec::with_capacity(raw.len() + 2);
-    quoted.push(b'"');
-    quoted.extend_from_slice(raw);
-    quoted.push(b'"');
-    match serde_json::from_slice::<String>(&quoted) {
-        Ok(s) => Bytes::Owned(s.into_bytes()),
-        Err(_) => Bytes::Borrowed(raw),
-    }
 }
 
 /// Whether a line is a KubeVirt record: a JSON object's keys (its brace may be cut off) with
@@ -97,7 +82,7 @@ impl<'b> LineParser<'b> for Parser {
         let mut event = Event::new(recorded, time_text, line.number, line.offset, text);
         event.ident = raw_value(text, b"component");
         event.priority = raw_value(text, b"level").and_then(priority);
-        event.message = raw_value(text, b"msg").map_or(Bytes::Borrowed(&b""[..]), decoded);
+        event.message = raw_value(text, b"msg").map_or(Bytes::Borrowed(&b""[..]), json_decoded);
         out.push_event(event);
     }
 

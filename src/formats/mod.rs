@@ -14,6 +14,7 @@
 pub mod common;
 pub mod context;
 pub mod dmesg;
+pub mod dmesg_json;
 pub mod fragment;
 pub mod journal;
 pub mod journal_export;
@@ -46,6 +47,8 @@ pub enum FormatKind {
     Syslog,
     /// `dmesg` output in any of its time formats, and `/dev/kmsg` records.
     Dmesg,
+    /// `dmesg --json`: the ring buffer as one JSON document.
+    DmesgJson,
     /// journalctl text output (`short*` modes) with its boot banners.
     JournalText,
     /// `journalctl -o verbose`: a header with the cursor, then every field of the entry.
@@ -328,6 +331,10 @@ pub trait LineParser<'b> {
     /// Handles one non-blank line that is within the length limit.
     fn line(&mut self, line: Line<'b>, out: &mut Parsed<'b>);
 
+    /// Called once after the last line: a record still open (cut off by the end of the input)
+    /// is settled here. Does nothing by default.
+    fn finish(&mut self, _out: &mut Parsed<'b>) {}
+
     /// The variant name to report, once every line was seen.
     fn variant(&self) -> &'static str;
 }
@@ -391,6 +398,19 @@ pub const REGISTRY: &[FormatSpec] = &[
             whole(FormatKind::JournalJson, data, limits, |d, l, o| {
                 journal_json::parse(d, o, l)
             })
+        },
+    },
+    FormatSpec {
+        kind: FormatKind::DmesgJson,
+        name: "dmesg-json",
+        detect: Detect::Signature(|_, head, _| dmesg_json::recognizes(head)),
+        parse: |data, limits| {
+            drive(
+                FormatKind::DmesgJson,
+                data,
+                limits,
+                dmesg_json::Parser::default(),
+            )
         },
     },
     FormatSpec {
@@ -602,6 +622,7 @@ fn drive<'b, P: LineParser<'b>>(
             parser.line(line, &mut out);
         }
     }
+    parser.finish(&mut out);
     out.variant = parser.variant();
     debug_assert!(out.stats.balanced(), "{:?}", out.stats);
     out
