@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 
-use super::context::{Cited, Context, finding};
+use super::context::{Cited, Context, UncleanBoot, finding};
 use super::stops::Stops;
 use super::{Family, Finding, Outcome};
 use crate::event::Role;
@@ -71,7 +71,14 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
                     .replace('_', " ")
             ),
         );
-        x.time = strong.first().and_then(|s| f.time(s));
+        // A machine check the kernel logs as a boot starts reports banks left from before the
+        // reset: it dates the boot, not the fault. The first record dated otherwise (the BMC's
+        // SEL, a machine check logged while the host ran) is the fault's.
+        x.time = strong
+            .iter()
+            .filter_map(|s| f.time(s))
+            .find(|t| replayed_at_boot(f, *t).is_none())
+            .or_else(|| strong.first().and_then(|s| f.time(s)));
         // An uncorrected error the host survived (a patrol scrub's, the page offlined) came
         // before the one that brought it down: the incident is the fatal machine check or the
         // panic over it, where one is dated after the first fault.
@@ -86,10 +93,19 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
                         )
                 })
                 .filter_map(|s| f.time(s))
-                .filter(|t| *t >= first)
+                .filter(|t| *t >= first && replayed_at_boot(f, *t).is_none())
                 .min()
         {
             x.time = Some(fatal);
+        }
+        // Only replayed records: the fault lies between the boot's last record and the next
+        // boot, which reported it.
+        if let Some(t) = x.time
+            && let Some(boot) = replayed_at_boot(f, t)
+            && let (Some(end), Some(next)) = (boot.end, boot.next_start)
+        {
+            x.time = Some(end);
+            x.bound = Some((end, next));
         }
         // The node went down when the kernel panicked or shut itself down over the fault, or
         // when the machine check was one no machine survives (processor context corrupt).
@@ -161,6 +177,20 @@ pub fn hardware(f: &Context<'_>) -> Option<Finding> {
     x.time = cited.first().and_then(|s| f.time(s));
     x.cites = cited.iter().map(|s| f.cite(s)).collect();
     Some(x)
+}
+
+/// How long (seconds) after a host's boot starts a machine check it logs is taken for the kernel
+/// reporting the banks the reset left (its machine-check init reads them within seconds; the
+/// journal stamps them when it starts, `rasdaemon` or `mcelog` decode them a little later).
+const REPLAYED_WITHIN_S: i64 = 120;
+
+/// The boot that ended without a shutdown and whose successor started up to
+/// [`REPLAYED_WITHIN_S`] before `t`: a machine check dated `t` reports that boot's fault.
+fn replayed_at_boot<'c>(f: &'c Context<'_>, t: DateTime<Utc>) -> Option<&'c UncleanBoot> {
+    f.host_unclean_boots.iter().find(|b| {
+        b.next_start
+            .is_some_and(|n| t >= n && t - n <= chrono::Duration::seconds(REPLAYED_WITHIN_S))
+    })
 }
 
 /// How long (minutes) after a fault the host's last record may come for the boot that then
@@ -412,6 +442,36 @@ mod tests {
         assert_eq!(x.time, Some(at(45)));
         assert_eq!(x.outcome, Outcome::HostReset);
         assert_eq!(x.vmids, [120]);
+    }
+
+    /// The BMC's SEL dates a processor's internal error; the host hangs, is reset, and its
+    /// kernel logs the banks the error left as the next boot starts: the boot's record dates the
+    /// boot, the SEL's the fault. With only the replayed record, the fault is bounded by the
+    /// boot's last record and the next boot.
+    #[test]
+    fn a_machine_check_logged_as_the_next_boot_starts_dates_the_boot_not_the_fault() {
+        let reset = UncleanBoot {
+            end: Some(at(11)),
+            next_start: Some(at(14)),
+            vmid: None,
+            evidence: Vec::new(),
+        };
+        let mut kit = Kit::new();
+        kit.host(10, SignalKind::MachineCheck)
+            .host(14, SignalKind::MachineCheckFatal)
+            .host(15, SignalKind::MachineCheckFatal);
+        kit.unclean_boots.push(reset.clone());
+        let index = kit.index();
+        let x = hardware(&kit.context(&index)).unwrap();
+        assert_eq!((x.time, x.bound), (Some(at(10)), None));
+        assert_eq!(x.outcome, Outcome::HostReset);
+
+        let mut kit = Kit::new();
+        kit.host(14, SignalKind::MachineCheckFatal);
+        kit.unclean_boots.push(reset);
+        let index = kit.index();
+        let x = hardware(&kit.context(&index)).unwrap();
+        assert_eq!((x.time, x.bound), (Some(at(11)), Some((at(11), at(14)))));
     }
 
     #[test]
