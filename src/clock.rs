@@ -337,6 +337,123 @@ fn anchor_task_log(source: &mut Source<'_>) {
     }
 }
 
+/// Dates the undated lines of each Proxmox VE task log that a dated log of its machine repeats
+/// line for line: a backup task's log holds every VM's section without times, and the per-VM
+/// vzdump log (`/var/log/vzdump/qemu-106.log`) the same lines with theirs. Lines are paired by
+/// text, only where the text is unique in both logs and the pairs keep both logs' order (so
+/// `INFO: resuming VM again`, one per VM, pairs nothing). A paired line takes its copy's time
+/// and time fixes; a line with no copy lying between two paired lines whose copies follow each
+/// other in the dated log (zstd's `No space left on device`, written between two progress
+/// lines) was written between their times: it is placed at the later (it was written by then),
+/// still marked [`TimeFix::TaskAnchored`], since its own time is not known.
+fn date_task_lines_by_copies(sources: &mut [Source<'_>]) {
+    let mut updates: Vec<(
+        usize,
+        Vec<(usize, DateTime<Utc>, TimeQuality, bool)>,
+        String,
+    )> = Vec::new();
+    for (i, task) in sources.iter().enumerate() {
+        if task.parsed.kind != FormatKind::PveTaskLog {
+            continue;
+        }
+        let undated: Vec<usize> = task
+            .parsed
+            .events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.quality.contains(TimeFix::TaskAnchored))
+            .map(|(k, _)| k)
+            .collect();
+        if undated.is_empty() {
+            continue;
+        }
+        let mut counts: HashMap<&[u8], u32> = HashMap::new();
+        for &k in &undated {
+            *counts
+                .entry(&task.parsed.events[k].message[..])
+                .or_default() += 1;
+        }
+        for log in sources.iter() {
+            if log.parsed.kind != FormatKind::Vzdump || log.machine != task.machine {
+                continue;
+            }
+            let mut at: HashMap<&[u8], Option<usize>> = HashMap::new();
+            for (p, e) in log.parsed.events.iter().enumerate() {
+                if e.time.is_some() {
+                    at.entry(&e.message[..])
+                        .and_modify(|x| *x = None)
+                        .or_insert(Some(p));
+                }
+            }
+            // Pairs of (task line, copy), unique on both sides, in both logs' order.
+            let mut pairs: Vec<(usize, usize)> = Vec::new();
+            for &k in &undated {
+                let text = &task.parsed.events[k].message[..];
+                if counts.get(text) != Some(&1) {
+                    continue;
+                }
+                if let Some(&Some(p)) = at.get(text)
+                    && pairs.last().is_none_or(|&(_, q)| p > q)
+                {
+                    pairs.push((k, p));
+                }
+            }
+            if pairs.is_empty() {
+                continue;
+            }
+            let copy = |p: usize| {
+                let e = &log.parsed.events[p];
+                e.time.map(|t| (t, e.quality))
+            };
+            let mut dated = Vec::new();
+            let mut between = 0usize;
+            for w in pairs.windows(2) {
+                let ((a, pa), (b, pb)) = (w[0], w[1]);
+                if pb == pa + 1
+                    && let Some((t, q)) = copy(pb)
+                {
+                    for k in undated.iter().copied().filter(|k| *k > a && *k < b) {
+                        dated.push((k, t, q, true));
+                        between += 1;
+                    }
+                }
+            }
+            for &(k, p) in &pairs {
+                if let Some((t, q)) = copy(p) {
+                    dated.push((k, t, q, false));
+                }
+            }
+            let note = format!(
+                "{} lines dated by their copies in {}{}",
+                pairs.len(),
+                log.path,
+                if between > 0 {
+                    format!(", {between} more placed between two of them (at the later)")
+                } else {
+                    String::new()
+                }
+            );
+            updates.push((i, dated, note));
+            break;
+        }
+    }
+    for (i, dated, note) in updates {
+        let Some(source) = sources.get_mut(i) else {
+            continue;
+        };
+        for (k, t, quality, between) in dated {
+            if let Some(e) = source.parsed.events.get_mut(k) {
+                e.time = Some(t);
+                e.quality = quality;
+                if between {
+                    e.quality.insert(TimeFix::TaskAnchored);
+                }
+            }
+        }
+        source.time_notes.push(note);
+    }
+}
+
 /// The key the signal table names a task by (`node:pid:pstart:starttime:type:id:user`, the
 /// UPID without `UPID:` and its trailing colon).
 fn task_key(upid: &[u8]) -> Option<&str> {
@@ -861,7 +978,10 @@ pub fn resolve(
     for i in 0..sources.len() {
         anchor_monotonic(sources, i);
     }
-    // Pass 4: a task log's status line, at the task's end, now that every end is dated.
+    // Pass 4: a task log's lines that a dated log of the same task repeats (a backup's per-VM
+    // vzdump log) take that copy's time, now that it is placed; then the status line, at the
+    // task's end, now that every end is dated.
+    date_task_lines_by_copies(sources);
     date_task_ends(sources, signals);
 
     // Times that RFC 3339 cannot print (an offset pushed a year-9999 record past the end of the

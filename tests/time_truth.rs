@@ -12,6 +12,7 @@
 
 mod support;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
@@ -837,5 +838,81 @@ fn files_copied_with_their_paths_are_one_machines() {
     assert!(
         first.contains("\"time\":\"2025-04-23T03:14:07.000000Z\""),
         "{first}"
+    );
+}
+
+/// A backup task's log holds its lines without times; the per-VM vzdump log repeats the VM's
+/// lines with theirs. Lines unique to both take their copy's time; a line between two copied
+/// lines that follow each other in the vzdump log (zstd's error) is placed at the later; a
+/// line one VM's section shares with another's (`resuming VM again`) pairs nothing and stays at
+/// the task's start.
+#[test]
+fn a_backup_tasks_lines_take_the_times_of_their_copies_in_the_vms_vzdump_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    // UPID start 67B55742 = 2025-02-19T04:00:02Z.
+    write(
+        tmp.path(),
+        "host/pve1/var/log/pve/tasks/2/UPID:pve1:00304050:0820C0BA:67B55742:vzdump::root@pam:",
+        "INFO: starting new backup job: vzdump 101 106 --storage local --mode snapshot\n\
+         INFO: Starting Backup of VM 101 (qemu)\n\
+         INFO: resuming VM again\n\
+         INFO: Finished Backup of VM 101 (00:11:19)\n\
+         INFO: Starting Backup of VM 106 (qemu)\n\
+         INFO:  44% (234.2 GiB of 532.0 GiB) in 18m 46s, read: 223.2 MiB/s, write: 226.8 MiB/s\n\
+         INFO:  45% (239.4 GiB of 532.0 GiB) in 19m 11s, read: 203.7 MiB/s, write: 202.6 MiB/s\n\
+         zstd: error 70 : Write error : cannot write block : No space left on device\n\
+         INFO:  45% (240.3 GiB of 532.0 GiB) in 19m 15s, read: 180.3 MiB/s, write: 169.5 MiB/s\n\
+         INFO: resuming VM again\n\
+         TASK ERROR: job errors\n",
+    );
+    write(
+        tmp.path(),
+        "host/pve1/var/log/vzdump/qemu-106.log",
+        "2025-02-19 04:18:35 INFO: Starting Backup of VM 106 (qemu)\n\
+         2025-02-19 04:37:23 INFO:  44% (234.2 GiB of 532.0 GiB) in 18m 46s, read: 223.2 MiB/s, write: 226.8 MiB/s\n\
+         2025-02-19 04:37:48 INFO:  45% (239.4 GiB of 532.0 GiB) in 19m 11s, read: 203.7 MiB/s, write: 202.6 MiB/s\n\
+         2025-02-19 04:37:52 INFO:  45% (240.3 GiB of 532.0 GiB) in 19m 15s, read: 180.3 MiB/s, write: 169.5 MiB/s\n\
+         2025-02-19 04:37:54 INFO: resuming VM again\n",
+    );
+    write(
+        tmp.path(),
+        "manifest.json",
+        r#"{"collected_at": "2025-02-19T06:00:00Z", "timezone": "UTC"}"#,
+    );
+    let all = timeline_jsonl(tmp.path());
+    let task: BTreeMap<u64, (String, Vec<String>)> = all
+        .iter()
+        .filter(|e| e["source"].as_str().unwrap().contains("UPID:"))
+        .map(|e| {
+            let quality = e["time_quality"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|q| q.as_str().unwrap().to_string())
+                .collect();
+            (
+                e["line"].as_u64().unwrap(),
+                // The status line is undated: nothing says when the task ended.
+                (e["time"].as_str().unwrap_or("").to_string(), quality),
+            )
+        })
+        .collect();
+    let time = |line: u64| task[&line].0.as_str();
+    assert_eq!(time(2), "2025-02-19T04:00:02.000000Z", "only at the start");
+    assert_eq!(
+        time(3),
+        "2025-02-19T04:00:02.000000Z",
+        "shared with 106's section"
+    );
+    assert_eq!(time(5), "2025-02-19T04:18:35.000000Z");
+    assert_eq!(time(7), "2025-02-19T04:37:48.000000Z");
+    assert_eq!(time(8), "2025-02-19T04:37:52.000000Z", "between 48 and 52");
+    assert!(task[&8].1.contains(&"task_anchored".to_string()));
+    assert!(!task[&7].1.contains(&"task_anchored".to_string()));
+    assert_eq!(time(9), "2025-02-19T04:37:52.000000Z");
+    assert_eq!(
+        time(10),
+        "2025-02-19T04:00:02.000000Z",
+        "not unique in the task log"
     );
 }
