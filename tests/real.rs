@@ -43,7 +43,7 @@ const LATER_BATCHES: [&str; 12] = [
 /// written from earlier batches' cases and two from its own) and is raised as rules move cases;
 /// the target is 0.90.
 const FLOORS: [f64; 13] = [
-    0.90, 0.80, 0.95, 0.63, 0.85, 0.70, 0.80, 0.70, 0.66, 0.78, 1.0, 0.75, 0.68,
+    0.90, 0.80, 0.95, 0.63, 0.85, 0.70, 0.80, 0.70, 0.66, 0.78, 1.0, 0.75, 0.75,
 ];
 
 // One floor for the first batch and one per later batch's list.

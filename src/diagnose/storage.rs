@@ -404,6 +404,17 @@ fn full_root(d: &crate::facts::Df) -> bool {
     d.mounted_on == "/" && (d.use_percent == Some(100) || d.avail_bytes == 0 && d.size_bytes > 0)
 }
 
+/// How many permanent data errors `zpool status` reports for a pool (`errors: 12 data errors,
+/// use '-v' for a list`; 0 for `No known data errors`).
+fn data_errors(z: &crate::facts::Zpool) -> u64 {
+    z.errors
+        .as_deref()
+        .and_then(|e| e.strip_suffix(", use '-v' for a list").or(Some(e)))
+        .and_then(|e| e.trim().strip_suffix("data errors"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 /// Mounts that are full by construction: loop devices, squashfs images, snaps.
 fn always_full(d: &crate::facts::Df) -> bool {
     d.filesystem.starts_with("/dev/loop")
@@ -453,13 +464,20 @@ fn storage_snapshots(f: &Context<'_>) -> Option<(f64, Vec<Cited>, String)> {
                 let bad_vdevs = z.vdevs.iter().filter(|v| v.state != "ONLINE").count();
                 if state == "SUSPENDED" {
                     best = best.max(0.85);
+                } else if data_errors(z) > 0 {
+                    // Permanent errors (`errors: 505548 data errors, use '-v' for a list`): the
+                    // pool handed corrupt data to its readers, whatever its redundancy.
+                    best = best.max(0.75);
                 } else if matches!(state, "DEGRADED" | "FAULTED" | "UNAVAIL") || bad_vdevs > 0 {
                     // Redundancy lost, but a degraded pool still serves I/O.
                     best = best.max(0.55);
                 } else {
                     continue;
                 }
-                what.push(format!("pool {} {state}", z.name));
+                what.push(match data_errors(z) {
+                    0 => format!("pool {} {state}", z.name),
+                    n => format!("pool {} {state} with {n} data errors", z.name),
+                });
                 evidence.push(fact.cited());
             }
             _ => {}
@@ -473,6 +491,24 @@ mod tests {
     use super::*;
     use crate::diagnose::context::testkit::{Kit, constraint, kill};
     use crate::facts::Df;
+
+    #[test]
+    fn permanent_data_errors_are_counted_from_zpool_status() {
+        let pool = |errors: &str| crate::facts::Zpool {
+            name: "ncdata".into(),
+            state: Some("DEGRADED".into()),
+            status: None,
+            scan: None,
+            errors: Some(errors.into()),
+            vdevs: Vec::new(),
+        };
+        assert_eq!(
+            data_errors(&pool("505548 data errors, use '-v' for a list")),
+            505_548
+        );
+        assert_eq!(data_errors(&pool("No known data errors")), 0);
+        assert_eq!(data_errors(&pool("1 data errors")), 1);
+    }
 
     /// A guest's disk fills, the VM runs on, and its database dies over it a while later: the
     /// service is what was lost, at the error that killed it.
