@@ -1392,15 +1392,17 @@ const TABLE: &[Row] = &[
     },
     // Trouble that stops nothing by itself (REFERENCE.md §7): systemd's verdict on a failed
     // unit, corosync losing a link or quorum, PVE HA without its watchdog, a BMC's lost PSU
-    // redundancy, a NIC's link going down.
+    // redundancy, a NIC's link going down or its transmit unit hanging (e1000e's `Detected
+    // Hardware Unit Hang`, e1000's `Detected Tx Unit Hang`).
     Row {
         pat: Pat::Degraded,
-        regex: r"(?:\.service: Failed with result '|within the non-primary component|link: host: \d+ link: \d+ is down|unable to open watchdog socket|Redundancy Lost|Redundancy Degraded|NIC Link is Down|\bLink is Down\b|^NETDEV WATCHDOG: |Detected Hardware Unit Hang|^UPS \S+ on battery$|^Power failure\.$)",
+        regex: r"(?:\.service: Failed with result '|within the non-primary component|link: host: \d+ link: \d+ is down|unable to open watchdog socket|Redundancy Lost|Redundancy Degraded|NIC Link is Down|\bLink is Down\b|^NETDEV WATCHDOG: |Detected (?:Hardware|Tx) Unit Hang|^UPS \S+ on battery$|^Power failure\.$)",
         literals: &[
             " on battery",
             "Power failure.",
             "NETDEV WATCHDOG: ",
             "Detected Hardware Unit Hang",
+            "Detected Tx Unit Hang",
             ".service: Failed with result '",
             "within the non-primary component",
             " is down",
@@ -3042,6 +3044,7 @@ mod tests {
             (b"corosync", b"  [KNET  ] link: host: 3 link: 0 is down"),
             (b"pve-ha-crm", b"ERROR: unable to open watchdog socket - No such file or directory"),
             (b"kernel", b"e1000e: eno1 NIC Link is Down"),
+            (b"kernel", b"e1000 0000:00:03.0 enp0s3: Detected Tx Unit Hang"),
             (b"kernel", b"ixgbe 0000:01:00.0 enp1s0f0: NIC Link is Down"),
         ] {
             assert_eq!(one(ident, msg), SignalKind::Degraded, "{}", String::from_utf8_lossy(msg));
