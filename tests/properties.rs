@@ -134,6 +134,7 @@ fn records(kind: FormatKind) -> &'static [&'static [u8]] {
             b"       101 web                  running    2048              32.00 1234",
             b"MemTotal:       65843720 kB",
             b"Filesystem     1K-blocks    Used Available Use% Mounted on",
+            b"NAME        STATE     READ WRITE CKSUM\nrpool       DEGRADED     0     0     0\n  mirror-0  DEGRADED    26     0     0",
             b" 09:56:40 up 3 days,  2:01,  1 user,  load average: 0.00, 0.01, 0.05",
             b"Membership information\n----------------------\n    Nodeid      Votes Name",
             b"0x00000001          1 10.10.10.1 (local)",

@@ -27,9 +27,17 @@
 use super::{Sink, decimal, lossy, words};
 use crate::facts::{FactKind, Vdev, Zpool, ZpoolSummary};
 
-/// Whether a line starts a `zpool status` output.
+/// Whether a line starts a `zpool status` output: its `pool:` line, a `-x` one-liner, or the
+/// `config:` table's header alone (a paste of the table without the lines above it).
 pub(super) fn starts(text: &[u8]) -> bool {
-    key(text).is_some_and(|(k, v)| k == b"pool" && !v.is_empty()) || summary(text).is_some()
+    key(text).is_some_and(|(k, v)| k == b"pool" && !v.is_empty())
+        || summary(text).is_some()
+        || table_header(text)
+}
+
+/// `NAME  STATE  READ WRITE CKSUM`: the header of the pool table.
+fn table_header(text: &[u8]) -> bool {
+    words(text) == [&b"NAME"[..], b"STATE", b"READ", b"WRITE", b"CKSUM"]
 }
 
 fn summary(text: &[u8]) -> Option<ZpoolSummary> {
@@ -79,6 +87,9 @@ pub(super) struct State {
     field: Field,
     /// Indentation of the table's first row (the pool itself).
     base_indent: Option<usize>,
+    /// The table was pasted without the lines above it: the pool's name and state come from
+    /// its first row, and rows may start at the left margin.
+    headerless: bool,
 }
 
 impl State {
@@ -118,11 +129,17 @@ impl State {
             }
             return true;
         }
+        if self.pool.is_none() && table_header(text) {
+            self.pool = Some((Zpool::default(), sink.line, sink.offset));
+            self.field = Field::Table;
+            self.headerless = true;
+            return true;
+        }
         let Some((pool, _, _)) = self.pool.as_mut() else {
             return false;
         };
         let indent = text.iter().take_while(|b| b.is_ascii_whitespace()).count();
-        if indent == 0 {
+        if indent == 0 && !(self.headerless && self.field == Field::Table) {
             return false;
         }
         let w = words(text);
@@ -155,6 +172,11 @@ impl State {
                     [_group] => true,
                     [name, state, rest @ ..] => {
                         let base = *self.base_indent.get_or_insert(indent);
+                        // Without its `pool:` and `state:` lines, the pool is the first row.
+                        if pool.name.is_empty() && indent == base {
+                            pool.name = lossy(name);
+                            pool.state = Some(lossy(state));
+                        }
                         let counters: Vec<Option<u64>> =
                             rest.iter().take(3).map(|c| counter(c)).collect();
                         let note = rest
@@ -267,6 +289,35 @@ mod tests {
             ]
         );
         assert_eq!(p.vdevs[3].note.as_deref(), Some("was /dev/sdb3"));
+    }
+
+    /// The table pasted alone, its pool row at the left margin (as a blog post shows it).
+    #[test]
+    fn a_table_pasted_without_the_lines_above_it() {
+        let (facts, _) = run(concat!(
+            "NAME                                       STATE     READ WRITE CKSUM\n",
+            "rpool                                      DEGRADED     0     0     0\n",
+            "  mirror-0                                 DEGRADED    26     0     0\n",
+            "    ata-CT500MX500SSD1_XXXXXXXXXXXX-part3  DEGRADED    28     0     2  too many errors\n",
+            "    ata-CT500MX500SSD1_YYYYYYYYYYYY-part3  FAULTED     17     0     1  too many errors\n",
+        ));
+        let [
+            Fact {
+                kind: FactKind::Zpool(z),
+                ..
+            },
+        ] = facts.as_slice()
+        else {
+            panic!("{facts:?}");
+        };
+        assert_eq!(
+            (z.name.as_str(), z.state.as_deref()),
+            ("rpool", Some("DEGRADED"))
+        );
+        assert_eq!(z.vdevs.len(), 4);
+        assert_eq!(z.vdevs[3].state, "FAULTED");
+        assert_eq!(z.vdevs[3].read_errors, Some(17));
+        assert_eq!(z.vdevs[2].depth, 2);
     }
 
     #[test]
