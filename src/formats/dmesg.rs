@@ -555,6 +555,20 @@ pub(super) fn json_stamp(text: &[u8]) -> Option<RecordedTime> {
     {
         return Some(RecordedTime::Monotonic { micros });
     }
+    // `jq` rewrites the numbers: `0.000000` as `0`, `0.000001` as `1e-06`.
+    if text.first().is_some_and(u8::is_ascii_digit)
+        && text
+            .iter()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        && let Some(secs) = std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok())
+            .filter(|s| (0.0..common::MAX_UPTIME_SECS as f64).contains(s))
+    {
+        return Some(RecordedTime::Monotonic {
+            micros: (secs * 1e6).round() as u64,
+        });
+    }
     // ctime's parser reads up to the `]` that closes it in dmesg's own output.
     let mut closed = text.to_vec();
     closed.push(b']');

@@ -385,6 +385,27 @@ mod tests {
         assert_eq!(p.events[1].facility, Some(3));
     }
 
+    /// `jq .` keeps one key a line but rewrites the numbers (`0.000000` as `0`, `0.000001` as
+    /// `1e-06`) and puts `},` and `{` on lines of their own.
+    #[test]
+    fn reshaped_by_jq() {
+        let text = "{\n  \"dmesg\": [\n    {\n      \"pri\": 6,\n      \"time\": 0,\n      \"msg\": \"Linux version 6.8.12-4-pve\"\n    },\n    {\n      \"pri\": 6,\n      \"time\": 1e-06,\n      \"msg\": \"Command line: BOOT_IMAGE=/boot/vmlinuz-6.8.12-4-pve\"\n    },\n    {\n      \"pri\": 3,\n      \"time\": 81234.56789,\n      \"msg\": \"x\"\n    }\n  ]\n}\n";
+        let p = run(text);
+        assert!(p.stats.balanced(), "{:?}", p.stats);
+        assert_eq!(p.stats.unparsed_lines, 0);
+        let times: Vec<RecordedTime> = p.events.iter().map(|e| e.recorded).collect();
+        assert_eq!(
+            times,
+            [
+                RecordedTime::Monotonic { micros: 0 },
+                RecordedTime::Monotonic { micros: 1 },
+                RecordedTime::Monotonic {
+                    micros: 81_234_567_890
+                }
+            ]
+        );
+    }
+
     #[test]
     fn a_second_boot_a_record_without_msg_and_junk() {
         let text = "{\n \"dmesg\": [\n  {\n   \"pri\": 6,\n   \"time\": 500.000000,\n   \"msg\": \"reboot: Restarting system\"\n  },{\n   \"pri\": 6,\n   \"time\": 0.000000\n  },{\n   \"pri\": 6,\n   \"time\": 0.000000,\n   \"msg\": \"Linux version 6.8.12-4-pve\"\n  }\nthis is not json\n ]\n}\n";
