@@ -1087,10 +1087,10 @@ pub fn observe(
         .filter(|(_, e)| is_session_record(e.ident))
         .map(|(k, e)| (e.offset, k))
         .collect();
-    let from = if parsed.kind == FormatKind::Wtmp {
-        "wtmp"
-    } else {
-        "last"
+    let from = match parsed.kind {
+        FormatKind::Wtmp => "wtmp",
+        FormatKind::Wtmpdb => "wtmpdb",
+        _ => "last",
     };
     let oldest_listed = parsed
         .facts

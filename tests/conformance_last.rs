@@ -377,3 +377,42 @@ fn other_binary_samples_are_read_or_rejected_cleanly() {
         }
     }
 }
+
+/// wtmpdb's own database, read without SQLite, gives the records every `wtmpdb last` output of
+/// it shows: three boots (the first crashed, the second shut down, the third running), the
+/// shutdown `-x` synthesises from the second boot's end, and four logins.
+#[test]
+fn the_wtmpdb_database_matches_wtmpdb_last() {
+    let Some(dir) = samples() else { return };
+    let db = std::fs::read(dir.join("wtmpdb/guest-crash.wtmpdb.db")).unwrap();
+    assert_eq!(formats::detect("wtmp.db", &db), FormatKind::Wtmpdb);
+    let parsed = formats::parse(FormatKind::Wtmpdb, &db, &Limits::default());
+    assert!(parsed.stats.balanced(), "{:?}", parsed.stats);
+    assert_eq!(parsed.stats.unparsed_lines, 0, "{:?}", parsed.problems);
+    let records: Vec<Session> = parsed
+        .facts
+        .iter()
+        .filter_map(|f| match &f.kind {
+            FactKind::Session(s) => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(records.len(), 8, "{records:#?}");
+    let text = std::fs::read_to_string(
+        dir.join("wtmpdb/guest-crash.wtmpdb-last-outputs_wtmpdb-0.75.0.txt"),
+    )
+    .unwrap();
+    let mut checked = 0;
+    for (name, body) in &sections(&text) {
+        let (shown, deviations) = check_section(name, body, &records, !name.contains(" -i"));
+        assert_eq!(deviations, 0, "{name}");
+        let want = match name.as_str() {
+            "wtmpdb last -f guest-crash.wtmpdb.db" => 7,
+            n if n.ends_with(" -j") => 0,
+            _ => 8,
+        };
+        assert_eq!(shown, want, "{name}");
+        checked += 1;
+    }
+    assert_eq!(checked, 8);
+}

@@ -129,6 +129,10 @@ fn records(kind: FormatKind) -> &'static [&'static [u8]] {
             b"wtmp begins Tue Jul 29 09:56:40 2025",
         ],
         FormatKind::Wtmp => &[b"\x02\0\0\0\0\0\0\0~\0\0\0"],
+        FormatKind::Wtmpdb => &[
+            b"SQLite format 3\0\x10\0\x01\x01\0\x40\x20\x20\0\0\0\x0b\0\0\0\x02",
+            b"SQLite format 3\0\x02\0\x01\x01\0\x40\x20\x20",
+        ],
         FormatKind::Snapshot => &[
             b"      VMID NAME                 STATUS     MEM(MB)    BOOTDISK(GB) PID",
             b"       101 web                  running    2048              32.00 1234",
@@ -203,7 +207,10 @@ fn shaped(kind: FormatKind) -> BoxedStrategy<Vec<u8>> {
             }
             r
         });
-    if matches!(kind, FormatKind::JournalFile | FormatKind::Wtmp) {
+    if matches!(
+        kind,
+        FormatKind::JournalFile | FormatKind::Wtmp | FormatKind::Wtmpdb
+    ) {
         return (record, proptest::collection::vec(any::<u8>(), 0..2048))
             .prop_map(|(mut head, tail)| {
                 head.extend(tail);

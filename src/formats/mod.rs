@@ -31,6 +31,7 @@ pub mod snapshot;
 pub mod syslog;
 pub mod vzdump;
 pub mod wtmp;
+pub mod wtmpdb;
 
 use serde::Serialize;
 
@@ -63,6 +64,8 @@ pub enum FormatKind {
     Last,
     /// Binary utmp/wtmp/btmp records.
     Wtmp,
+    /// wtmpdb's SQLite database (`/var/lib/wtmpdb/wtmp.db`, Debian 13 / PVE 9).
+    Wtmpdb,
     /// Snapshot command outputs (`qm list`, `/proc/meminfo`, `df`, `zpool status`…); the
     /// variant names the command.
     Snapshot,
@@ -447,6 +450,16 @@ pub const REGISTRY: &[FormatSpec] = &[
                 limits,
                 pve_task_log::Parser::default(),
             )
+        },
+    },
+    FormatSpec {
+        kind: FormatKind::Wtmpdb,
+        name: "wtmpdb",
+        detect: Detect::Signature(|_, _, data| wtmpdb::recognizes(data)),
+        parse: |data, limits| {
+            whole(FormatKind::Wtmpdb, data, limits, |d, _, o| {
+                wtmpdb::parse(d, o)
+            })
         },
     },
     FormatSpec {
