@@ -6,7 +6,7 @@
 //! agreement and a calibration table (confidence bins against the share right), then checks:
 //! - the corpus itself: ≥ 60 cases, every case with an `https://` URL, a known label and a `why`,
 //!   every family labelled at least five times, `HELDOUT` naming existing cases (about a fifth),
-//!   `BATCH2` to `BATCH13` naming the cases of the later batches;
+//!   `BATCH2` to `BATCH14` naming the cases of the later batches;
 //! - neither the whole corpus (below [`FLOOR_ALL`]) nor any batch scores below its own ratchet
 //!   in [`FLOORS`] (the target is 90 %; a floor
 //!   starts at the score the rules reach when its batch joins, is raised with every rule that
@@ -31,19 +31,19 @@ use serde_json::Value;
 use support::{corpora, pvelog};
 
 /// The files that list the later batches' cases (the first batch is every other case).
-const LATER_BATCHES: [&str; 12] = [
+const LATER_BATCHES: [&str; 13] = [
     "BATCH2", "BATCH3", "BATCH4", "BATCH5", "BATCH6", "BATCH7", "BATCH8", "BATCH9", "BATCH10",
-    "BATCH11", "BATCH12", "BATCH13",
+    "BATCH11", "BATCH12", "BATCH13", "BATCH14",
 ];
 
 /// The least share of each batch's cases (held-out included) that must get a right verdict: the
-/// first 60 cases, then `BATCH2` to `BATCH13`. Each batch was gathered and labelled blind; its
+/// first 60 cases, then `BATCH2` to `BATCH14`. Each batch was gathered and labelled blind; its
 /// floor started at the score the rules reached when it joined (8/21, 11/22, 7/22, 6/14, 9/17,
-/// 10/15, 6/10, 10/18, 12/19, 2/2, 5/8 and 11/16 before any rule was written against them; `BATCH5` joined at 11/14, after two rules
+/// 10/15, 6/10, 10/18, 12/19, 2/2, 5/8, 11/16 and 9/14 before any rule was written against them; `BATCH5` joined at 11/14, after two rules
 /// written from earlier batches' cases and two from its own) and is raised as rules move cases;
 /// the target is 0.90.
-const FLOORS: [f64; 13] = [
-    0.90, 0.80, 0.95, 0.63, 0.85, 0.70, 0.80, 0.70, 0.66, 0.78, 1.0, 0.75, 0.81,
+const FLOORS: [f64; 14] = [
+    0.90, 0.80, 0.95, 0.63, 0.85, 0.70, 0.80, 0.70, 0.66, 0.78, 1.0, 0.75, 0.81, 0.64,
 ];
 
 // One floor for the first batch and one per later batch's list.
@@ -55,8 +55,8 @@ const _: () = assert!(FLOORS.len() == LATER_BATCHES.len() + 1);
 /// set again when the seventh joined blind (140/171), raised since, and set again when the eighth
 /// joined blind (148/181), again when the ninth joined blind (159/199), and again when the
 /// tenth joined blind (173/218), raised since, and set again when the thirteenth joined blind
-/// (195/244), raised since.
-const FLOOR_ALL: f64 = 0.80;
+/// (195/244), raised since, and set again when the fourteenth joined blind (206/258).
+const FLOOR_ALL: f64 = 0.79;
 
 const FAMILIES: [&str; 7] = [
     "memory_overcommit",
@@ -89,7 +89,7 @@ struct Case {
     why: String,
     alternatives: Vec<String>,
     heldout: bool,
-    /// The batch the case came in: 1 (the first 60 cases), else 2 to 13 (`BATCH2` to `BATCH13`).
+    /// The batch the case came in: 1 (the first 60 cases), else 2 to 14 (`BATCH2` to `BATCH14`).
     batch: usize,
 }
 
