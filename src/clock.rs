@@ -974,9 +974,20 @@ pub fn resolve(
         (machine_zone, stamped),
     );
 
-    // Pass 3: seconds since boot.
+    // Pass 3: seconds since boot, no later than the bundle's newest wall-clock record allows.
+    let newest_dated = sources
+        .par_iter()
+        .filter_map(|s| {
+            s.parsed
+                .events
+                .iter()
+                .filter(|e| !matches!(e.recorded, RecordedTime::Monotonic { .. }))
+                .filter_map(|e| e.time)
+                .max()
+        })
+        .max();
     for i in 0..sources.len() {
-        anchor_monotonic(sources, i);
+        anchor_monotonic(sources, i, newest_dated);
     }
     // Pass 4: a task log's lines that a dated log of the same task repeats (a backup's per-VM
     // vzdump log) take that copy's time, now that it is placed; then the status line, at the
@@ -1657,6 +1668,11 @@ fn daylight_saving_change(
 /// nothing about which holds: copies of one record are written within a second or two.
 const DERIVE_TIE_S: i64 = 2;
 
+/// How long (hours) after the bundle's newest wall-clock record a ring buffer's last record may
+/// be placed: a dmesg read a while after the journal was exported still fits, another boot's
+/// start (weeks off for a long-running host's kdump dmesg) does not.
+const ANCHOR_SLACK_H: i64 = 24;
+
 /// Longest delay accepted between the kernel printing a record and journald receiving it.
 const JOURNAL_KMSG_DELAY_US: u64 = 30_000_000;
 
@@ -1672,8 +1688,10 @@ fn minus_micros(time: DateTime<Utc>, micros: u64) -> Option<DateTime<Utc>> {
     time.checked_sub_signed(Duration::microseconds(i64::try_from(micros).ok()?))
 }
 
-/// Anchors the seconds-since-boot records of source `i`, boot segment by boot segment.
-fn anchor_monotonic(sources: &mut [Source<'_>], i: usize) {
+/// Anchors the seconds-since-boot records of source `i`, boot segment by boot segment; a boot
+/// that would put the segment's last record more than [`ANCHOR_SLACK_H`] after `newest_dated`
+/// (the bundle's newest wall-clock record) is not the segment's.
+fn anchor_monotonic(sources: &mut [Source<'_>], i: usize, newest_dated: Option<DateTime<Utc>>) {
     let mut segments: Vec<u32> = sources[i]
         .parsed
         .events
@@ -1684,7 +1702,7 @@ fn anchor_monotonic(sources: &mut [Source<'_>], i: usize) {
     segments.sort_unstable();
     segments.dedup();
     for segment in segments {
-        let anchor = find_boot_anchor(sources, i, segment)
+        let anchor = find_boot_anchor(sources, i, segment, newest_dated)
             .or_else(|| pstore_anchor(&sources[i], segment))
             .or_else(|| mce_anchor(&sources[i], segment));
         let source = &mut sources[i];
@@ -1853,8 +1871,32 @@ fn find_boot_anchor(
     sources: &[Source<'_>],
     i: usize,
     segment: u32,
+    newest_dated: Option<DateTime<Utc>>,
 ) -> Option<(BootCandidate, String)> {
     let target = &sources[i];
+    // A ring buffer's last record was printed before the bundle was collected: a boot that
+    // would put it days after every dated record is another boot's, however many of its
+    // messages (the boot banner, printed alike at every boot) match.
+    let last_uptime = target
+        .parsed
+        .events
+        .iter()
+        .filter(|e| e.boot == segment)
+        .filter_map(|e| match e.recorded {
+            RecordedTime::Monotonic { micros } => Some(micros),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let plausible = |boot: DateTime<Utc>| {
+        newest_dated.is_none_or(|newest| {
+            let slack = Duration::hours(ANCHOR_SLACK_H);
+            i64::try_from(last_uptime)
+                .ok()
+                .and_then(|up| boot.checked_add_signed(Duration::microseconds(up)))
+                .is_some_and(|last| last <= newest + slack)
+        })
+    };
     let mut by_uptime: HashSet<(u64, &[u8])> = HashSet::new();
     // Each message's uptimes in the segment, in order (the first few, and how many there are).
     let mut by_text: HashMap<&[u8], (Vec<u64>, usize)> = HashMap::new();
@@ -1991,10 +2033,11 @@ fn find_boot_anchor(
             groups.iter_mut().collect();
         ranked.sort_by_key(|(_, c)| std::cmp::Reverse((c.len(), c.iter().map(|b| b.boot).max())));
         let tie = ranked.len() > 1 && ranked[0].1.len() == ranked[1].1.len();
-        let Some(((source_index, _), cands)) = ranked.into_iter().next() else {
-            continue;
-        };
-        let Some((c, n, spread)) = best_cluster(cands, min) else {
+        let Some(((source_index, _), (c, n, spread))) = ranked
+            .into_iter()
+            .filter_map(|(key, cands)| Some((key, best_cluster(cands, min)?)))
+            .find(|(_, (c, _, _))| plausible(c.boot))
+        else {
             continue;
         };
         let tie_note = if tie {
