@@ -123,8 +123,43 @@ pub fn named_causes(f: &Context<'_>) -> Vec<Finding> {
             Outcome::Unknown,
         );
     }
+    host_went_down_over_panic(f, &mut out);
     held_after_panic(f, &mut out);
     out
+}
+
+/// How long (minutes) after a host's panic its boot may end, without a shutdown, for the node
+/// to have gone down over it (a kdump capture, a reset after the hang).
+const DOWN_AFTER_PANIC_MIN: i64 = 30;
+
+/// A host's own panic that its boot then ended over (the boot's last record within minutes of
+/// it, and no shutdown): the node went down, stopping every VM running on it then.
+fn host_went_down_over_panic(f: &Context<'_>, out: &mut [Finding]) {
+    let Some(x) = out.iter_mut().find(|x| x.title == PANIC) else {
+        return;
+    };
+    let Some((machine, t)) = find(f, |k| matches!(k, SignalKind::KernelPanic))
+        .into_iter()
+        .filter(|s| f.role(s) != Role::Guest)
+        .find_map(|s| Some((s.machine, f.time(s)?)))
+    else {
+        return;
+    };
+    let window = chrono::Duration::minutes(DOWN_AFTER_PANIC_MIN);
+    let down = f.host_unclean_boots.iter().any(|b| {
+        b.end
+            .is_some_and(|end| end >= t - chrono::Duration::minutes(1) && end - t <= window)
+    });
+    if !down {
+        return;
+    }
+    x.outcome = Outcome::HostReset;
+    for vmid in super::hardware::running_at(f, t, Some(machine)) {
+        if !x.vmids.contains(&vmid) {
+            x.vmids.push(vmid);
+        }
+    }
+    x.vmids.sort_unstable();
 }
 
 /// The title of a panic's finding.
@@ -228,6 +263,44 @@ mod tests {
         assert_eq!(x.vmids, [107]);
         assert_eq!(x.time, Some(at(0)));
         assert_eq!(x.bound, Some((at(0), at(20))));
+    }
+
+    /// A host panics; its boot ends there (a kdump capture, then a reset) and the next boot
+    /// starts the guests again: the node went down over the panic, stopping the VMs it ran.
+    /// A host panic the host logged on through stopped nothing known.
+    #[test]
+    fn a_host_panic_its_boot_ended_over_reset_the_node() {
+        use crate::diagnose::context::UncleanBoot;
+        use crate::diagnose::context::testkit::at;
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::ScopeStarted { vmid: 100 })
+            .host(1, SignalKind::ScopeStarted { vmid: 101 })
+            .host(2, SignalKind::ScopeDeactivated { vmid: 101 })
+            .host(10, SignalKind::KernelPanic);
+        kit.unclean_boots.push(UncleanBoot {
+            end: Some(at(10)),
+            next_start: Some(at(14)),
+            vmid: None,
+            evidence: Vec::new(),
+        });
+        let index = kit.index();
+        let found = named_causes(&kit.context(&index));
+        assert_eq!(found[0].outcome, Outcome::HostReset);
+        assert_eq!(found[0].vmids, vec![100]);
+
+        let mut kit = Kit::new();
+        kit.host(0, SignalKind::ScopeStarted { vmid: 100 })
+            .host(10, SignalKind::KernelPanic);
+        kit.unclean_boots.push(UncleanBoot {
+            end: Some(at(300)),
+            next_start: Some(at(310)),
+            vmid: None,
+            evidence: Vec::new(),
+        });
+        let index = kit.index();
+        let found = named_causes(&kit.context(&index));
+        assert_eq!(found[0].outcome, Outcome::Unknown);
+        assert!(found[0].vmids.is_empty());
     }
 
     #[test]
