@@ -109,6 +109,8 @@ pub struct Context<'a> {
     pub incident_hint: Option<DateTime<Utc>>,
     /// The VM the manifest names as the incident's (`incident.vmid`), when it names one.
     pub incident_vmid: Option<u32>,
+    /// The sources that are a backup's own account (a per-VM vzdump log, a vzdump task's log).
+    pub backup_sources: HashSet<u32>,
     /// Look-ups built on first use.
     lookups: OnceLock<Lookups>,
 }
@@ -147,6 +149,7 @@ impl<'a> Context<'a> {
             vm_pids: None,
             incident_hint: None,
             incident_vmid: None,
+            backup_sources: HashSet::new(),
             lookups: OnceLock::new(),
         }
     }
@@ -240,6 +243,21 @@ impl<'a> Context<'a> {
         context.vm_pids = Some(analysis.vm_pids());
         context.incident_hint = analysis.incident.as_ref().and_then(|i| i.time());
         context.incident_vmid = analysis.incident.as_ref().and_then(|i| i.vmid);
+        context.backup_sources = analysis
+            .sources
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| match s.parsed.kind {
+                crate::formats::FormatKind::Vzdump => true,
+                crate::formats::FormatKind::PveTaskLog => {
+                    crate::formats::pve_task_log::upid_of_path(&s.path).is_some_and(|u| {
+                        u.text.split(|&b| b == b':').nth(5) == Some(&b"vzdump"[..])
+                    })
+                }
+                _ => false,
+            })
+            .filter_map(|(i, _)| u32::try_from(i).ok())
+            .collect();
         context
     }
 

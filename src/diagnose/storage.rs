@@ -118,6 +118,28 @@ pub fn storage(f: &Context<'_>) -> Option<Finding> {
         Outcome::None
     };
     x.indirect_only = guest_only || historical;
+    // Backups whose writes failed (`ENOSPC` in a vzdump task's log or its per-VM log, `Backup of
+    // VM 105 failed - … No space left on device`) while no VM paused or stopped: the backup
+    // target is full or failing, which the backups report; no VM's own storage is shown failing.
+    // History to mention, not the incident the logs were pulled for.
+    if x.outcome == Outcome::None {
+        let failed: std::collections::HashSet<(u32, u32)> = f
+            .signals()
+            .filter(|s| matches!(s.kind, SignalKind::BackupFailed { .. }))
+            .map(|s| (s.source, s.event))
+            .collect();
+        if basis
+            .iter()
+            .all(|s| f.backup_sources.contains(&s.source) || failed.contains(&(s.source, s.event)))
+        {
+            x.indirect_only = true;
+            x.confidence = x.confidence.min(BACKUP_TARGET_ONLY);
+            x.title = format!(
+                "{}: only backups failed over it (their target), no VM's storage",
+                x.title
+            );
+        }
+    }
     // The incident is the pause when one is dated, else the pool's suspension (the disk errors
     // before it are its cause, not yet the VMs' trouble); a pause known only from an undated
     // status came with the first error returned to the VM, not with the queueing before it.
@@ -403,6 +425,10 @@ const FULL_ROOT: f64 = 0.6;
 fn full_root(d: &crate::facts::Df) -> bool {
     d.mounted_on == "/" && (d.use_percent == Some(100) || d.avail_bytes == 0 && d.size_bytes > 0)
 }
+
+/// The most a storage finding weighs when only backups' own writes failed (their target full
+/// or failing) and nothing stopped: below the verdict's floor.
+const BACKUP_TARGET_ONLY: f64 = 0.45;
 
 /// How many permanent data errors `zpool status` reports for a pool (`errors: 12 data errors,
 /// use '-v' for a list`; 0 for `No known data errors`).
