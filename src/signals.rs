@@ -1393,16 +1393,20 @@ const TABLE: &[Row] = &[
     // Trouble that stops nothing by itself (REFERENCE.md §7): systemd's verdict on a failed
     // unit, corosync losing a link or quorum, PVE HA without its watchdog, a BMC's lost PSU
     // redundancy, a NIC's link going down or its transmit unit hanging (e1000e's `Detected
-    // Hardware Unit Hang`, e1000's `Detected Tx Unit Hang`).
+    // Hardware Unit Hang`, e1000's `Detected Tx Unit Hang`), name resolution failing
+    // (systemd-resolved falling back from a DNS server that stopped answering as it should,
+    // glibc's `Temporary failure in name resolution`).
     Row {
         pat: Pat::Degraded,
-        regex: r"(?:\.service: Failed with result '|within the non-primary component|link: host: \d+ link: \d+ is down|unable to open watchdog socket|Redundancy Lost|Redundancy Degraded|NIC Link is Down|\bLink is Down\b|^NETDEV WATCHDOG: |Detected (?:Hardware|Tx) Unit Hang|^UPS \S+ on battery$|^Power failure\.$)",
+        regex: r"(?:\.service: Failed with result '|within the non-primary component|link: host: \d+ link: \d+ is down|unable to open watchdog socket|Redundancy Lost|Redundancy Degraded|NIC Link is Down|\bLink is Down\b|^NETDEV WATCHDOG: |Detected (?:Hardware|Tx) Unit Hang|^Using degraded feature set \S+ instead of \S+ for DNS server |Temporary failure in name resolution|^UPS \S+ on battery$|^Power failure\.$)",
         literals: &[
             " on battery",
             "Power failure.",
             "NETDEV WATCHDOG: ",
             "Detected Hardware Unit Hang",
             "Detected Tx Unit Hang",
+            "Using degraded feature set ",
+            "Temporary failure in name resolution",
             ".service: Failed with result '",
             "within the non-primary component",
             " is down",
@@ -3045,6 +3049,8 @@ mod tests {
             (b"pve-ha-crm", b"ERROR: unable to open watchdog socket - No such file or directory"),
             (b"kernel", b"e1000e: eno1 NIC Link is Down"),
             (b"kernel", b"e1000 0000:00:03.0 enp0s3: Detected Tx Unit Hang"),
+            (b"systemd-resolved", b"Using degraded feature set UDP instead of UDP+EDNS0 for DNS server 10.40.0.53."),
+            (b"sshd", b"error: getaddrinfo: Temporary failure in name resolution"),
             (b"kernel", b"ixgbe 0000:01:00.0 enp1s0f0: NIC Link is Down"),
         ] {
             assert_eq!(one(ident, msg), SignalKind::Degraded, "{}", String::from_utf8_lossy(msg));
