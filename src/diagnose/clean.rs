@@ -3,7 +3,9 @@
 //! power button, systemd's shutdown sequence) stopped the VM in order; a later unclean restart of
 //! the same guest outweighs it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Utc};
 
 use super::context::{Context, find, finding, incident_episode};
 use super::{Family, Finding, Outcome};
@@ -14,6 +16,10 @@ use crate::signals::{SignalKind, StopBy};
 /// How long before a scope's end a live migration of its VM may have started and still be
 /// what ended it: a large VM's memory copy over a slow link takes hours.
 const MIGRATION_MAX_H: i64 = 12;
+
+/// How long (minutes) before the guest notices its unclean journal its kernel may have booted:
+/// journald renames the file within a minute or two of the boot's start.
+const HARD_STOP_BOOT_MIN: i64 = 5;
 
 /// Whether a VM's scope ended on a node because the VM was live-migrated away from it: a
 /// `qmigrate` task of the same VM, on the same node, started before the scope ended and not
@@ -220,11 +226,57 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
         .filter_map(|s| f.time(s))
         .max();
     let clean_vms: BTreeSet<u32> = cited_vmids(f, &tasks, &orderly, &guest_seq, &deactivated);
+    // A hard stop (`qm stop`, `pct stop`) gives the guest no shutdown: the boot after it finds
+    // its journal unclean, which is that stop's mark, not a later unclean restart. Not after an
+    // orderly shutdown of the VM failed in the hour before: that stop ended a hung guest.
+    let shutdown_failed = |v: u32, at: DateTime<Utc>| {
+        f.signals().any(|s| {
+            f.time(s)
+                .is_some_and(|t| t <= at && at - t <= chrono::Duration::minutes(60))
+                && match &s.kind {
+                    SignalKind::StopFailed => true,
+                    SignalKind::TaskStart {
+                        task,
+                        vmid: Some(x),
+                        upid,
+                    } => *x == v && task != "qmstop" && task != "vzstop" && f.task_failed(upid),
+                    _ => false,
+                }
+        })
+    };
+    let hard_stopped: BTreeMap<u32, DateTime<Utc>> = tasks
+        .iter()
+        .filter_map(|s| match &s.kind {
+            SignalKind::TaskStart {
+                task,
+                vmid: Some(v),
+                ..
+            } if matches!(task.as_str(), "qmstop" | "vzstop") => Some((*v, f.time(s)?)),
+            _ => None,
+        })
+        .filter(|(v, at)| !shutdown_failed(*v, *at))
+        .collect();
+    let first_boot_after_hard_stop = |s: &Entry| {
+        let (Some(v), Some(u)) = (f.source_vmid(s), f.time(s)) else {
+            return false;
+        };
+        hard_stopped.get(&v).is_some_and(|stop| {
+            // No boot of that guest between the stop and the one that found the mess.
+            !f.signals().any(|b| {
+                matches!(b.kind, SignalKind::KernelBoot)
+                    && f.source_vmid(b) == Some(v)
+                    && f.time(b).is_some_and(|t| {
+                        t > *stop && t < u - chrono::Duration::minutes(HARD_STOP_BOOT_MIN)
+                    })
+            })
+        })
+    };
     let later_unclean = f.signals().find(|s| {
         f.role(s) == Role::Guest
             && matches!(s.kind, SignalKind::UncleanJournal)
             && f.time(s).zip(latest_clean).is_some_and(|(u, c)| u > c)
             && (clean_vms.is_empty() || f.source_vmid(s).is_some_and(|v| clean_vms.contains(&v)))
+            && !first_boot_after_hard_stop(s)
     });
     if let Some(u) = later_unclean {
         x.confidence = 0.3;
@@ -673,6 +725,42 @@ mod tests {
             .host(180, SignalKind::StopFailed);
         let index = kit.index();
         assert!(clean(&kit.context(&index)).is_none());
+    }
+
+    #[test]
+    fn a_hard_stop_leaves_the_next_boot_unclean_and_stays_the_stop() {
+        const STOP: &str = "pve:000079D3:00083FE1:654BDC03:qmstop:103:root@pam";
+        let mut kit = Kit::new();
+        kit.host(0, task_start("qmstop", Some(103), STOP))
+            .host(0, SignalKind::ScopeDeactivated { vmid: 103 })
+            .host(0, task_end("qmstop", Some(103), STOP, true))
+            .guest(103, 37, SignalKind::KernelBoot)
+            .guest(103, 37, SignalKind::UncleanJournal);
+        let index = kit.index();
+        let x = clean(&kit.context(&index)).unwrap();
+        assert!((x.confidence - 0.85).abs() < 1e-9, "{x:?}");
+        assert!(x.against.is_empty(), "{:?}", x.against);
+        // After an orderly shutdown that failed (the guest hung), the hard stop ended a hang:
+        // the unclean boot after it weighs against an orderly stop again.
+        const SHUTDOWN: &str = "pve:000079D0:00083F00:654BDB00:qmshutdown:103:root@pam";
+        let mut hung = Kit::new();
+        hung.host(-10, task_start("qmshutdown", Some(103), SHUTDOWN))
+            .host(-1, task_end("qmshutdown", Some(103), SHUTDOWN, false))
+            .host(0, task_start("qmstop", Some(103), STOP))
+            .host(0, SignalKind::ScopeDeactivated { vmid: 103 })
+            .host(0, task_end("qmstop", Some(103), STOP, true))
+            .guest(103, 37, SignalKind::KernelBoot)
+            .guest(103, 37, SignalKind::UncleanJournal);
+        let index = hung.index();
+        let x = clean(&hung.context(&index)).unwrap();
+        assert!((x.confidence - 0.3).abs() < 1e-9, "{x:?}");
+        // A boot in between, then another unclean one: a later crash, not the stop's mark.
+        kit.guest(103, 40, SignalKind::KernelBoot)
+            .guest(103, 90, SignalKind::KernelBoot)
+            .guest(103, 90, SignalKind::UncleanJournal);
+        let index = kit.index();
+        let x = clean(&kit.context(&index)).unwrap();
+        assert!((x.confidence - 0.3).abs() < 1e-9);
     }
 
     #[test]
