@@ -163,10 +163,11 @@ fn vm_file_prefix(lower: &str) -> Option<u32> {
     (named && vmid >= 100).then_some(vmid)
 }
 
-/// `vm-101`, `vm101`, `vm_101`, `qemu-101`, and with the guest's name after it
-/// (`vm-150-erp-app`, `vm120_web01`) → 101, 150, 120.
+/// `vm-101`, `vm101`, `vm_101`, `qemu-101`, a container's `ct-203`, `ct203`, `lxc-203`, and with
+/// the guest's name after it (`vm-150-erp-app`, `vm120_web01`, `ct203-pg-main`) → 101, 150, 120,
+/// 203.
 fn vm_dir(lower: &str) -> Option<u32> {
-    let (vmid, after) = numbered(lower, &["vm", "qemu"])?;
+    let (vmid, after) = numbered(lower, &["vm", "qemu", "ct", "lxc", "container"])?;
     let named = after.is_empty()
         || after
             .strip_prefix(['-', '_'])
@@ -685,6 +686,14 @@ mod tests {
                 Some(120),
             ),
             ("flat/vm210_dmesg.txt", Some(Role::Guest), None, Some(210)),
+            // A container's folder: `ct<ctid>-<name>`.
+            (
+                "ct203-pg-main/journal.txt",
+                Some(Role::Guest),
+                None,
+                Some(203),
+            ),
+            ("lxc-204/syslog", Some(Role::Guest), None, Some(204)),
             // The host's vzdump logs of a guest, and a guest's name alone, are not the guest's.
             ("var/log/vzdump/qemu-101.log", None, None, None),
             ("vm-210.conf", None, None, None),
