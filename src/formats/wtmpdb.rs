@@ -27,7 +27,7 @@
 //!   are reported, not read.
 //! - Only UTF-8 databases are read (wtmpdb creates no other).
 
-use chrono::DateTime;
+use chrono::{DateTime, Datelike};
 
 use super::{LineProblem, Parsed};
 use crate::event::{Event, RecordedTime};
@@ -307,9 +307,11 @@ const LOGOUT: usize = 4;
 const TTY: usize = 5;
 const HOST: usize = 6;
 
-/// A UTC time of microseconds.
+/// A UTC time of microseconds, within the years RFC 3339 can write.
 fn micros(v: i64) -> Option<RecordedTime> {
-    DateTime::from_timestamp_micros(v).map(RecordedTime::Absolute)
+    DateTime::from_timestamp_micros(v)
+        .filter(|t| (1..=9999).contains(&t.year()))
+        .map(RecordedTime::Absolute)
 }
 
 /// Parses a wtmpdb database into events and session facts.
@@ -376,6 +378,16 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
             message.extend_from_slice(value);
         }
         let logout = get(LOGOUT).int().and_then(micros);
+        if logout.is_none() && get(LOGOUT) != Value::Null {
+            out.problems.push(LineProblem {
+                offset: row.offset as u64,
+                line: 0,
+                reason: format!(
+                    "row {}: its logout is not a time (read as no logout)",
+                    get(ID).int().unwrap_or(row.rowid)
+                ),
+            });
+        }
         if let Some(RecordedTime::Absolute(t)) = logout {
             message.extend_from_slice(format!(" logout={}", crate::event::rfc3339(t)).as_bytes());
         }
@@ -411,7 +423,7 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
             });
         }
         let later_boot = login.is_some_and(|l| boots.iter().any(|b| *b > l));
-        let end = match get(LOGOUT).int().and_then(micros) {
+        let end = match logout {
             Some(t) => SessionEnd::Logout(t),
             None if later_boot => SessionEnd::Crash,
             None if ty == Some(1) => SessionEnd::StillRunning,
