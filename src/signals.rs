@@ -811,7 +811,7 @@ const TABLE: &[Row] = &[
     },
     Row {
         pat: Pat::FsError,
-        regex: r"(?:EXT4-fs error|EXT4-fs \([^)]+\): I/O error|XFS \([^)]+\): (?:metadata I/O error|Corruption|[Ll]og I/O [Ee]rror|Filesystem has been shut down|.*Shutting down filesystem)|BTRFS (?:error|critical)|JBD2: .*[Ee]rror)",
+        regex: r"(?:EXT4-fs error|EXT4-fs \([^)]+\): I/O error|XFS \([^)]+\): (?:metadata I/O error|Corruption|[Ll]og I/O [Ee]rror|Filesystem has been shut down|.*Shutting down filesystem)|BTRFS (?:error|critical)|JBD2: .*[Ee]rror|Error number 5 means 'Input/output error'|could not (?:read|write|fsync|open|extend) [^:]*: Input/output error)",
         literals: &[
             "EXT4-fs error",
             "EXT4-fs (",
@@ -819,6 +819,8 @@ const TABLE: &[Row] = &[
             "BTRFS error",
             "BTRFS critical",
             "JBD2: ",
+            "Error number 5 means",
+            ": Input/output error",
         ],
     },
     Row {
@@ -2761,6 +2763,9 @@ mod tests {
             (b"ata1.00: exception Emask 0x0 SAct 0x0 SErr 0x0 action 0x0", "block_io_error"),
             (b"EXT4-fs error (device dm-1): ext4_find_entry:1580: inode #2: comm systemd: reading directory lblock 0", "fs_error"),
             (b"EXT4-fs (dm-1): Remounting filesystem read-only", "fs_error"),
+            // A database told EIO by the OS: InnoDB's and PostgreSQL's wordings.
+            (b"2026-04-06 19:40:15 0 [ERROR] InnoDB: Error number 5 means 'Input/output error'", "fs_error"),
+            (b"ERROR:  could not read block 12 in file \"base/16384/2619\": Input/output error", "fs_error"),
             (b"XFS (dm-0): metadata I/O error in \"xfs_buf_ioend+0x1a0/0x3c0 [xfs]\" at daddr 0x1 len 8 error 5", "fs_error"),
             (b"device-mapper: thin: 253:4: switching pool to out-of-data-space (queue IO) mode", "thin_pool_full"),
             // Out of metadata space.

@@ -43,7 +43,7 @@ const LATER_BATCHES: [&str; 13] = [
 /// written from earlier batches' cases and two from its own) and is raised as rules move cases;
 /// the target is 0.90.
 const FLOORS: [f64; 14] = [
-    0.90, 0.80, 0.95, 0.63, 0.85, 0.70, 0.80, 0.70, 0.66, 0.78, 1.0, 0.75, 0.81, 0.64,
+    0.90, 0.80, 0.95, 0.63, 0.85, 0.70, 0.80, 0.70, 0.66, 0.78, 1.0, 0.75, 0.81, 0.71,
 ];
 
 // One floor for the first batch and one per later batch's list.
@@ -55,8 +55,9 @@ const _: () = assert!(FLOORS.len() == LATER_BATCHES.len() + 1);
 /// set again when the seventh joined blind (140/171), raised since, and set again when the eighth
 /// joined blind (148/181), again when the ninth joined blind (159/199), and again when the
 /// tenth joined blind (173/218), raised since, and set again when the thirteenth joined blind
-/// (195/244), raised since, and set again when the fourteenth joined blind (206/258).
-const FLOOR_ALL: f64 = 0.79;
+/// (195/244), raised since, and set again when the fourteenth joined blind (206/258), raised
+/// since.
+const FLOOR_ALL: f64 = 0.80;
 
 const FAMILIES: [&str; 7] = [
     "memory_overcommit",

@@ -293,8 +293,13 @@ pub fn tagged(input: &[u8]) -> Tagged<'_> {
     }
 }
 
-/// A host name token: anything up to the next space.
+/// A host name token: anything up to the next space, but not a bracketed word.
 pub fn hostname(input: &[u8]) -> PResult<'_, &[u8]> {
+    // A bracketed word there is an application's level (`[Note]`, `[ERROR]`: MariaDB's
+    // `2026-04-06 19:40:14+00:00 [Note] [Entrypoint]: …`), never a host name.
+    if input.first() == Some(&b'[') {
+        return Err(err(input));
+    }
     let (rest, host) = take_while1(|b: u8| b != b' ' && b != b'\t').parse(input)?;
     let (rest, _) = char(' ')(rest)?;
     Ok((rest, host))
