@@ -1740,6 +1740,20 @@ fn anchor_monotonic(sources: &mut [Source<'_>], i: usize, newest_dated: Option<D
     }
 }
 
+/// The largest seconds since boot (µs) of a boot segment of a source.
+fn last_uptime(source: &Source<'_>, segment: u32) -> Option<u64> {
+    source
+        .parsed
+        .events
+        .iter()
+        .filter(|e| e.boot == segment)
+        .filter_map(|e| match e.recorded {
+            RecordedTime::Monotonic { micros } => Some(micros),
+            _ => None,
+        })
+        .max()
+}
+
 /// The boot of an EFI pstore record (`dmesg-efi-<id>`) from the record's own time: the kernel
 /// names the file by `(seconds * 100 + part) * 1000 + count`, the seconds being when the
 /// record was written, as the machine went down; its last line (the largest uptime) was
@@ -1751,16 +1765,7 @@ fn pstore_anchor(source: &Source<'_>, segment: u32) -> Option<(BootCandidate, St
     if !PLAUSIBLE_YEARS.contains(&written.year()) {
         return None;
     }
-    let last_uptime = source
-        .parsed
-        .events
-        .iter()
-        .filter(|e| e.boot == segment)
-        .filter_map(|e| match e.recorded {
-            RecordedTime::Monotonic { micros } => Some(micros),
-            _ => None,
-        })
-        .max()?;
+    let last_uptime = last_uptime(source, segment)?;
     let boot = minus_micros(written, last_uptime)?;
     Some((
         BootCandidate {
@@ -1877,17 +1882,7 @@ fn find_boot_anchor(
     // A ring buffer's last record was printed before the bundle was collected: a boot that
     // would put it days after every dated record is another boot's, however many of its
     // messages (the boot banner, printed alike at every boot) match.
-    let last_uptime = target
-        .parsed
-        .events
-        .iter()
-        .filter(|e| e.boot == segment)
-        .filter_map(|e| match e.recorded {
-            RecordedTime::Monotonic { micros } => Some(micros),
-            _ => None,
-        })
-        .max()
-        .unwrap_or(0);
+    let last_uptime = last_uptime(target, segment).unwrap_or(0);
     let plausible = |boot: DateTime<Utc>| {
         newest_dated.is_none_or(|newest| {
             let slack = Duration::hours(ANCHOR_SLACK_H);
