@@ -338,8 +338,8 @@ fn anchor_task_log(source: &mut Source<'_>) {
 }
 
 /// Dates the undated lines of each Proxmox VE task log that a dated log of its machine repeats
-/// line for line: a backup task's log holds every VM's section without times, and the per-VM
-/// vzdump log (`/var/log/vzdump/qemu-106.log`) the same lines with theirs. Lines are paired by
+/// line for line: a backup task's log holds every VM's section without times, and each per-VM
+/// vzdump log (`/var/log/vzdump/qemu-106.log`) the same lines of its VM's section with theirs. Lines are paired by
 /// text, only where the text is unique in both logs and the pairs keep both logs' order (so
 /// `INFO: resuming VM again`, one per VM, pairs nothing). A paired line takes its copy's time
 /// and time fixes; a line with no copy lying between two paired lines whose copies follow each
@@ -433,15 +433,20 @@ fn date_task_lines_by_copies(sources: &mut [Source<'_>]) {
                     String::new()
                 }
             );
+            // A job's task log holds every VM's section; each VM's vzdump log dates its own.
             updates.push((i, dated, note));
-            break;
         }
     }
+    let mut done: HashSet<(usize, usize)> = HashSet::new();
     for (i, dated, note) in updates {
         let Some(source) = sources.get_mut(i) else {
             continue;
         };
         for (k, t, quality, between) in dated {
+            // A line two VMs' logs both repeat keeps the first copy's time.
+            if !done.insert((i, k)) {
+                continue;
+            }
             if let Some(e) = source.parsed.events.get_mut(k) {
                 e.time = Some(t);
                 e.quality = quality;

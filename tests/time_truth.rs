@@ -841,7 +841,7 @@ fn files_copied_with_their_paths_are_one_machines() {
     );
 }
 
-/// A backup task's log holds its lines without times; the per-VM vzdump log repeats the VM's
+/// A backup task's log holds its lines without times; each per-VM vzdump log repeats its VM's
 /// lines with theirs. Lines unique to both take their copy's time; a line between two copied
 /// lines that follow each other in the vzdump log (zstd's error) is placed at the later; a
 /// line one VM's section shares with another's (`resuming VM again`) pairs nothing and stays at
@@ -874,6 +874,14 @@ fn a_backup_tasks_lines_take_the_times_of_their_copies_in_the_vms_vzdump_log() {
          2025-02-19 04:37:52 INFO:  45% (240.3 GiB of 532.0 GiB) in 19m 15s, read: 180.3 MiB/s, write: 169.5 MiB/s\n\
          2025-02-19 04:37:54 INFO: resuming VM again\n",
     );
+    // The other VM's log dates its own section of the job.
+    write(
+        tmp.path(),
+        "host/pve1/var/log/vzdump/qemu-101.log",
+        "2025-02-19 04:00:03 INFO: Starting Backup of VM 101 (qemu)\n\
+         2025-02-19 04:11:20 INFO: resuming VM again\n\
+         2025-02-19 04:11:22 INFO: Finished Backup of VM 101 (00:11:19)\n",
+    );
     write(
         tmp.path(),
         "manifest.json",
@@ -898,7 +906,8 @@ fn a_backup_tasks_lines_take_the_times_of_their_copies_in_the_vms_vzdump_log() {
         })
         .collect();
     let time = |line: u64| task[&line].0.as_str();
-    assert_eq!(time(2), "2025-02-19T04:00:02.000000Z", "only at the start");
+    assert_eq!(time(2), "2025-02-19T04:00:03.000000Z", "VM 101's log");
+    assert_eq!(time(4), "2025-02-19T04:11:22.000000Z", "VM 101's log");
     assert_eq!(
         time(3),
         "2025-02-19T04:00:02.000000Z",
