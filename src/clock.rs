@@ -1894,7 +1894,11 @@ fn find_boot_anchor(
             i64::try_from(last_uptime)
                 .ok()
                 .and_then(|up| boot.checked_add_signed(Duration::microseconds(up)))
-                .is_some_and(|last| last <= newest + slack)
+                .is_some_and(|last| {
+                    newest
+                        .checked_add_signed(slack)
+                        .is_none_or(|lim| last <= lim)
+                })
         })
     };
     let mut by_uptime: HashSet<(u64, &[u8])> = HashSet::new();

@@ -385,9 +385,18 @@ fn unpinned_guest_clock(analysis: &Analysis<'_>, finding: &mut Finding) {
     {
         return;
     }
-    let ms = |s: f64| Duration::milliseconds((s * 1000.0).round() as i64);
-    let centre = t - ms(offset);
-    finding.bound = Some((centre - ms(error), centre + ms(error)));
+    // Offsets come from the input's times: every step is checked.
+    let ms = |s: f64| Duration::try_milliseconds((s * 1000.0).round() as i64);
+    let Some((centre, lo, hi)) = ms(offset)
+        .and_then(|o| t.checked_sub_signed(o))
+        .and_then(|c| {
+            let e = ms(error)?;
+            Some((c, c.checked_sub_signed(e)?, c.checked_add_signed(e)?))
+        })
+    else {
+        return;
+    };
+    finding.bound = Some((lo, hi));
     if offset.abs() > error {
         finding.time = Some(centre);
     }
