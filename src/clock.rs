@@ -352,6 +352,22 @@ fn date_task_lines_by_copies(sources: &mut [Source<'_>]) {
         Vec<(usize, DateTime<Utc>, TimeQuality, bool)>,
         String,
     )> = Vec::new();
+    // Each vzdump log's dated lines by text, built once: a message seen twice pairs nothing.
+    let copies: Vec<(&Source<'_>, HashMap<&[u8], Option<usize>>)> = sources
+        .iter()
+        .filter(|log| log.parsed.kind == FormatKind::Vzdump)
+        .map(|log| {
+            let mut at: HashMap<&[u8], Option<usize>> = HashMap::new();
+            for (p, e) in log.parsed.events.iter().enumerate() {
+                if e.time.is_some() {
+                    at.entry(&e.message[..])
+                        .and_modify(|x| *x = None)
+                        .or_insert(Some(p));
+                }
+            }
+            (log, at)
+        })
+        .collect();
     for (i, task) in sources.iter().enumerate() {
         if task.parsed.kind != FormatKind::PveTaskLog {
             continue;
@@ -373,18 +389,7 @@ fn date_task_lines_by_copies(sources: &mut [Source<'_>]) {
                 .entry(&task.parsed.events[k].message[..])
                 .or_default() += 1;
         }
-        for log in sources.iter() {
-            if log.parsed.kind != FormatKind::Vzdump || log.machine != task.machine {
-                continue;
-            }
-            let mut at: HashMap<&[u8], Option<usize>> = HashMap::new();
-            for (p, e) in log.parsed.events.iter().enumerate() {
-                if e.time.is_some() {
-                    at.entry(&e.message[..])
-                        .and_modify(|x| *x = None)
-                        .or_insert(Some(p));
-                }
-            }
+        for (log, at) in copies.iter().filter(|(log, _)| log.machine == task.machine) {
             // Pairs of (task line, copy), unique on both sides, in both logs' order.
             let mut pairs: Vec<(usize, usize)> = Vec::new();
             for &k in &undated {

@@ -229,19 +229,31 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
     // A hard stop (`qm stop`, `pct stop`) gives the guest no shutdown: the boot after it finds
     // its journal unclean, which is that stop's mark, not a later unclean restart. Not after an
     // orderly shutdown of the VM failed in the hour before: that stop ended a hung guest.
-    let shutdown_failed = |v: u32, at: DateTime<Utc>| {
-        f.signals().any(|s| {
-            f.time(s)
-                .is_some_and(|t| t <= at && at - t <= chrono::Duration::minutes(60))
-                && match &s.kind {
-                    SignalKind::StopFailed => true,
-                    SignalKind::TaskStart {
-                        task,
-                        vmid: Some(x),
-                        upid,
-                    } => *x == v && task != "qmstop" && task != "vzstop" && f.task_failed(upid),
-                    _ => false,
+    // Read once: the failed orderly stops (a VM's, or any `StopFailed`) and each guest's boots.
+    let mut failed_stops: Vec<(Option<u32>, DateTime<Utc>)> = Vec::new();
+    let mut guest_boots: BTreeMap<u32, Vec<DateTime<Utc>>> = BTreeMap::new();
+    for s in f.signals() {
+        let Some(t) = f.time(s) else { continue };
+        match &s.kind {
+            SignalKind::StopFailed => failed_stops.push((None, t)),
+            SignalKind::TaskStart {
+                task,
+                vmid: Some(v),
+                upid,
+            } if task != "qmstop" && task != "vzstop" && f.task_failed(upid) => {
+                failed_stops.push((Some(*v), t));
+            }
+            SignalKind::KernelBoot => {
+                if let Some(v) = f.source_vmid(s) {
+                    guest_boots.entry(v).or_default().push(t);
                 }
+            }
+            _ => {}
+        }
+    }
+    let shutdown_failed = |v: u32, at: DateTime<Utc>| {
+        failed_stops.iter().any(|(x, t)| {
+            x.is_none_or(|x| x == v) && *t <= at && at - *t <= chrono::Duration::minutes(60)
         })
     };
     let hard_stopped: BTreeMap<u32, DateTime<Utc>> = tasks
@@ -262,13 +274,10 @@ pub fn clean(f: &Context<'_>) -> Option<Finding> {
         };
         hard_stopped.get(&v).is_some_and(|stop| {
             // No boot of that guest between the stop and the one that found the mess.
-            !f.signals().any(|b| {
-                matches!(b.kind, SignalKind::KernelBoot)
-                    && f.source_vmid(b) == Some(v)
-                    && f.time(b).is_some_and(|t| {
-                        t > *stop && t < u - chrono::Duration::minutes(HARD_STOP_BOOT_MIN)
-                    })
-            })
+            let before = u - chrono::Duration::minutes(HARD_STOP_BOOT_MIN);
+            !guest_boots
+                .get(&v)
+                .is_some_and(|boots| boots.iter().any(|t| t > stop && *t < before))
         })
     };
     let later_unclean = f.signals().find(|s| {

@@ -399,10 +399,7 @@ impl<'a> Context<'a> {
         after: DateTime<Utc>,
         before: DateTime<Utc>,
     ) -> bool {
-        self.lookups()
-            .backup_ends
-            .get(&vmid)
-            .is_some_and(|ends| any_strictly_between(ends, after, before))
+        ended_between(&self.lookups().backup_ends, vmid, after, before)
     }
 
     /// Whether a replication run of `vmid` (or of no named VM) ended strictly between `after`
@@ -413,10 +410,7 @@ impl<'a> Context<'a> {
         after: DateTime<Utc>,
         before: DateTime<Utc>,
     ) -> bool {
-        self.lookups()
-            .replication_ends
-            .get(&vmid)
-            .is_some_and(|ends| any_strictly_between(ends, after, before))
+        ended_between(&self.lookups().replication_ends, vmid, after, before)
     }
 
     /// Whether a backup of any VM ended strictly between `after` and `before`.
@@ -491,6 +485,18 @@ pub fn identify(x: &mut Finding, pid: u32, comm: &str, vm: &PidVm) {
 /// Signals whose kind passes a predicate, in timeline order.
 pub fn find<'a>(f: &Context<'a>, pred: impl Fn(&SignalKind) -> bool) -> Vec<&'a Entry> {
     f.signals().filter(|s| pred(&s.kind)).collect()
+}
+
+/// Whether one of `vmid`'s ends (or of no named VM's) in `ends` lies strictly between `after`
+/// and `before`.
+fn ended_between(
+    ends: &HashMap<Option<u32>, Vec<DateTime<Utc>>>,
+    vmid: Option<u32>,
+    after: DateTime<Utc>,
+    before: DateTime<Utc>,
+) -> bool {
+    ends.get(&vmid)
+        .is_some_and(|ends| any_strictly_between(ends, after, before))
 }
 
 /// Whether some of the sorted `times` lies strictly between `after` and `before`.

@@ -351,16 +351,14 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
     for row in rows {
         out.stats.lines += 1;
         let get = |i: usize| row.values.get(i).map_or(Value::Null, |(v, _)| *v);
+        let id = get(ID).int().unwrap_or(row.rowid);
         let (ty, user, login) = (get(TYPE).int(), get(USER).text(), get(LOGIN).int());
         let Some(start) = login.and_then(micros) else {
             out.stats.unparsed_lines += 1;
             out.problems.push(LineProblem {
                 offset: row.offset as u64,
                 line: 0,
-                reason: format!(
-                    "row {} has no login time",
-                    get(ID).int().unwrap_or(row.rowid)
-                ),
+                reason: format!("row {id} has no login time"),
             });
             continue;
         };
@@ -382,10 +380,7 @@ pub fn parse<'b>(data: &'b [u8], out: &mut Parsed<'b>) {
             out.problems.push(LineProblem {
                 offset: row.offset as u64,
                 line: 0,
-                reason: format!(
-                    "row {}: its logout is not a time (read as no logout)",
-                    get(ID).int().unwrap_or(row.rowid)
-                ),
+                reason: format!("row {id}: its logout is not a time (read as no logout)"),
             });
         }
         if let Some(RecordedTime::Absolute(t)) = logout {
